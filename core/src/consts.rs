@@ -1,0 +1,68 @@
+//! Every limit the protocol enforces, with the trade-off behind each number.
+//!
+//! Spec: `docs/PROTOCOL.md`, section 7 ("Limits"). Tests refer to these constants, never to
+//! the literal values, so changing a limit here changes what the tests check.
+//!
+//! For comparison, the limits other implementations chose (max forward jump / skipped keys
+//! kept / receiving chains): libsignal 25,000 / 2,000 per chain / 5; vodozemac 2,000 / 40 per
+//! chain / 5; OpenMLS 1,000 / 5 / -.
+
+/// Largest gap between the next expected message number of a chain and the number of an
+/// arriving message (including the gap up to the peer's announced previous-chain length).
+///
+/// Each skipped position costs two HMAC-SHA-256 computations and, if kept, one stored key, so
+/// an unauthenticated message can make the receiver spend at most this many derivations before
+/// the AEAD tag is checked. 2,000 derivations take about 1 ms natively; a chat app that drops
+/// more than 2,000 consecutive messages of one chain has a bigger problem than lost messages.
+/// libsignal allows 25,000; vodozemac 2,000, which we follow.
+pub const MAX_FORWARD_JUMP: u32 = 2_000;
+
+/// Skipped message keys kept for one receiving chain; the oldest are evicted first.
+///
+/// Equal to [`MAX_FORWARD_JUMP`] so one maximal jump in one chain keeps every key it skipped:
+/// a reordering network delays messages, it rarely loses 2,000 and delivers the rest.
+pub const MAX_SKIPPED_KEYS_PER_CHAIN: usize = 2_000;
+
+/// Skipped message keys kept in total across all receiving chains; the oldest are evicted
+/// first. Bounds the session state: each key is 72 bytes serialized, so at most ~216 KB.
+pub const MAX_SKIPPED_KEYS: usize = 3_000;
+
+/// Receiving chains (distinct peer ratchet keys) whose skipped keys are kept. When a sixth
+/// chain starts, every key of the oldest chain is dropped. Same choice as libsignal and
+/// vodozemac: messages older than five ratchet turns are very unlikely to still arrive.
+pub const MAX_RECEIVING_CHAINS: usize = 5;
+
+/// Peer ratchet keys remembered after their chain was dropped, so that a replay of a message
+/// from such a chain is reported as a duplicate rather than as an authentication failure.
+/// 32 keys of 32 bytes each.
+pub const MAX_RETIRED_RATCHET_KEYS: usize = 32;
+
+/// Our own ML-KEM ratchet key pairs kept while waiting for the peer to encapsulate to them.
+/// A newer offer normally supersedes older ones; keeping a few covers offers whose chains were
+/// lost. Stored as 64-byte seeds.
+pub const MAX_PENDING_KEM_KEYS: usize = 4;
+
+/// Largest plaintext accepted by `encrypt` and largest ciphertext accepted by `decrypt`.
+/// Messages are for chat and trading messages; bulk data should be encrypted with a key sent
+/// in a message, not by the ratchet.
+pub const MAX_PLAINTEXT_LEN: usize = 4 * 1024 * 1024;
+
+/// Initial messages accepted by a prekey store remembered to reject a replay, even of a
+/// handshake that used only the (never consumed) last-resort KEM prekey. 16 bytes each:
+/// 64 KiB at most. Entries of a signed prekey that has been pruned are dropped with it.
+pub const MAX_REPLAY_CACHE: usize = 4_096;
+
+/// One-time prekeys (X25519 and ML-KEM each) a store holds at most. A one-time ML-KEM key is
+/// stored as a 64-byte seed, so 1,000 of them plus X25519 keys cost about 100 KB.
+pub const MAX_ONE_TIME_PREKEYS: usize = 1_000;
+
+/// How long (seconds) a replaced signed prekey pair stays usable after rotation, so initial
+/// messages built from a bundle fetched just before the rotation still succeed. Seven days,
+/// measured by the caller's clock (the core has none): see `PrekeyStore::prune`.
+pub const SIGNED_PREKEY_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// Default sparse-PQ policy: a KEM step when 50 messages were sent since the last one ...
+pub const DEFAULT_PQ_INTERVAL_MESSAGES: u32 = 50;
+
+/// ... or when this many seconds passed since it (one day), whichever comes first.
+pub const DEFAULT_PQ_INTERVAL_SECS: u64 = 24 * 60 * 60;

@@ -1,0 +1,177 @@
+//! Persistence: versioned state encodings sealed with an application key.
+//!
+//! Spec: `docs/PROTOCOL.md`, section 10 ("Sealed state").
+//!
+//! ```text
+//! blob = version || 0x20 || suite || object type || format || salt (32) || AEAD ciphertext
+//! key  = HKDF-SHA-256(salt = salt, IKM = application key, info = label || object type)
+//! AEAD = ChaCha20-Poly1305(key, nonce = 0^12, aad = the first five bytes)
+//! ```
+//!
+//! Each blob has its own random salt and so its own key: the zero nonce is never reused
+//! under one key. A wrong key or any changed byte fails authentication; a blob of another
+//! object type is rejected before decryption with `WRONG_OBJECT_TYPE`.
+
+use alloc::vec::Vec;
+
+use rand_core::TryCryptoRng;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{DecodeError, StateError};
+use crate::identity::IdentityKeyPair;
+use crate::kdf;
+use crate::keys::random_bytes;
+use crate::labels::{STATE_FORMAT, SUITE, VERSION, object};
+use crate::prekeys::PrekeyStore;
+use crate::session::Session;
+use crate::wire::{Reader, Writer};
+
+/// Length of the application key that seals state.
+pub const APP_KEY_LEN: usize = 32;
+
+/// Length of a sealed blob's header (five bytes) and salt.
+pub const SEALED_OVERHEAD: usize = 5 + 32 + kdf::AEAD_TAG_LEN;
+
+fn seal<R: TryCryptoRng + ?Sized>(
+    rng: &mut R,
+    app_key: &[u8; APP_KEY_LEN],
+    object_type: u8,
+    encode: impl FnOnce(&mut Writer),
+) -> Result<Vec<u8>, StateError> {
+    let salt = random_bytes::<32, R>(rng)?;
+    let mut plain = Writer::default();
+    encode(&mut plain);
+    let header = [VERSION, object::SEALED, SUITE, object_type, STATE_FORMAT];
+    let key = kdf::state_key(app_key, &salt, object_type);
+    let mut out = Vec::with_capacity(plain.len().saturating_add(SEALED_OVERHEAD));
+    out.extend_from_slice(&header);
+    out.extend_from_slice(salt.as_slice());
+    kdf::seal_with(
+        key.as_bytes(),
+        &[0; 12],
+        &header,
+        plain.as_slice(),
+        &mut out,
+    );
+    plain.zeroize();
+    Ok(out)
+}
+
+fn open<T>(
+    blob: &[u8],
+    app_key: &[u8; APP_KEY_LEN],
+    object_type: u8,
+    decode: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
+) -> Result<T, StateError> {
+    let mut r = Reader::new(blob);
+    r.header(object::SEALED)?;
+    let found = r.u8()?;
+    if found != object_type {
+        return Err(DecodeError::WrongObjectType {
+            expected: object_type,
+            found,
+        }
+        .into());
+    }
+    let format = r.u8()?;
+    if format != STATE_FORMAT {
+        return Err(DecodeError::UnsupportedVersion { found: format }.into());
+    }
+    let salt: [u8; 32] = r.array()?;
+    let body = r.rest();
+    if body.len() < kdf::AEAD_TAG_LEN {
+        return Err(DecodeError::Truncated.into());
+    }
+    let header = [VERSION, object::SEALED, SUITE, object_type, format];
+    let key = kdf::state_key(app_key, &salt, object_type);
+    let plain = Zeroizing::new(
+        kdf::open_with(key.as_bytes(), &[0; 12], &header, body).ok_or(StateError::AuthFailed)?,
+    );
+    let mut r = Reader::new(&plain);
+    let value = decode(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+impl Session {
+    /// Seals the session with a 32-byte application key.
+    ///
+    /// # Errors
+    /// [`StateError::Rng`] if the RNG fails.
+    pub fn seal<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        app_key: &[u8; APP_KEY_LEN],
+    ) -> Result<Vec<u8>, StateError> {
+        seal(rng, app_key, object::SESSION_STATE, |w| {
+            self.encode_state(w)
+        })
+    }
+
+    /// Opens a sealed session.
+    ///
+    /// # Errors
+    /// [`StateError::AuthFailed`] for a wrong key or a tampered blob; a decode error for a
+    /// blob of another type or format.
+    pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
+        open(blob, app_key, object::SESSION_STATE, Session::decode_state)
+    }
+}
+
+impl IdentityKeyPair {
+    /// Seals the identity key pair with a 32-byte application key.
+    ///
+    /// # Errors
+    /// [`StateError::Rng`] if the RNG fails.
+    pub fn seal<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        app_key: &[u8; APP_KEY_LEN],
+    ) -> Result<Vec<u8>, StateError> {
+        seal(rng, app_key, object::IDENTITY_STATE, |w| {
+            self.encode_state(w)
+        })
+    }
+
+    /// Opens a sealed identity key pair.
+    ///
+    /// # Errors
+    /// As [`Session::open`].
+    pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
+        open(
+            blob,
+            app_key,
+            object::IDENTITY_STATE,
+            IdentityKeyPair::decode_state,
+        )
+    }
+}
+
+impl PrekeyStore {
+    /// Seals the prekey store with a 32-byte application key.
+    ///
+    /// # Errors
+    /// [`StateError::Rng`] if the RNG fails.
+    pub fn seal<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        app_key: &[u8; APP_KEY_LEN],
+    ) -> Result<Vec<u8>, StateError> {
+        seal(rng, app_key, object::PREKEY_STORE_STATE, |w| {
+            self.encode_state(w)
+        })
+    }
+
+    /// Opens a sealed prekey store.
+    ///
+    /// # Errors
+    /// As [`Session::open`].
+    pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
+        open(
+            blob,
+            app_key,
+            object::PREKEY_STORE_STATE,
+            PrekeyStore::decode_state,
+        )
+    }
+}

@@ -1,0 +1,142 @@
+//! Key-schedule traces for test vectors (feature `trace` only).
+//!
+//! With the feature off, [`Trace`] is a zero-sized type, `record` is a no-op and the closures
+//! passed to it are never called; the optimiser removes them. With the feature on, every
+//! intermediate secret of the handshake and the ratchet is copied into the trace: that is what
+//! `vectors/` publishes. Never enable `trace` in an application.
+#![cfg_attr(not(feature = "trace"), allow(dead_code, unreachable_pub))]
+
+use alloc::vec::Vec;
+
+/// Which way a chain runs, seen from the session that recorded the event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// A chain this session encrypts with.
+    Sending,
+    /// A chain this session decrypts with.
+    Receiving,
+}
+
+/// One step of the key schedule, with every input and output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TraceEvent {
+    /// Randomness the initiator drew for the handshake.
+    InitiatorRandomness {
+        /// Ephemeral X25519 secret key `EK_A`.
+        ephemeral_secret: [u8; 32],
+    },
+    /// The handshake key agreement.
+    Handshake {
+        /// DH1, DH2, DH3 and, if a one-time prekey was used, DH4.
+        dh: Vec<[u8; 32]>,
+        /// The ML-KEM shared secret.
+        kem_secret: [u8; 32],
+        /// The transcript hash `TH` (HKDF salt).
+        transcript_hash: [u8; 32],
+        /// The HKDF input keying material.
+        ikm: Vec<u8>,
+        /// The first root key.
+        root_key: [u8; 32],
+        /// The initiator's first sending chain key.
+        chain_key: [u8; 32],
+        /// The eight SAS bytes.
+        sas: [u8; 8],
+    },
+    /// A new X25519 ratchet key pair was generated.
+    RatchetKeyGenerated {
+        /// Its secret key.
+        secret: [u8; 32],
+        /// Its public key.
+        public: [u8; 32],
+    },
+    /// A new ML-KEM ratchet key pair was generated.
+    KemKeyGenerated {
+        /// Its id.
+        id: u32,
+        /// Its 64-byte seed `d || z`.
+        seed: Vec<u8>,
+    },
+    /// An encapsulation to the peer's ML-KEM ratchet key.
+    KemEncapsulated {
+        /// Id of the peer's key.
+        key_id: u32,
+        /// The shared secret.
+        secret: [u8; 32],
+    },
+    /// A decapsulation with one of our ML-KEM ratchet keys.
+    KemDecapsulated {
+        /// Id of our key.
+        key_id: u32,
+        /// The shared secret.
+        secret: [u8; 32],
+    },
+    /// A root KDF step.
+    RootStep {
+        /// The chain this step starts.
+        direction: Direction,
+        /// Root key before the step.
+        root_in: [u8; 32],
+        /// The DH output.
+        dh: [u8; 32],
+        /// The KEM secret mixed in, if any.
+        kem_secret: Option<[u8; 32]>,
+        /// Root key after the step.
+        root_out: [u8; 32],
+        /// The new chain key.
+        chain_key: [u8; 32],
+    },
+    /// A message key used to encrypt or decrypt.
+    MessageKey {
+        /// Sending or receiving.
+        direction: Direction,
+        /// Sender's ratchet public key of the chain.
+        ratchet_key: [u8; 32],
+        /// Message number in the chain.
+        index: u32,
+        /// The chain key the message key was derived from.
+        chain_key: [u8; 32],
+        /// `HMAC(CK, 0x01)`.
+        message_key: [u8; 32],
+        /// AEAD key expanded from it.
+        aead_key: [u8; 32],
+        /// AEAD nonce expanded from it.
+        nonce: [u8; 12],
+    },
+}
+
+/// Collected events; zero-sized without the `trace` feature.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Trace {
+    #[cfg(feature = "trace")]
+    events: Vec<TraceEvent>,
+}
+
+impl Trace {
+    /// Records the event built by `event` (only with the `trace` feature).
+    #[inline(always)]
+    pub(crate) fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
+        #[cfg(feature = "trace")]
+        self.events.push(event());
+        #[cfg(not(feature = "trace"))]
+        let _ = event;
+    }
+
+    /// Moves the events of a committed operation into this trace.
+    #[inline(always)]
+    pub(crate) fn append(&mut self, other: Trace) {
+        #[cfg(feature = "trace")]
+        {
+            let mut other = other;
+            self.events.append(&mut other.events);
+        }
+        #[cfg(not(feature = "trace"))]
+        let _ = other;
+    }
+
+    /// Takes the recorded events.
+    #[cfg(feature = "trace")]
+    pub(crate) fn take(&mut self) -> Vec<TraceEvent> {
+        core::mem::take(&mut self.events)
+    }
+}

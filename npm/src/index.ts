@@ -1,0 +1,559 @@
+/**
+ * twofold-pq: post-quantum hybrid end-to-end encryption for JavaScript.
+ *
+ * A PQXDH-style handshake (X25519 + ML-KEM-768, prekeys signed with ML-DSA-65) and a hybrid
+ * Double Ratchet with a sparse ML-KEM ratchet, compiled from the Rust crate `twofold-core`.
+ * This module only adapts the wasm facade to idiomatic JavaScript: it holds no protocol logic.
+ *
+ * In browsers and bundlers call `await ready()` once before anything else. In Node the
+ * `node` export condition loads the module synchronously and `ready()` resolves at once.
+ *
+ * @packageDocumentation
+ */
+
+import init, * as wasm from "../pkg/twofold_wasm.js";
+import { isInitialized, markInitialized } from "./init.js";
+
+export { isInitialized };
+
+/** Every `code` a {@link TwofoldError} can carry. The set is closed and stable. */
+export type ErrorCode =
+  | "UNSUPPORTED_VERSION"
+  | "WRONG_OBJECT_TYPE"
+  | "UNSUPPORTED_SUITE"
+  | "TRUNCATED"
+  | "TRAILING_BYTES"
+  | "INVALID_ENCODING"
+  | "INVALID_KEY"
+  | "TOO_LARGE"
+  | "BAD_SIGNATURE"
+  | "NON_CONTRIBUTORY"
+  | "UNKNOWN_PREKEY"
+  | "PREKEY_ALREADY_USED"
+  | "REPLAYED_HANDSHAKE"
+  | "AUTH_FAILED"
+  | "DUPLICATE_MESSAGE"
+  | "TOO_FAR_AHEAD"
+  | "WRONG_SESSION"
+  | "COUNTER_EXHAUSTED"
+  | "RNG_FAILED"
+  | "LIMIT_EXCEEDED"
+  | "IDENTITY_MISMATCH"
+  | "INVALID_ARGUMENT"
+  | "DISPOSED"
+  | "NOT_READY";
+
+/** The error every function of this package throws. Messages never contain secrets. */
+export class TwofoldError extends Error {
+  /** Stable machine-readable reason; see {@link ErrorCode}. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "TwofoldError";
+    this.code = code;
+  }
+}
+
+/** Every error code, as a runtime list (same set as the {@link ErrorCode} type). */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  "UNSUPPORTED_VERSION",
+  "WRONG_OBJECT_TYPE",
+  "UNSUPPORTED_SUITE",
+  "TRUNCATED",
+  "TRAILING_BYTES",
+  "INVALID_ENCODING",
+  "INVALID_KEY",
+  "TOO_LARGE",
+  "BAD_SIGNATURE",
+  "NON_CONTRIBUTORY",
+  "UNKNOWN_PREKEY",
+  "PREKEY_ALREADY_USED",
+  "REPLAYED_HANDSHAKE",
+  "AUTH_FAILED",
+  "DUPLICATE_MESSAGE",
+  "TOO_FAR_AHEAD",
+  "WRONG_SESSION",
+  "COUNTER_EXHAUSTED",
+  "RNG_FAILED",
+  "LIMIT_EXCEEDED",
+  "IDENTITY_MISMATCH",
+  "INVALID_ARGUMENT",
+  "DISPOSED",
+  "NOT_READY",
+];
+
+let readyPromise: Promise<void> | undefined;
+
+/**
+ * Loads the WebAssembly module. Idempotent: every call returns the same promise. In Node it
+ * resolves immediately (the module is loaded when the package is imported).
+ *
+ * @param wasmUrl - Optional location of `twofold_wasm_bg.wasm` (defaults to the file next to
+ *   the package's glue code, which bundlers such as Vite resolve automatically).
+ */
+export function ready(wasmUrl?: URL | string): Promise<void> {
+  if (isInitialized()) return Promise.resolve();
+  readyPromise ??= init(wasmUrl === undefined ? undefined : { module_or_path: wasmUrl }).then(
+    () => markInitialized(),
+    (e: unknown) => {
+      readyPromise = undefined;
+      throw new TwofoldError("NOT_READY", `could not load the WebAssembly module: ${String(e)}`);
+    },
+  );
+  return readyPromise;
+}
+
+function call<T>(fn: () => T): T {
+  if (!isInitialized()) {
+    throw new TwofoldError("NOT_READY", "call `await ready()` before using twofold-pq");
+  }
+  try {
+    return fn();
+  } catch (e) {
+    throw toTwofoldError(e);
+  }
+}
+
+function toTwofoldError(e: unknown): Error {
+  if (e instanceof TwofoldError) return e;
+  if (e instanceof Error && e.name === "TwofoldError") {
+    const code = (e as Error & { code?: string }).code;
+    if (typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code)) {
+      return new TwofoldError(code as ErrorCode, e.message);
+    }
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+function bytes(value: unknown, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TwofoldError("INVALID_ARGUMENT", `${name} must be a Uint8Array`);
+  }
+  return value;
+}
+
+function secondsNow(now: number | undefined): number {
+  const value = now ?? Date.now() / 1000;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TwofoldError("INVALID_ARGUMENT", "`now` must be a non-negative number of seconds");
+  }
+  return value;
+}
+
+const EMPTY = new Uint8Array(0);
+
+const disposeSymbol: symbol =
+  (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose");
+
+/** Shared lifetime handling: `dispose()` wipes the wasm secrets and frees the handle. */
+abstract class Disposable<W extends { dispose(): void; free(): void }> {
+  #inner: W | undefined;
+  readonly #what: string;
+
+  protected constructor(inner: W, what: string) {
+    this.#inner = inner;
+    this.#what = what;
+  }
+
+  /** @internal */
+  protected get inner(): W {
+    if (this.#inner === undefined) {
+      throw new TwofoldError("DISPOSED", `${this.#what} was disposed and can no longer be used`);
+    }
+    return this.#inner;
+  }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#inner === undefined;
+  }
+
+  /**
+   * Wipes this object's secrets in WebAssembly memory and releases it. Idempotent. Any
+   * later use throws a {@link TwofoldError} with code `DISPOSED`. Copies you made in
+   * JavaScript (plaintexts, keys) are yours to overwrite, e.g. with `bytes.fill(0)`.
+   */
+  dispose(): void {
+    const inner = this.#inner;
+    if (inner === undefined) return;
+    this.#inner = undefined;
+    inner.dispose();
+    inner.free();
+  }
+
+  /** Same as {@link dispose}, for `using` declarations. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+// Older runtimes without Symbol.dispose: also expose the method under the registered symbol.
+if (disposeSymbol !== (Symbol as unknown as { dispose?: symbol }).dispose) {
+  Object.defineProperty(Disposable.prototype, disposeSymbol, {
+    value(this: { dispose(): void }) {
+      this.dispose();
+    },
+  });
+}
+
+/** A long-term hybrid identity: X25519 and ML-DSA-65 key pairs bound by a signature. */
+export class Identity extends Disposable<wasm.Identity> {
+  private constructor(inner: wasm.Identity) {
+    super(inner, "Identity");
+  }
+
+  /** Generates a new identity. */
+  static generate(): Identity {
+    return call(() => new Identity(wasm.Identity.generate()));
+  }
+
+  /** The encoded public identity (5,296 bytes): what peers see and verify. */
+  get publicKey(): Uint8Array {
+    return call(() => this.inner.publicBytes());
+  }
+
+  /** Seals the key pair with a 32-byte application key (for storage). */
+  seal(appKey: Uint8Array): Uint8Array {
+    const key = bytes(appKey, "appKey").slice();
+    return call(() => this.inner.seal(key));
+  }
+
+  /** Opens a key pair sealed by {@link Identity.seal}. */
+  static open(blob: Uint8Array, appKey: Uint8Array): Identity {
+    const key = bytes(appKey, "appKey").slice();
+    return call(() => new Identity(wasm.Identity.open(bytes(blob, "blob"), key)));
+  }
+
+  /** @internal */
+  get wasmIdentity(): wasm.Identity {
+    return this.inner;
+  }
+}
+
+/** Options of {@link PrekeyStore.generate}. */
+export interface PrekeyStoreOptions {
+  /** One-time prekeys of each kind (X25519 and ML-KEM) to create. Default 100. */
+  oneTime?: number;
+  /** The current time in seconds. Default: the system clock. */
+  now?: number;
+}
+
+/** Counts of what a prekey store holds. */
+export interface PrekeyStoreInfo {
+  signedPrekeyId: number;
+  hasPreviousSignedPrekey: boolean;
+  oneTimeAvailable: number;
+  oneTimeIssued: number;
+  oneTimeKemAvailable: number;
+  oneTimeKemIssued: number;
+  replayCacheLength: number;
+}
+
+/** The responder's prekeys: publish bundles from it, accept sessions against it. */
+export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
+  readonly #identity: Identity;
+
+  private constructor(inner: wasm.PrekeyStore, identity: Identity) {
+    super(inner, "PrekeyStore");
+    this.#identity = identity;
+  }
+
+  /** Creates a store owned by `identity`. */
+  static generate(identity: Identity, options: PrekeyStoreOptions = {}): PrekeyStore {
+    const oneTime = options.oneTime ?? 100;
+    if (!Number.isInteger(oneTime) || oneTime < 0 || oneTime > 0xffffffff) {
+      throw new TwofoldError("INVALID_ARGUMENT", "`oneTime` must be a non-negative integer");
+    }
+    const now = secondsNow(options.now);
+    return call(
+      () =>
+        new PrekeyStore(wasm.PrekeyStore.generate(identity.wasmIdentity, oneTime, now), identity),
+    );
+  }
+
+  /** The owner of this store. */
+  get identity(): Identity {
+    return this.#identity;
+  }
+
+  /**
+   * The next bundle to publish. Each call hands out the next unused one-time prekeys; when
+   * they run out the bundle uses the last-resort ML-KEM prekey only.
+   */
+  bundle(): Uint8Array {
+    return call(() => this.inner.bundle(this.#identity.wasmIdentity));
+  }
+
+  /** Adds `count` one-time prekeys of each kind. */
+  addOneTimePrekeys(count: number): void {
+    if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
+      throw new TwofoldError("INVALID_ARGUMENT", "`count` must be a non-negative integer");
+    }
+    call(() => this.inner.addOneTimePrekeys(count));
+  }
+
+  /** Replaces the signed prekeys; the previous ones stay accepted for a grace period. */
+  rotateSignedPrekeys(now?: number): void {
+    const t = secondsNow(now);
+    call(() => this.inner.rotateSignedPrekeys(this.#identity.wasmIdentity, t));
+  }
+
+  /** Drops signed prekeys whose grace period has passed. */
+  prune(now?: number): void {
+    const t = secondsNow(now);
+    call(() => this.inner.prune(t));
+  }
+
+  /** Counts of available and issued prekeys. */
+  info(): PrekeyStoreInfo {
+    return call(() => this.inner.info() as PrekeyStoreInfo);
+  }
+
+  /** Seals the store with a 32-byte application key. */
+  seal(appKey: Uint8Array): Uint8Array {
+    const key = bytes(appKey, "appKey").slice();
+    return call(() => this.inner.seal(key));
+  }
+
+  /** Opens a store sealed by {@link PrekeyStore.seal}; `identity` must be its owner. */
+  static open(blob: Uint8Array, appKey: Uint8Array, identity: Identity): PrekeyStore {
+    const key = bytes(appKey, "appKey").slice();
+    return call(
+      () => new PrekeyStore(wasm.PrekeyStore.open(bytes(blob, "blob"), key), identity),
+    );
+  }
+
+  /** @internal */
+  get wasmStore(): wasm.PrekeyStore {
+    return this.inner;
+  }
+}
+
+/** When the sparse ML-KEM ratchet performs a post-quantum step. */
+export type PqPolicy =
+  | { kind: "every-step" }
+  | { kind: "interval"; messages: number; seconds: number };
+
+/** Options of {@link Session.initiate} and {@link Session.accept}. */
+export interface SessionOptions {
+  /** Bytes authenticated with the first message (both sides must pass the same). */
+  associatedData?: Uint8Array;
+  /** The current time in seconds (for the PQ policy). Default: the system clock. */
+  now?: number;
+  /** Default `{ kind: "interval", messages: 50, seconds: 86400 }`. */
+  pqPolicy?: PqPolicy;
+}
+
+/** Options of {@link Session.encrypt} and {@link Session.decrypt}. */
+export interface MessageOptions {
+  /** Bytes authenticated with the message (both sides must pass the same). */
+  associatedData?: Uint8Array;
+  /** The current time in seconds (for the PQ policy). Default: the system clock. */
+  now?: number;
+}
+
+/** Non-secret session state. */
+export interface SessionInfo {
+  role: "initiator" | "responder";
+  /** DH ratchet steps so far. */
+  dhEpoch: number;
+  /** ML-KEM secrets mixed into the root key so far. */
+  pqEpoch: number;
+  /** A KEM key we offered has not been answered yet (a PQ round trip is under way). */
+  pqOfferPending: boolean;
+  /** Our next new sending chain will perform a PQ step. */
+  pqStepDue: boolean;
+  messagesSincePqStep: number;
+  lastPqStepAt: number;
+  pqPolicy: { kind: "every-step" | "interval"; messages: number; seconds: number };
+  sendingIndex: number;
+  receivingIndex: number;
+  /** Message keys held for messages that have not arrived yet. */
+  skippedKeys: number;
+  skippedChains: number;
+  sent: number;
+  received: number;
+  /** Initiator only: no reply yet, so messages still carry the handshake. */
+  awaitingReply: boolean;
+}
+
+/** Short authentication string for an interactive comparison. */
+export interface Sas {
+  emoji: { emoji: string; name: string }[];
+  decimal: [number, number, number];
+}
+
+/** Public facts of a verified bundle. */
+export interface BundleInfo {
+  identity: Uint8Array;
+  signedPrekeyId: number;
+  oneTimePrekeyId: number | null;
+  oneTimeKemPrekeyId: number | null;
+}
+
+function policyArgs(policy: PqPolicy | undefined): [number, number] {
+  if (policy === undefined) return [50, 86400];
+  if (policy.kind === "every-step") return [0, 0];
+  if (
+    policy.kind === "interval" &&
+    Number.isInteger(policy.messages) &&
+    policy.messages >= 1 &&
+    policy.messages <= 0xffffffff &&
+    typeof policy.seconds === "number" &&
+    policy.seconds >= 0
+  ) {
+    return [policy.messages, policy.seconds];
+  }
+  throw new TwofoldError(
+    "INVALID_ARGUMENT",
+    '`pqPolicy` must be { kind: "every-step" } or { kind: "interval", messages >= 1, seconds >= 0 }',
+  );
+}
+
+/** An end-to-end encrypted session with one peer. */
+export class Session extends Disposable<wasm.Session> {
+  private constructor(inner: wasm.Session) {
+    super(inner, "Session");
+  }
+
+  /**
+   * Starts a session with the owner of `bundle` (verifying every signature in it) and
+   * encrypts the first message. Send `message` to the peer.
+   */
+  static initiate(
+    identity: Identity,
+    bundle: Uint8Array,
+    plaintext: Uint8Array,
+    options: SessionOptions = {},
+  ): { session: Session; message: Uint8Array } {
+    const [messages, seconds] = policyArgs(options.pqPolicy);
+    const now = secondsNow(options.now);
+    const pt = bytes(plaintext, "plaintext").slice();
+    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+    return call(() => {
+      const r = wasm.Session.initiate(
+        identity.wasmIdentity,
+        bytes(bundle, "bundle"),
+        pt,
+        ad,
+        now,
+        messages,
+        seconds,
+      ) as { session: wasm.Session; message: Uint8Array };
+      return { session: new Session(r.session), message: r.message };
+    });
+  }
+
+  /**
+   * Accepts an initial message against `store` and decrypts it. One-time prekeys are
+   * consumed only if the message authenticates.
+   */
+  static accept(
+    identity: Identity,
+    store: PrekeyStore,
+    message: Uint8Array,
+    options: SessionOptions = {},
+  ): { session: Session; plaintext: Uint8Array } {
+    const [messages, seconds] = policyArgs(options.pqPolicy);
+    const now = secondsNow(options.now);
+    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+    return call(() => {
+      const r = wasm.Session.accept(
+        identity.wasmIdentity,
+        store.wasmStore,
+        bytes(message, "message"),
+        ad,
+        now,
+        messages,
+        seconds,
+      ) as { session: wasm.Session; plaintext: Uint8Array };
+      return { session: new Session(r.session), plaintext: r.plaintext };
+    });
+  }
+
+  /** Encrypts a message. Never reuses a key. */
+  encrypt(plaintext: Uint8Array, options: MessageOptions = {}): Uint8Array {
+    const pt = bytes(plaintext, "plaintext").slice();
+    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+    const now = secondsNow(options.now);
+    return call(() => this.inner.encrypt(pt, ad, now));
+  }
+
+  /**
+   * Decrypts a message. On any error the session is unchanged: drop the message and carry
+   * on. Authentication failures all have code `AUTH_FAILED`; replays `DUPLICATE_MESSAGE`.
+   */
+  decrypt(message: Uint8Array, options: MessageOptions = {}): Uint8Array {
+    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+    return call(() => this.inner.decrypt(bytes(message, "message"), ad));
+  }
+
+  /** Non-secret state (epochs, counters, skipped keys). */
+  info(now?: number): SessionInfo {
+    const t = secondsNow(now);
+    return call(() => this.inner.info(t) as SessionInfo);
+  }
+
+  /** The 60-digit safety number over both parties' full hybrid identities. */
+  safetyNumber(): string {
+    return call(() => this.inner.safetyNumber());
+  }
+
+  /** The 65-byte payload to render as a QR code. */
+  safetyQr(): Uint8Array {
+    return call(() => this.inner.safetyQr());
+  }
+
+  /** Constant-time comparison with a scanned QR payload. */
+  matchesSafetyQr(scanned: Uint8Array): boolean {
+    return call(() => this.inner.matchesSafetyQr(bytes(scanned, "scanned")));
+  }
+
+  /** The short authentication string of the handshake. */
+  sas(): Sas {
+    return call(() => this.inner.sas() as Sas);
+  }
+
+  /** The peer's encoded public identity. */
+  peerIdentity(): Uint8Array {
+    return call(() => this.inner.peerIdentity());
+  }
+
+  /** Identifies the handshake; equal on both sides. */
+  handshakeId(): Uint8Array {
+    return call(() => this.inner.handshakeId());
+  }
+
+  /** Seals the session with a 32-byte application key. */
+  seal(appKey: Uint8Array): Uint8Array {
+    const key = bytes(appKey, "appKey").slice();
+    return call(() => this.inner.seal(key));
+  }
+
+  /** Opens a session sealed by {@link Session.seal}. */
+  static open(blob: Uint8Array, appKey: Uint8Array): Session {
+    const key = bytes(appKey, "appKey").slice();
+    return call(() => new Session(wasm.Session.open(bytes(blob, "blob"), key)));
+  }
+}
+
+/** Whether bytes are an initial message (give to {@link Session.accept}) or a ratchet message. */
+export function messageKind(message: Uint8Array): "initial" | "ratchet" {
+  return call(() => wasm.messageKind(bytes(message, "message")) as "initial" | "ratchet");
+}
+
+/** The safety number of two encoded public identities. */
+export function safetyNumberOf(a: Uint8Array, b: Uint8Array): string {
+  return call(() => wasm.safetyNumberOf(bytes(a, "a"), bytes(b, "b")));
+}
+
+/** Verifies a bundle's signatures and returns its public facts. */
+export function inspectBundle(bundle: Uint8Array): BundleInfo {
+  return call(() => wasm.inspectBundle(bytes(bundle, "bundle")) as BundleInfo);
+}
+
+/** The version of the underlying Rust crate. */
+export function version(): string {
+  return call(() => wasm.version());
+}
