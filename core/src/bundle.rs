@@ -20,12 +20,57 @@ const FLAG_ONE_TIME: u8 = 0x01;
 /// Flag bit: the bundle carries a signed one-time ML-KEM prekey.
 const FLAG_ONE_TIME_KEM: u8 = 0x02;
 
-/// Size of a bundle with neither optional prekey.
+/// Size of a bundle with neither optional prekey (and so no one-time signature).
 pub const BUNDLE_MIN_LEN: usize =
     3 + IDENTITY_BODY_LEN + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN + SIGNATURE_LEN + 1;
 /// Size of a bundle with both optional prekeys (the maximum).
 pub const BUNDLE_MAX_LEN: usize =
     BUNDLE_MIN_LEN + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN + SIGNATURE_LEN;
+
+/// The one-time prekeys of a bundle, covered together by one signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OneTimeKeys {
+    pub(crate) prekey: Option<WithId<X25519PublicKey>>,
+    pub(crate) kem: Option<WithId<KemPublicKey>>,
+}
+
+impl OneTimeKeys {
+    fn flags(&self) -> u8 {
+        let mut flags = 0;
+        if self.prekey.is_some() {
+            flags |= FLAG_ONE_TIME;
+        }
+        if self.kem.is_some() {
+            flags |= FLAG_ONE_TIME_KEM;
+        }
+        flags
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        w.u8(self.flags());
+        if let Some(k) = &self.prekey {
+            w.u32(k.id);
+            w.bytes(k.key.as_bytes());
+        }
+        if let Some(k) = &self.kem {
+            w.u32(k.id);
+            w.bytes(k.key.as_bytes());
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.prekey.is_none() && self.kem.is_none()
+    }
+}
+
+/// The message signed over the one-time prekeys of a bundle:
+/// `suite || flags || [opk_id || opk] || [kem_id || kem_key]`.
+pub(crate) fn one_time_message(keys: &OneTimeKeys) -> Vec<u8> {
+    let mut w = Writer::with_capacity(1 + 1 + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN);
+    w.u8(labels::SUITE);
+    keys.encode(&mut w);
+    w.into_vec()
+}
 
 /// A prekey together with its id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,15 +94,6 @@ pub(crate) fn signed_prekeys_message(
     w.into_vec()
 }
 
-/// The message signed over one one-time KEM prekey: `suite || id || key`.
-pub(crate) fn one_time_kem_message(kem: &WithId<KemPublicKey>) -> Vec<u8> {
-    let mut w = Writer::with_capacity(1 + 4 + KEM_PUBLIC_KEY_LEN);
-    w.u8(labels::SUITE);
-    w.u32(kem.id);
-    w.bytes(kem.key.as_bytes());
-    w.into_vec()
-}
-
 /// A decoded bundle whose signatures have not been checked.
 #[derive(Debug)]
 pub struct PrekeyBundle {
@@ -65,8 +101,8 @@ pub struct PrekeyBundle {
     signed_prekey: WithId<X25519PublicKey>,
     last_resort_kem: WithId<KemPublicKey>,
     signature: Signature,
-    one_time_prekey: Option<WithId<X25519PublicKey>>,
-    one_time_kem: Option<(WithId<KemPublicKey>, Signature)>,
+    one_time: OneTimeKeys,
+    one_time_signature: Option<Signature>,
 }
 
 impl PrekeyBundle {
@@ -94,7 +130,7 @@ impl PrekeyBundle {
         };
         let signature = Signature::from_bytes(&r.array()?);
         let flags = r.flags(FLAG_ONE_TIME | FLAG_ONE_TIME_KEM, "bundle flags")?;
-        let one_time_prekey = if flags & FLAG_ONE_TIME != 0 {
+        let prekey = if flags & FLAG_ONE_TIME != 0 {
             Some(WithId {
                 id: r.u32()?,
                 key: X25519PublicKey::from_bytes(r.array()?),
@@ -102,14 +138,19 @@ impl PrekeyBundle {
         } else {
             None
         };
-        let one_time_kem = if flags & FLAG_ONE_TIME_KEM != 0 {
-            let key = WithId {
+        let kem = if flags & FLAG_ONE_TIME_KEM != 0 {
+            Some(WithId {
                 id: r.u32()?,
                 key: KemPublicKey::from_bytes(&r.array()?)?,
-            };
-            Some((key, Signature::from_bytes(&r.array()?)))
+            })
         } else {
             None
+        };
+        let one_time = OneTimeKeys { prekey, kem };
+        let one_time_signature = if one_time.is_empty() {
+            None
+        } else {
+            Some(Signature::from_bytes(&r.array()?))
         };
         r.finish()?;
         Ok(Self {
@@ -117,13 +158,14 @@ impl PrekeyBundle {
             signed_prekey,
             last_resort_kem,
             signature,
-            one_time_prekey,
-            one_time_kem,
+            one_time,
+            one_time_signature,
         })
     }
 
-    /// Checks the identity binding, the signed-prekey signature and the one-time KEM prekey
-    /// signature (if present), all under the bundle's ML-DSA identity key.
+    /// Checks the identity binding, the signed-prekey signature and the one-time prekey
+    /// signature (if the bundle has one-time prekeys), all under the bundle's ML-DSA identity
+    /// key. Every byte of a bundle is covered by one of these three signatures.
     ///
     /// Whether that identity is the peer the user means is a separate question, answered by
     /// comparing safety numbers.
@@ -141,23 +183,23 @@ impl PrekeyBundle {
                 which: "signed prekeys",
             });
         }
-        if let Some((kem, sig)) = &self.one_time_kem
+        if let Some(sig) = &self.one_time_signature
             && !identity.verify(
-                labels::SIG_CTX_ONE_TIME_KEM,
-                &one_time_kem_message(kem),
+                labels::SIG_CTX_ONE_TIME,
+                &one_time_message(&self.one_time),
                 sig,
             )
         {
             return Err(VerifyError::BadSignature {
-                which: "one-time KEM prekey",
+                which: "one-time prekeys",
             });
         }
         Ok(VerifiedBundle {
             identity,
             signed_prekey: self.signed_prekey,
             last_resort_kem: self.last_resort_kem,
-            one_time_prekey: self.one_time_prekey,
-            one_time_kem: self.one_time_kem.map(|(k, _)| k),
+            one_time_prekey: self.one_time.prekey,
+            one_time_kem: self.one_time.kem,
         })
     }
 }
@@ -213,8 +255,8 @@ pub(crate) fn encode(
     signed_prekey: &WithId<X25519PublicKey>,
     last_resort_kem: &WithId<KemPublicKey>,
     signature: &Signature,
-    one_time_prekey: Option<&WithId<X25519PublicKey>>,
-    one_time_kem: Option<(&WithId<KemPublicKey>, &Signature)>,
+    one_time: &OneTimeKeys,
+    one_time_signature: Option<&Signature>,
 ) -> Vec<u8> {
     let mut w = Writer::with_capacity(BUNDLE_MAX_LEN);
     w.header(object::BUNDLE);
@@ -224,21 +266,8 @@ pub(crate) fn encode(
     w.u32(last_resort_kem.id);
     w.bytes(last_resort_kem.key.as_bytes());
     w.bytes(signature.as_bytes());
-    let mut flags = 0;
-    if one_time_prekey.is_some() {
-        flags |= FLAG_ONE_TIME;
-    }
-    if one_time_kem.is_some() {
-        flags |= FLAG_ONE_TIME_KEM;
-    }
-    w.u8(flags);
-    if let Some(k) = one_time_prekey {
-        w.u32(k.id);
-        w.bytes(k.key.as_bytes());
-    }
-    if let Some((k, sig)) = one_time_kem {
-        w.u32(k.id);
-        w.bytes(k.key.as_bytes());
+    one_time.encode(&mut w);
+    if let Some(sig) = one_time_signature {
         w.bytes(sig.as_bytes());
     }
     w.into_vec()

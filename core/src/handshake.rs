@@ -25,6 +25,7 @@ use crate::identity::{IdentityKeyPair, PublicIdentity, UnverifiedIdentity};
 use crate::kdf::{self, HandshakeSecrets, Transcript};
 use crate::keys::{
     KEM_CIPHERTEXT_LEN, KemCiphertext, KemPublicKey, Secret32, X25519PublicKey, X25519SecretKey,
+    random_bytes,
 };
 use crate::labels::{kem_prekey, object, transcript as tag};
 use crate::prekeys::{PrekeyStore, ReplayTag};
@@ -74,6 +75,13 @@ pub(crate) struct UnverifiedFields {
 }
 
 impl UnverifiedFields {
+    /// The replay-cache entry of this handshake: signed prekey id and the first 16 bytes of
+    /// `SHA-256(EK || CT)`.
+    fn replay_tag(&self) -> ReplayTag {
+        let digest = kdf::sha256(&[self.ephemeral.as_bytes(), self.ciphertext.as_bytes()]);
+        PrekeyStore::replay_tag(self.signed_prekey_id, &digest)
+    }
+
     fn verified(self) -> Result<InitialFields, AcceptError> {
         let initiator = self
             .initiator
@@ -172,7 +180,7 @@ struct TranscriptInputs<'a> {
     ciphertext: &'a KemCiphertext,
 }
 
-fn transcript_hash(t: &TranscriptInputs<'_>) -> [u8; 32] {
+fn transcript_hash(t: &TranscriptInputs<'_>) -> ([u8; 32], Vec<u8>) {
     let mut h = Transcript::new();
     h.item(tag::INITIATOR_IDENTITY, &t.initiator.transcript_parts());
     h.item(tag::RESPONDER_IDENTITY, &t.responder.transcript_parts());
@@ -213,7 +221,7 @@ fn agree(
     kem_secret: &Secret32,
     trace: &mut Trace,
 ) -> KeyAgreement {
-    let transcript_hash = transcript_hash(inputs);
+    let (transcript_hash, transcript) = transcript_hash(inputs);
     let mut ikm = Zeroizing::new(Vec::with_capacity(32 * 5));
     for d in dh {
         ikm.extend_from_slice(d.as_bytes());
@@ -224,6 +232,7 @@ fn agree(
         dh: dh.iter().map(|d| *d.as_bytes()).collect(),
         kem_secret: *kem_secret.as_bytes(),
         transcript_hash,
+        transcript: transcript.clone(),
         ikm: ikm.to_vec(),
         root_key: *secrets.root_key.as_bytes(),
         chain_key: *secrets.chain_key.as_bytes(),
@@ -266,9 +275,11 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized>(
         Some(k) => Some(ephemeral.diffie_hellman(&k.key)?),
         None => None,
     };
-    let (ciphertext, kem_secret) = kem_key.encapsulate(rng)?;
+    let m = random_bytes::<32, R>(rng)?;
+    let (ciphertext, kem_secret) = kem_key.encapsulate_with(&m);
     trace.record(|| TraceEvent::InitiatorRandomness {
         ephemeral_secret: *ephemeral.to_bytes(),
+        kem_randomness: *m,
     });
 
     let fields = InitialFields {
@@ -309,7 +320,7 @@ pub(crate) struct Responded {
     pub(crate) replay_tag: ReplayTag,
 }
 
-/// Responder side: verify the initiator's identity, find the prekeys, refuse replays, and
+/// Responder side: refuse replays, verify the initiator's identity, find the prekeys, and
 /// compute the same key agreement. Does not modify the store.
 pub(crate) fn respond(
     identity: &IdentityKeyPair,
@@ -318,6 +329,10 @@ pub(crate) fn respond(
     trace: &mut Trace,
 ) -> Result<Responded, AcceptError> {
     store.owned_by(identity)?;
+    let replay_tag = fields.replay_tag();
+    if store.seen(&replay_tag) {
+        return Err(AcceptError::Replay);
+    }
     let fields = fields.verified()?;
     let spk = store.signed_prekey(fields.signed_prekey_id)?;
     let one_time = match fields.one_time_prekey_id {
@@ -332,11 +347,6 @@ pub(crate) fn respond(
             (&one_time_kem, Some(id))
         }
     };
-    let digest = kdf::sha256(&[fields.ephemeral.as_bytes(), fields.ciphertext.as_bytes()]);
-    let replay_tag = PrekeyStore::replay_tag(fields.signed_prekey_id, &digest);
-    if store.seen(&replay_tag) {
-        return Err(AcceptError::Replay);
-    }
 
     let dh1 = spk.diffie_hellman(fields.initiator.dh_key())?;
     let dh2 = identity.dh_secret().diffie_hellman(&fields.ephemeral)?;

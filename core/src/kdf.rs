@@ -18,18 +18,19 @@ use crate::labels;
 /// Length of the AEAD tag appended to every ciphertext.
 pub const AEAD_TAG_LEN: usize = 16;
 
-/// Builds the handshake transcript hash `TH = SHA-256(prefix || version || suite || items)`,
-/// each item encoded as `tag || u16 length || bytes`.
+/// Builds the handshake transcript `prefix || protocol id || version || suite || items`, each
+/// item encoded as `tag || u16 length || bytes`; `TH` is its SHA-256. The preimage is kept (about
+/// 11 KB, all public) so the test vectors can publish it.
 #[derive(Clone)]
-pub(crate) struct Transcript(Sha256);
+pub(crate) struct Transcript(Vec<u8>);
 
 impl Transcript {
     pub(crate) fn new() -> Self {
-        let mut h = Sha256::new();
-        h.update(labels::TRANSCRIPT_PREFIX);
-        h.update(labels::PROTOCOL_ID);
-        h.update([labels::VERSION, labels::SUITE]);
-        Self(h)
+        let mut t = Vec::with_capacity(12 * 1024);
+        t.extend_from_slice(labels::TRANSCRIPT_PREFIX);
+        t.extend_from_slice(labels::PROTOCOL_ID);
+        t.extend_from_slice(&[labels::VERSION, labels::SUITE]);
+        Self(t)
     }
 
     /// Appends one type-tagged item. Lengths are below 64 KiB by construction (the longest
@@ -37,15 +38,16 @@ impl Transcript {
     pub(crate) fn item(&mut self, tag: u8, parts: &[&[u8]]) {
         let len: usize = parts.iter().map(|p| p.len()).fold(0, usize::saturating_add);
         let len = u16::try_from(len).unwrap_or(u16::MAX);
-        self.0.update([tag]);
-        self.0.update(len.to_be_bytes());
+        self.0.push(tag);
+        self.0.extend_from_slice(&len.to_be_bytes());
         for p in parts {
-            self.0.update(p);
+            self.0.extend_from_slice(p);
         }
     }
 
-    pub(crate) fn finish(self) -> [u8; 32] {
-        self.0.finalize().into()
+    /// Returns `(TH, preimage)`.
+    pub(crate) fn finish(self) -> ([u8; 32], Vec<u8>) {
+        (sha256(&[&self.0]), self.0)
     }
 }
 
@@ -125,7 +127,7 @@ fn to32(s: &[u8]) -> [u8; 32] {
     out
 }
 
-fn hmac(key: &[u8; 32], input: &[u8]) -> Secret32 {
+pub(crate) fn hmac(key: &[u8], input: &[u8]) -> Secret32 {
     // HMAC accepts keys of any length: this cannot fail.
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,

@@ -187,11 +187,18 @@ impl KemPublicKey {
     }
 
     /// Encapsulates a fresh shared secret to this key with 32 random bytes `m` from `rng`.
+    #[cfg(test)]
     pub(crate) fn encapsulate<R: TryCryptoRng + ?Sized>(
         &self,
         rng: &mut R,
     ) -> Result<(KemCiphertext, Secret32), RngError> {
         let m = random_bytes::<32, R>(rng)?;
+        Ok(self.encapsulate_with(&m))
+    }
+
+    /// `ML-KEM.Encaps_internal(ek, m)` (FIPS 203, algorithm 17). `m` must be 32 bytes fresh
+    /// from a cryptographic RNG: callers draw it with [`random_bytes`].
+    pub(crate) fn encapsulate_with(&self, m: &[u8; 32]) -> (KemCiphertext, Secret32) {
         let m = Zeroizing::new(ml_kem::B32::from(*m));
         let (ct, mut ss) = self.key.encapsulate_deterministic(&m);
         let mut ct_bytes = [0u8; KEM_CIPHERTEXT_LEN];
@@ -199,7 +206,7 @@ impl KemPublicKey {
         let mut ss_bytes = [0u8; 32];
         ss_bytes.copy_from_slice(ss.as_slice());
         ss.as_mut_slice().zeroize();
-        Ok((KemCiphertext(Box::new(ct_bytes)), Secret32(ss_bytes)))
+        (KemCiphertext(Box::new(ct_bytes)), Secret32(ss_bytes))
     }
 }
 

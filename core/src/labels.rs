@@ -87,8 +87,8 @@ pub(crate) const SAFETY_NUMBER_PREFIX: &[u8] = b"Twofold v1 safety number";
 pub(crate) const SIG_CTX_IDENTITY: &[u8] = b"Twofold v1 identity binding";
 /// ML-DSA context: signature over the signed X25519 prekey and the last-resort KEM prekey.
 pub(crate) const SIG_CTX_SIGNED_PREKEYS: &[u8] = b"Twofold v1 signed prekeys";
-/// ML-DSA context: signature over one one-time ML-KEM prekey.
-pub(crate) const SIG_CTX_ONE_TIME_KEM: &[u8] = b"Twofold v1 one-time KEM prekey";
+/// ML-DSA context: signature over the one-time prekeys of one bundle.
+pub(crate) const SIG_CTX_ONE_TIME: &[u8] = b"Twofold v1 one-time prekeys";
 
 /// Kinds of KEM prekey named in an initial message.
 pub(crate) mod kem_prekey {

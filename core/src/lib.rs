@@ -92,20 +92,66 @@ pub mod hazmat {
 
     /// ML-DSA-65 verification with a context string.
     #[must_use]
-    pub fn ml_dsa_verify(
-        public: &[u8; 1952],
-        ctx: &[u8],
-        message: &[u8],
-        signature: &[u8],
-    ) -> bool {
+    pub fn ml_dsa_verify(public: &[u8], ctx: &[u8], message: &[u8], signature: &[u8]) -> bool {
         let Ok(sig) = <[u8; 3309]>::try_from(signature) else {
             return false;
         };
-        crate::keys::SigPublicKey::from_bytes(public).verify(
+        let Ok(public) = <[u8; 1952]>::try_from(public) else {
+            return false;
+        };
+        crate::keys::SigPublicKey::from_bytes(&public).verify(
             ctx,
             message,
             &crate::keys::Signature::from_bytes(&sig),
         )
+    }
+
+    /// `ML-KEM.Encaps_internal(ek, m)` through the key type the protocol uses (with the FIPS 203
+    /// encapsulation-key check first). `None` if the key fails the check.
+    #[must_use]
+    pub fn kem_encapsulate(
+        ek: &[u8; 1184],
+        m: &[u8; 32],
+    ) -> Option<(alloc::vec::Vec<u8>, [u8; 32])> {
+        let key = crate::keys::KemPublicKey::from_bytes(ek).ok()?;
+        let (ct, ss) = key.encapsulate_with(m);
+        Some((ct.as_bytes().to_vec(), *ss.as_bytes()))
+    }
+
+    /// ChaCha20-Poly1305 open as the protocol uses it (`ciphertext || tag`).
+    #[must_use]
+    pub fn aead_open(
+        key: &[u8; 32],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Option<alloc::vec::Vec<u8>> {
+        crate::kdf::open_with(key, nonce, aad, ciphertext)
+    }
+
+    /// ChaCha20-Poly1305 seal as the protocol uses it (returns `ciphertext || tag`).
+    #[must_use]
+    pub fn aead_seal(
+        key: &[u8; 32],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> alloc::vec::Vec<u8> {
+        let mut out = alloc::vec::Vec::new();
+        crate::kdf::seal_with(key, nonce, aad, plaintext, &mut out);
+        out
+    }
+
+    /// HMAC-SHA-256 as the chain KDF uses it.
+    #[must_use]
+    pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+        *crate::kdf::hmac(key, message).as_bytes()
+    }
+
+    /// The AEAD key and nonce expanded from a message key.
+    #[must_use]
+    pub fn message_key_expand(message_key: &[u8; 32]) -> ([u8; 32], [u8; 12]) {
+        crate::kdf::MessageKeys::derive(&crate::keys::Secret32::new(*message_key)).key_and_nonce()
     }
 
     /// HKDF-SHA-256 as the key schedule uses it.

@@ -11,7 +11,7 @@ use core::fmt;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
-use crate::bundle::{self, WithId, one_time_kem_message, signed_prekeys_message};
+use crate::bundle::{self, OneTimeKeys, WithId, one_time_message, signed_prekeys_message};
 use crate::consts::{MAX_ONE_TIME_PREKEYS, MAX_REPLAY_CACHE, SIGNED_PREKEY_GRACE_SECS};
 use crate::error::{AcceptError, DecodeError, PrekeyError};
 use crate::identity::IdentityKeyPair;
@@ -167,7 +167,7 @@ impl PrekeyStore {
             next_one_time_kem_id: 1,
             replay: VecDeque::new(),
         };
-        store.add_one_time_prekeys(rng, one_time)?;
+        store.add_one_time_prekeys(rng, one_time, one_time)?;
         Ok(store)
     }
 
@@ -175,7 +175,8 @@ impl PrekeyStore {
         self.owner == identity.public().fingerprint()
     }
 
-    /// Adds `count` one-time prekeys of each kind. On error the store is unchanged.
+    /// Adds `x25519` one-time X25519 prekeys and `kem` one-time ML-KEM prekeys. On error the
+    /// store is unchanged.
     ///
     /// # Errors
     /// [`PrekeyError::LimitExceeded`] if the store would hold more than
@@ -183,34 +184,36 @@ impl PrekeyStore {
     pub fn add_one_time_prekeys<R: TryCryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
-        count: usize,
+        x25519: usize,
+        kem: usize,
     ) -> Result<(), PrekeyError> {
-        let total = self
-            .one_time
-            .len()
-            .max(self.one_time_kem.len())
-            .checked_add(count)
-            .ok_or(PrekeyError::LimitExceeded)?;
-        let count32 = u32::try_from(count).map_err(|_| PrekeyError::LimitExceeded)?;
-        if total > MAX_ONE_TIME_PREKEYS {
+        let fits = |held: usize, more: usize| {
+            held.checked_add(more)
+                .is_some_and(|n| n <= MAX_ONE_TIME_PREKEYS)
+        };
+        if !fits(self.one_time.len(), x25519) || !fits(self.one_time_kem.len(), kem) {
             return Err(PrekeyError::LimitExceeded);
         }
+        let x25519_32 = u32::try_from(x25519).map_err(|_| PrekeyError::LimitExceeded)?;
+        let kem_32 = u32::try_from(kem).map_err(|_| PrekeyError::LimitExceeded)?;
         let next_x = self
             .next_one_time_id
-            .checked_add(count32)
+            .checked_add(x25519_32)
             .ok_or(PrekeyError::LimitExceeded)?;
         let next_k = self
             .next_one_time_kem_id
-            .checked_add(count32)
+            .checked_add(kem_32)
             .ok_or(PrekeyError::LimitExceeded)?;
-        let mut new_x = Vec::with_capacity(count);
-        let mut new_k = Vec::with_capacity(count);
-        for i in 0..count32 {
+        let mut new_x = Vec::with_capacity(x25519);
+        for i in 0..x25519_32 {
             new_x.push(OneTimePrekey {
                 id: self.next_one_time_id.saturating_add(i),
                 secret: X25519SecretKey::generate(rng)?,
                 issued: false,
             });
+        }
+        let mut new_k = Vec::with_capacity(kem);
+        for i in 0..kem_32 {
             new_k.push(OneTimeKemPrekey {
                 id: self.next_one_time_kem_id.saturating_add(i),
                 seed: crate::keys::random_bytes::<KEM_SEED_LEN, R>(rng)?,
@@ -269,7 +272,7 @@ impl PrekeyStore {
     /// Produces a bundle to publish: the signed prekeys, plus the next one-time prekey of each
     /// kind not yet handed out (each is handed out once; when none are left the bundle falls
     /// back to the last-resort KEM prekey and omits the one-time X25519 prekey). The one-time
-    /// KEM prekey is signed now.
+    /// prekeys of the bundle are signed now, together, by one ML-DSA signature.
     ///
     /// # Errors
     /// [`PrekeyError::IdentityMismatch`], [`PrekeyError::Rng`]. On error the store is
@@ -284,26 +287,24 @@ impl PrekeyStore {
         }
         let otk_index = self.one_time.iter().position(|k| !k.issued);
         let kem_index = self.one_time_kem.iter().position(|k| !k.issued);
-        let otk = otk_index
-            .and_then(|i| self.one_time.get(i))
-            .map(|k| WithId {
-                id: k.id,
-                key: k.secret.public_key(),
-            });
-        let kem = match kem_index.and_then(|i| self.one_time_kem.get(i)) {
-            Some(k) => {
-                let public = WithId {
+        let one_time = OneTimeKeys {
+            prekey: otk_index
+                .and_then(|i| self.one_time.get(i))
+                .map(|k| WithId {
+                    id: k.id,
+                    key: k.secret.public_key(),
+                }),
+            kem: kem_index
+                .and_then(|i| self.one_time_kem.get(i))
+                .map(|k| WithId {
                     id: k.id,
                     key: KemSecretKey::from_seed(&k.seed).public_key().clone(),
-                };
-                let sig = identity.sign(
-                    rng,
-                    labels::SIG_CTX_ONE_TIME_KEM,
-                    &one_time_kem_message(&public),
-                )?;
-                Some((public, sig))
-            }
-            None => None,
+                }),
+        };
+        let one_time_signature = if one_time.is_empty() {
+            None
+        } else {
+            Some(identity.sign(rng, labels::SIG_CTX_ONE_TIME, &one_time_message(&one_time))?)
         };
         let bytes = bundle::encode(
             identity.public(),
@@ -316,8 +317,8 @@ impl PrekeyStore {
                 key: self.current.kem.public_key().clone(),
             },
             &self.current.signature,
-            otk.as_ref(),
-            kem.as_ref().map(|(k, s)| (k, s)),
+            &one_time,
+            one_time_signature.as_ref(),
         );
         // Commit: mark what was handed out.
         if let Some(k) = otk_index.and_then(|i| self.one_time.get_mut(i)) {
@@ -535,6 +536,26 @@ impl PrekeyStore {
         })
     }
 
+    /// Every secret of the store as `(kind, id, secret bytes)` (feature `trace`, for vectors).
+    #[cfg(feature = "trace")]
+    #[must_use]
+    pub fn secrets_for_vectors(&self) -> Vec<(&'static str, u32, Vec<u8>)> {
+        let mut out = Vec::new();
+        for (s, _) in
+            core::iter::once((&self.current, 0)).chain(self.previous.iter().map(|(p, t)| (p, *t)))
+        {
+            out.push(("signed_prekey", s.spk_id, s.spk.to_bytes().to_vec()));
+            out.push(("last_resort_kem", s.kem_id, s.kem.seed().to_vec()));
+        }
+        for k in &self.one_time {
+            out.push(("one_time_prekey", k.id, k.secret.to_bytes().to_vec()));
+        }
+        for k in &self.one_time_kem {
+            out.push(("one_time_kem", k.id, k.seed.to_vec()));
+        }
+        out
+    }
+
     /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests.
     #[cfg(any(test, feature = "trace"))]
     #[must_use]
@@ -545,10 +566,58 @@ impl PrekeyStore {
     }
 }
 
+// Every secret field (X25519 secret keys, KEM secret keys and seeds) wipes itself on drop.
+impl zeroize::ZeroizeOnDrop for PrekeyStore {}
+
 impl fmt::Debug for PrekeyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrekeyStore")
             .field("info", &self.info())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chacha20::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn replay_cache_is_bounded_and_evicts_oldest() {
+        let mut rng = ChaCha20Rng::from_seed([8; 32]);
+        let id = IdentityKeyPair::generate(&mut rng).unwrap();
+        let mut store = PrekeyStore::generate(&mut rng, &id, 0, 0).unwrap();
+        let tag = |i: u32| {
+            PrekeyStore::replay_tag(
+                1,
+                &[&i.to_be_bytes()[..], &[0; 28]]
+                    .concat()
+                    .try_into()
+                    .unwrap(),
+            )
+        };
+        let n = u32::try_from(MAX_REPLAY_CACHE).unwrap();
+        for i in 0..=n {
+            store.commit_accept(None, None, tag(i));
+        }
+        assert_eq!(store.info().replay_cache_len, MAX_REPLAY_CACHE);
+        assert!(!store.seen(&tag(0)));
+        assert!(store.seen(&tag(1)));
+        assert!(store.seen(&tag(n)));
+    }
+
+    #[test]
+    fn one_time_prekey_limit_is_enforced_without_change() {
+        let mut rng = ChaCha20Rng::from_seed([9; 32]);
+        let id = IdentityKeyPair::generate(&mut rng).unwrap();
+        let mut store = PrekeyStore::generate(&mut rng, &id, 2, 0).unwrap();
+        let before = store.state_bytes();
+        assert_eq!(
+            store.add_one_time_prekeys(&mut rng, MAX_ONE_TIME_PREKEYS - 1, 0),
+            Err(PrekeyError::LimitExceeded)
+        );
+        assert_eq!(before, store.state_bytes());
+        assert!(PrekeyStore::generate(&mut rng, &id, MAX_ONE_TIME_PREKEYS + 1, 0).is_err());
     }
 }

@@ -435,6 +435,10 @@ impl Session {
     }
 }
 
+// Every secret field (root, chain and skipped message keys, ratchet and KEM secret keys) is a
+// type that wipes itself on drop.
+impl zeroize::ZeroizeOnDrop for Session {}
+
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")

@@ -25,6 +25,8 @@ pub enum TraceEvent {
     InitiatorRandomness {
         /// Ephemeral X25519 secret key `EK_A`.
         ephemeral_secret: [u8; 32],
+        /// The 32 bytes `m` of the ML-KEM encapsulation.
+        kem_randomness: [u8; 32],
     },
     /// The handshake key agreement.
     Handshake {
@@ -34,6 +36,8 @@ pub enum TraceEvent {
         kem_secret: [u8; 32],
         /// The transcript hash `TH` (HKDF salt).
         transcript_hash: [u8; 32],
+        /// The transcript (preimage of `TH`).
+        transcript: Vec<u8>,
         /// The HKDF input keying material.
         ikm: Vec<u8>,
         /// The first root key.
@@ -61,6 +65,10 @@ pub enum TraceEvent {
     KemEncapsulated {
         /// Id of the peer's key.
         key_id: u32,
+        /// The 32 bytes `m` of the encapsulation.
+        randomness: [u8; 32],
+        /// The ciphertext.
+        ciphertext: Vec<u8>,
         /// The shared secret.
         secret: [u8; 32],
     },

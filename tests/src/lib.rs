@@ -1,1 +1,197 @@
-//! Shared helpers.
+//! Test support for Twofold: deterministic RNGs, party set-up, hex and JSON helpers, the vector
+//! generator ([`vectors`]) and the conversation model shared by the property tests
+//! ([`scenario`]).
+//!
+//! This crate is test code: a panic here is a test failure, so the workspace's no-panic lints
+//! are relaxed for it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::print_stdout,
+    clippy::integer_division_remainder_used,
+    missing_docs,
+    missing_debug_implementations
+)]
+
+pub mod scenario;
+pub mod vectors;
+
+use chacha20::ChaCha20Rng;
+use rand_core::SeedableRng;
+use twofold_core::{IdentityKeyPair, PrekeyStore, Session, SessionConfig, VerifiedBundle, hazmat};
+
+/// A deterministic RNG named by a label (the seed is HKDF of the label).
+pub fn rng(label: &str) -> ChaCha20Rng {
+    let seed = hazmat::hkdf_sha256(b"twofold test rng", label.as_bytes(), b"", 32).unwrap();
+    ChaCha20Rng::from_seed(seed.try_into().unwrap())
+}
+
+/// A deterministic RNG from raw seed bytes.
+pub fn rng_from(seed: [u8; 32]) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed(seed)
+}
+
+pub fn hx(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+pub fn unhex(s: &str) -> Vec<u8> {
+    hex::decode(s).unwrap()
+}
+
+/// Which optional prekeys a bundle carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// One-time X25519 prekey and one-time ML-KEM prekey.
+    Full,
+    /// One-time ML-KEM prekey only.
+    NoOneTimePrekey,
+    /// One-time X25519 prekey only (the last-resort ML-KEM prekey is used).
+    NoOneTimeKem,
+    /// Neither: signed prekey and last-resort ML-KEM prekey only.
+    LastResortOnly,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 4] = [
+        Variant::Full,
+        Variant::NoOneTimePrekey,
+        Variant::NoOneTimeKem,
+        Variant::LastResortOnly,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Full => "full",
+            Variant::NoOneTimePrekey => "no_one_time_prekey",
+            Variant::NoOneTimeKem => "no_one_time_kem",
+            Variant::LastResortOnly => "last_resort_only",
+        }
+    }
+
+    /// One-time prekeys to create: (X25519, ML-KEM).
+    pub fn one_time(self) -> (usize, usize) {
+        match self {
+            Variant::Full => (1, 1),
+            Variant::NoOneTimePrekey => (0, 1),
+            Variant::NoOneTimeKem => (1, 0),
+            Variant::LastResortOnly => (0, 0),
+        }
+    }
+}
+
+/// Bob's identity and a prekey store holding exactly the one-time prekeys of `variant`.
+pub fn responder(rng: &mut ChaCha20Rng, variant: Variant) -> (IdentityKeyPair, PrekeyStore) {
+    let bob = IdentityKeyPair::generate(rng).unwrap();
+    let mut store = PrekeyStore::generate(rng, &bob, 0, 0).unwrap();
+    let (x, k) = variant.one_time();
+    store.add_one_time_prekeys(rng, x, k).unwrap();
+    (bob, store)
+}
+
+/// A complete handshake: returns (alice, bob, alice session, bob session, initial message).
+pub struct Pair {
+    pub alice: IdentityKeyPair,
+    pub bob: IdentityKeyPair,
+    pub store: PrekeyStore,
+    pub a: Session,
+    pub b: Session,
+    pub initial: Vec<u8>,
+    pub rng: ChaCha20Rng,
+}
+
+pub fn pair(label: &str, variant: Variant, config: &SessionConfig) -> Pair {
+    let mut rng = rng(label);
+    let (bob, mut store) = responder(&mut rng, variant);
+    let bundle = store.bundle(&mut rng, &bob).unwrap();
+    let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (a, initial) =
+        Session::initiate(&mut rng, &alice, &bundle, b"first", b"", 0, config).unwrap();
+    let (b, plaintext) = Session::accept(&bob, &mut store, &initial, b"", 0, config).unwrap();
+    assert_eq!(plaintext, b"first");
+    Pair {
+        alice,
+        bob,
+        store,
+        a,
+        b,
+        initial,
+        rng,
+    }
+}
+
+/// Splits a message into (handshake prefix, ratchet message); the prefix is empty for a
+/// ratchet message. Follows docs/PROTOCOL.md section 5.5.
+pub fn split_initial(message: &[u8]) -> (&[u8], &[u8]) {
+    if message[1] != 0x03 {
+        return (&[], message);
+    }
+    let flags = message[twofold_core::IDENTITY_LEN + 9];
+    let len = twofold_core::IDENTITY_LEN + 10 + if flags & 1 == 1 { 4 } else { 0 } + 32 + 1088;
+    message.split_at(len)
+}
+
+/// Flips bit `bit` (0..8*len) of a copy of `bytes`.
+pub fn flip(bytes: &[u8], bit: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[bit / 8] ^= 1 << (bit % 8);
+    out
+}
+
+/// Bit positions for an exhaustive-enough sweep of an encoding: every byte of the first and
+/// last 64 bytes, then every `stride`-th byte elsewhere; the bit within a byte rotates so that
+/// every bit position is exercised.
+pub fn sweep_bits(len: usize, stride: usize) -> Vec<usize> {
+    (0..len)
+        .filter(|i| *i < 64 || *i + 64 >= len || i % stride == 0)
+        .map(|i| i * 8 + (i % 8))
+        .collect()
+}
+
+/// An RNG that yields `budget` bytes from a seeded generator, then fails: for checking that an
+/// RNG failure is an error that changes nothing.
+pub struct FailingRng {
+    inner: ChaCha20Rng,
+    budget: usize,
+}
+
+impl FailingRng {
+    pub fn new(label: &str, budget: usize) -> Self {
+        Self {
+            inner: rng(label),
+            budget,
+        }
+    }
+}
+
+impl rand_core::TryRng for FailingRng {
+    type Error = core::fmt::Error;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        if dst.len() > self.budget {
+            return Err(core::fmt::Error);
+        }
+        self.budget -= dst.len();
+        rand_core::Rng::fill_bytes(&mut self.inner, dst);
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for FailingRng {}

@@ -249,7 +249,7 @@ impl PrekeyStore {
         let count = usize::try_from(count)
             .map_err(|_| error(INVALID_ARGUMENT, "one-time prekey count out of range"))?;
         self.get_mut()?
-            .add_one_time_prekeys(&mut rng(), count)
+            .add_one_time_prekeys(&mut rng(), count, count)
             .map_err(core_error)
     }
 

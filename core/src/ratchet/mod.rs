@@ -25,7 +25,7 @@ use rand_core::TryCryptoRng;
 use crate::consts::{MAX_FORWARD_JUMP, MAX_PLAINTEXT_LEN, MAX_RETIRED_RATCHET_KEYS};
 use crate::error::{DecodeError, DecryptError, EncryptError};
 use crate::kdf::{self, MessageKeys};
-use crate::keys::{KemSecretKey, Secret32, X25519PublicKey, X25519SecretKey};
+use crate::keys::{KemSecretKey, Secret32, X25519PublicKey, X25519SecretKey, random_bytes};
 use crate::trace::{Direction, Trace, TraceEvent};
 use crate::wire::{Reader, Writer};
 
@@ -306,9 +306,12 @@ impl Ratchet {
         let mut offer = None;
         if self.kem.due(now) {
             if let Some((id, key)) = &self.kem.peer {
-                let (ct, ss) = key.encapsulate(rng)?;
+                let m = random_bytes::<32, R>(rng)?;
+                let (ct, ss) = key.encapsulate_with(&m);
                 trace.record(|| TraceEvent::KemEncapsulated {
                     key_id: *id,
+                    randomness: *m,
+                    ciphertext: ct.as_bytes().to_vec(),
                     secret: *ss.as_bytes(),
                 });
                 pq.ciphertext = Some((*id, ct));

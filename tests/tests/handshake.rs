@@ -1,0 +1,464 @@
+//! The handshake's promises (docs/PROTOCOL.md section 5): agreement for every bundle variant,
+//! strict rejection of any changed bit with the store untouched, no silent success with a
+//! swapped key, replay and reuse rejection, low-order keys, and secret hygiene.
+// Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used
+)]
+
+use proptest::prelude::*;
+use twofold_core::trace::TraceEvent;
+use twofold_core::{
+    AcceptError, DecodeError, ErrorCode, HasErrorCode, IDENTITY_LEN, IdentityKeyPair, PrekeyStore,
+    PublicIdentity, SafetyNumber, Session, SessionConfig, VerifiedBundle, VerifyError,
+};
+use twofold_tests::{Variant, flip, hx, responder, rng, rng_from, sweep_bits};
+
+fn handshake_event(trace: &[TraceEvent]) -> TraceEvent {
+    trace
+        .iter()
+        .find(|e| matches!(e, TraceEvent::Handshake { .. }))
+        .cloned()
+        .unwrap()
+}
+
+/// A responder with a bundle and an initiator's first message, for tampering tests.
+struct Setup {
+    bob: IdentityKeyPair,
+    store: PrekeyStore,
+    bundle: Vec<u8>,
+    initial: Vec<u8>,
+}
+
+fn setup(label: &str, variant: Variant) -> Setup {
+    let mut rng = rng(label);
+    let (bob, mut store) = responder(&mut rng, variant);
+    let bundle = store.bundle(&mut rng, &bob).unwrap();
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
+    let (_, initial) = Session::initiate(
+        &mut rng,
+        &alice,
+        &verified,
+        b"hello",
+        b"ad",
+        0,
+        &SessionConfig::default(),
+    )
+    .unwrap();
+    Setup {
+        bob,
+        store,
+        bundle,
+        initial,
+    }
+}
+
+fn accept(s: &Setup, store: &mut PrekeyStore, bytes: &[u8]) -> Result<Vec<u8>, AcceptError> {
+    Session::accept(&s.bob, store, bytes, b"ad", 0, &SessionConfig::default()).map(|(_, p)| p)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// For arbitrary seeds and every bundle variant, both sides derive identical secrets and
+    /// the first message decrypts.
+    #[test]
+    fn both_sides_agree_for_every_variant(seed in any::<[u8; 32]>(), v in 0usize..4, pt in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let variant = Variant::ALL[v];
+        let mut rng = rng_from(seed);
+        let (bob, mut store) = responder(&mut rng, variant);
+        let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+        let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+        let config = SessionConfig::default();
+        let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, &pt, b"", 7, &config).unwrap();
+        let (mut b, p) = Session::accept(&bob, &mut store, &m, b"", 7, &config).unwrap();
+        prop_assert_eq!(&p, &pt);
+        prop_assert_eq!(handshake_event(&a.take_trace()), handshake_event(&b.take_trace()));
+        prop_assert_eq!(a.sas(), b.sas());
+        prop_assert_eq!(a.safety_number(), b.safety_number());
+        prop_assert_eq!(a.handshake_id(), b.handshake_id());
+        prop_assert_eq!(a.peer_identity(), bob.public());
+        prop_assert_eq!(b.peer_identity(), alice.public());
+        let r = b.encrypt(&mut rng, 8, b"reply", b"").unwrap();
+        prop_assert_eq!(a.decrypt(&r, b"").unwrap(), b"reply".to_vec());
+    }
+
+    /// Random single-bit changes of a bundle are rejected with a typed error.
+    #[test]
+    fn random_bit_flips_in_bundles_are_rejected(bit in any::<usize>(), v in 0usize..4) {
+        let s = setup(&format!("bundle flips {v}"), Variant::ALL[v]);
+        let bad = flip(&s.bundle, bit % (s.bundle.len() * 8));
+        prop_assert!(VerifiedBundle::from_bytes(&bad).is_err());
+    }
+
+    /// Random single-bit changes of an initial message are rejected and leave the store as it
+    /// was (no one-time prekey consumed).
+    #[test]
+    fn random_bit_flips_in_initial_messages_are_rejected(bit in any::<usize>(), v in 0usize..4) {
+        let s = setup(&format!("initial flips {v}"), Variant::ALL[v]);
+        let mut store = s.store.clone();
+        let before = store.state_bytes();
+        let bad = flip(&s.initial, bit % (s.initial.len() * 8));
+        prop_assert!(accept(&s, &mut store, &bad).is_err());
+        prop_assert_eq!(before, store.state_bytes());
+    }
+}
+
+/// A sweep over the whole bundle (every byte at the edges, every 7th byte elsewhere).
+#[test]
+fn bit_flips_across_the_bundle_are_rejected() {
+    let s = setup("bundle sweep", Variant::Full);
+    let mut codes = std::collections::BTreeMap::new();
+    for bit in sweep_bits(s.bundle.len(), 7) {
+        let err = VerifiedBundle::from_bytes(&flip(&s.bundle, bit))
+            .expect_err(&format!("bit {bit} accepted"));
+        *codes.entry(err.code().as_str()).or_insert(0) += 1;
+    }
+    // Header bits give decode errors; everything else breaks a signature.
+    assert!(codes["BAD_SIGNATURE"] > 2000, "{codes:?}");
+    assert!(codes.contains_key("UNSUPPORTED_VERSION"));
+}
+
+/// A sweep over the whole initial message; the store must be byte-identical after each.
+#[test]
+fn bit_flips_across_the_initial_message_are_rejected_and_change_nothing() {
+    for variant in [Variant::Full, Variant::LastResortOnly] {
+        let s = setup("initial sweep", variant);
+        let mut store = s.store.clone();
+        let before = store.state_bytes();
+        for bit in sweep_bits(s.initial.len(), 11) {
+            let r = accept(&s, &mut store, &flip(&s.initial, bit));
+            assert!(r.is_err(), "bit {bit} accepted");
+            assert_eq!(before, store.state_bytes(), "bit {bit} changed the store");
+        }
+        // The untouched message is still accepted afterwards.
+        assert_eq!(accept(&s, &mut store, &s.initial).unwrap(), b"hello");
+    }
+}
+
+/// Replacing any key of the initial message with another party's makes the handshake fail.
+#[test]
+fn swapped_keys_in_the_initial_message_fail() {
+    let s = setup("swaps", Variant::Full);
+    // Mallory's material: her own identity, ephemeral key and a KEM ciphertext to Bob's key.
+    let mut rng = rng("mallory");
+    let mallory = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (_, mallory_initial) = Session::initiate(
+        &mut rng,
+        &mallory,
+        &VerifiedBundle::from_bytes(&s.bundle).unwrap(),
+        b"x",
+        b"ad",
+        0,
+        &SessionConfig::default(),
+    )
+    .unwrap();
+    let id_end = IDENTITY_LEN;
+    let ek_at = IDENTITY_LEN + 14;
+    let ct_at = ek_at + 32;
+    let cases: [(&str, std::ops::Range<usize>, ErrorCode); 4] = [
+        ("initiator identity", 3..id_end, ErrorCode::AuthFailed),
+        ("ephemeral key", ek_at..ek_at + 32, ErrorCode::AuthFailed),
+        ("KEM ciphertext", ct_at..ct_at + 1088, ErrorCode::AuthFailed),
+        (
+            "ratchet message",
+            ct_at + 1088..s.initial.len(),
+            ErrorCode::AuthFailed,
+        ),
+    ];
+    for (name, range, code) in cases {
+        let mut m = s.initial.clone();
+        if name == "ratchet message" {
+            m.truncate(range.start);
+            m.extend_from_slice(&mallory_initial[range.start..]);
+        } else {
+            m[range.clone()].copy_from_slice(&mallory_initial[range]);
+        }
+        let mut store = s.store.clone();
+        let err = accept(&s, &mut store, &m).expect_err(name);
+        assert_eq!(err.code(), code, "{name}");
+    }
+}
+
+/// Swapping any key of a bundle for another party's breaks a signature; swapping the whole
+/// bundle for the attacker's own valid bundle "succeeds" only with the attacker, which the
+/// safety number exposes.
+#[test]
+fn swapped_keys_in_the_bundle_fail_or_show_in_the_safety_number() {
+    let s = setup("bundle swaps", Variant::Full);
+    let mut rng = rng("mallory bundle");
+    let (mallory, mut mstore) = responder(&mut rng, Variant::Full);
+    let mb = mstore.bundle(&mut rng, &mallory).unwrap();
+    let id = 3..IDENTITY_LEN;
+    let spk = IDENTITY_LEN + 4..IDENTITY_LEN + 36;
+    let kem = IDENTITY_LEN + 40..IDENTITY_LEN + 40 + 1184;
+    let otk_at = IDENTITY_LEN + 40 + 1184 + 3309 + 1;
+    let otk = otk_at + 4..otk_at + 36;
+    let otkem = otk_at + 40..otk_at + 40 + 1184;
+    for (name, range) in [
+        ("identity", id),
+        ("signed prekey", spk),
+        ("last-resort KEM prekey", kem),
+        ("one-time prekey", otk),
+        ("one-time KEM prekey", otkem),
+    ] {
+        let mut b = s.bundle.clone();
+        b[range.clone()].copy_from_slice(&mb[range]);
+        let err = VerifiedBundle::from_bytes(&b).expect_err(name);
+        assert!(
+            matches!(err, VerifyError::BadSignature { .. }),
+            "{name}: {err:?}"
+        );
+    }
+    // The whole bundle replaced: Alice talks to Mallory, and the safety number says so.
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (a, _) = Session::initiate(
+        &mut rng,
+        &alice,
+        &VerifiedBundle::from_bytes(&mb).unwrap(),
+        b"x",
+        b"",
+        0,
+        &SessionConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(a.peer_identity(), mallory.public());
+    assert_ne!(
+        a.safety_number(),
+        SafetyNumber::new(alice.public(), s.bob.public())
+    );
+}
+
+#[test]
+fn replays_and_reused_one_time_prekeys_are_rejected() {
+    for variant in Variant::ALL {
+        let s = setup(&format!("replay {}", variant.name()), variant);
+        let mut store = s.store.clone();
+        accept(&s, &mut store, &s.initial).unwrap();
+        let after = store.state_bytes();
+        assert_eq!(
+            accept(&s, &mut store, &s.initial).unwrap_err(),
+            AcceptError::Replay,
+            "{}",
+            variant.name()
+        );
+        assert_eq!(after, store.state_bytes());
+    }
+    // The same bundle handed to a second initiator: its one-time prekeys were consumed.
+    let s = setup("reuse", Variant::Full);
+    let mut store = s.store.clone();
+    accept(&s, &mut store, &s.initial).unwrap();
+    let mut rng = rng("carol");
+    let carol = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (_, m) = Session::initiate(
+        &mut rng,
+        &carol,
+        &VerifiedBundle::from_bytes(&s.bundle).unwrap(),
+        b"c",
+        b"ad",
+        0,
+        &SessionConfig::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        accept(&s, &mut store, &m),
+        Err(AcceptError::PrekeyAlreadyUsed { .. })
+    ));
+}
+
+#[test]
+fn rotation_keeps_the_previous_signed_prekey_for_the_grace_period_only() {
+    let s = setup("rotation", Variant::LastResortOnly);
+    let mut rng = rng("rotation 2");
+    let mut store = s.store.clone();
+    store.rotate_signed_prekeys(&mut rng, &s.bob, 1000).unwrap();
+    // Built from the old bundle, still accepted during the grace period.
+    let mut during = store.clone();
+    during.prune(1000 + twofold_core::consts::SIGNED_PREKEY_GRACE_SECS - 1);
+    assert_eq!(accept(&s, &mut during, &s.initial).unwrap(), b"hello");
+    // After it, the old signed prekey is gone.
+    store.prune(1000 + twofold_core::consts::SIGNED_PREKEY_GRACE_SECS);
+    assert!(matches!(
+        accept(&s, &mut store, &s.initial),
+        Err(AcceptError::UnknownPrekey {
+            kind: "signed prekey",
+            ..
+        })
+    ));
+    // A second rotation drops the first pair at once.
+    let mut store = s.store.clone();
+    store.rotate_signed_prekeys(&mut rng, &s.bob, 1).unwrap();
+    store.rotate_signed_prekeys(&mut rng, &s.bob, 2).unwrap();
+    assert!(matches!(
+        accept(&s, &mut store, &s.initial),
+        Err(AcceptError::UnknownPrekey { .. })
+    ));
+    // A store refuses an identity that does not own it.
+    let other = IdentityKeyPair::generate(&mut rng).unwrap();
+    assert_eq!(
+        store.bundle(&mut rng, &other).unwrap_err().code(),
+        ErrorCode::IdentityMismatch
+    );
+}
+
+/// Low-order X25519 keys (Wycheproof's cases with an all-zero shared secret) as the
+/// initiator's ephemeral key are rejected by the protocol, not just by the primitive.
+#[test]
+fn low_order_ephemeral_keys_are_rejected_at_the_protocol_level() {
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../vectors/wycheproof/x25519_test.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let s = setup("low order", Variant::Full);
+    let ek_at = IDENTITY_LEN + 14;
+    let mut n = 0;
+    for g in v["testGroups"].as_array().unwrap() {
+        for t in g["tests"].as_array().unwrap() {
+            if t["shared"].as_str().unwrap().chars().any(|c| c != '0') {
+                continue;
+            }
+            let public = twofold_tests::unhex(t["public"].as_str().unwrap());
+            let mut m = s.initial.clone();
+            m[ek_at..ek_at + 32].copy_from_slice(&public);
+            let mut store = s.store.clone();
+            assert_eq!(
+                accept(&s, &mut store, &m).unwrap_err(),
+                AcceptError::NonContributory,
+                "tc {}",
+                t["tcId"]
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 31);
+}
+
+#[test]
+fn decoders_name_each_problem() {
+    let s = setup("decoders", Variant::Full);
+    let id = s.bob.public().to_bytes();
+    let cases: Vec<(Vec<u8>, DecodeError)> = vec![
+        (
+            {
+                let mut v = id.clone();
+                v[0] = 7;
+                v
+            },
+            DecodeError::UnsupportedVersion { found: 7 },
+        ),
+        (
+            {
+                let mut v = id.clone();
+                v[1] = 4;
+                v
+            },
+            DecodeError::WrongObjectType {
+                expected: 1,
+                found: 4,
+            },
+        ),
+        (
+            {
+                let mut v = id.clone();
+                v[2] = 9;
+                v
+            },
+            DecodeError::UnsupportedSuite { found: 9 },
+        ),
+        (id[..100].to_vec(), DecodeError::Truncated),
+        (
+            {
+                let mut v = id.clone();
+                v.extend_from_slice(&[0, 0]);
+                v
+            },
+            DecodeError::TrailingBytes { extra: 2 },
+        ),
+    ];
+    for (bytes, expected) in cases {
+        assert_eq!(
+            PublicIdentity::from_bytes(&bytes).unwrap_err(),
+            VerifyError::Decode(expected)
+        );
+    }
+    assert_eq!(
+        twofold_core::message_kind(&[]).unwrap_err(),
+        DecodeError::Truncated
+    );
+}
+
+/// `Debug` of every type holding secrets shows none of them; errors carry no secret either.
+#[test]
+fn debug_output_contains_no_key_material() {
+    let mut p = twofold_tests::pair("debug", Variant::Full, &SessionConfig::default());
+    let trace = p.a.take_trace();
+    let mut secrets: Vec<Vec<u8>> = Vec::new();
+    let (x, s) = p.alice.secret_seeds();
+    secrets.push(x.to_vec());
+    secrets.push(s.to_vec());
+    for (_, _, secret) in p.store.secrets_for_vectors() {
+        secrets.push(secret);
+    }
+    for e in &trace {
+        match e {
+            TraceEvent::Handshake {
+                root_key,
+                chain_key,
+                dh,
+                kem_secret,
+                ..
+            } => {
+                secrets.push(root_key.to_vec());
+                secrets.push(chain_key.to_vec());
+                secrets.push(kem_secret.to_vec());
+                secrets.extend(dh.iter().map(|d| d.to_vec()));
+            }
+            TraceEvent::RatchetKeyGenerated { secret, .. } => secrets.push(secret.to_vec()),
+            TraceEvent::MessageKey {
+                message_key,
+                aead_key,
+                ..
+            } => {
+                secrets.push(message_key.to_vec());
+                secrets.push(aead_key.to_vec());
+            }
+            _ => {}
+        }
+    }
+    secrets.push(p.a.root_key().to_vec());
+    let texts = [
+        format!("{:?}", p.alice),
+        format!("{:#?}", p.alice),
+        format!("{:?}", p.store),
+        format!("{:?}", p.a),
+        format!("{:#?}", p.b),
+        format!("{:?}", p.a.sas()),
+        format!("{}", p.b.decrypt(&[1, 4, 1], b"").unwrap_err()),
+    ];
+    for t in &texts {
+        for secret in &secrets {
+            // Any 8 consecutive bytes of a secret, in hex, would be a leak.
+            for w in secret.windows(8) {
+                assert!(!t.contains(&hx(w)), "Debug leaks a secret: {t}");
+            }
+        }
+    }
+    assert!(texts[0].contains("IdentityKeyPair"));
+    // The types that hold secrets wipe them on drop.
+    fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    zeroize_on_drop::<IdentityKeyPair>();
+    zeroize_on_drop::<PrekeyStore>();
+    zeroize_on_drop::<Session>();
+    let _ = &mut p.rng;
+}
