@@ -118,6 +118,37 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// A fixed one-line description of the code (no runtime details), for bindings that do not
+    /// format the detailed `Display` of each error.
+    #[must_use]
+    pub const fn description(self) -> &'static str {
+        match self {
+            ErrorCode::UnsupportedVersion => "unsupported format version",
+            ErrorCode::WrongObjectType => "this is a different kind of object",
+            ErrorCode::UnsupportedSuite => "unsupported cipher suite",
+            ErrorCode::Truncated => "input truncated",
+            ErrorCode::TrailingBytes => "unexpected bytes after the end of the encoding",
+            ErrorCode::InvalidEncoding => "a field has a value the format does not allow",
+            ErrorCode::InvalidKey => "a public key failed validation",
+            ErrorCode::TooLarge => "input larger than the documented maximum",
+            ErrorCode::BadSignature => "a signature does not verify",
+            ErrorCode::NonContributory => "a Diffie-Hellman output was all zeros",
+            ErrorCode::UnknownPrekey => "the message names a prekey this store does not have",
+            ErrorCode::PrekeyAlreadyUsed => "the message names a one-time prekey already used",
+            ErrorCode::ReplayedHandshake => "this initial message was already accepted",
+            ErrorCode::AuthFailed => "authentication failed",
+            ErrorCode::DuplicateMessage => "message already decrypted, or its key was discarded",
+            ErrorCode::TooFarAhead => "message number too far ahead",
+            ErrorCode::WrongSession => "initial message of a different session",
+            ErrorCode::CounterExhausted => "message counter exhausted: start a new session",
+            ErrorCode::RngFailed => "the random number generator failed",
+            ErrorCode::LimitExceeded => "limit exceeded",
+            ErrorCode::IdentityMismatch => "identity does not own this prekey store",
+        }
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -9,7 +9,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use subtle::ConstantTimeEq;
 
@@ -38,7 +38,14 @@ fn digits(fingerprint: &[u8; 32], out: &mut String) {
         for b in chunk {
             v = (v << 8) | u64::from(*b);
         }
-        let _ = write!(out, "{:05}", v % 100_000);
+        let mut v = v % 100_000;
+        let mut five = [b'0'; 5];
+        for d in five.iter_mut().rev() {
+            // `v % 10 < 10`: the cast cannot truncate.
+            *d = b'0'.saturating_add(u8::try_from(v % 10).unwrap_or(0));
+            v /= 10;
+        }
+        out.extend(five.iter().map(|b| char::from(*b)));
     }
 }
 

@@ -143,6 +143,15 @@ function secondsNow(now: number | undefined): number {
 
 const EMPTY = new Uint8Array(0);
 
+/** Checks an options argument: absent, or a plain object. */
+function options<T extends object>(value: T | undefined, name: string): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TwofoldError("INVALID_ARGUMENT", `${name} must be an object`);
+  }
+  return value;
+}
+
 const disposeSymbol: symbol =
   (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose");
 
@@ -260,12 +269,13 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   }
 
   /** Creates a store owned by `identity`. */
-  static generate(identity: Identity, options: PrekeyStoreOptions = {}): PrekeyStore {
-    const oneTime = options.oneTime ?? 100;
+  static generate(identity: Identity, opts?: PrekeyStoreOptions): PrekeyStore {
+    const o = options(opts, "options");
+    const oneTime = o.oneTime ?? 100;
     if (!Number.isInteger(oneTime) || oneTime < 0 || oneTime > 0xffffffff) {
       throw new TwofoldError("INVALID_ARGUMENT", "`oneTime` must be a non-negative integer");
     }
-    const now = secondsNow(options.now);
+    const now = secondsNow(o.now);
     return call(
       () =>
         new PrekeyStore(wasm.PrekeyStore.generate(identity.wasmIdentity, oneTime, now), identity),
@@ -394,6 +404,9 @@ export interface BundleInfo {
 
 function policyArgs(policy: PqPolicy | undefined): [number, number] {
   if (policy === undefined) return [50, 86400];
+  if (typeof policy !== "object" || policy === null) {
+    throw new TwofoldError("INVALID_ARGUMENT", "`pqPolicy` must be an object");
+  }
   if (policy.kind === "every-step") return [0, 0];
   if (
     policy.kind === "interval" &&
@@ -425,12 +438,13 @@ export class Session extends Disposable<wasm.Session> {
     identity: Identity,
     bundle: Uint8Array,
     plaintext: Uint8Array,
-    options: SessionOptions = {},
+    opts?: SessionOptions,
   ): { session: Session; message: Uint8Array } {
-    const [messages, seconds] = policyArgs(options.pqPolicy);
-    const now = secondsNow(options.now);
+    const o = options(opts, "options");
+    const [messages, seconds] = policyArgs(o.pqPolicy);
+    const now = secondsNow(o.now);
     const pt = bytes(plaintext, "plaintext").slice();
-    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+    const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     return call(() => {
       const r = wasm.Session.initiate(
         identity.wasmIdentity,
@@ -453,11 +467,12 @@ export class Session extends Disposable<wasm.Session> {
     identity: Identity,
     store: PrekeyStore,
     message: Uint8Array,
-    options: SessionOptions = {},
+    opts?: SessionOptions,
   ): { session: Session; plaintext: Uint8Array } {
-    const [messages, seconds] = policyArgs(options.pqPolicy);
-    const now = secondsNow(options.now);
-    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+    const o = options(opts, "options");
+    const [messages, seconds] = policyArgs(o.pqPolicy);
+    const now = secondsNow(o.now);
+    const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     return call(() => {
       const r = wasm.Session.accept(
         identity.wasmIdentity,
@@ -473,10 +488,11 @@ export class Session extends Disposable<wasm.Session> {
   }
 
   /** Encrypts a message. Never reuses a key. */
-  encrypt(plaintext: Uint8Array, options: MessageOptions = {}): Uint8Array {
+  encrypt(plaintext: Uint8Array, opts?: MessageOptions): Uint8Array {
+    const o = options(opts, "options");
     const pt = bytes(plaintext, "plaintext").slice();
-    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
-    const now = secondsNow(options.now);
+    const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
+    const now = secondsNow(o.now);
     return call(() => this.inner.encrypt(pt, ad, now));
   }
 
@@ -484,8 +500,8 @@ export class Session extends Disposable<wasm.Session> {
    * Decrypts a message. On any error the session is unchanged: drop the message and carry
    * on. Authentication failures all have code `AUTH_FAILED`; replays `DUPLICATE_MESSAGE`.
    */
-  decrypt(message: Uint8Array, options: MessageOptions = {}): Uint8Array {
-    const ad = bytes(options.associatedData ?? EMPTY, "associatedData");
+  decrypt(message: Uint8Array, opts?: MessageOptions): Uint8Array {
+    const ad = bytes(options(opts, "options").associatedData ?? EMPTY, "associatedData");
     return call(() => this.inner.decrypt(bytes(message, "message"), ad));
   }
 

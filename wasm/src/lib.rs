@@ -14,8 +14,6 @@
 //! Nothing here can panic on any input: the core has no reachable panics (its lints forbid
 //! them) and this layer checks every numeric conversion.
 
-use core::fmt::Display;
-
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use twofold_core::{self as core_, HasErrorCode, PqPolicy, SessionConfig};
 use wasm_bindgen::prelude::*;
@@ -34,15 +32,20 @@ fn error(code: &str, message: &str) -> JsValue {
     e.into()
 }
 
-fn core_error<E: HasErrorCode + Display>(e: E) -> JsValue {
-    error(e.code().as_str(), &e.to_string())
+/// A core error as a JS error: its stable code and the code's fixed description. (The core's
+/// detailed `Display` is not used here: formatting machinery would cost several KB of wasm.)
+fn core_error<E: HasErrorCode>(e: E) -> JsValue {
+    let code = e.code();
+    error(code.as_str(), code.description())
 }
 
-fn disposed(what: &str) -> JsValue {
-    error(
-        DISPOSED,
-        &format!("{what} was disposed and can no longer be used"),
-    )
+fn disposed(what: &'static str) -> JsValue {
+    let message = match what {
+        "Identity" => "Identity was disposed and can no longer be used",
+        "PrekeyStore" => "PrekeyStore was disposed and can no longer be used",
+        _ => "Session was disposed and can no longer be used",
+    };
+    error(DISPOSED, message)
 }
 
 fn rng() -> getrandom::SysRng {
@@ -64,12 +67,9 @@ fn seconds(now: f64) -> Result<u64, JsValue> {
 }
 
 fn app_key(key: &[u8]) -> Result<Zeroizing<[u8; 32]>, JsValue> {
-    <[u8; 32]>::try_from(key).map(Zeroizing::new).map_err(|_| {
-        error(
-            INVALID_ARGUMENT,
-            &format!("application key must be 32 bytes, got {}", key.len()),
-        )
-    })
+    <[u8; 32]>::try_from(key)
+        .map(Zeroizing::new)
+        .map_err(|_| error(INVALID_ARGUMENT, "application key must be 32 bytes"))
 }
 
 fn policy(pq_messages: u32, pq_seconds: f64) -> Result<SessionConfig, JsValue> {
@@ -119,7 +119,7 @@ fn u64_js(n: u64) -> JsValue {
 /// The library version.
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
+    String::from(env!("CARGO_PKG_VERSION"))
 }
 
 /// `"initial"` or `"ratchet"`: where a received message should go.

@@ -1,0 +1,29 @@
+// An app as a developer would write it: the package by name, bundled by Vite, plus a worker.
+import { Identity, PrekeyStore, Session, ready } from "twofold-pq";
+import { TwofoldWorker } from "twofold-pq/worker-client";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function main() {
+  await ready();
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob, { oneTime: 1 });
+  const alice = Identity.generate();
+  const { session: a, message } = Session.initiate(alice, store.bundle(), enc.encode("bundled"));
+  const { session: b, plaintext } = Session.accept(bob, store, message);
+  const r = dec.decode(a.decrypt(b.encrypt(enc.encode("by vite"))));
+  document.getElementById("result").textContent = `${dec.decode(plaintext)} ${r}`;
+
+  const tw = new TwofoldWorker(new Worker(new URL("./twofold.worker.js", import.meta.url), { type: "module" }));
+  const wb = await tw.generateIdentity();
+  const ws = await tw.generatePrekeyStore(wb, { oneTime: 1 });
+  const wa = await tw.generateIdentity();
+  const i = await tw.initiate(wa, await tw.bundle(ws), enc.encode("worker in vite"));
+  const k = await tw.accept(wb, ws, i.message);
+  document.getElementById("worker").textContent = dec.decode(k.plaintext);
+}
+
+main().catch((e) => {
+  document.getElementById("result").textContent = `error ${e.code ?? ""} ${e.message}`;
+});

@@ -1,0 +1,1 @@
+import "twofold-pq/worker";

@@ -1,0 +1,209 @@
+// Checks shared by the Node and the Chromium runs of the package (same code, same bytes):
+// 1. the protocol vectors in vectors/ give the same results through the npm API as natively;
+// 2. every entry point fed garbage, truncated, oversized and wrong-type input throws a
+//    TwofoldError with a documented code (never another error, never a wasm trap), and the
+//    module still works afterwards.
+//
+// `api` is the package's module namespace; `load(path)` returns the parsed JSON of a file
+// under vectors/. Returns the number of checks made; throws on the first failure.
+
+const hex = (s) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
+const text = (s) => new TextEncoder().encode(s);
+const str = (b) => new TextDecoder().decode(b);
+
+function fail(message) {
+  throw new Error(`conformance: ${message}`);
+}
+
+function eq(a, b, what) {
+  const sa = JSON.stringify(a, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v));
+  const sb = JSON.stringify(b, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v));
+  if (sa !== sb) fail(`${what}: ${sa} != ${sb}`);
+}
+
+function code(api, fn) {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof api.TwofoldError && api.ERROR_CODES.includes(e.code)) return e.code;
+    fail(`threw a non-Twofold error: ${e?.name}: ${e?.message}`);
+  }
+  return "OK";
+}
+
+export async function conformance(api, load) {
+  let checks = 0;
+  const check = () => checks++;
+
+  // --- 1a. handshake vectors: bundles, identities, safety numbers ---
+  for (const variant of ["full", "no_one_time_prekey", "no_one_time_kem", "last_resort_only"]) {
+    const v = await load(`handshake/${variant}.json`);
+    const info = api.inspectBundle(hex(v.bundle));
+    eq(info.signedPrekeyId, v.bundle_ids.signed_prekey, `${variant} signed prekey id`);
+    eq(info.oneTimePrekeyId, v.bundle_ids.one_time_prekey, `${variant} one-time id`);
+    eq(info.oneTimeKemPrekeyId, v.bundle_ids.one_time_kem_prekey, `${variant} kem id`);
+    eq(info.identity, hex(v.bob.identity.public), `${variant} bundle identity`);
+    eq(
+      api.safetyNumberOf(hex(v.alice.identity.public), hex(v.bob.identity.public)),
+      v.safety_number,
+      `${variant} safety number`,
+    );
+    eq(api.messageKind(hex(v.initial_message)), "initial", `${variant} message kind`);
+    check();
+  }
+
+  // --- 1b. rejections, each with its code ---
+  const r = await load("handshake/rejections.json");
+  const key = hex(r.app_key);
+  const bob = api.Identity.open(hex(r.responder_identity_blob), key);
+  const ad = { associatedData: hex(r.associated_data), now: r.now };
+  const validId = bob.publicKey;
+  for (const c of r.cases) {
+    const bytes = hex(c.bytes);
+    let got;
+    if (c.object === "bundle") {
+      got = code(api, () => api.inspectBundle(bytes));
+    } else if (c.object === "identity") {
+      got = code(api, () => api.safetyNumberOf(bytes, validId));
+    } else {
+      const store = api.PrekeyStore.open(hex(r.responder_store_blob), key, bob);
+      if (c.after) api.Session.accept(bob, store, hex(r.initial_message), ad).session.dispose();
+      const before = store.info();
+      got = code(api, () => api.Session.accept(bob, store, bytes, ad));
+      eq(store.info(), before, `${c.name}: store changed`);
+      store.dispose();
+    }
+    eq(got, c.error, c.name);
+    check();
+  }
+  {
+    const store = api.PrekeyStore.open(hex(r.responder_store_blob), key, bob);
+    const { session, plaintext } = api.Session.accept(bob, store, hex(r.initial_message), ad);
+    eq(str(plaintext), r.plaintext, "valid initial message");
+    eq(store.info().oneTimeIssued, 0, "one-time prekeys consumed");
+    session.dispose();
+    store.dispose();
+    check();
+  }
+
+  // --- 1c. state format v1 keeps loading and continues ---
+  const s = await load("state/v1.json");
+  const sk = hex(s.app_key);
+  eq(api.Identity.open(hex(s.alice_identity), sk).publicKey, hex(s.alice_identity_public), "v1 alice");
+  const sbob = api.Identity.open(hex(s.bob_identity), sk);
+  eq(sbob.publicKey, hex(s.bob_identity_public), "v1 bob");
+  const a = api.Session.open(hex(s.alice_session), sk);
+  const b = api.Session.open(hex(s.bob_session), sk);
+  eq(a.safetyNumber(), s.safety_number, "v1 safety number");
+  for (const m of s.to_alice) eq(str(a.decrypt(hex(m.message))), m.plaintext, "v1 to alice");
+  for (const m of s.to_bob) eq(str(b.decrypt(hex(m.message))), m.plaintext, "v1 to bob");
+  for (let i = 0; i < 3; i++) {
+    eq(str(b.decrypt(a.encrypt(text(`js ${i}`)))), `js ${i}`, "v1 continue a->b");
+    eq(str(a.decrypt(b.encrypt(text(`re ${i}`)))), `re ${i}`, "v1 continue b->a");
+  }
+  const vstore = api.PrekeyStore.open(hex(s.bob_prekey_store), sk, sbob);
+  eq(
+    str(api.Session.accept(sbob, vstore, hex(s.store_accepts.message)).plaintext),
+    s.store_accepts.plaintext,
+    "v1 store accepts",
+  );
+  eq(code(api, () => api.Session.open(hex(s.alice_identity), sk)), "WRONG_OBJECT_TYPE", "v1 type");
+  eq(code(api, () => api.Session.open(hex(s.alice_session), new Uint8Array(32))), "AUTH_FAILED", "v1 key");
+  check();
+
+  // --- 2. garbage at every entry point ---
+  const alice = api.Identity.generate();
+  const bobId = api.Identity.generate();
+  const store = api.PrekeyStore.generate(bobId, { oneTime: 3 });
+  const bundle = store.bundle();
+  const { session: sa, message: initial } = api.Session.initiate(alice, bundle, text("hi"));
+  const { session: sb } = api.Session.accept(bobId, store, initial);
+  const msg = sb.encrypt(text("ratchet"));
+  const appKey = new Uint8Array(32).fill(1);
+  const blob = sa.seal(appKey);
+  const rnd = (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+    return out;
+  };
+  const oversized = new Uint8Array(5 * 1024 * 1024);
+  oversized.set([1, 4, 1]);
+  const garbage = [
+    undefined, null, 0, -1, 1e300, NaN, "text", {}, [1, 2, 3], true, Symbol("s"),
+    new Uint8Array(0), new Uint8Array(1), new Uint8Array(3).fill(1), rnd(64), rnd(5000),
+    bundle.slice(0, 100), bundle.slice(0, bundle.length - 1), initial.slice(0, 5400),
+    initial.slice(0, initial.length - 3), msg.slice(0, 40), msg.slice(0, msg.length - 1),
+    oversized, validId, bundle, initial, msg, blob, new Uint16Array(4), new ArrayBuffer(8),
+  ];
+  const entry = {
+    "Identity.open(blob)": (x) => api.Identity.open(x, appKey),
+    "Identity.open(key)": (x) => api.Identity.open(alice.seal(appKey), x),
+    "identity.seal": (x) => alice.seal(x),
+    "PrekeyStore.generate(oneTime)": (x) => api.PrekeyStore.generate(bobId, { oneTime: x }),
+    "PrekeyStore.generate(now)": (x) => api.PrekeyStore.generate(bobId, { oneTime: 0, now: x }),
+    "PrekeyStore.open(blob)": (x) => api.PrekeyStore.open(x, appKey, bobId),
+    "store.addOneTimePrekeys": (x) => store.addOneTimePrekeys(x),
+    "store.rotateSignedPrekeys": (x) => store.rotateSignedPrekeys(x),
+    "store.prune": (x) => store.prune(x),
+    "store.seal": (x) => store.seal(x),
+    "Session.initiate(bundle)": (x) => api.Session.initiate(alice, x, text("p")),
+    "Session.initiate(plaintext)": (x) => api.Session.initiate(alice, bundle, x),
+    "Session.initiate(ad)": (x) => api.Session.initiate(alice, bundle, text("p"), { associatedData: x }),
+    "Session.initiate(pqPolicy)": (x) => api.Session.initiate(alice, bundle, text("p"), { pqPolicy: x }),
+    "Session.accept(message)": (x) => api.Session.accept(bobId, store, x),
+    "Session.accept(now)": (x) => api.Session.accept(bobId, store, initial, { now: x }),
+    "session.encrypt": (x) => sa.encrypt(x),
+    "session.encrypt(now)": (x) => sa.encrypt(text("p"), { now: x }),
+    "session.decrypt": (x) => sa.decrypt(x),
+    "session.decrypt(ad)": (x) => sa.decrypt(msg, { associatedData: x }),
+    "session.info": (x) => sa.info(x),
+    "session.matchesSafetyQr": (x) => sa.matchesSafetyQr(x),
+    "session.seal": (x) => sa.seal(x),
+    "Session.open(blob)": (x) => api.Session.open(x, appKey),
+    "Session.open(key)": (x) => api.Session.open(blob, x),
+    "messageKind": (x) => api.messageKind(x),
+    "safetyNumberOf": (x) => api.safetyNumberOf(x, validId),
+    "inspectBundle": (x) => api.inspectBundle(x),
+  };
+  const seen = new Set();
+  for (const [name, fn] of Object.entries(entry)) {
+    for (const x of garbage) {
+      let result;
+      try {
+        result = fn(x);
+      } catch (e) {
+        if (!(e instanceof api.TwofoldError) || !api.ERROR_CODES.includes(e.code)) {
+          fail(`${name}(${describe(x)}) threw ${e?.constructor?.name}: ${e?.message}`);
+        }
+        seen.add(e.code);
+        continue;
+      }
+      // Accepted input must have been meaningful: dispose what it created.
+      for (const v of Object.values(result ?? {})) v?.dispose?.();
+      result?.dispose?.();
+    }
+    check();
+  }
+  for (const c of ["INVALID_ARGUMENT", "TRUNCATED", "TOO_LARGE", "WRONG_OBJECT_TYPE", "AUTH_FAILED"]) {
+    if (!seen.has(c)) fail(`garbage never produced ${c}`);
+  }
+  // The module is intact: the session still decrypts the genuine message, and a new
+  // handshake works.
+  eq(str(sa.decrypt(sb.encrypt(text("again")))), "again", "session survives garbage");
+  const b2 = api.PrekeyStore.generate(bobId, { oneTime: 1 });
+  const x = api.Session.initiate(alice, b2.bundle(), text("after"));
+  eq(str(api.Session.accept(bobId, b2, x.message).plaintext), "after", "module alive");
+  check();
+  return checks;
+}
+
+function describe(x) {
+  if (x instanceof Uint8Array) return `Uint8Array(${x.length})`;
+  if (typeof x === "symbol") return "symbol";
+  if (x === undefined) return "undefined";
+  try {
+    return JSON.stringify(x)?.slice(0, 20) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
