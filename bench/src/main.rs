@@ -1,0 +1,272 @@
+//! Native benchmarks of twofold-core: `cargo run --profile bench -p twofold-bench` (or
+//! `make bench`, which also runs the JS/wasm benchmarks with the peers). Prints medians of
+//! repeated samples and the wire and state sizes. Timings are measurements, never test
+//! assertions.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    clippy::indexing_slicing
+)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use chacha20::ChaCha20Rng;
+use rand_core::SeedableRng;
+use twofold_core::{
+    IdentityKeyPair, PqPolicy, PrekeyStore, Session, SessionConfig, VerifiedBundle,
+};
+
+const SAMPLES: usize = 9;
+
+/// Median over `SAMPLES` samples of the mean time per call (microseconds) of `f`, run `iters`
+/// times per sample after one warm-up sample.
+fn time<F: FnMut()>(iters: u32, mut f: F) -> f64 {
+    for _ in 0..iters {
+        f();
+    }
+    let mut samples: Vec<f64> = (0..SAMPLES)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(iters)
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[SAMPLES / 2]
+}
+
+fn report(name: &str, micros: f64) {
+    if micros >= 1000.0 {
+        println!("{name:<58} {:>10.2} ms", micros / 1000.0);
+    } else {
+        println!("{name:<58} {micros:>10.1} µs");
+    }
+}
+
+fn seeded() -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([7; 32])
+}
+
+/// Two sessions after a handshake and one reply (both directions ready).
+fn pair(policy: PqPolicy) -> (Session, Session, ChaCha20Rng) {
+    let mut rng = seeded();
+    let config = SessionConfig::with_pq_policy(policy);
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
+    let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
+    let (mut b, _) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
+    let r = b.encrypt(&mut rng, 0, b"r", b"").unwrap();
+    a.decrypt(&r, b"").unwrap();
+    (a, b, rng)
+}
+
+fn main() {
+    println!("twofold-core native benchmarks (median of {SAMPLES} samples)");
+    let config = SessionConfig::default();
+    let mut rng = seeded();
+
+    report(
+        "identity generation (X25519 + ML-DSA-65 + binding sig)",
+        time(20, || {
+            black_box(IdentityKeyPair::generate(&mut rng).unwrap());
+        }),
+    );
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    report(
+        "prekey store with 100 one-time prekeys of each kind",
+        time(3, || {
+            black_box(PrekeyStore::generate(&mut rng, &bob, 100, 0).unwrap());
+        }),
+    );
+    let mut store = PrekeyStore::generate(&mut rng, &bob, 1000, 0).unwrap();
+    report(
+        "bundle generation (issue + sign one-time prekeys)",
+        time(50, || {
+            black_box(store.bundle(&mut rng, &bob).unwrap());
+        }),
+    );
+    let mut store = PrekeyStore::generate(&mut rng, &bob, 600, 0).unwrap();
+    let bundles: Vec<Vec<u8>> = (0..600)
+        .map(|_| store.bundle(&mut rng, &bob).unwrap())
+        .collect();
+    report(
+        "bundle decode + verify (3 ML-DSA verifications)",
+        time(50, || {
+            black_box(VerifiedBundle::from_bytes(&bundles[0]).unwrap());
+        }),
+    );
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let verified: Vec<VerifiedBundle> = bundles
+        .iter()
+        .map(|b| VerifiedBundle::from_bytes(b).unwrap())
+        .collect();
+    let mut next = 0;
+    let mut initials = Vec::new();
+    report(
+        "initiate (handshake + first 100 B message)",
+        time(50, || {
+            let (_, m) = Session::initiate(
+                &mut rng,
+                &alice,
+                &verified[next % verified.len()],
+                &[0; 100],
+                b"",
+                0,
+                &config,
+            )
+            .unwrap();
+            if initials.len() < 550 {
+                initials.push(m);
+            }
+            next += 1;
+        }),
+    );
+    let mut i = 0;
+    report(
+        "accept (verify identity, handshake, decrypt first message)",
+        time(50, || {
+            black_box(
+                Session::accept(
+                    &bob,
+                    &mut store,
+                    &initials[i % initials.len()],
+                    b"",
+                    0,
+                    &config,
+                )
+                .unwrap(),
+            );
+            i += 1;
+        }),
+    );
+    report(
+        "full setup: identity+bundle, initiate, accept, reply",
+        time(10, || {
+            let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+            let mut store = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
+            let bundle =
+                VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+            let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+            let (mut a, m) =
+                Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
+            let (mut b, _) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
+            let r = b.encrypt(&mut rng, 0, b"hello", b"").unwrap();
+            black_box(a.decrypt(&r, b"").unwrap());
+        }),
+    );
+
+    for (label, policy) in [
+        ("default policy", PqPolicy::default()),
+        ("PQ step every turn", PqPolicy::EveryStep),
+    ] {
+        let (mut a, mut b, mut rng) = pair(policy);
+        let mut t = 0;
+        report(
+            &format!("100 B ping-pong, ratchet turns each time ({label})"),
+            time(200, || {
+                t += 1;
+                let m = a.encrypt(&mut rng, t, &[1; 100], b"").unwrap();
+                black_box(b.decrypt(&m, b"").unwrap());
+                std::mem::swap(&mut a, &mut b);
+            }),
+        );
+    }
+    let (mut a, mut b, mut rng) = pair(PqPolicy::default());
+    report(
+        "100 B one direction (encrypt + decrypt)",
+        time(2000, || {
+            let m = a.encrypt(&mut rng, 0, &[1; 100], b"").unwrap();
+            black_box(b.decrypt(&m, b"").unwrap());
+        }),
+    );
+    let big = vec![7u8; 64 * 1024];
+    report(
+        "64 KiB one direction (encrypt + decrypt)",
+        time(200, || {
+            let m = a.encrypt(&mut rng, 0, &big, b"").unwrap();
+            black_box(b.decrypt(&m, b"").unwrap());
+        }),
+    );
+    // A DH + PQ ratchet step: a new chain that encapsulates and offers a key, and its receipt.
+    let (mut a, mut b, mut rng) = pair(PqPolicy::EveryStep);
+    let mut pq_message = 0;
+    report(
+        "DH + PQ ratchet step (new chain: encaps + keygen; receipt: decaps)",
+        time(100, || {
+            let m = a.encrypt(&mut rng, 0, b"x", b"").unwrap();
+            pq_message = m.len();
+            black_box(b.decrypt(&m, b"").unwrap());
+            std::mem::swap(&mut a, &mut b);
+        }),
+    );
+
+    // Sizes.
+    let mut rng = seeded();
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut full = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
+    let bundle_max = full.bundle(&mut rng, &bob).unwrap();
+    let bundle_min = full.bundle(&mut rng, &bob).unwrap();
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (_, initial) = Session::initiate(
+        &mut rng,
+        &alice,
+        &VerifiedBundle::from_bytes(&bundle_max).unwrap(),
+        &[0; 100],
+        b"",
+        0,
+        &config,
+    )
+    .unwrap();
+    let (mut a, mut b, mut rng) = pair(PqPolicy::default());
+    let normal = a.encrypt(&mut rng, 0, &[0; 100], b"").unwrap();
+    b.decrypt(&normal, b"").unwrap();
+    let key = [1; 32];
+    println!();
+    println!("sizes (bytes)");
+    println!(
+        "  identity                               {}",
+        alice.public().to_bytes().len()
+    );
+    println!(
+        "  bundle, no one-time prekeys            {}",
+        bundle_min.len()
+    );
+    println!(
+        "  bundle, both one-time prekeys          {}",
+        bundle_max.len()
+    );
+    println!("  initial message with 100 B plaintext   {}", initial.len());
+    println!(
+        "  per-message overhead, normal           {}",
+        normal.len() - 100
+    );
+    println!(
+        "  per-message overhead, DH+PQ step       {}",
+        pq_message - 1
+    );
+    println!(
+        "  sealed session after a few messages    {}",
+        a.seal(&mut rng, &key).unwrap().len()
+    );
+    println!(
+        "  sealed identity                        {}",
+        alice.seal(&mut rng, &key).unwrap().len()
+    );
+    println!(
+        "  sealed prekey store, 100 one-time each {}",
+        PrekeyStore::generate(&mut rng, &bob, 100, 0)
+            .unwrap()
+            .seal(&mut rng, &key)
+            .unwrap()
+            .len()
+    );
+}
