@@ -1,5 +1,6 @@
-// The package in the browser: the shared conformance checks (vectors, garbage at every entry
-// point), a Web Worker, and an app bundled with Vite (with a worker of its own).
+// The package in the browser: a plain page without a bundler, the shared conformance checks
+// (vectors, garbage at every entry point), a Web Worker, and an app bundled with Vite (with a
+// worker of its own).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,13 @@ async function resultOf(pageUrl, selector = "#result", timeout = 120_000) {
   const text = await out.textContent();
   return { page, text, errors };
 }
+
+test("plain <script type=module> page: handshake, reply, coded error", async () => {
+  const { page, text, errors } = await resultOf(`${url}npm/test/browser/fixtures/plain.html`);
+  assert.equal(text, "plain ok AUTH_FAILED");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
 
 test("conformance in Chromium: vectors give native results, garbage never traps", async () => {
   const { page, text, errors } = await resultOf(`${url}npm/test/browser/fixtures/conformance.html`);
