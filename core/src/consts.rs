@@ -24,7 +24,8 @@ pub const MAX_FORWARD_JUMP: u32 = 2_000;
 pub const MAX_SKIPPED_KEYS_PER_CHAIN: usize = 2_000;
 
 /// Skipped message keys kept in total across all receiving chains; the oldest are evicted
-/// first. Bounds the session state: each key is 72 bytes serialized, so at most ~216 KB.
+/// first. Bounds the session state: each key is 68 bytes serialized (ratchet key, index,
+/// message key), so at most 204,000 bytes.
 pub const MAX_SKIPPED_KEYS: usize = 3_000;
 
 /// Receiving chains (distinct peer ratchet keys) whose skipped keys are kept. When a sixth
@@ -32,9 +33,10 @@ pub const MAX_SKIPPED_KEYS: usize = 3_000;
 /// vodozemac: messages older than five ratchet turns are very unlikely to still arrive.
 pub const MAX_RECEIVING_CHAINS: usize = 5;
 
-/// Peer ratchet keys remembered after their chain was dropped, so that a replay of a message
-/// from such a chain is reported as a duplicate rather than as an authentication failure.
-/// 32 keys of 32 bytes each.
+/// Peer ratchet keys of receiving chains we have moved past, remembered so that a late or
+/// replayed message of such a chain whose key is gone (consumed or evicted) is reported as a
+/// duplicate rather than as an authentication failure. 32 keys of 32 bytes each; a message of
+/// an older chain is an authentication failure.
 pub const MAX_RETIRED_RATCHET_KEYS: usize = 32;
 
 /// Our own ML-KEM ratchet key pairs kept while waiting for the peer to encapsulate to them.
@@ -48,8 +50,11 @@ pub const MAX_PENDING_KEM_KEYS: usize = 4;
 pub const MAX_PLAINTEXT_LEN: usize = 4 * 1024 * 1024;
 
 /// Initial messages accepted by a prekey store remembered to reject a replay, even of a
-/// handshake that used only the (never consumed) last-resort KEM prekey. 16 bytes each:
-/// 64 KiB at most. Entries of a signed prekey that has been pruned are dropped with it.
+/// handshake that used only the (never consumed) last-resort KEM prekey. 20 bytes each
+/// (signed prekey id and 16 bytes of hash): 80 KiB at most. Entries of a signed prekey that has
+/// been pruned are dropped with it. The oldest entry is evicted first, so an attacker who
+/// completes this many handshakes of his own can push a victim's entry out: rotating signed
+/// prekeys bounds how long such a replay stays possible (docs/PROTOCOL.md section 11).
 pub const MAX_REPLAY_CACHE: usize = 4_096;
 
 /// One-time prekeys (X25519 and ML-KEM each) a store holds at most. A one-time ML-KEM key is
@@ -60,6 +65,10 @@ pub const MAX_ONE_TIME_PREKEYS: usize = 1_000;
 /// messages built from a bundle fetched just before the rotation still succeed. Seven days,
 /// measured by the caller's clock (the core has none): see `PrekeyStore::prune`.
 pub const SIGNED_PREKEY_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// Largest handshake prefix of an initial message (an identity and the handshake fields):
+/// bounds the copy a session keeps until the initiator hears back.
+pub const MAX_HANDSHAKE_PREFIX_LEN: usize = 8 * 1024;
 
 /// Default sparse-PQ policy: a KEM step when 50 messages were sent since the last one ...
 pub const DEFAULT_PQ_INTERVAL_MESSAGES: u32 = 50;

@@ -75,6 +75,15 @@ pub(crate) struct UnverifiedFields {
 }
 
 impl UnverifiedFields {
+    /// The prekey ids the message names (public, unverified).
+    pub(crate) fn prekey_ids(&self) -> (u32, Option<u32>, KemPrekeyRef) {
+        (
+            self.signed_prekey_id,
+            self.one_time_prekey_id,
+            self.kem_prekey,
+        )
+    }
+
     /// The replay-cache entry of this handshake: signed prekey id and the first 16 bytes of
     /// `SHA-256(EK || CT)`.
     fn replay_tag(&self) -> ReplayTag {

@@ -104,6 +104,16 @@ impl X25519PublicKey {
     }
 }
 
+impl X25519PublicKey {
+    /// Whether the key is of small order (any X25519 output with it is all zeros). Checked
+    /// with a fixed clamped scalar: the result is zero exactly for the low-order points.
+    pub(crate) fn is_low_order(&self) -> bool {
+        X25519SecretKey::from_bytes(&[0x48; 32])
+            .diffie_hellman(self)
+            .is_err()
+    }
+}
+
 impl fmt::Debug for X25519PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         debug_prefix(f, "X25519PublicKey", &self.0)
@@ -385,7 +395,9 @@ impl fmt::Debug for Signature {
 /// An ML-DSA-65 signing key, stored as its seed.
 pub(crate) struct SigSecretKey {
     seed: Zeroizing<[u8; SIG_SEED_LEN]>,
-    key: Box<ml_dsa::ExpandedSigningKey<MlDsa65>>,
+    /// Key generation computes the verifying key along with the expanded signing key (the
+    /// `alloc` feature of `ml-dsa`), so neither is computed twice.
+    key: Box<ml_dsa::SigningKey<MlDsa65>>,
     public: SigPublicKey,
 }
 
@@ -398,8 +410,9 @@ impl SigSecretKey {
     /// FIPS 204 `ML-DSA.KeyGen_internal(xi)`.
     pub(crate) fn from_seed(seed: &[u8; SIG_SEED_LEN]) -> Self {
         let xi = Zeroizing::new(ml_dsa::Seed::from(*seed));
-        let key = ml_dsa::ExpandedSigningKey::<MlDsa65>::from_seed(&xi);
-        let vk = key.verifying_key();
+        let key = ml_dsa::SigningKey::<MlDsa65>::from_seed(&xi);
+        let vk: ml_dsa::VerifyingKey<MlDsa65> =
+            AsRef::<ml_dsa::VerifyingKey<MlDsa65>>::as_ref(&key).clone();
         let mut public = [0u8; SIG_PUBLIC_KEY_LEN];
         public.copy_from_slice(vk.to_bytes().as_slice());
         Self {
@@ -427,8 +440,11 @@ impl SigSecretKey {
         ctx: &[u8],
         message: &[u8],
     ) -> Result<Signature, RngError> {
+        // `expanded_key()` is public but hidden from the docs; it is the only way to sign with a
+        // context string and the hedged variant without expanding the key again.
         let sig = self
             .key
+            .expanded_key()
             .sign_randomized(message, ctx, rng)
             .map_err(|_| RngError)?;
         let mut out = [0u8; SIGNATURE_LEN];

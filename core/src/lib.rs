@@ -186,7 +186,10 @@ pub use ratchet::header::{
     HEADER_KEM_CIPHERTEXT_LEN, HEADER_KEM_PUBLIC_LEN, HEADER_LEN, MAX_MESSAGE_LEN,
 };
 pub use ratchet::pq::PqPolicy;
-pub use session::{MessageKind, Role, Session, SessionConfig, SessionInfo, message_kind};
+pub use session::{
+    HandshakeDescription, KemPrekeyUsed, MessageDescription, MessageKind, Role, Session,
+    SessionConfig, SessionInfo, describe_message, message_kind,
+};
 pub use state::{APP_KEY_LEN, SEALED_OVERHEAD};
 
 /// The wire format version this library writes and reads.

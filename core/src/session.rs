@@ -19,8 +19,9 @@ use crate::bundle::VerifiedBundle;
 use crate::error::{AcceptError, DecodeError, DecryptError, EncryptError, InitiateError};
 use crate::fingerprint::{SafetyNumber, Sas};
 use crate::handshake::{self, InitialMessage};
-use crate::identity::{IDENTITY_LEN, IdentityKeyPair, PublicIdentity};
+use crate::identity::{IdentityKeyPair, PublicIdentity};
 use crate::kdf;
+use crate::keys::X25519PublicKey;
 use crate::labels::object;
 use crate::prekeys::PrekeyStore;
 use crate::ratchet::Ratchet;
@@ -28,9 +29,6 @@ use crate::ratchet::header::MessageView;
 use crate::ratchet::pq::PqPolicy;
 use crate::trace::Trace;
 use crate::wire::{Reader, Writer};
-
-/// Largest handshake prefix of an initial message.
-const MAX_PREFIX_LEN: usize = IDENTITY_LEN + 2048;
 
 /// Session options.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -83,6 +81,91 @@ pub fn message_kind(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
     }
 }
 
+/// Which KEM prekey an initial message names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KemPrekeyUsed {
+    /// The last-resort ML-KEM prekey with this id.
+    LastResort(u32),
+    /// The one-time ML-KEM prekey with this id.
+    OneTime(u32),
+}
+
+/// The handshake fields of an initial message, as a server sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HandshakeDescription {
+    /// Id of the signed prekey used.
+    pub signed_prekey_id: u32,
+    /// Id of the one-time X25519 prekey used, if any.
+    pub one_time_prekey_id: Option<u32>,
+    /// The ML-KEM prekey used.
+    pub kem_prekey: KemPrekeyUsed,
+}
+
+/// What anyone who sees a message can read from it (nothing here is secret or
+/// authenticated): for servers, diagnostics and UIs. See [`describe_message`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageDescription {
+    /// Initial or ratchet message.
+    pub kind: MessageKind,
+    /// The handshake fields, for an initial message.
+    pub handshake: Option<HandshakeDescription>,
+    /// The sender's ratchet public key (one per sending chain).
+    pub ratchet_key: X25519PublicKey,
+    /// The message's index in its chain.
+    pub index: u32,
+    /// The length of the sender's previous chain.
+    pub previous_chain_len: u32,
+    /// The id of the receiver's KEM key this message encapsulates to, if it carries a KEM
+    /// ciphertext (a PQ step).
+    pub kem_ciphertext_for: Option<u32>,
+    /// The id of the KEM key this message offers, if any.
+    pub kem_offer: Option<u32>,
+    /// Length of the AEAD ciphertext (plaintext length + 16).
+    pub ciphertext_len: usize,
+}
+
+/// Decodes the public parts of a message strictly, without any key.
+///
+/// # Errors
+/// A [`DecodeError`] for anything that is not a well-formed message.
+pub fn describe_message(bytes: &[u8]) -> Result<MessageDescription, DecodeError> {
+    let (handshake, inner) = match message_kind(bytes)? {
+        MessageKind::Ratchet => (None, bytes),
+        MessageKind::Initial => {
+            let initial = InitialMessage::decode(bytes)?;
+            let (signed_prekey_id, one_time_prekey_id, kem) = initial.fields.prekey_ids();
+            let kem_prekey = match kem {
+                handshake::KemPrekeyRef::LastResort(id) => KemPrekeyUsed::LastResort(id),
+                handshake::KemPrekeyRef::OneTime(id) => KemPrekeyUsed::OneTime(id),
+            };
+            let h = HandshakeDescription {
+                signed_prekey_id,
+                one_time_prekey_id,
+                kem_prekey,
+            };
+            (Some(h), initial.ratchet_message)
+        }
+    };
+    let view = MessageView::decode(inner)?;
+    let h = &view.header;
+    Ok(MessageDescription {
+        kind: if handshake.is_some() {
+            MessageKind::Initial
+        } else {
+            MessageKind::Ratchet
+        },
+        handshake,
+        ratchet_key: h.ratchet_key,
+        index: h.index,
+        previous_chain_len: h.previous_chain_len,
+        kem_ciphertext_for: h.pq.ciphertext.as_ref().map(|(id, _)| *id),
+        kem_offer: h.pq.offer.as_ref().map(|(id, _)| *id),
+        ciphertext_len: view.ciphertext.len(),
+    })
+}
+
 /// Non-secret session state, for UIs and diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -115,6 +198,9 @@ pub struct SessionInfo {
     pub received: u64,
     /// Initiator only: no reply received yet, so messages still carry the handshake.
     pub awaiting_reply: bool,
+    /// Our next message starts a new sending chain (a DH ratchet step, and a PQ step if
+    /// [`Session::pq_step_due`]).
+    pub new_chain_next: bool,
 }
 
 /// An end-to-end encrypted session with one peer.
@@ -203,6 +289,11 @@ impl Session {
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
         Ratchet::check_initial_header(&view).map_err(|_| AcceptError::AuthFailed)?;
+        // The initiator's first ratchet key is used only by our first reply: check it now so a
+        // session that could never answer is not created (and no one-time prekey consumed).
+        if view.header.ratchet_key.is_low_order() {
+            return Err(AcceptError::NonContributory);
+        }
         let mut trace = Trace::default();
         let responded = handshake::respond(identity, store, initial.fields, &mut trace)?;
         let secrets = &responded.agreement.secrets;
@@ -323,6 +414,7 @@ impl Session {
             sent: c.sent,
             received: c.received,
             awaiting_reply: self.pending_prefix.is_some(),
+            new_chain_next: c.new_chain_next,
         }
     }
 
@@ -417,7 +509,10 @@ impl Session {
         let sas = r.array()?;
         let handshake_id = r.array()?;
         let pending_prefix = if r.bool("pending prefix")? {
-            Some(r.var_bytes(MAX_PREFIX_LEN)?.to_vec())
+            Some(
+                r.var_bytes(crate::consts::MAX_HANDSHAKE_PREFIX_LEN)?
+                    .to_vec(),
+            )
         } else {
             None
         };

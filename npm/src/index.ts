@@ -386,6 +386,32 @@ export interface SessionInfo {
   received: number;
   /** Initiator only: no reply yet, so messages still carry the handshake. */
   awaitingReply: boolean;
+  /** The next message starts a new sending chain (DH ratchet step; PQ step if `pqStepDue`). */
+  newChainNext: boolean;
+}
+
+/** What anyone who sees a message can read from it (see {@link describeMessage}). */
+export interface MessageDescription {
+  kind: "initial" | "ratchet";
+  /** For an initial message: the prekeys it names. */
+  handshake: {
+    signedPrekeyId: number;
+    oneTimePrekeyId: number | null;
+    kemPrekeyKind: "last-resort" | "one-time";
+    kemPrekeyId: number;
+  } | null;
+  /** The sender's ratchet public key (one per sending chain). */
+  ratchetKey: Uint8Array;
+  /** Index of the message in its chain. */
+  index: number;
+  /** Length of the sender's previous chain. */
+  previousChainLength: number;
+  /** Id of the receiver's KEM key this message encapsulates to (a PQ step), or null. */
+  kemCiphertextFor: number | null;
+  /** Id of the KEM key this message offers, or null. */
+  kemOffer: number | null;
+  /** Length of the AEAD ciphertext (plaintext + 16). */
+  ciphertextLength: number;
 }
 
 /** Short authentication string for an interactive comparison. */
@@ -557,6 +583,14 @@ export class Session extends Disposable<wasm.Session> {
 /** Whether bytes are an initial message (give to {@link Session.accept}) or a ratchet message. */
 export function messageKind(message: Uint8Array): "initial" | "ratchet" {
   return call(() => wasm.messageKind(bytes(message, "message")) as "initial" | "ratchet");
+}
+
+/**
+ * Decodes the public parts of a message (what a server sees): nothing here is secret or
+ * authenticated. Every message of a chain that performs a PQ step carries its KEM data.
+ */
+export function describeMessage(message: Uint8Array): MessageDescription {
+  return call(() => wasm.describeMessage(bytes(message, "message")) as MessageDescription);
 }
 
 /** The safety number of two encoded public identities. */

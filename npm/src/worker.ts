@@ -10,6 +10,7 @@
  */
 
 import {
+  describeMessage,
   Identity,
   PrekeyStore,
   Session,
@@ -98,6 +99,8 @@ export async function handle(req: Request): Promise<unknown> {
       return get(a[0], Session, "Session").seal(a[1] as Uint8Array);
     case "messageKind":
       return messageKind(a[0] as Uint8Array);
+    case "describeMessage":
+      return describeMessage(a[0] as Uint8Array);
     case "safetyNumberOf":
       return safetyNumberOf(a[0] as Uint8Array, a[1] as Uint8Array);
     case "inspectBundle":

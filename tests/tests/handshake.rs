@@ -462,3 +462,21 @@ fn debug_output_contains_no_key_material() {
     zeroize_on_drop::<Session>();
     let _ = &mut p.rng;
 }
+
+/// A low-order ratchet key in the initiator's first message is refused at accept (the session
+/// could never answer), and no one-time prekey is consumed.
+#[test]
+fn low_order_first_ratchet_key_is_refused_at_accept() {
+    let s = setup("low order ratchet at accept", Variant::Full);
+    let (prefix, _) = twofold_tests::split_initial(&s.initial);
+    let mut m = s.initial.clone();
+    let at = prefix.len() + 4;
+    m[at..at + 32].fill(0);
+    let mut store = s.store.clone();
+    let before = store.state_bytes();
+    assert_eq!(
+        accept(&s, &mut store, &m).unwrap_err(),
+        AcceptError::NonContributory
+    );
+    assert_eq!(before, store.state_bytes());
+}

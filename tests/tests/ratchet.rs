@@ -777,3 +777,71 @@ fn rng_failure_changes_nothing() {
     let m = p.a.encrypt(&mut p.rng, 1, b"m", b"").unwrap();
     assert_eq!(p.b.decrypt(&m, b"").unwrap(), b"m");
 }
+
+/// What a server can read from a message, through `describe_message`.
+#[test]
+fn describe_message_reads_the_public_header() {
+    let mut p = pair("describe", Variant::Full, &config(PqPolicy::EveryStep));
+    let d = twofold_core::describe_message(&p.initial).unwrap();
+    assert_eq!(d.kind, twofold_core::MessageKind::Initial);
+    let h = d.handshake.unwrap();
+    assert_eq!(h.signed_prekey_id, 1);
+    assert_eq!(h.one_time_prekey_id, Some(1));
+    assert_eq!(h.kem_prekey, twofold_core::KemPrekeyUsed::OneTime(1));
+    assert_eq!(d.index, 0);
+    assert_eq!(
+        d.kem_offer,
+        Some(1),
+        "every-step: the first chain offers a KEM key"
+    );
+    assert!(p.b.info().new_chain_next);
+    let r = p.b.encrypt(&mut p.rng, 0, b"12345", b"").unwrap();
+    assert!(!p.b.info().new_chain_next);
+    let d = twofold_core::describe_message(&r).unwrap();
+    assert_eq!(d.kind, twofold_core::MessageKind::Ratchet);
+    assert!(d.handshake.is_none());
+    assert_eq!(d.kem_ciphertext_for, Some(1));
+    assert_eq!(d.kem_offer, Some(1));
+    assert_eq!(d.ciphertext_len, 5 + twofold_core::AEAD_TAG_LEN);
+    assert!(twofold_core::describe_message(&r[..40]).is_err());
+}
+
+/// An interval of zero messages behaves as every-step, including for the first chain.
+#[test]
+fn zero_interval_policy_is_every_step() {
+    let p = pair(
+        "zero interval",
+        Variant::Full,
+        &config(PqPolicy::Interval {
+            messages: 0,
+            seconds: 3600,
+        }),
+    );
+    assert_eq!(
+        twofold_core::describe_message(&p.initial)
+            .unwrap()
+            .kem_offer,
+        Some(1)
+    );
+    let q = pair("default offer", Variant::Full, &config(PqPolicy::default()));
+    assert_eq!(
+        twofold_core::describe_message(&q.initial)
+            .unwrap()
+            .kem_offer,
+        None
+    );
+}
+
+/// A ciphertext longer than the plaintext limit allows is refused before any work.
+#[test]
+fn oversized_ciphertexts_are_refused() {
+    let mut p = pair("oversized", Variant::Full, &config(NO_PQ));
+    let mut m = p.b.encrypt(&mut p.rng, 0, b"x", b"").unwrap();
+    m.resize(44 + twofold_core::consts::MAX_PLAINTEXT_LEN + 17, 0);
+    assert!(matches!(
+        p.a.decrypt(&m, b""),
+        Err(DecryptError::Decode(
+            twofold_core::DecodeError::TooLarge { .. }
+        ))
+    ));
+}

@@ -131,6 +131,49 @@ pub fn message_kind(message: &[u8]) -> Result<String, JsValue> {
     }
 }
 
+/// The public facts of a message (what a server sees): kind, handshake prekey ids, ratchet
+/// key, index, previous chain length, PQ data carried, ciphertext length.
+#[wasm_bindgen(js_name = describeMessage)]
+pub fn describe_message(message: &[u8]) -> Result<Object, JsValue> {
+    let d = core_::describe_message(message).map_err(core_error)?;
+    let opt = |v: Option<u32>| v.map_or(JsValue::NULL, JsValue::from);
+    let handshake = match d.handshake {
+        Some(h) => {
+            let (kind, id) = match h.kem_prekey {
+                core_::KemPrekeyUsed::LastResort(id) => ("last-resort", id),
+                core_::KemPrekeyUsed::OneTime(id) => ("one-time", id),
+            };
+            object(&[
+                ("signedPrekeyId", h.signed_prekey_id.into()),
+                ("oneTimePrekeyId", opt(h.one_time_prekey_id)),
+                ("kemPrekeyKind", JsValue::from_str(kind)),
+                ("kemPrekeyId", id.into()),
+            ])
+            .into()
+        }
+        None => JsValue::NULL,
+    };
+    Ok(object(&[
+        (
+            "kind",
+            JsValue::from_str(match d.kind {
+                core_::MessageKind::Initial => "initial",
+                _ => "ratchet",
+            }),
+        ),
+        ("handshake", handshake),
+        (
+            "ratchetKey",
+            Uint8Array::from(&d.ratchet_key.as_bytes()[..]).into(),
+        ),
+        ("index", d.index.into()),
+        ("previousChainLength", d.previous_chain_len.into()),
+        ("kemCiphertextFor", opt(d.kem_ciphertext_for)),
+        ("kemOffer", opt(d.kem_offer)),
+        ("ciphertextLength", usize_js(d.ciphertext_len)),
+    ]))
+}
+
 /// The safety number (60 digits) of two encoded public identities.
 #[wasm_bindgen(js_name = safetyNumberOf)]
 pub fn safety_number_of(a: &[u8], b: &[u8]) -> Result<String, JsValue> {
@@ -467,6 +510,7 @@ impl Session {
             ("sent", u64_js(i.sent)),
             ("received", u64_js(i.received)),
             ("awaitingReply", i.awaiting_reply.into()),
+            ("newChainNext", i.new_chain_next.into()),
         ]))
     }
 

@@ -114,6 +114,13 @@ impl<'a> MessageView<'a> {
         if body.len() < AEAD_TAG_LEN {
             return Err(DecodeError::Truncated);
         }
+        let max_body = MAX_PLAINTEXT_LEN.saturating_add(AEAD_TAG_LEN);
+        if body.len() > max_body {
+            return Err(DecodeError::TooLarge {
+                len: body.len(),
+                max: max_body,
+            });
+        }
         Ok(Self {
             header: Header {
                 ratchet_key,

@@ -75,6 +75,7 @@ pub(crate) struct RatchetCounters {
     pub(crate) skipped_chains: usize,
     pub(crate) sent: u64,
     pub(crate) received: u64,
+    pub(crate) new_chain_next: bool,
 }
 
 /// Our current ratchet key pair (the public half cached: it goes into every header).
@@ -220,9 +221,9 @@ impl Ratchet {
         let ours = X25519SecretKey::generate(rng)?;
         record_ratchet_key(trace, &ours);
         let mut kem = KemRatchet::new(policy, now);
-        // With `EveryStep` the first chain already offers a KEM key, so the responder's first
-        // reply can complete a PQ step.
-        let offer = if policy == PqPolicy::EveryStep {
+        // When a PQ step is due at once (`EveryStep`, or an interval of zero), the first chain
+        // already offers a KEM key, so the responder's first reply can complete a PQ step.
+        let offer = if kem.due(now) {
             let key = KemSecretKey::generate(rng)?;
             record_kem_key(trace, kem.next_id, &key);
             Some((kem.next_id, key))
@@ -608,6 +609,7 @@ impl Ratchet {
             skipped_chains: self.skipped.chains(),
             sent: self.sent,
             received: self.received,
+            new_chain_next: matches!(self.send, SendState::NeedsStep { .. }),
         }
     }
 

@@ -8,6 +8,7 @@ import {
   PrekeyStore,
   Session,
   TwofoldError,
+  describeMessage,
   messageKind,
   ready,
 } from "twofold-pq";
@@ -46,6 +47,20 @@ test("handshake and messages in both directions", () => {
   assert.match(a.safetyNumber(), /^(\d{5} ){11}\d{5}$/);
   assert.deepEqual(a.sas(), b.sas());
   assert.ok(b.matchesSafetyQr(a.safetyQr()));
+});
+
+test("describeMessage reads what a server sees", () => {
+  const { b, message } = pair({ pqPolicy: { kind: "every-step" } });
+  const d = describeMessage(message);
+  assert.equal(d.kind, "initial");
+  assert.deepEqual(d.handshake, { signedPrekeyId: 1, oneTimePrekeyId: 1, kemPrekeyKind: "one-time", kemPrekeyId: 1 });
+  assert.equal(d.kemOffer, 1);
+  assert.equal(b.info().newChainNext, true);
+  const r = describeMessage(b.encrypt(enc.encode("12345")));
+  assert.equal(r.kind, "ratchet");
+  assert.equal(r.kemCiphertextFor, 1);
+  assert.equal(r.ciphertextLength, 21);
+  assert.equal(r.ratchetKey.length, 32);
 });
 
 test("a tampered message fails with AUTH_FAILED and changes nothing", () => {

@@ -162,6 +162,7 @@ export async function conformance(api, load) {
     "Session.open(blob)": (x) => api.Session.open(x, appKey),
     "Session.open(key)": (x) => api.Session.open(blob, x),
     "messageKind": (x) => api.messageKind(x),
+    "describeMessage": (x) => api.describeMessage(x),
     "safetyNumberOf": (x) => api.safetyNumberOf(x, validId),
     "inspectBundle": (x) => api.inspectBundle(x),
   };
