@@ -14,7 +14,7 @@ wasm: setup
 	@scripts/build-wasm
 
 npm: wasm
-	@cd npm && tsc -p tsconfig.json
+	@scripts/build-npm
 
 demo-build: npm
 	@cd web-demo && vite build --logLevel warn
