@@ -1,4 +1,11 @@
-// Loads the built demo (web-demo/dist) in headless Chromium and checks what it shows.
+// Drives the built demo (web-demo/dist) in headless Chromium through the whole story: prekeys,
+// handshake, chat both ways, verification, the five attacks, the server's manual controls,
+// reload with restore, a phone-width layout and reset. Asserts on visible text through
+// role and label locators, fails on any console error, and saves a screenshot of each stage
+// in screenshots/demo/.
+//
+// The test() blocks below run in order and share one page (one fresh browser profile, so
+// IndexedDB starts empty and the reload happens in the same context).
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -11,11 +18,17 @@ const shots = `${root}screenshots/demo`;
 let server;
 let url;
 let browser;
+let page;
+let errors;
 
 before(async () => {
   ({ server, url } = await serve(`${root}web-demo/dist`, 0));
   browser = await launchBrowser();
   mkdirSync(shots, { recursive: true });
+  page = await browser.context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  errors = watchErrors(page);
 });
 
 after(async () => {
@@ -23,19 +36,275 @@ after(async () => {
   server?.close();
 });
 
-test("the demo runs a real hybrid handshake and a reply in the browser", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
+// ---- helpers ----
+
+const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+/** The three panes only (Alice, the server, Bob). */
+const panesShot = (name) => page.getByRole("main").screenshot({ path: `${shots}/${name}.png` });
+const norm = (text) => text.replace(/\s+/g, " ").trim();
+const region = (name) => page.getByRole("region", { name, exact: true });
+const status = () => page.getByRole("status", { name: "Latest outcome" });
+const log = (who) => page.getByRole("log", { name: `${who}'s conversation` });
+const button = (name) => page.getByRole("button", { name, exact: true });
+
+/** Waits until `locator` shows text matching `pattern`; returns its text. */
+async function waitText(locator, pattern, timeout) {
+  await locator.filter({ hasText: pattern }).first().waitFor({ timeout });
+  return locator.first().innerText();
+}
+
+async function send(who, text) {
+  await page.getByLabel(`Message from ${who}`).fill(text);
+  await button(`Send as ${who}`).click();
+}
+
+/** All saves finished (so a reload sees the latest state). */
+const saved = () => waitText(page.getByRole("status", { name: "Save state" }), /All changes saved/);
+
+function noErrors() {
+  assert.deepEqual(errors, [], "no console errors");
+}
+
+// ---- the story ----
+
+test("the page loads with nothing saved and explains step 1", async () => {
   await page.goto(url);
-  const status = page.getByRole("status");
-  await status.filter({ hasText: /Handshake complete|Error/ }).waitFor({ timeout: 60_000 });
-  await page.screenshot({ path: `${shots}/handshake.png`, fullPage: true });
-  assert.match(await status.textContent(), /^Handshake complete in \d+ ms$/);
-  const log = await page.getByLabel("handshake log").textContent();
-  assert.match(log, /Bob published a bundle of \d+ bytes/);
-  assert.match(log, /Bob decrypted: hello Bob/);
-  assert.match(log, /Alice decrypted: hello Alice/);
-  assert.match(log, /Safety numbers match: true/);
-  assert.deepEqual(errors, []);
-  await page.close();
+  await waitText(status(), /Ready\. Step 1: Bob publishes his prekeys/, 60_000);
+  assert.equal(await button("Swap the bundle").isDisabled(), true, "attacks wait for the handshake");
+  assert.equal(await page.getByLabel("Message from Bob").isDisabled(), true);
+  await waitText(page.getByRole("region", { name: "Timeline entries" }), /Loaded twofold-pq .* \(WebAssembly\)/);
+  await shot("01-start");
+  noErrors();
+});
+
+test("Bob publishes prekeys; the server holds his bundle", async () => {
+  await button("Publish prekeys").click();
+  const srv = region("The server");
+  const text = await waitText(srv, /Bob's bundle #1/);
+  assert.match(text, /Bob's bundle #1 · \d{1,2},\d{3} B\s+waiting/);
+  assert.match(text, /signed prekey #1/);
+  await waitText(region("Bob"), /Prekey store: signed prekey #1, 9 one-time prekeys/);
+  await waitText(status(), /Bob published a \d{1,2},\d{3} B prekey bundle/);
+  await panesShot("02-prekeys-published");
+  noErrors();
+});
+
+test("Alice fetches the bundle and sends a first message; Bob accepts", async () => {
+  await page.getByLabel("Message from Alice").fill("Hi Bob! It's Alice.");
+  await button("Fetch Bob's bundle & send").click();
+  await waitText(log("Bob"), /Hi Bob! It's Alice\./);
+  await waitText(status(), /Bob accepted Alice's first message: the session is established/);
+  const timeline = page.getByRole("region", { name: "Timeline entries" });
+  const t = await waitText(timeline, /Accepted initial message #1/);
+  assert.match(t, /Verified the bundle's signatures, ran the hybrid handshake[^\n]*\n?[^\n]*6,\d{3} B/);
+  const srv = await region("The server").innerText();
+  assert.match(srv, /#1 Alice → Bob · 6,\d{3} B/);
+  assert.match(srv, /initial message: Alice's public identity/);
+  assert.doesNotMatch(srv, /Hi Bob! It's Alice/, "the server never shows plaintext");
+  await waitText(page.getByRole("list", { name: "Steps of the demo" }), /Bob accepts/);
+  await panesShot("03-handshake");
+  noErrors();
+});
+
+test("both chat freely in both directions; the ratchet state is shown", async () => {
+  await send("Bob", "Hi Alice, Bob here. Got your message.");
+  await waitText(log("Alice"), /Hi Alice, Bob here\. Got your message\./);
+  await send("Alice", "Great. Shall we verify?");
+  await waitText(log("Bob"), /Great\. Shall we verify\?/);
+  await send("Bob", "Yes, let's compare the safety numbers.");
+  await waitText(log("Alice"), /let's compare the safety numbers/);
+  const aliceRatchet = await region("Alice's ratchet").innerText();
+  assert.match(aliceRatchet, /DH epoch\s*X25519 ratchet steps\s*\d+/);
+  assert.match(aliceRatchet, /PQ epoch/);
+  assert.match(aliceRatchet, /Next PQ step/);
+  assert.match(aliceRatchet, /Messages sent \/ received\s*2 \/ 2/);
+  assert.match(aliceRatchet, /Skipped keys held\s*for late messages\s*0/);
+  const bobRatchet = await region("Bob's ratchet").innerText();
+  assert.match(bobRatchet, /Messages sent \/ received\s*2 \/ 2/);
+  const srv = await region("The server").innerText();
+  assert.match(srv, /ratchet message: key [0-9a-f]{8}…, chain index \d+/);
+  assert.doesNotMatch(srv, /Got your message|Shall we verify/, "the server never shows plaintext");
+  await panesShot("04-chat");
+  noErrors();
+});
+
+test("verification: safety numbers, QR codes and SAS match", async () => {
+  const aliceNumber = norm(await page.getByLabel("Alice's safety number", { exact: true }).innerText());
+  const bobNumber = norm(await page.getByLabel("Bob's safety number", { exact: true }).innerText());
+  assert.match(aliceNumber, /^(\d{5} ){11}\d{5}$/);
+  assert.equal(aliceNumber, bobNumber);
+  await page.getByRole("img", { name: /QR code of Alice's safety number \(65-byte payload\)/ }).waitFor();
+  await page.getByRole("img", { name: /QR code of Bob's safety number \(65-byte payload\)/ }).waitFor();
+  assert.equal(
+    await page.getByLabel("Alice's decimal code", { exact: true }).innerText(),
+    await page.getByLabel("Bob's decimal code", { exact: true }).innerText(),
+  );
+  assert.equal(
+    await page.getByRole("list", { name: "Alice's emoji" }).innerText(),
+    await page.getByRole("list", { name: "Bob's emoji" }).innerText(),
+  );
+  await button("Compare safety numbers").click();
+  const result = await waitText(page.getByRole("status", { name: "Verification result" }), /Match/);
+  assert.match(result, /✔ Match: Alice and Bob see the same codes/);
+  assert.match(result, /Bob scans Alice's QR code \(matchesSafetyQr\): match/);
+  assert.match(result, /Emoji and decimal SAS: match/);
+  await region("Alice").getByText("verified", { exact: true }).waitFor();
+  await shot("05-verified");
+  noErrors();
+});
+
+/** Runs one attack and returns the text of its outcome. */
+async function attack(key, buttonName, pattern) {
+  await button(buttonName).click();
+  const out = page.getByRole("status", { name: `Outcome of attack (${key})` });
+  const text = await waitText(out, pattern);
+  assert.match(text, /What happened and why/);
+  const card = page.getByRole("article").filter({ has: button(buttonName) });
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: `${shots}/06-attack-${key}.png` });
+  noErrors();
+  return text;
+}
+
+test("attack (a): a forged bundle fails BAD_SIGNATURE; the attacker's own bundle is caught by the safety numbers", async () => {
+  const text = await attack("a", "Swap the bundle", /Alice sees/);
+  assert.match(text, /Forged bundle: Alice's app refused it with BAD_SIGNATURE/);
+  assert.match(text, /the handshake succeeded, with the attacker/);
+  assert.match(text, /Bob's app scanning Alice's QR code says no match \(matchesSafetyQr\)/);
+  const alice = text.match(/Alice sees\s+((?:\d{5}\s*){12})/)?.[1].replace(/\s+/g, " ").trim();
+  const bob = text.match(/Bob sees\s+((?:\d{5}\s*){12})/)?.[1].replace(/\s+/g, " ").trim();
+  assert.ok(alice && bob, "both safety numbers are shown");
+  assert.notEqual(alice, bob);
+  // The real session is untouched: a message still goes through.
+  await send("Alice", "Still me, after the bundle swap.");
+  await waitText(log("Bob"), /Still me, after the bundle swap\./);
+});
+
+test("attack (b): a tampered message fails AUTH_FAILED and the genuine one still decrypts", async () => {
+  const text = await attack("b", "Tamper with a message", /genuine message/);
+  assert.match(text, /Bob's app rejected it: AUTH_FAILED\. His session is unchanged/);
+  assert.match(text, /The genuine message #\d+ arrived next and decrypted normally: "Please pay Carol 100"/);
+  assert.match(text, /Bob would have read "Please pay Carol 101"/);
+  const bobLog = await log("Bob").innerText();
+  assert.match(bobLog, /AUTH_FAILED/);
+  assert.match(bobLog, /Please pay Carol 100/);
+  assert.doesNotMatch(bobLog, /Carol 101/);
+});
+
+test("attack (c): a replayed message fails DUPLICATE_MESSAGE", async () => {
+  const text = await attack("c", "Replay a message", /DUPLICATE_MESSAGE/);
+  assert.match(text, /Bob read it once: "Meet me at 8, usual place\."/);
+  assert.match(text, /rejected them with DUPLICATE_MESSAGE, and his session is unchanged/);
+  await waitText(log("Bob"), /DUPLICATE_MESSAGE/);
+});
+
+test("attack (d): messages out of order decrypt, with skipped keys held meanwhile", async () => {
+  const text = await attack("d", "Reorder messages", /holds 0 skipped/);
+  assert.match(text, /decrypted: "3\/3 Bring the cake!"\. Bob now holds 2 skipped message keys/);
+  assert.match(text, /decrypted: "1\/3 Dinner is at seven"\. Bob now holds 1 skipped message key\./);
+  assert.match(text, /decrypted: "2\/3 at Luigi's"\. Bob now holds 0 skipped message keys/);
+  assert.match(await region("Bob's ratchet").innerText(), /Skipped keys held\s*for late messages\s*0/);
+});
+
+test("attack (e): a stolen state reads messages until the ratchet heals, classically then post-quantum", async () => {
+  const text = await attack("e", "Steal Bob's state", /Post-quantum healing after round trip \d/);
+  assert.match(text, /Before healing: Alice sent #\d+; Bob read it, and so did the attacker's copy: "The door code is 4711\."/);
+  assert.match(text, /Attacker's copy on #\d+: AUTH_FAILED/);
+  assert.match(text, /Classical healing after round trip \d: the attacker's copy fails with AUTH_FAILED/);
+  assert.match(text, /Bob offered a fresh ML-KEM-768 key in #\d+ .* Alice encapsulated a secret to it/);
+  assert.match(text, /quantum computer/);
+  await shot("06-attacks-all");
+  await panesShot("06-attacks-panes");
+});
+
+test("the server's manual controls: hold, reorder, tamper, deliver", async () => {
+  await page.getByLabel("Hold messages (deliver by hand)").check();
+  await waitText(status(), /The server now holds messages/);
+  await send("Alice", "Held one");
+  await send("Alice", "Held two");
+  const queue = page.getByRole("list", { name: "Messages waiting at the server" });
+  const deliver = queue.getByRole("button", { name: /^Deliver message #\d+$/ });
+  await waitText(queue, /Alice → Bob[\s\S]*Alice → Bob/);
+  assert.equal(await deliver.count(), 2);
+  const [first, second] = await Promise.all([deliver.nth(0).getAttribute("aria-label"), deliver.nth(1).getAttribute("aria-label")]);
+  await region("The server").screenshot({ path: `${shots}/07-server-holding.png` });
+  await button(second).click(); // out of order
+  await waitText(log("Bob"), /Held two/);
+  await button(first).click();
+  await waitText(log("Bob"), /Held one/);
+  await send("Alice", "Held three");
+  const tamper = queue.getByRole("button", { name: /^Tamper with message #\d+$/ });
+  const tamperName = await tamper.getAttribute("aria-label");
+  await button(tamperName).click();
+  await waitText(queue, /tampered \(byte \d+\)/);
+  await button(tamperName.replace("Tamper with", "Deliver")).click();
+  await waitText(status(), /Bob rejected message #\d+: AUTH_FAILED/);
+  await page.getByLabel("Hold messages (deliver by hand)").uncheck();
+  await waitText(status(), /now delivers at once/);
+  await panesShot("07-server-controls");
+  noErrors();
+});
+
+test("a reload restores both parties and the conversation continues", async () => {
+  await saved();
+  await page.reload();
+  await waitText(status(), /Restored from IndexedDB: 5 sealed objects and the conversation/, 60_000);
+  await waitText(log("Bob"), /Hi Bob! It's Alice\./);
+  await waitText(log("Alice"), /Hi Alice, Bob here\./);
+  await waitText(page.getByRole("status", { name: "Verification result" }), /Match/);
+  await waitText(page.getByRole("region", { name: "Timeline entries" }), /Page loaded: opened 5 sealed objects/);
+  await send("Alice", "Still there after the reload?");
+  await waitText(log("Bob"), /Still there after the reload\?/);
+  await send("Bob", "Yes: restored from IndexedDB.");
+  await waitText(log("Alice"), /Yes: restored from IndexedDB\./);
+  await shot("08-restored");
+  noErrors();
+});
+
+test("phone width: the panes stack and nothing overflows", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const boxes = await Promise.all(["Alice", "The server", "Bob"].map((n) => region(n).boundingBox()));
+  assert.ok(boxes[0].y + boxes[0].height <= boxes[1].y, "server below Alice");
+  assert.ok(boxes[1].y + boxes[1].height <= boxes[2].y, "Bob below the server");
+  for (const b of boxes) assert.ok(b.width <= 390 && b.x >= 0, "pane fits the screen");
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no horizontal scrolling (${width}px)`);
+  await page.getByRole("heading", { level: 1 }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${shots}/09-phone.png` });
+  await region("Alice").screenshot({ path: `${shots}/09-phone-alice.png` });
+  await region("The server").screenshot({ path: `${shots}/09-phone-server.png` });
+  await page.getByRole("article").filter({ has: button("Steal Bob's state") }).screenshot({ path: `${shots}/09-phone-attack-e.png` });
+  await shot("09-phone-full");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  noErrors();
+});
+
+test("reset wipes the saved demo", async () => {
+  await button("Reset demo").click();
+  await waitText(status(), /Reset done/);
+  await waitText(log("Bob"), /Nothing received yet/);
+  await page.reload();
+  await waitText(status(), /Ready\. Step 1: Bob publishes his prekeys/, 60_000);
+  assert.match(await region("The server").innerText(), /No bundle yet/);
+  noErrors();
+});
+
+test("with the every-step policy a stolen state heals post-quantum after one round trip", async () => {
+  const policy = page.getByLabel("Post-quantum ratchet policy");
+  await policy.selectOption({ label: "Every step (each new chain)" });
+  await button("Publish prekeys").click();
+  await page.getByLabel("Message from Alice").fill("Hello again, Bob.");
+  await button("Fetch Bob's bundle & send").click();
+  await waitText(log("Bob"), /Hello again, Bob\./);
+  assert.equal(await policy.isDisabled(), true, "the policy is fixed once the session exists");
+  await send("Bob", "Hello Alice, every step now.");
+  await waitText(log("Alice"), /every step now/);
+  // Bob's first reply already completes a PQ step (Alice offered a KEM key in her first chain).
+  await waitText(region("Alice's ratchet"), /PQ epoch\s*ML-KEM secrets mixed in\s*1/);
+  const text = await attack("e", "Steal Bob's state", /Post-quantum healing after round trip \d/);
+  assert.match(text, /Classical healing after round trip 1:/);
+  assert.match(text, /Post-quantum healing after round trip 1:/);
+  await page.getByRole("article").filter({ has: button("Steal Bob's state") }).screenshot({ path: `${shots}/10-every-step-attack-e.png` });
+  await panesShot("10-every-step-panes");
+  noErrors();
 });

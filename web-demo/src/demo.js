@@ -1,0 +1,494 @@
+// The demo's model: Alice, Bob and the server, driven through twofold-pq exactly as an app
+// would drive it. Every protocol operation is timed with performance.now() and logged to the
+// timeline. The view (view.js) renders this state; attacks live in attacks.js.
+
+import { Identity, PrekeyStore, Session, TwofoldError, inspectBundle } from "twofold-pq";
+import { fmtBytes, fromUtf8, timed, utf8 } from "./format.js";
+import { KEM_CIPHERTEXT_BYTES, KEM_OFFER_BYTES, Server } from "./server.js";
+import {
+  clearRecord,
+  decryptJson,
+  demoKey,
+  encryptJson,
+  forgetDemoKey,
+  loadRecord,
+  saveRecord,
+} from "./storage.js";
+
+export const POLICIES = {
+  interval: {
+    describe: "a PQ step on a new sending chain once 3 messages were sent since the last one, or an hour passed",
+    value: { kind: "interval", messages: 3, seconds: 3600 },
+  },
+  "every-step": {
+    describe: "a PQ step on every new sending chain (about 2.3 KB on each turn of the conversation)",
+    value: { kind: "every-step" },
+  },
+};
+
+const ONE_TIME_PREKEYS = 10;
+const KEEP_TIMELINE = 160;
+const KEEP_CHAT = 120;
+
+/** What an error code means, in one sentence for the chat and the status line. */
+export const ERROR_MEANING = {
+  AUTH_FAILED: "the message does not authenticate (modified, forged, or not for this session)",
+  DUPLICATE_MESSAGE: "this message was already received (a replay)",
+  BAD_SIGNATURE: "a signature in the bundle does not verify",
+  WRONG_SESSION: "the message belongs to another session",
+  REPLAYED_HANDSHAKE: "this initial message was already accepted (a replayed handshake)",
+  PREKEY_ALREADY_USED: "the one-time prekey of this handshake was already used",
+  UNKNOWN_PREKEY: "the message names a prekey Bob does not have",
+  TOO_FAR_AHEAD: "the message is too far ahead of the chain",
+};
+
+export const explainError = (e) =>
+  e instanceof TwofoldError ? `${e.code}: ${ERROR_MEANING[e.code] ?? e.message}` : String(e?.message ?? e);
+
+function newParty(name) {
+  return { name, identity: null, store: null, session: null, chat: [] };
+}
+
+export class Demo {
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.key = demoKey();
+    this.saveState = { pending: 0, error: null, bytes: 0 };
+    this.saveChain = Promise.resolve();
+    this.reset();
+  }
+
+  /** Fresh in-memory state (does not touch storage). */
+  reset() {
+    for (const p of [this.alice, this.bob]) {
+      p?.session?.dispose();
+      p?.store?.dispose();
+      p?.identity?.dispose();
+    }
+    this.policyId = "interval";
+    this.hold = false;
+    this.alice = newParty("Alice");
+    this.bob = newParty("Bob");
+    this.server = new Server();
+    this.timeline = [];
+    this.nextStep = 1;
+    this.verification = null;
+    this.attacks = {};
+    this.status = { text: "", tone: "info" };
+  }
+
+  get policy() {
+    return POLICIES[this.policyId].value;
+  }
+
+  party(name) {
+    return name === "Alice" ? this.alice : this.bob;
+  }
+
+  peerOf(name) {
+    return name === "Alice" ? this.bob : this.alice;
+  }
+
+  get established() {
+    return Boolean(this.alice.session && this.bob.session);
+  }
+
+  // ---- bookkeeping ----
+
+  log(actor, text, { bytes, ms, tone = "ok" } = {}) {
+    this.timeline.push({ n: this.nextStep++, actor, text, bytes, ms, tone });
+    if (this.timeline.length > KEEP_TIMELINE) this.timeline.shift();
+  }
+
+  say(text, tone = "info") {
+    this.status = { text, tone };
+  }
+
+  chat(party, entry) {
+    party.chat.push(entry);
+    if (party.chat.length > KEEP_CHAT) party.chat.shift();
+  }
+
+  changed() {
+    this.onChange?.();
+  }
+
+  // ---- step 1: Bob publishes prekeys ----
+
+  publishPrekeys() {
+    const bob = this.bob;
+    if (!bob.identity) {
+      const [identity, ms] = timed(() => Identity.generate());
+      bob.identity = identity;
+      this.log("Bob", "Generated his long-term identity: X25519 and ML-DSA-65 key pairs, bound by a signature (public part shown)", {
+        bytes: identity.publicKey.length,
+        ms,
+      });
+    }
+    if (!bob.store) {
+      const [store, ms] = timed(() => PrekeyStore.generate(bob.identity, { oneTime: ONE_TIME_PREKEYS }));
+      bob.store = store;
+      this.log(
+        "Bob",
+        `Generated his prekeys: a signed X25519 prekey, a last-resort ML-KEM-768 prekey and ${ONE_TIME_PREKEYS} one-time prekeys of each kind`,
+        { ms },
+      );
+    }
+    const bundle = this.publishBundle("Bob");
+    this.say(
+      `Bob published a ${fmtBytes(bundle.bytes.length)} prekey bundle. Next: Alice fetches it and sends her first message.`,
+    );
+  }
+
+  /** Bob's app uploads the next bundle (one-time prekeys are handed out once each). */
+  publishBundle(actor = "Bob's app") {
+    const store = this.bob.store;
+    if (store.info().oneTimeAvailable === 0) {
+      const [, ms] = timed(() => store.addOneTimePrekeys(ONE_TIME_PREKEYS));
+      this.log("Bob's app", `Ran out of one-time prekeys and generated ${ONE_TIME_PREKEYS} more of each kind`, { ms });
+    }
+    const [bytes, ms] = timed(() => store.bundle());
+    const facts = inspectBundle(bytes);
+    const bundle = this.server.publishBundle(bytes, {
+      signedPrekeyId: facts.signedPrekeyId,
+      oneTimePrekeyId: facts.oneTimePrekeyId,
+      oneTimeKemPrekeyId: facts.oneTimeKemPrekeyId,
+    });
+    this.log(actor, `Signed and uploaded prekey bundle #${bundle.id} (identity, signed prekeys, one-time prekeys, three ML-DSA-65 signatures)`, {
+      bytes: bytes.length,
+      ms,
+    });
+    return bundle;
+  }
+
+  /**
+   * A bundle of Bob's from the server (asking Bob's app for another one if none is left).
+   * `to` names the recipient; with `log: false` the caller writes the timeline entry.
+   */
+  takeBundle(to, { log = true } = {}) {
+    if (this.server.bundles.length === 0) this.publishBundle();
+    const bundle = this.server.takeBundle(to);
+    if (log) this.log("Server", `Handed Bob's bundle #${bundle.id} to ${to}`, { bytes: bundle.bytes.length });
+    return bundle;
+  }
+
+  // ---- step 2: Alice starts the session ----
+
+  ensureIdentity(party) {
+    if (party.identity) return;
+    const [identity, ms] = timed(() => Identity.generate());
+    party.identity = identity;
+    this.log(party.name, "Generated her long-term identity: X25519 and ML-DSA-65 key pairs (public part shown)", {
+      bytes: identity.publicKey.length,
+      ms,
+    });
+  }
+
+  startSession(text) {
+    const alice = this.alice;
+    if (alice.session) return this.send("Alice", text);
+    if (!this.bob.store) {
+      this.say("The server has no bundle of Bob's yet: Bob must publish his prekeys first (step 1).", "error");
+      return undefined;
+    }
+    this.ensureIdentity(alice);
+    const bundle = this.takeBundle("Alice");
+    let result;
+    let ms;
+    try {
+      [result, ms] = timed(() =>
+        Session.initiate(alice.identity, bundle.bytes, utf8(text), { pqPolicy: this.policy }),
+      );
+    } catch (e) {
+      this.log("Alice", `Rejected the bundle: ${explainError(e)}`, { tone: "error" });
+      this.say(`Alice rejected the bundle: ${explainError(e)}`, "error");
+      return undefined;
+    }
+    alice.session = result.session;
+    this.log(
+      "Alice",
+      "Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: an initial message carrying her identity and the handshake",
+      { bytes: result.message.length, ms },
+    );
+    const item = this.server.enqueue("Alice", "Bob", result.message);
+    this.chat(alice, { kind: "sent", text, bytes: result.message.length, msgId: item.id, tags: ["initial message"] });
+    this.say("Alice sent her first message through the server. Bob accepts it when it is delivered.");
+    if (!this.hold) this.deliver(item.id);
+    return item;
+  }
+
+  // ---- messages ----
+
+  /** Encrypts `text` from `name` and queues it at the server; delivers unless held. */
+  send(name, text, { deliver = !this.hold, attack } = {}) {
+    const party = this.party(name);
+    if (!party.session) {
+      this.say(`${name} has no session yet.`, "error");
+      return undefined;
+    }
+    const before = party.session.info();
+    const [bytes, ms] = timed(() => party.session.encrypt(utf8(text)));
+    const after = party.session.info();
+    const item = this.server.enqueue(name, name === "Alice" ? "Bob" : "Alice", bytes, attack ? { attack } : {});
+    const tags = [];
+    const notes = [];
+    if (item.kind === "initial") tags.push("initial message (no reply yet)");
+    if (after.dhEpoch > before.dhEpoch) notes.push("started a new sending chain with a fresh X25519 ratchet key (DH step)");
+    if (after.pqEpoch > before.pqEpoch) notes.push(`PQ step: encapsulated a secret to ${this.peerOf(name).name}'s ML-KEM-768 key`);
+    if (item.kemCiphertext) tags.push(`ML-KEM ciphertext +${fmtBytes(KEM_CIPHERTEXT_BYTES)}`);
+    if (item.kemOffer) tags.push(`new ML-KEM key +${fmtBytes(KEM_OFFER_BYTES)}`);
+    if (item.kemOffer && after.dhEpoch > before.dhEpoch) notes.push("offered a fresh ML-KEM-768 public key for the next PQ step");
+    this.chat(party, { kind: "sent", text, bytes: bytes.length, msgId: item.id, tags, attack });
+    this.lastSend = {
+      newChain: after.dhEpoch > before.dhEpoch,
+      encapsulated: after.pqEpoch > before.pqEpoch,
+    };
+    this.log(name, `Encrypted message #${item.id}${notes.length ? `; ${notes.join("; ")}` : ""}`, {
+      bytes: bytes.length,
+      ms,
+      tone: after.pqEpoch > before.pqEpoch || (item.kemOffer && after.dhEpoch > before.dhEpoch) ? "pq" : "ok",
+    });
+    if (deliver) this.deliver(item.id);
+    return item;
+  }
+
+  /**
+   * The server delivers queued message `id` to its recipient, who accepts (initial message,
+   * no session yet) or decrypts it. Returns { ok, text } or { ok: false, error }.
+   */
+  deliver(id, { attack } = {}) {
+    const item = this.server.take(id);
+    if (!item) return undefined;
+    const to = this.party(item.to);
+    const from = item.from;
+    let outcome;
+    try {
+      if (!to.session && item.to === "Bob" && item.kind === "initial") {
+        const [r, ms] = timed(() => Session.accept(to.identity, to.store, item.bytes, { pqPolicy: this.policy }));
+        to.session = r.session;
+        const text = fromUtf8(r.plaintext);
+        this.log(
+          "Bob",
+          `Accepted initial message #${item.id}: verified Alice's identity, completed the handshake with his prekeys (one-time prekeys now used up) and decrypted it`,
+          { bytes: item.bytes.length, ms },
+        );
+        this.chat(to, { kind: "note", text: "Session established with Alice. Compare safety numbers to be sure it is her." });
+        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags: ["initial message"], attack });
+        this.say("Bob accepted Alice's first message: the session is established. Chat away, then verify.", "ok");
+        outcome = { ok: true, text };
+      } else if (!to.session) {
+        throw Object.assign(new Error(`${item.to} has no session to decrypt this message`), { code: "NO_SESSION" });
+      } else {
+        const before = to.session.info();
+        const [plaintext, ms] = timed(() => to.session.decrypt(item.bytes));
+        const after = to.session.info();
+        const text = fromUtf8(plaintext);
+        const notes = [];
+        if (after.dhEpoch > before.dhEpoch) notes.push(`new ratchet key from ${from}: DH step`);
+        if (after.pqEpoch > before.pqEpoch) notes.push("decapsulated the ML-KEM secret: PQ step complete");
+        if (after.skippedKeys > before.skippedKeys) notes.push(`holding ${after.skippedKeys} skipped key${after.skippedKeys === 1 ? "" : "s"} for messages still missing`);
+        if (after.skippedKeys < before.skippedKeys) notes.push(`used a skipped key (${after.skippedKeys} still held)`);
+        this.log(to.name, `Decrypted message #${item.id}${item.replayOf ? " (replay)" : ""}${notes.length ? `; ${notes.join("; ")}` : ""}`, {
+          bytes: item.bytes.length,
+          ms,
+          tone: after.pqEpoch > before.pqEpoch ? "pq" : "ok",
+        });
+        const tags = [];
+        if (after.skippedKeys < before.skippedKeys) tags.push("arrived late: skipped key");
+        if (item.kemCiphertext || item.kemOffer) tags.push("carried ML-KEM data");
+        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags, attack });
+        outcome = { ok: true, text };
+      }
+    } catch (e) {
+      const why = explainError(e);
+      this.log(to.name, `Rejected message #${item.id}: ${why}`, { bytes: item.bytes.length, tone: "error" });
+      const meaning = ERROR_MEANING[e.code] ?? e.message;
+      this.chat(to, {
+        kind: "rejected",
+        code: e.code ?? "ERROR",
+        text: `Message #${item.id} rejected: ${meaning}. ${to.session ? "Session unchanged." : "No session was created."}`,
+        msgId: item.id,
+        attack,
+      });
+      this.say(`${to.name} rejected message #${item.id}: ${why}. ${to.session ? "The session is unchanged." : "No session was created."}`, "error");
+      outcome = { ok: false, error: e, code: e.code };
+    }
+    this.server.recordDelivery(item, outcome.ok ? "delivered" : `rejected: ${outcome.code}`);
+    return outcome;
+  }
+
+  /** Delivers everything the server holds, oldest first. Returns how many. */
+  flushQueue() {
+    const ids = this.server.queue.map((m) => m.id);
+    for (const id of ids) this.deliver(id);
+    return ids.length;
+  }
+
+  tamper(id) {
+    const item = this.server.tamperInPlace(id);
+    if (!item) return;
+    this.log("Server", `Flipped one bit of byte ${item.tamperedAt} of message #${id}`, { bytes: item.bytes.length, tone: "attack" });
+    this.say(`The server tampered with message #${id}. Deliver it to see what happens.`, "warn");
+  }
+
+  drop(id) {
+    const item = this.server.take(id);
+    if (!item) return;
+    this.server.recordDelivery(item, "dropped");
+    this.log("Server", `Dropped message #${id}`, { bytes: item.bytes.length, tone: "attack" });
+    this.say(`The server dropped message #${id}. Later messages still decrypt.`, "warn");
+  }
+
+  replay(id) {
+    const item = this.server.delivered.find((m) => m.id === id);
+    if (!item) return undefined;
+    const copy = this.server.enqueue(item.from, item.to, item.bytes.slice(), { replayOf: item.replayOf ?? item.id });
+    this.log("Server", `Queued a copy of message #${item.id} again (replay) as #${copy.id}`, { bytes: copy.bytes.length, tone: "attack" });
+    if (!this.hold) return this.deliver(copy.id);
+    this.say(`The server queued a replay of message #${item.id}.`, "warn");
+    return undefined;
+  }
+
+  // ---- verification ----
+
+  compare() {
+    const a = this.alice.session;
+    const b = this.bob.session;
+    if (!a || !b) return;
+    const [result, ms] = timed(() => {
+      const numbers = a.safetyNumber() === b.safetyNumber();
+      const qrBobScansAlice = b.matchesSafetyQr(a.safetyQr());
+      const qrAliceScansBob = a.matchesSafetyQr(b.safetyQr());
+      const sa = a.sas();
+      const sb = b.sas();
+      const sas =
+        sa.emoji.map((e) => e.name).join() === sb.emoji.map((e) => e.name).join() &&
+        sa.decimal.join() === sb.decimal.join();
+      return { numbers, qrBobScansAlice, qrAliceScansBob, sas };
+    });
+    const match = result.numbers && result.qrBobScansAlice && result.qrAliceScansBob && result.sas;
+    this.verification = { ...result, match };
+    this.log("Demo", `Compared safety numbers, QR payloads (matchesSafetyQr both ways) and SAS: ${match ? "they match" : "they differ"}`, {
+      ms,
+      tone: match ? "ok" : "error",
+    });
+    this.say(
+      match
+        ? "Verified: Alice and Bob see the same safety number, QR code and emoji. Nobody is in the middle."
+        : "Mismatch: Alice and Bob do not see the same codes. Someone is in the middle.",
+      match ? "ok" : "error",
+    );
+  }
+
+  // ---- persistence ----
+
+  /** Seals everything now and writes it to IndexedDB in the background (in order). */
+  persist() {
+    const k = this.key;
+    const seal = (obj) => (obj ? obj.seal(k) : null);
+    const sealed = {
+      aliceIdentity: seal(this.alice.identity),
+      aliceSession: seal(this.alice.session),
+      bobIdentity: seal(this.bob.identity),
+      bobStore: seal(this.bob.store),
+      bobSession: seal(this.bob.session),
+    };
+    const ui = {
+      policyId: this.policyId,
+      hold: this.hold,
+      aliceChat: this.alice.chat,
+      bobChat: this.bob.chat,
+      server: this.server.toJSON(),
+      timeline: this.timeline,
+      nextStep: this.nextStep,
+      verification: this.verification,
+      attacks: this.attacks,
+    };
+    const sealedBytes = Object.values(sealed).reduce((n, b) => n + (b?.length ?? 0), 0);
+    this.saveState.pending++;
+    this.saveChain = this.saveChain
+      .then(async () => {
+        const transcript = await encryptJson(k, ui);
+        await saveRecord({ version: 1, savedAt: Date.now(), sealed, transcript });
+        this.saveState.error = null;
+        this.saveState.bytes = sealedBytes;
+        this.saveState.transcriptBytes = transcript.length;
+      })
+      .catch((e) => {
+        this.saveState.error = String(e?.message ?? e);
+      })
+      .finally(() => {
+        this.saveState.pending--;
+        this.changed();
+      });
+    return this.saveChain;
+  }
+
+  /** Restores a saved demo. Returns false if there is none (or it cannot be opened). */
+  async restore() {
+    const record = await loadRecord();
+    if (!record || record.version !== 1) return false;
+    const k = this.key;
+    let ui;
+    try {
+      ui = await decryptJson(k, record.transcript);
+    } catch {
+      this.say("A saved demo was found but the demo key does not open it (was localStorage cleared?). Starting fresh.", "warn");
+      await clearRecord();
+      return false;
+    }
+    const s = record.sealed;
+    let count;
+    let ms;
+    try {
+      [count, ms] = timed(() => {
+        let n = 0;
+        if (s.aliceIdentity) (this.alice.identity = Identity.open(s.aliceIdentity, k)), n++;
+        if (s.aliceSession) (this.alice.session = Session.open(s.aliceSession, k)), n++;
+        if (s.bobIdentity) (this.bob.identity = Identity.open(s.bobIdentity, k)), n++;
+        if (s.bobStore) (this.bob.store = PrekeyStore.open(s.bobStore, k, this.bob.identity)), n++;
+        if (s.bobSession) (this.bob.session = Session.open(s.bobSession, k)), n++;
+        return n;
+      });
+    } catch (e) {
+      this.reset();
+      this.say(`The saved demo could not be opened (${explainError(e)}). Starting fresh.`, "warn");
+      await clearRecord();
+      return false;
+    }
+    this.policyId = ui.policyId in POLICIES ? ui.policyId : "interval";
+    this.hold = ui.hold;
+    this.alice.chat = ui.aliceChat;
+    this.bob.chat = ui.bobChat;
+    this.server = Server.fromJSON(ui.server);
+    this.verification = ui.verification;
+    this.attacks = ui.attacks ?? {};
+    // Entries logged during this page load (before the restore) follow the saved ones.
+    const thisLoad = this.timeline;
+    this.timeline = ui.timeline;
+    this.nextStep = ui.nextStep;
+    for (const t of thisLoad) this.log(t.actor, t.text, t);
+    const bytes = Object.values(s).reduce((n, b) => n + (b?.length ?? 0), 0);
+    this.saveState.bytes = bytes;
+    this.saveState.transcriptBytes = record.transcript.length;
+    this.log("Demo", `Page loaded: opened ${count} sealed objects (identities, prekey store, sessions) from IndexedDB with the demo key`, {
+      bytes,
+      ms,
+    });
+    this.say(
+      `Restored from IndexedDB: ${count} sealed objects and the conversation (${this.alice.chat.length + this.bob.chat.length} chat entries). Carry on where you left off.`,
+      "ok",
+    );
+    return true;
+  }
+
+  /** Wipes the saved demo, the demo key and the in-memory state. */
+  async wipe() {
+    await this.saveChain;
+    await clearRecord();
+    forgetDemoKey();
+    this.key = demoKey();
+    this.reset();
+    this.saveState = { pending: 0, error: null, bytes: 0 };
+  }
+}

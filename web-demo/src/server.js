@@ -1,0 +1,139 @@
+// "The server": stores Bob's published bundles and relays messages through a queue. It only
+// ever holds bytes, and it reads only what is sent in clear (the message header), exactly as
+// a real relay could.
+
+import { describeMessage as describe } from "twofold-pq";
+import { fromHex, toHex } from "./format.js";
+
+// Bytes a PQ step adds to a message: KEM key id + ciphertext, KEM key id + public key.
+export const KEM_CIPHERTEXT_BYTES = 4 + 1088;
+export const KEM_OFFER_BYTES = 4 + 1184;
+
+/** What anyone on the wire can read from a message without keys (the package decodes it). */
+export function describeMessage(bytes) {
+  let d;
+  try {
+    d = describe(bytes);
+  } catch {
+    return { kind: "unknown" };
+  }
+  return {
+    kind: d.kind,
+    handshake: d.handshake,
+    ratchetKey: toHex(d.ratchetKey.subarray(0, 4)),
+    previousChainLength: d.previousChainLength,
+    index: d.index,
+    kemCiphertext: d.kemCiphertextFor !== null,
+    kemOffer: d.kemOffer !== null,
+  };
+}
+
+/**
+ * A copy of `bytes` with one bit flipped in the last encrypted byte before the 16-byte
+ * Poly1305 tag: with a bare stream cipher this would flip the same bit of the plaintext.
+ */
+export function tamper(bytes) {
+  const copy = bytes.slice();
+  const at = Math.max(0, copy.length - 17);
+  copy[at] ^= 0x01;
+  return { bytes: copy, at };
+}
+
+const KEEP_DELIVERED = 14;
+const KEEP_HANDED_OUT = 4;
+
+export class Server {
+  constructor() {
+    this.bundles = []; // published, not yet handed out
+    this.handedOut = []; // most recent first
+    this.queue = [];
+    this.delivered = []; // most recent first
+    this.nextId = 1;
+    this.nextBundleId = 1;
+  }
+
+  publishBundle(bytes, facts) {
+    const bundle = { id: this.nextBundleId++, bytes, facts };
+    this.bundles.push(bundle);
+    return bundle;
+  }
+
+  takeBundle(to) {
+    const bundle = this.bundles.shift();
+    if (bundle) {
+      this.handedOut.unshift({ ...bundle, to });
+      this.handedOut.length = Math.min(this.handedOut.length, KEEP_HANDED_OUT);
+    }
+    return bundle;
+  }
+
+  /** Queues bytes from one party to the other; `extra` marks replays and tampered copies. */
+  enqueue(from, to, bytes, extra = {}) {
+    const item = { id: this.nextId++, from, to, bytes, ...describeMessage(bytes), ...extra };
+    this.queue.push(item);
+    return item;
+  }
+
+  /** Queues a copy of `item` with one bit flipped, placed just before it. */
+  enqueueTampered(item) {
+    const { bytes, at } = tamper(item.bytes);
+    const copy = {
+      ...item,
+      id: this.nextId++,
+      bytes,
+      tamperedAt: at,
+      copyOf: item.id,
+    };
+    const pos = this.queue.indexOf(item);
+    this.queue.splice(pos < 0 ? this.queue.length : pos, 0, copy);
+    return copy;
+  }
+
+  /** Replaces a queued item by a tampered version of itself. */
+  tamperInPlace(id) {
+    const item = this.queue.find((m) => m.id === id);
+    if (!item) return undefined;
+    const { bytes, at } = tamper(item.bytes);
+    item.bytes = bytes;
+    item.tamperedAt = at;
+    return item;
+  }
+
+  take(id) {
+    const pos = this.queue.findIndex((m) => m.id === id);
+    return pos < 0 ? undefined : this.queue.splice(pos, 1)[0];
+  }
+
+  find(id) {
+    return this.queue.find((m) => m.id === id) ?? this.delivered.find((m) => m.id === id);
+  }
+
+  recordDelivery(item, outcome) {
+    this.delivered.unshift({ ...item, outcome });
+    this.delivered.length = Math.min(this.delivered.length, KEEP_DELIVERED);
+  }
+
+  toJSON() {
+    const msg = ({ bytes, ...rest }) => ({ ...rest, bytes: toHex(bytes) });
+    return {
+      bundles: this.bundles.map(msg),
+      handedOut: this.handedOut.map(msg),
+      queue: this.queue.map(msg),
+      delivered: this.delivered.map(msg),
+      nextId: this.nextId,
+      nextBundleId: this.nextBundleId,
+    };
+  }
+
+  static fromJSON(json) {
+    const s = new Server();
+    const msg = ({ bytes, ...rest }) => ({ ...rest, bytes: fromHex(bytes) });
+    s.bundles = json.bundles.map(msg);
+    s.handedOut = json.handedOut.map(msg);
+    s.queue = json.queue.map(msg);
+    s.delivered = json.delivered.map(msg);
+    s.nextId = json.nextId;
+    s.nextBundleId = json.nextBundleId;
+    return s;
+  }
+}

@@ -1,0 +1,510 @@
+// Renders the demo model into the static page of index.html. Text is always inserted as text
+// (never as HTML), except the QR code SVG, which qr.js builds from bytes.
+
+import { POLICIES } from "./demo.js";
+import { clockTime, fmtBytes, fmtInt, fmtMs, hexPreview, nowSeconds } from "./format.js";
+import { encodeBytes, toSvg } from "./qr.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Creates an element: el("p", { class: "x", "aria-label": "y" }, "text", child, …). */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function replace(node, ...children) {
+  node.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false));
+}
+
+const lower = (name) => name.toLowerCase();
+const possessive = (name) => `${name}'s`;
+
+// ---- status and steps ----
+
+function renderStatus(demo) {
+  const status = $("status");
+  status.textContent = demo.status.text;
+  status.dataset.tone = demo.status.tone;
+}
+
+function renderSteps(demo) {
+  const { alice, bob, verification } = demo;
+  const done = [
+    Boolean(bob.store),
+    Boolean(alice.session),
+    Boolean(bob.session),
+    bob.chat.some((m) => m.kind === "sent") && alice.chat.some((m) => m.kind === "received"),
+    Boolean(verification?.match),
+    Object.keys(demo.attacks).length > 0,
+  ];
+  const current = done.indexOf(false);
+  document.querySelectorAll("#steps li").forEach((li, i) => {
+    li.dataset.state = done[i] ? "done" : i === current ? "current" : "todo";
+    if (i === current) li.setAttribute("aria-current", "step");
+    else li.removeAttribute("aria-current");
+  });
+}
+
+// ---- Alice and Bob ----
+
+function chatEntry(entry) {
+  const meta = [];
+  if (entry.msgId) meta.push(`#${entry.msgId}`);
+  if (entry.bytes) meta.push(fmtBytes(entry.bytes));
+  const tags = (entry.tags ?? []).map((t) => el("span", { class: "tag" }, t));
+  if (entry.attack) tags.push(el("span", { class: "tag attack" }, `attack (${entry.attack})`));
+  if (entry.kind === "note") return el("li", { class: "chat-note" }, entry.text);
+  if (entry.kind === "rejected") {
+    return el(
+      "li",
+      { class: "chat-rejected" },
+      el("strong", {}, entry.code),
+      " ",
+      entry.text,
+      tags.length ? el("span", { class: "meta" }, tags) : null,
+    );
+  }
+  const label = entry.kind === "sent" ? "Sent" : "Received";
+  return el(
+    "li",
+    { class: `chat-${entry.kind}` },
+    el("span", { class: "sr-only" }, `${label}: `),
+    el("span", { class: "bubble" }, entry.text),
+    el("span", { class: "meta" }, meta.join(" · "), tags.length ? " " : "", tags),
+  );
+}
+
+function renderChat(party) {
+  const list = $(`${lower(party.name)}-chat`);
+  const count = String(party.chat.length);
+  if (list.dataset.count === count && list.dataset.last === JSON.stringify(party.chat.at(-1) ?? null)) return;
+  list.dataset.count = count;
+  list.dataset.last = JSON.stringify(party.chat.at(-1) ?? null);
+  if (party.chat.length === 0) {
+    replace(list, el("li", { class: "chat-empty" }, party.name === "Alice" ? "No messages yet." : "Nothing received yet."));
+  } else {
+    replace(list, party.chat.map(chatEntry));
+  }
+  list.scrollTop = list.scrollHeight;
+}
+
+function nextPqStep(info, peerName, policyId) {
+  if (info.pqStepDue) {
+    return `due: ${info.role === "initiator" ? "Alice's" : "Bob's"} next new sending chain (after ${peerName} writes) carries ML-KEM data`;
+  }
+  if (policyId === "every-step") return "on every new sending chain";
+  const left = Math.max(0, info.pqPolicy.messages - info.messagesSincePqStep);
+  const at = info.lastPqStepAt + info.pqPolicy.seconds;
+  return `after ${left} more sent message${left === 1 ? "" : "s"} or at ${clockTime(at)}, on the next new chain`;
+}
+
+function renderRatchet(demo, party) {
+  const dl = $(`${lower(party.name)}-ratchet`);
+  const peer = party.name === "Alice" ? "Bob" : "Alice";
+  if (!party.session) {
+    replace(dl, el("div", { class: "row muted" }, el("dt", {}, "Session"), el("dd", {}, "not started")));
+    return;
+  }
+  const i = party.session.info(nowSeconds());
+  const row = (term, value, hint) =>
+    el("div", { class: "row" }, el("dt", {}, term, hint ? el("small", {}, hint) : null), el("dd", {}, value));
+  replace(
+    dl,
+    row("DH epoch", fmtInt(i.dhEpoch), "X25519 ratchet steps"),
+    row("PQ epoch", fmtInt(i.pqEpoch), "ML-KEM secrets mixed in"),
+    row("Next PQ step", nextPqStep(i, peer, demo.policyId)),
+    row(
+      "PQ offer pending",
+      i.pqOfferPending ? `yes: waiting for ${peer} to encapsulate to ${possessive(party.name)} ML-KEM key` : "no",
+    ),
+    row("Messages sent / received", `${fmtInt(i.sent)} / ${fmtInt(i.received)}`),
+    row("Chain index sending / receiving", `${fmtInt(i.sendingIndex)} / ${fmtInt(i.receivingIndex)}`),
+    row("Skipped keys held", fmtInt(i.skippedKeys), i.skippedKeys ? `${i.skippedChains} chain(s)` : "for late messages"),
+    i.awaitingReply ? row("Awaiting reply", "yes: each message still carries the handshake") : null,
+  );
+}
+
+const qrCache = new WeakMap();
+
+function renderSafety(demo, party) {
+  const box = $(`${lower(party.name)}-safety`);
+  const s = party.session;
+  if (!s) {
+    if (box.dataset.session !== "none") {
+      box.dataset.session = "none";
+      replace(box, el("p", { class: "muted" }, "Appears once the session exists."));
+    }
+    return;
+  }
+  if (qrCache.get(box) === s) {
+    box.classList.toggle("verified", Boolean(demo.verification?.match));
+    return;
+  }
+  qrCache.set(box, s);
+  box.dataset.session = "open";
+  const number = s.safetyNumber();
+  const payload = s.safetyQr();
+  const qr = encodeBytes(payload, { ecc: "M" });
+  const sas = s.sas();
+  const figure = el("figure", { class: "qr-figure" });
+  figure.innerHTML = toSvg(qr, {
+    label: `QR code of ${possessive(party.name)} safety number (${payload.length}-byte payload)`,
+  });
+  figure.append(el("figcaption", {}, `${payload.length}-byte payload, QR version ${qr.version}-${qr.ecc}, mask ${qr.mask}`));
+  replace(
+    box,
+    el(
+      "div",
+      { class: "safety-row" },
+      el(
+        "div",
+        {},
+        el("p", { class: "sas-title" }, "Safety number"),
+        el(
+          "p",
+          { class: "safety-number", "aria-label": `${possessive(party.name)} safety number` },
+          number.split(" ").map((g, i) => [i ? " " : "", el("span", {}, g)]),
+        ),
+      ),
+      figure,
+    ),
+    el(
+      "div",
+      { class: "sas" },
+      el("p", { class: "sas-title" }, "Short authentication string (emoji or numbers)"),
+        el(
+          "ul",
+          { class: "emoji", "aria-label": `${possessive(party.name)} emoji` },
+          sas.emoji.map((e) => el("li", { title: e.name }, el("span", { "aria-hidden": "true" }, e.emoji), el("span", { class: "sr-only" }, e.name))),
+        ),
+        el("p", { class: "emoji-names", "aria-hidden": "true" }, sas.emoji.map((e) => e.name).join(" · ")),
+        el("p", { class: "sas-decimal", "aria-label": `${possessive(party.name)} decimal code` }, sas.decimal.map((d) => String(d).padStart(4, "0")).join(" ")),
+    ),
+  );
+  box.classList.toggle("verified", Boolean(demo.verification?.match));
+}
+
+function renderParty(demo, name) {
+  const party = demo.party(name);
+  const id = lower(name);
+  $(`${id}-identity`).textContent = party.identity
+    ? `Identity: ${fmtBytes(party.identity.publicKey.length)} public key (X25519 + ML-DSA-65).`
+    : "No identity yet.";
+  $(`${id}-verified`).hidden = !demo.verification?.match;
+  renderChat(party);
+  renderRatchet(demo, party);
+  renderSafety(demo, party);
+}
+
+function renderAliceControls(demo) {
+  const started = Boolean(demo.alice.session);
+  $("alice-start").hidden = started;
+  $("alice-send").hidden = !started;
+  $("alice-start").disabled = !demo.bob.store;
+  $("alice-setup").hidden = started;
+}
+
+function renderBobControls(demo) {
+  const { bob } = demo;
+  $("bob-setup").hidden = Boolean(bob.store);
+  const input = $("bob-input");
+  input.disabled = !bob.session;
+  $("bob-send").disabled = !bob.session;
+  input.placeholder = bob.session ? "Reply to Alice" : "Bob can reply once he has accepted Alice's first message";
+  if (bob.store) {
+    const info = bob.store.info();
+    $("bob-store").textContent = `Prekey store: signed prekey #${info.signedPrekeyId}, ${info.oneTimeAvailable} one-time prekeys and ${info.oneTimeKemAvailable} one-time ML-KEM prekeys not yet handed out.`;
+  } else {
+    $("bob-store").textContent = "";
+  }
+}
+
+// ---- the server ----
+
+function messageFacts(m) {
+  if (m.kind === "initial") {
+    return `initial message: ${m.from}'s public identity, the handshake (ephemeral X25519 key, ML-KEM-768 ciphertext) and an encrypted message`;
+  }
+  if (m.kind !== "ratchet") return "unrecognised bytes";
+  const pq = [m.kemCiphertext ? "ML-KEM ciphertext" : null, m.kemOffer ? "new ML-KEM key" : null].filter(Boolean);
+  return `ratchet message: key ${m.ratchetKey}…, chain index ${m.index}, previous chain ${m.previousChainLength}${pq.length ? `, ${pq.join(" + ")}` : ""}`;
+}
+
+function serverMessage(m, actions) {
+  const flags = [];
+  if (m.tamperedAt !== undefined) flags.push(el("span", { class: "tag attack" }, `tampered (byte ${m.tamperedAt})`));
+  if (m.replayOf) flags.push(el("span", { class: "tag attack" }, `replay of #${m.replayOf}`));
+  if (m.outcome) {
+    flags.push(el("span", { class: `tag ${m.outcome === "delivered" ? "ok" : "bad"}` }, m.outcome));
+  }
+  return el(
+    "li",
+    { class: "server-msg" },
+    el(
+      "div",
+      { class: "server-msg-head" },
+      el("strong", {}, `#${m.id}`),
+      ` ${m.from} → ${m.to} · `,
+      el("span", { class: "size" }, fmtBytes(m.bytes.length)),
+      " ",
+      flags,
+    ),
+    el("p", { class: "facts" }, messageFacts(m)),
+    el("code", { class: "hex", "aria-label": `First and last bytes of message #${m.id}` }, hexPreview(m.bytes)),
+    actions ? el("div", { class: "actions" }, actions) : null,
+  );
+}
+
+function renderServer(demo) {
+  const { server } = demo;
+  const bundles = [
+    ...server.bundles.map((b) => ({ ...b, state: "waiting" })),
+    ...server.handedOut.map((b) => ({ ...b, state: `handed to ${b.to}` })),
+  ];
+  replace(
+    $("server-bundles"),
+    bundles.length === 0
+      ? el("li", { class: "muted" }, "No bundle yet.")
+      : bundles.map((b) =>
+          el(
+            "li",
+            { class: "bundle" },
+            el(
+              "div",
+              { class: "server-msg-head" },
+              el("strong", {}, `Bob's bundle #${b.id}`),
+              " · ",
+              el("span", { class: "size" }, fmtBytes(b.bytes.length)),
+              " ",
+              el("span", { class: `tag ${b.state === "waiting" ? "ok" : ""}` }, b.state),
+            ),
+            el(
+              "p",
+              { class: "facts" },
+              `Bob's identity, signed prekey #${b.facts.signedPrekeyId}, last-resort ML-KEM prekey, one-time prekeys #${b.facts.oneTimePrekeyId ?? "none"} (X25519) and #${b.facts.oneTimeKemPrekeyId ?? "none"} (ML-KEM), ML-DSA-65 signatures`,
+            ),
+            el("code", { class: "hex", "aria-label": `First and last bytes of bundle #${b.id}` }, hexPreview(b.bytes)),
+          ),
+        ),
+  );
+  $("hold").checked = demo.hold;
+  replace(
+    $("server-queue"),
+    server.queue.length === 0
+      ? el("li", { class: "muted" }, demo.hold ? "Nothing waiting." : "Nothing waiting: messages are delivered at once. Tick “Hold messages” to deliver, tamper, drop or reorder by hand.")
+      : server.queue.map((m) =>
+          serverMessage(m, [
+            el("button", { type: "button", dataset: { action: "deliver", id: m.id }, "aria-label": `Deliver message #${m.id}` }, "Deliver"),
+            el("button", { type: "button", class: "warn", dataset: { action: "tamper", id: m.id }, "aria-label": `Tamper with message #${m.id}` }, "Tamper"),
+            el("button", { type: "button", class: "warn", dataset: { action: "drop", id: m.id }, "aria-label": `Drop message #${m.id}` }, "Drop"),
+          ]),
+        ),
+  );
+  replace(
+    $("server-delivered"),
+    server.delivered.length === 0
+      ? el("li", { class: "muted" }, "Nothing delivered yet.")
+      : server.delivered.map((m) =>
+          serverMessage(m, [
+            el("button", { type: "button", class: "warn", dataset: { action: "replay", id: m.id }, "aria-label": `Replay message #${m.id}` }, "Replay"),
+          ]),
+        ),
+  );
+}
+
+// ---- verification, attacks, timeline ----
+
+function renderVerification(demo) {
+  $("compare").disabled = !demo.established;
+  const out = $("verify-result");
+  const v = demo.verification;
+  if (!v) {
+    replace(out, el("p", { class: "muted" }, demo.established ? "Not compared yet." : "Available once Bob has accepted the session."));
+    return;
+  }
+  const yes = (b) => (b ? "match" : "differ");
+  replace(
+    out,
+    el("p", { class: v.match ? "result ok" : "result bad" }, v.match ? "✔ Match: Alice and Bob see the same codes." : "✘ Mismatch: someone is in the middle."),
+    el(
+      "ul",
+      { class: "checks" },
+      el("li", {}, `Safety numbers (60 digits): ${yes(v.numbers)}`),
+      el("li", {}, `Bob scans Alice's QR code (matchesSafetyQr): ${yes(v.qrBobScansAlice)}`),
+      el("li", {}, `Alice scans Bob's QR code (matchesSafetyQr): ${yes(v.qrAliceScansBob)}`),
+      el("li", {}, `Emoji and decimal SAS: ${yes(v.sas)}`),
+    ),
+  );
+}
+
+/** One safety number of the bundle-swap attack, its unshared half highlighted. */
+function numberDiff(label, mine, other) {
+  const groups = mine.split(" ");
+  const halves = [groups.slice(0, 6), groups.slice(6)];
+  return el(
+    "p",
+    { class: "diff" },
+    el("span", { class: "diff-label" }, label),
+    el(
+      "span",
+      { class: "safety-number small" },
+      halves.map((half) => {
+        const text = half.join(" ");
+        return other.includes(text) ? el("span", { class: "half" }, text) : el("mark", { class: "half" }, text);
+      }),
+    ),
+  );
+}
+
+function renderAttacks(demo) {
+  for (const key of ["a", "b", "c", "d", "e"]) {
+    $(`attack-${key}`).disabled = !demo.established;
+    const out = $(`attack-${key}-out`);
+    const r = demo.attacks[key];
+    if (!r) {
+      if (out.dataset.filled !== "no") {
+        out.dataset.filled = "no";
+        replace(out, el("p", { class: "muted" }, demo.established ? "Not run yet." : "Unlocks after the handshake."));
+      } else {
+        out.firstChild.textContent = demo.established ? "Not run yet." : "Unlocks after the handshake.";
+      }
+      continue;
+    }
+    if (out.dataset.filled === String(r.run)) continue;
+    out.dataset.filled = String(r.run);
+    replace(
+      out,
+      el("ol", { class: "attack-steps" }, r.steps.map((s) => el("li", { "data-tone": s.tone }, el("span", { class: "sr-only" }, `${s.tone}: `), s.text))),
+      r.numbers
+        ? el(
+            "div",
+            { class: "diffs" },
+            numberDiff("Alice sees", r.numbers.alice, r.numbers.bob),
+            numberDiff("Bob sees", r.numbers.bob, r.numbers.alice),
+            el("p", { class: "diff-note" }, "Highlighted: the half found in only one of them. The half they share is the attacker's fingerprint."),
+          )
+        : null,
+      el("div", { class: "explain" }, el("h4", {}, "What happened and why"), r.explain.map((p) => el("p", {}, p))),
+    );
+  }
+}
+
+function renderTimeline(demo) {
+  const body = $("timeline-body");
+  if (body.dataset.last === String(demo.timeline.at(-1)?.n ?? 0) && body.childElementCount === demo.timeline.length) return;
+  body.dataset.last = String(demo.timeline.at(-1)?.n ?? 0);
+  replace(
+    body,
+    demo.timeline.map((t) =>
+      el(
+        "tr",
+        { "data-tone": t.tone },
+        el("td", { class: "num" }, String(t.n)),
+        el("td", { class: "actor" }, t.actor),
+        el("td", {}, t.text),
+        el("td", { class: "num" }, t.bytes === undefined ? "" : fmtBytes(t.bytes)),
+        el("td", { class: "num" }, t.ms === undefined ? "" : fmtMs(t.ms)),
+      ),
+    ),
+  );
+  const wrap = $("timeline-wrap");
+  wrap.scrollTop = wrap.scrollHeight;
+}
+
+function renderSaveState(demo) {
+  const s = demo.saveState;
+  const node = $("save-state");
+  if (s.error) node.textContent = `Could not save: ${s.error}`;
+  else if (s.pending > 0) node.textContent = "Saving…";
+  else if (s.bytes === 0 && !demo.bob.identity) node.textContent = "Nothing to save yet.";
+  else {
+    node.textContent = `All changes saved: ${fmtBytes(s.bytes)} of sealed identities, prekeys and sessions, and a ${fmtBytes(s.transcriptBytes ?? 0)} encrypted transcript.`;
+  }
+}
+
+export function render(demo) {
+  renderStatus(demo);
+  renderSteps(demo);
+  $("policy").value = demo.policyId;
+  $("policy").disabled = Boolean(demo.alice.session || demo.bob.session);
+  $("policy-note").textContent = demo.alice.session
+    ? `Fixed for this session: ${POLICIES[demo.policyId].describe}. Reset to change it.`
+    : `${POLICIES[demo.policyId].describe}. Chosen before the handshake.`;
+  renderParty(demo, "Alice");
+  renderParty(demo, "Bob");
+  renderAliceControls(demo);
+  renderBobControls(demo);
+  renderServer(demo);
+  renderVerification(demo);
+  renderAttacks(demo);
+  renderTimeline(demo);
+  renderSaveState(demo);
+}
+
+/** Wires the controls to `actions` (each a function of the demo). */
+export function bind(demo, act) {
+  $("bob-publish").addEventListener("click", () => act(() => demo.publishPrekeys()));
+  $("alice-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const input = $("alice-input");
+    const text = input.value.trim();
+    if (!text) return;
+    act(() => {
+      const item = demo.alice.session ? demo.send("Alice", text) : demo.startSession(text);
+      if (item) input.value = "";
+    });
+  });
+  $("bob-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const input = $("bob-input");
+    const text = input.value.trim();
+    if (!text || !demo.bob.session) return;
+    act(() => {
+      if (demo.send("Bob", text)) input.value = "";
+    });
+  });
+  $("hold").addEventListener("change", (ev) =>
+    act(() => {
+      demo.hold = ev.target.checked;
+      if (!demo.hold) {
+        const n = demo.flushQueue();
+        demo.say(n ? `The server delivered the ${n} held message(s) and now delivers at once.` : "The server now delivers at once.");
+      } else {
+        demo.say("The server now holds messages: deliver, tamper, drop or reorder them by hand.");
+      }
+    }),
+  );
+  for (const list of ["server-queue", "server-delivered"]) {
+    $(list).addEventListener("click", (ev) => {
+      const button = ev.target.closest("button[data-action]");
+      if (!button) return;
+      const id = Number(button.dataset.id);
+      const action = button.dataset.action;
+      act(() => {
+        if (action === "deliver") {
+          const r = demo.deliver(id);
+          if (r?.ok) demo.say(`The server delivered message #${id}; it decrypted.`, "ok");
+        } else if (action === "tamper") demo.tamper(id);
+        else if (action === "drop") demo.drop(id);
+        else if (action === "replay") demo.replay(id);
+      });
+    });
+  }
+  $("policy").addEventListener("change", (ev) =>
+    act(() => {
+      if (!demo.alice.session) demo.policyId = ev.target.value;
+    }),
+  );
+  $("compare").addEventListener("click", () => act(() => demo.compare()));
+}
