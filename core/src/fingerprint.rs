@@ -188,9 +188,17 @@ pub const SAS_EMOJI: [(&str, &str); 64] = [
 ];
 
 /// Short authentication string of a handshake: 8 bytes from the key schedule, shown as seven
-/// emoji (42 bits) or three four-digit numbers (39 bits).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// emoji (42 bits) or three four-digit numbers (39 bits). Equality is constant-time.
+#[derive(Clone, Copy)]
 pub struct Sas([u8; 8]);
+
+impl PartialEq for Sas {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_matches(other)
+    }
+}
+
+impl Eq for Sas {}
 
 impl Sas {
     pub(crate) fn new(bytes: [u8; 8]) -> Self {

@@ -1,9 +1,12 @@
 //! Hybrid identities: an X25519 key pair bound to an ML-DSA-65 key pair.
 //!
 //! Spec: `docs/PROTOCOL.md`, section 5.1 ("Identity"). The ML-DSA key signs the X25519
-//! identity key under the context [`labels::SIG_CTX_IDENTITY`], so neither half can be paired
-//! with another party's other half. A [`PublicIdentity`] can only be obtained from a key pair
-//! or by decoding bytes whose binding signature verifies: holding one is proof of the check.
+//! identity key under the context [`labels::SIG_CTX_IDENTITY`]: an ML-DSA key's owner cannot be
+//! paired with an X25519 key he did not sign. (Anyone can sign someone else's X25519 public key
+//! with his own ML-DSA key; that is a different identity, with its own fingerprint, which cannot
+//! run a handshake without the X25519 secret.) A [`PublicIdentity`] can only be obtained from a
+//! key pair or by decoding bytes whose binding signature verifies: holding one is proof of the
+//! check.
 
 use alloc::vec::Vec;
 use core::fmt;

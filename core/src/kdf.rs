@@ -173,9 +173,11 @@ impl MessageKeys {
         (self.key, self.nonce)
     }
 
-    /// ChaCha20-Poly1305 seal; appends `ciphertext || tag` to `out`.
-    pub(crate) fn seal(&self, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) {
-        seal_with(&self.key, &self.nonce, aad, plaintext, out);
+    /// ChaCha20-Poly1305 seal; appends `ciphertext || tag` to `out`. `false` (and `out`
+    /// unchanged) only for plaintexts beyond the cipher's 256 GiB limit.
+    #[must_use]
+    pub(crate) fn seal(&self, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) -> bool {
+        seal_with(&self.key, &self.nonce, aad, plaintext, out)
     }
 
     /// ChaCha20-Poly1305 open. `None` on any authentication failure.
@@ -184,22 +186,26 @@ impl MessageKeys {
     }
 }
 
+#[must_use]
 pub(crate) fn seal_with(
     key: &[u8; 32],
     nonce: &[u8; 12],
     aad: &[u8],
     plaintext: &[u8],
     out: &mut Vec<u8>,
-) {
+) -> bool {
     let cipher = ChaCha20Poly1305::new(key.into());
     let start = out.len();
     out.extend_from_slice(plaintext);
     let tag = match out.get_mut(start..) {
         Some(buf) => cipher.encrypt_inout_detached(nonce.into(), aad, buf.into()),
-        None => return,
+        None => return false,
     };
     match tag {
-        Ok(tag) => out.extend_from_slice(tag.as_slice()),
+        Ok(tag) => {
+            out.extend_from_slice(tag.as_slice());
+            true
+        }
         // Only possible for plaintexts beyond 256 GiB, excluded by MAX_PLAINTEXT_LEN: wipe the
         // partial output rather than emit unauthenticated bytes.
         Err(_) => {
@@ -207,6 +213,7 @@ pub(crate) fn seal_with(
                 buf.zeroize();
             }
             out.truncate(start);
+            false
         }
     }
 }
@@ -280,7 +287,7 @@ mod tests {
     fn aead_round_trip_and_tamper() {
         let mk = MessageKeys::derive(&Secret32::new([7; 32]));
         let mut out = Vec::new();
-        mk.seal(b"ad", b"hello", &mut out);
+        assert!(mk.seal(b"ad", b"hello", &mut out));
         assert_eq!(out.len(), 5 + AEAD_TAG_LEN);
         assert_eq!(mk.open(b"ad", &out).as_deref(), Some(&b"hello"[..]));
         assert!(mk.open(b"aD", &out).is_none());

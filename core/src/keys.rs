@@ -50,29 +50,55 @@ pub(crate) fn random_bytes<const N: usize, R: TryCryptoRng + ?Sized>(
     Ok(out)
 }
 
-/// A 32-byte secret: a DH output, a KEM shared secret, a root, chain or message key.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub(crate) struct Secret32([u8; 32]);
+/// Secret bytes in their own heap cell, wiped on drop. Moving one (into a `Vec`, out of a
+/// `VecDeque`) copies only the pointer, so no stale copy of the secret is left behind in a
+/// collection's buffer.
+pub(crate) struct SecretBox<const N: usize>(Box<[u8; N]>);
 
-impl Secret32 {
-    pub(crate) fn new(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+impl<const N: usize> SecretBox<N> {
+    pub(crate) fn new(bytes: [u8; N]) -> Self {
+        Self(Box::new(bytes))
     }
 
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+    pub(crate) fn as_bytes(&self) -> &[u8; N] {
         &self.0
     }
 }
 
-impl fmt::Debug for Secret32 {
+impl<const N: usize> Clone for SecretBox<N> {
+    fn clone(&self) -> Self {
+        Self::new(*self.0)
+    }
+}
+
+impl<const N: usize> Zeroize for SecretBox<N> {
+    fn zeroize(&mut self) {
+        self.0.as_mut().zeroize();
+    }
+}
+
+impl<const N: usize> Drop for SecretBox<N> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<const N: usize> ZeroizeOnDrop for SecretBox<N> {}
+
+/// A 32-byte secret: a DH output, a KEM shared secret, a root, chain or message key.
+pub(crate) type Secret32 = SecretBox<32>;
+
+impl<const N: usize> fmt::Debug for SecretBox<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret32([redacted])")
+        write!(f, "Secret{N}([redacted])")
     }
 }
 
 impl ConstantTimeEq for Secret32 {
     fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.0.ct_eq(&other.0)
+        self.as_bytes()
+            .as_slice()
+            .ct_eq(other.as_bytes().as_slice())
     }
 }
 
@@ -120,9 +146,10 @@ impl fmt::Debug for X25519PublicKey {
     }
 }
 
-/// An X25519 secret key, usable any number of times (identity, prekey, ratchet key).
+/// An X25519 secret key, usable any number of times (identity, prekey, ratchet key). Boxed,
+/// like every secret held in a collection, so moves copy only the pointer.
 #[derive(Clone)]
-pub(crate) struct X25519SecretKey(x25519_dalek::StaticSecret);
+pub(crate) struct X25519SecretKey(Box<x25519_dalek::StaticSecret>);
 
 impl X25519SecretKey {
     pub(crate) fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, RngError> {
@@ -131,7 +158,7 @@ impl X25519SecretKey {
     }
 
     pub(crate) fn from_bytes(bytes: &[u8; X25519_LEN]) -> Self {
-        Self(x25519_dalek::StaticSecret::from(*bytes))
+        Self(Box::new(x25519_dalek::StaticSecret::from(*bytes)))
     }
 
     pub(crate) fn to_bytes(&self) -> Zeroizing<[u8; X25519_LEN]> {
@@ -139,7 +166,7 @@ impl X25519SecretKey {
     }
 
     pub(crate) fn public_key(&self) -> X25519PublicKey {
-        X25519PublicKey(x25519_dalek::PublicKey::from(&self.0).to_bytes())
+        X25519PublicKey(x25519_dalek::PublicKey::from(self.0.as_ref()).to_bytes())
     }
 
     /// X25519 with a contributory check: the all-zero output (peer key of small order) is
@@ -152,7 +179,10 @@ impl X25519SecretKey {
             .0
             .diffie_hellman(&x25519_dalek::PublicKey::from(peer.0));
         if shared.was_contributory() {
-            Ok(Secret32(shared.to_bytes()))
+            let mut bytes = shared.to_bytes();
+            let out = Secret32::new(bytes);
+            bytes.zeroize();
+            Ok(out)
         } else {
             Err(NonContributory)
         }
@@ -216,7 +246,9 @@ impl KemPublicKey {
         let mut ss_bytes = [0u8; 32];
         ss_bytes.copy_from_slice(ss.as_slice());
         ss.as_mut_slice().zeroize();
-        (KemCiphertext(Box::new(ct_bytes)), Secret32(ss_bytes))
+        let out = (KemCiphertext(Box::new(ct_bytes)), Secret32::new(ss_bytes));
+        ss_bytes.zeroize();
+        out
     }
 }
 
@@ -261,7 +293,7 @@ impl fmt::Debug for KemCiphertext {
 
 /// An ML-KEM-768 decapsulation key, stored as its seed.
 pub(crate) struct KemSecretKey {
-    seed: Zeroizing<[u8; KEM_SEED_LEN]>,
+    seed: SecretBox<KEM_SEED_LEN>,
     key: Box<ml_kem::DecapsulationKey<MlKem768>>,
     public: KemPublicKey,
 }
@@ -282,14 +314,14 @@ impl KemSecretKey {
             key: Box::new(key.encapsulation_key().clone()),
         };
         Self {
-            seed: Zeroizing::new(*seed),
+            seed: SecretBox::new(*seed),
             key: Box::new(key),
             public,
         }
     }
 
     pub(crate) fn seed(&self) -> &[u8; KEM_SEED_LEN] {
-        &self.seed
+        self.seed.as_bytes()
     }
 
     pub(crate) fn public_key(&self) -> &KemPublicKey {
@@ -302,13 +334,15 @@ impl KemSecretKey {
         let mut out = [0u8; 32];
         out.copy_from_slice(ss.as_slice());
         ss.as_mut_slice().zeroize();
-        Secret32(out)
+        let secret = Secret32::new(out);
+        out.zeroize();
+        secret
     }
 }
 
 impl Clone for KemSecretKey {
     fn clone(&self) -> Self {
-        Self::from_seed(&self.seed)
+        Self::from_seed(self.seed.as_bytes())
     }
 }
 
@@ -394,7 +428,7 @@ impl fmt::Debug for Signature {
 
 /// An ML-DSA-65 signing key, stored as its seed.
 pub(crate) struct SigSecretKey {
-    seed: Zeroizing<[u8; SIG_SEED_LEN]>,
+    seed: SecretBox<SIG_SEED_LEN>,
     /// Key generation computes the verifying key along with the expanded signing key (the
     /// `alloc` feature of `ml-dsa`), so neither is computed twice.
     key: Box<ml_dsa::SigningKey<MlDsa65>>,
@@ -416,7 +450,7 @@ impl SigSecretKey {
         let mut public = [0u8; SIG_PUBLIC_KEY_LEN];
         public.copy_from_slice(vk.to_bytes().as_slice());
         Self {
-            seed: Zeroizing::new(*seed),
+            seed: SecretBox::new(*seed),
             key: Box::new(key),
             public: SigPublicKey {
                 bytes: Box::new(public),
@@ -426,7 +460,7 @@ impl SigSecretKey {
     }
 
     pub(crate) fn seed(&self) -> &[u8; SIG_SEED_LEN] {
-        &self.seed
+        self.seed.as_bytes()
     }
 
     pub(crate) fn public_key(&self) -> &SigPublicKey {
@@ -455,7 +489,7 @@ impl SigSecretKey {
 
 impl Clone for SigSecretKey {
     fn clone(&self) -> Self {
-        Self::from_seed(&self.seed)
+        Self::from_seed(self.seed.as_bytes())
     }
 }
 

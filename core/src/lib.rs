@@ -138,7 +138,7 @@ pub mod hazmat {
         plaintext: &[u8],
     ) -> alloc::vec::Vec<u8> {
         let mut out = alloc::vec::Vec::new();
-        crate::kdf::seal_with(key, nonce, aad, plaintext, &mut out);
+        let _sealed = crate::kdf::seal_with(key, nonce, aad, plaintext, &mut out);
         out
     }
 
@@ -191,6 +191,10 @@ pub use session::{
     SessionConfig, SessionInfo, describe_message, message_kind,
 };
 pub use state::{APP_KEY_LEN, SEALED_OVERHEAD};
+
+/// Whether the `trace` feature is on (it records every secret: builds for applications must
+/// not have it; the wasm facade refuses to compile with it).
+pub const TRACE_ENABLED: bool = cfg!(feature = "trace");
 
 /// The wire format version this library writes and reads.
 pub const WIRE_VERSION: u8 = labels::VERSION;

@@ -15,7 +15,7 @@ use crate::bundle::{self, OneTimeKeys, WithId, one_time_message, signed_prekeys_
 use crate::consts::{MAX_ONE_TIME_PREKEYS, MAX_REPLAY_CACHE, SIGNED_PREKEY_GRACE_SECS};
 use crate::error::{AcceptError, DecodeError, PrekeyError};
 use crate::identity::IdentityKeyPair;
-use crate::keys::{KEM_SEED_LEN, KemSecretKey, Signature, X25519SecretKey};
+use crate::keys::{KEM_SEED_LEN, KemSecretKey, SecretBox, Signature, X25519SecretKey};
 use crate::labels;
 use crate::wire::{Reader, Writer};
 
@@ -94,7 +94,7 @@ struct OneTimePrekey {
 #[derive(Clone)]
 struct OneTimeKemPrekey {
     id: u32,
-    seed: Zeroizing<[u8; KEM_SEED_LEN]>,
+    seed: SecretBox<KEM_SEED_LEN>,
     issued: bool,
 }
 
@@ -175,25 +175,32 @@ impl PrekeyStore {
         self.owner == identity.public().fingerprint()
     }
 
-    /// Adds `x25519` one-time X25519 prekeys and `kem` one-time ML-KEM prekeys. On error the
-    /// store is unchanged.
+    /// Adds `x25519` one-time X25519 prekeys and `kem` one-time ML-KEM prekeys. When a kind
+    /// would exceed [`MAX_ONE_TIME_PREKEYS`], the oldest prekeys that were handed out in a
+    /// bundle but never used are dropped to make room (a late initial message naming one is
+    /// then `PREKEY_ALREADY_USED`), so a store whose bundles were fetched and abandoned does not
+    /// stay full. On error the store is unchanged.
     ///
     /// # Errors
-    /// [`PrekeyError::LimitExceeded`] if the store would hold more than
-    /// [`MAX_ONE_TIME_PREKEYS`] of a kind or an id would overflow; [`PrekeyError::Rng`].
+    /// [`PrekeyError::LimitExceeded`] if even without the issued prekeys a kind would exceed
+    /// [`MAX_ONE_TIME_PREKEYS`], or an id would overflow; [`PrekeyError::Rng`].
     pub fn add_one_time_prekeys<R: TryCryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
         x25519: usize,
         kem: usize,
     ) -> Result<(), PrekeyError> {
-        let fits = |held: usize, more: usize| {
-            held.checked_add(more)
-                .is_some_and(|n| n <= MAX_ONE_TIME_PREKEYS)
+        // How many issued prekeys of a kind must go; `None` if that cannot make room.
+        let to_evict = |held: usize, issued: usize, more: usize| {
+            let excess = held.checked_add(more)?.saturating_sub(MAX_ONE_TIME_PREKEYS);
+            (excess <= issued).then_some(excess)
         };
-        if !fits(self.one_time.len(), x25519) || !fits(self.one_time_kem.len(), kem) {
-            return Err(PrekeyError::LimitExceeded);
-        }
+        let issued_x = self.one_time.iter().filter(|k| k.issued).count();
+        let issued_k = self.one_time_kem.iter().filter(|k| k.issued).count();
+        let evict_x =
+            to_evict(self.one_time.len(), issued_x, x25519).ok_or(PrekeyError::LimitExceeded)?;
+        let evict_k =
+            to_evict(self.one_time_kem.len(), issued_k, kem).ok_or(PrekeyError::LimitExceeded)?;
         let x25519_32 = u32::try_from(x25519).map_err(|_| PrekeyError::LimitExceeded)?;
         let kem_32 = u32::try_from(kem).map_err(|_| PrekeyError::LimitExceeded)?;
         let next_x = self
@@ -216,10 +223,23 @@ impl PrekeyStore {
         for i in 0..kem_32 {
             new_k.push(OneTimeKemPrekey {
                 id: self.next_one_time_kem_id.saturating_add(i),
-                seed: crate::keys::random_bytes::<KEM_SEED_LEN, R>(rng)?,
+                seed: SecretBox::new(*crate::keys::random_bytes::<KEM_SEED_LEN, R>(rng)?),
                 issued: false,
             });
         }
+        // Commit: drop the oldest issued prekeys that make room, then add the new ones.
+        let mut left = evict_x;
+        self.one_time.retain(|k| {
+            let evict = k.issued && left > 0;
+            left = left.saturating_sub(usize::from(evict));
+            !evict
+        });
+        let mut left = evict_k;
+        self.one_time_kem.retain(|k| {
+            let evict = k.issued && left > 0;
+            left = left.saturating_sub(usize::from(evict));
+            !evict
+        });
         self.one_time.extend(new_x);
         self.one_time_kem.extend(new_k);
         self.next_one_time_id = next_x;
@@ -298,7 +318,9 @@ impl PrekeyStore {
                 .and_then(|i| self.one_time_kem.get(i))
                 .map(|k| WithId {
                     id: k.id,
-                    key: KemSecretKey::from_seed(&k.seed).public_key().clone(),
+                    key: KemSecretKey::from_seed(k.seed.as_bytes())
+                        .public_key()
+                        .clone(),
                 }),
         };
         let one_time_signature = if one_time.is_empty() {
@@ -406,7 +428,7 @@ impl PrekeyStore {
 
     pub(crate) fn one_time_kem(&self, id: u32) -> Result<KemSecretKey, AcceptError> {
         match self.one_time_kem.iter().find(|k| k.id == id) {
-            Some(k) => Ok(KemSecretKey::from_seed(&k.seed)),
+            Some(k) => Ok(KemSecretKey::from_seed(k.seed.as_bytes())),
             None if id != 0 && id < self.next_one_time_kem_id => {
                 Err(AcceptError::PrekeyAlreadyUsed {
                     kind: "one-time KEM prekey",
@@ -475,7 +497,7 @@ impl PrekeyStore {
         w.count(self.one_time_kem.len());
         for k in &self.one_time_kem {
             w.u32(k.id);
-            w.bytes(k.seed.as_slice());
+            w.bytes(k.seed.as_bytes());
             w.bool(k.issued);
         }
         w.count(self.replay.len());
@@ -511,7 +533,7 @@ impl PrekeyStore {
         for _ in 0..n {
             one_time_kem.push(OneTimeKemPrekey {
                 id: r.u32()?,
-                seed: Zeroizing::new(r.array()?),
+                seed: SecretBox::new(r.array()?),
                 issued: r.bool("issued")?,
             });
         }
@@ -551,7 +573,7 @@ impl PrekeyStore {
             out.push(("one_time_prekey", k.id, k.secret.to_bytes().to_vec()));
         }
         for k in &self.one_time_kem {
-            out.push(("one_time_kem", k.id, k.seed.to_vec()));
+            out.push(("one_time_kem", k.id, k.seed.as_bytes().to_vec()));
         }
         out
     }
@@ -605,6 +627,41 @@ mod tests {
         assert!(!store.seen(&tag(0)));
         assert!(store.seen(&tag(1)));
         assert!(store.seen(&tag(n)));
+    }
+
+    #[test]
+    fn abandoned_issued_prekeys_make_room_for_new_ones() {
+        let mut rng = ChaCha20Rng::from_seed([10; 32]);
+        let id = IdentityKeyPair::generate(&mut rng).unwrap();
+        let mut store = PrekeyStore::generate(&mut rng, &id, 0, 0).unwrap();
+        store
+            .add_one_time_prekeys(&mut rng, MAX_ONE_TIME_PREKEYS, 2)
+            .unwrap();
+        for _ in 0..3 {
+            store.bundle(&mut rng, &id).unwrap();
+        }
+        // Full of X25519 prekeys, three of them issued and abandoned: room for three more.
+        store.add_one_time_prekeys(&mut rng, 3, 0).unwrap();
+        let info = store.info();
+        assert_eq!(
+            info.one_time_available + info.one_time_issued,
+            MAX_ONE_TIME_PREKEYS
+        );
+        assert_eq!(info.one_time_issued, 0);
+        assert_eq!(
+            store.one_time_prekey(1).err(),
+            Some(AcceptError::PrekeyAlreadyUsed {
+                kind: "one-time prekey",
+                id: 1
+            })
+        );
+        // No issued prekey left to drop: a fourth does not fit.
+        let before = store.state_bytes();
+        assert_eq!(
+            store.add_one_time_prekeys(&mut rng, 1, 0),
+            Err(PrekeyError::LimitExceeded)
+        );
+        assert_eq!(before, store.state_bytes());
     }
 
     #[test]

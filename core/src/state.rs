@@ -46,7 +46,8 @@ fn seal<R: TryCryptoRng + ?Sized>(
     let mut out = Vec::with_capacity(plain.len().saturating_add(SEALED_OVERHEAD));
     out.extend_from_slice(&header);
     out.extend_from_slice(salt.as_slice());
-    kdf::seal_with(
+    let len = plain.len();
+    let sealed = kdf::seal_with(
         key.as_bytes(),
         &[0; 12],
         &header,
@@ -54,7 +55,12 @@ fn seal<R: TryCryptoRng + ?Sized>(
         &mut out,
     );
     plain.zeroize();
-    Ok(out)
+    if sealed {
+        Ok(out)
+    } else {
+        // Beyond ChaCha20-Poly1305's 256 GiB limit: not reachable with the state limits.
+        Err(DecodeError::TooLarge { len, max: len }.into())
+    }
 }
 
 fn open<T>(

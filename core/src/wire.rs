@@ -126,9 +126,19 @@ impl<'a> Reader<'a> {
 }
 
 /// An append-only output buffer. Writing cannot fail.
-#[derive(Debug, Default)]
+///
+/// State encodings hold secrets, so the buffer never leaves a copy behind when it grows: it
+/// moves to a larger allocation and wipes the old one itself (a plain `Vec` would free it
+/// unwiped). Callers that wrote secrets wipe the final buffer.
+#[derive(Default)]
 pub(crate) struct Writer {
     buf: Vec<u8>,
+}
+
+impl core::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Writer({} bytes)", self.buf.len())
+    }
 }
 
 impl Writer {
@@ -138,28 +148,41 @@ impl Writer {
         }
     }
 
+    /// Makes room for `additional` bytes, wiping the old allocation if it has to move.
+    fn reserve(&mut self, additional: usize) {
+        let needed = self.buf.len().saturating_add(additional);
+        if needed > self.buf.capacity() {
+            let capacity = needed.max(self.buf.capacity().saturating_mul(2)).max(64);
+            let mut fresh = Vec::with_capacity(capacity);
+            fresh.extend_from_slice(&self.buf);
+            zeroize::Zeroize::zeroize(&mut self.buf);
+            self.buf = fresh;
+        }
+    }
+
     pub(crate) fn header(&mut self, object: u8) {
-        self.buf.extend_from_slice(&[VERSION, object, SUITE]);
+        self.bytes(&[VERSION, object, SUITE]);
     }
 
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
         self.buf.extend_from_slice(bytes);
     }
 
     pub(crate) fn u8(&mut self, v: u8) {
-        self.buf.push(v);
+        self.bytes(&[v]);
     }
 
     pub(crate) fn u32(&mut self, v: u32) {
-        self.buf.extend_from_slice(&v.to_be_bytes());
+        self.bytes(&v.to_be_bytes());
     }
 
     pub(crate) fn u64(&mut self, v: u64) {
-        self.buf.extend_from_slice(&v.to_be_bytes());
+        self.bytes(&v.to_be_bytes());
     }
 
     pub(crate) fn bool(&mut self, v: bool) {
-        self.buf.push(u8::from(v));
+        self.u8(u8::from(v));
     }
 
     /// Writes a `u32` count. Callers only count collections bounded by `consts` limits, far
@@ -241,6 +264,17 @@ mod tests {
             Reader::new(&[2]).bool("b"),
             Err(DecodeError::InvalidField { field: "b" })
         );
+    }
+
+    #[test]
+    fn growing_keeps_the_content() {
+        let mut w = Writer::default();
+        for i in 0..1000u32 {
+            w.u32(i);
+        }
+        let v = w.into_vec();
+        assert_eq!(v.len(), 4000);
+        assert_eq!(Reader::new(&v[3996..]).u32(), Ok(999));
     }
 
     #[test]

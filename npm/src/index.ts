@@ -133,6 +133,18 @@ function bytes(value: unknown, name: string): Uint8Array {
   return value;
 }
 
+let cachedLimits: { maxMessageLength: number; maxBundleLength: number; maxPlaintextLength: number } | undefined;
+
+/** Rejects inputs above the core's documented maximum before copying them into wasm memory. */
+function bounded(value: unknown, name: string, limit: "maxMessageLength" | "maxBundleLength" | "maxPlaintextLength"): Uint8Array {
+  const b = bytes(value, name);
+  cachedLimits ??= call(() => wasm.limits() as typeof cachedLimits & object);
+  if (b.length > cachedLimits[limit]) {
+    throw new TwofoldError("TOO_LARGE", `${name} is larger than the documented maximum`);
+  }
+  return b;
+}
+
 function secondsNow(now: number | undefined): number {
   const value = now ?? Date.now() / 1000;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -155,27 +167,36 @@ function options<T extends object>(value: T | undefined, name: string): Partial<
 const disposeSymbol: symbol =
   (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose");
 
-/** Shared lifetime handling: `dispose()` wipes the wasm secrets and frees the handle. */
-abstract class Disposable<W extends { dispose(): void; free(): void }> {
-  #inner: W | undefined;
-  readonly #what: string;
+interface WasmObject {
+  dispose(): void;
+  free(): void;
+}
 
-  protected constructor(inner: W, what: string) {
-    this.#inner = inner;
-    this.#what = what;
+/** The wasm objects behind the public classes, reachable only from this module. */
+const handles = new WeakMap<object, { handle: WasmObject | undefined; what: string }>();
+
+/** The wasm object behind `o`; throws `DISPOSED` after `dispose()`. */
+function inner<W extends WasmObject>(o: Disposable<W>): W {
+  const entry = handles.get(o);
+  if (entry?.handle === undefined) {
+    const what = entry?.what ?? "This object";
+    throw new TwofoldError("DISPOSED", `${what} was disposed and can no longer be used`);
   }
+  return entry.handle as W;
+}
 
-  /** @internal */
-  protected get inner(): W {
-    if (this.#inner === undefined) {
-      throw new TwofoldError("DISPOSED", `${this.#what} was disposed and can no longer be used`);
-    }
-    return this.#inner;
+/** Shared lifetime handling: `dispose()` wipes the wasm secrets and frees the handle. */
+abstract class Disposable<W extends WasmObject> {
+  /** Type-level only (never set): ties the class to its wasm type for {@link inner}. */
+  declare protected readonly wasmType?: W;
+
+  protected constructor(handle: W, what: string) {
+    handles.set(this, { handle, what });
   }
 
   /** Whether {@link dispose} was called. */
   get disposed(): boolean {
-    return this.#inner === undefined;
+    return handles.get(this)?.handle === undefined;
   }
 
   /**
@@ -184,11 +205,12 @@ abstract class Disposable<W extends { dispose(): void; free(): void }> {
    * JavaScript (plaintexts, keys) are yours to overwrite, e.g. with `bytes.fill(0)`.
    */
   dispose(): void {
-    const inner = this.#inner;
-    if (inner === undefined) return;
-    this.#inner = undefined;
-    inner.dispose();
-    inner.free();
+    const entry = handles.get(this);
+    const handle = entry?.handle;
+    if (entry === undefined || handle === undefined) return;
+    entry.handle = undefined;
+    handle.dispose();
+    handle.free();
   }
 
   /** Same as {@link dispose}, for `using` declarations. */
@@ -219,24 +241,19 @@ export class Identity extends Disposable<wasm.Identity> {
 
   /** The encoded public identity (5,296 bytes): what peers see and verify. */
   get publicKey(): Uint8Array {
-    return call(() => this.inner.publicBytes());
+    return call(() => inner(this).publicBytes());
   }
 
   /** Seals the key pair with a 32-byte application key (for storage). */
   seal(appKey: Uint8Array): Uint8Array {
-    const key = bytes(appKey, "appKey").slice();
-    return call(() => this.inner.seal(key));
+    const key = bytes(appKey, "appKey");
+    return call(() => inner(this).seal(key));
   }
 
   /** Opens a key pair sealed by {@link Identity.seal}. */
   static open(blob: Uint8Array, appKey: Uint8Array): Identity {
-    const key = bytes(appKey, "appKey").slice();
+    const key = bytes(appKey, "appKey");
     return call(() => new Identity(wasm.Identity.open(bytes(blob, "blob"), key)));
-  }
-
-  /** @internal */
-  get wasmIdentity(): wasm.Identity {
-    return this.inner;
   }
 }
 
@@ -278,7 +295,7 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
     const now = secondsNow(o.now);
     return call(
       () =>
-        new PrekeyStore(wasm.PrekeyStore.generate(identity.wasmIdentity, oneTime, now), identity),
+        new PrekeyStore(wasm.PrekeyStore.generate(inner(identity), oneTime, now), identity),
     );
   }
 
@@ -292,7 +309,7 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
    * they run out the bundle uses the last-resort ML-KEM prekey only.
    */
   bundle(): Uint8Array {
-    return call(() => this.inner.bundle(this.#identity.wasmIdentity));
+    return call(() => inner(this).bundle(inner(this.#identity)));
   }
 
   /** Adds `count` one-time prekeys of each kind. */
@@ -300,43 +317,38 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
     if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
       throw new TwofoldError("INVALID_ARGUMENT", "`count` must be a non-negative integer");
     }
-    call(() => this.inner.addOneTimePrekeys(count));
+    call(() => inner(this).addOneTimePrekeys(count));
   }
 
   /** Replaces the signed prekeys; the previous ones stay accepted for a grace period. */
   rotateSignedPrekeys(now?: number): void {
     const t = secondsNow(now);
-    call(() => this.inner.rotateSignedPrekeys(this.#identity.wasmIdentity, t));
+    call(() => inner(this).rotateSignedPrekeys(inner(this.#identity), t));
   }
 
   /** Drops signed prekeys whose grace period has passed. */
   prune(now?: number): void {
     const t = secondsNow(now);
-    call(() => this.inner.prune(t));
+    call(() => inner(this).prune(t));
   }
 
   /** Counts of available and issued prekeys. */
   info(): PrekeyStoreInfo {
-    return call(() => this.inner.info() as PrekeyStoreInfo);
+    return call(() => inner(this).info() as PrekeyStoreInfo);
   }
 
   /** Seals the store with a 32-byte application key. */
   seal(appKey: Uint8Array): Uint8Array {
-    const key = bytes(appKey, "appKey").slice();
-    return call(() => this.inner.seal(key));
+    const key = bytes(appKey, "appKey");
+    return call(() => inner(this).seal(key));
   }
 
   /** Opens a store sealed by {@link PrekeyStore.seal}; `identity` must be its owner. */
   static open(blob: Uint8Array, appKey: Uint8Array, identity: Identity): PrekeyStore {
-    const key = bytes(appKey, "appKey").slice();
+    const key = bytes(appKey, "appKey");
     return call(
       () => new PrekeyStore(wasm.PrekeyStore.open(bytes(blob, "blob"), key), identity),
     );
-  }
-
-  /** @internal */
-  get wasmStore(): wasm.PrekeyStore {
-    return this.inner;
   }
 }
 
@@ -469,12 +481,13 @@ export class Session extends Disposable<wasm.Session> {
     const o = options(opts, "options");
     const [messages, seconds] = policyArgs(o.pqPolicy);
     const now = secondsNow(o.now);
-    const pt = bytes(plaintext, "plaintext").slice();
+    const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
+    const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     return call(() => {
       const r = wasm.Session.initiate(
-        identity.wasmIdentity,
-        bytes(bundle, "bundle"),
+        inner(identity),
+        bundleBytes,
         pt,
         ad,
         now,
@@ -501,9 +514,9 @@ export class Session extends Disposable<wasm.Session> {
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     return call(() => {
       const r = wasm.Session.accept(
-        identity.wasmIdentity,
-        store.wasmStore,
-        bytes(message, "message"),
+        inner(identity),
+        inner(store),
+        bounded(message, "message", "maxMessageLength"),
         ad,
         now,
         messages,
@@ -516,10 +529,10 @@ export class Session extends Disposable<wasm.Session> {
   /** Encrypts a message. Never reuses a key. */
   encrypt(plaintext: Uint8Array, opts?: MessageOptions): Uint8Array {
     const o = options(opts, "options");
-    const pt = bytes(plaintext, "plaintext").slice();
+    const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     const now = secondsNow(o.now);
-    return call(() => this.inner.encrypt(pt, ad, now));
+    return call(() => inner(this).encrypt(pt, ad, now));
   }
 
   /**
@@ -528,61 +541,64 @@ export class Session extends Disposable<wasm.Session> {
    */
   decrypt(message: Uint8Array, opts?: MessageOptions): Uint8Array {
     const ad = bytes(options(opts, "options").associatedData ?? EMPTY, "associatedData");
-    return call(() => this.inner.decrypt(bytes(message, "message"), ad));
+    const m = bounded(message, "message", "maxMessageLength");
+    return call(() => inner(this).decrypt(m, ad));
   }
 
   /** Non-secret state (epochs, counters, skipped keys). */
   info(now?: number): SessionInfo {
     const t = secondsNow(now);
-    return call(() => this.inner.info(t) as SessionInfo);
+    return call(() => inner(this).info(t) as SessionInfo);
   }
 
   /** The 60-digit safety number over both parties' full hybrid identities. */
   safetyNumber(): string {
-    return call(() => this.inner.safetyNumber());
+    return call(() => inner(this).safetyNumber());
   }
 
   /** The 65-byte payload to render as a QR code. */
   safetyQr(): Uint8Array {
-    return call(() => this.inner.safetyQr());
+    return call(() => inner(this).safetyQr());
   }
 
   /** Constant-time comparison with a scanned QR payload. */
   matchesSafetyQr(scanned: Uint8Array): boolean {
-    return call(() => this.inner.matchesSafetyQr(bytes(scanned, "scanned")));
+    return call(() => inner(this).matchesSafetyQr(bytes(scanned, "scanned")));
   }
 
   /** The short authentication string of the handshake. */
   sas(): Sas {
-    return call(() => this.inner.sas() as Sas);
+    return call(() => inner(this).sas() as Sas);
   }
 
   /** The peer's encoded public identity. */
   peerIdentity(): Uint8Array {
-    return call(() => this.inner.peerIdentity());
+    return call(() => inner(this).peerIdentity());
   }
 
   /** Identifies the handshake; equal on both sides. */
   handshakeId(): Uint8Array {
-    return call(() => this.inner.handshakeId());
+    return call(() => inner(this).handshakeId());
   }
 
   /** Seals the session with a 32-byte application key. */
   seal(appKey: Uint8Array): Uint8Array {
-    const key = bytes(appKey, "appKey").slice();
-    return call(() => this.inner.seal(key));
+    const key = bytes(appKey, "appKey");
+    return call(() => inner(this).seal(key));
   }
 
   /** Opens a session sealed by {@link Session.seal}. */
   static open(blob: Uint8Array, appKey: Uint8Array): Session {
-    const key = bytes(appKey, "appKey").slice();
+    const key = bytes(appKey, "appKey");
     return call(() => new Session(wasm.Session.open(bytes(blob, "blob"), key)));
   }
 }
 
 /** Whether bytes are an initial message (give to {@link Session.accept}) or a ratchet message. */
 export function messageKind(message: Uint8Array): "initial" | "ratchet" {
-  return call(() => wasm.messageKind(bytes(message, "message")) as "initial" | "ratchet");
+  // Only the three header bytes matter: do not copy the rest into wasm memory.
+  const header = bytes(message, "message").subarray(0, 3);
+  return call(() => wasm.messageKind(header) as "initial" | "ratchet");
 }
 
 /**
@@ -590,7 +606,8 @@ export function messageKind(message: Uint8Array): "initial" | "ratchet" {
  * authenticated. Every message of a chain that performs a PQ step carries its KEM data.
  */
 export function describeMessage(message: Uint8Array): MessageDescription {
-  return call(() => wasm.describeMessage(bytes(message, "message")) as MessageDescription);
+  const m = bounded(message, "message", "maxMessageLength");
+  return call(() => wasm.describeMessage(m) as MessageDescription);
 }
 
 /** The safety number of two encoded public identities. */
@@ -600,7 +617,8 @@ export function safetyNumberOf(a: Uint8Array, b: Uint8Array): string {
 
 /** Verifies a bundle's signatures and returns its public facts. */
 export function inspectBundle(bundle: Uint8Array): BundleInfo {
-  return call(() => wasm.inspectBundle(bytes(bundle, "bundle")) as BundleInfo);
+  const b = bounded(bundle, "bundle", "maxBundleLength");
+  return call(() => wasm.inspectBundle(b) as BundleInfo);
 }
 
 /** The version of the underlying Rust crate. */

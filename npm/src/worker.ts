@@ -133,7 +133,12 @@ const scope = globalThis as unknown as WorkerScope & { document?: unknown };
 if (typeof scope.document === "undefined" && "postMessage" in scope && "onmessage" in scope) {
   scope.onmessage = (e: MessageEvent<Request>) => {
     const req = e.data;
-    handle(req).then(
+    const done = () => {
+      // The request's arrays are this worker's own copies (structured clone): wipe them, so no
+      // plaintext or application key lingers here.
+      for (const arg of req.args) if (arg instanceof Uint8Array) arg.fill(0);
+    };
+    handle(req).finally(done).then(
       (value) => scope.postMessage({ id: req.id, ok: true, value }, transferables(value)),
       (err: unknown) => {
         const code = err instanceof TwofoldError ? err.code : "INVALID_ARGUMENT";

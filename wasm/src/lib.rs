@@ -19,6 +19,14 @@ use twofold_core::{self as core_, HasErrorCode, PqPolicy, SessionConfig};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
+// The core's `trace` feature records every key: a wasm module must never be built with it (a
+// workspace-wide build would unify it in from the test crate).
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(
+    !twofold_core::TRACE_ENABLED,
+    "twofold-core's `trace` feature must not be enabled in a wasm build: build -p twofold-wasm"
+);
+
 /// Error code for arguments of the wrong size or range (this layer only).
 pub const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
 /// Error code for use of a disposed object (this layer only).
@@ -589,6 +597,21 @@ impl Session {
     pub fn is_disposed(&self) -> bool {
         self.inner.is_none()
     }
+}
+
+/// The documented maximum sizes, so the JS layer can refuse larger inputs before copying them
+/// into wasm memory: `{ maxMessageLength, maxBundleLength, maxPlaintextLength }`.
+#[wasm_bindgen(js_name = limits)]
+pub fn limits() -> Object {
+    let n = |v: usize| usize_js(v);
+    object(&[
+        (
+            "maxMessageLength",
+            n(core_::MAX_MESSAGE_LEN.saturating_add(core_::consts::MAX_HANDSHAKE_PREFIX_LEN)),
+        ),
+        ("maxBundleLength", n(core_::BUNDLE_MAX_LEN)),
+        ("maxPlaintextLength", n(core_::consts::MAX_PLAINTEXT_LEN)),
+    ])
 }
 
 /// Every error code a call can throw: the core's and this layer's.

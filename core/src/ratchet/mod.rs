@@ -406,7 +406,11 @@ impl Ratchet {
         header.encode(&mut w);
         let aad = associated_data(session_ad, w.as_slice(), ad);
         let mut out = w.into_vec();
-        MessageKeys::derive(&message_key).seal(&aad, plaintext, &mut out);
+        if !MessageKeys::derive(&message_key).seal(&aad, plaintext, &mut out) {
+            return Err(EncryptError::TooLarge {
+                len: plaintext.len(),
+            });
+        }
 
         // Commit.
         if let Some(step) = staged {

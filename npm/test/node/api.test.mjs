@@ -92,6 +92,21 @@ test("sealed state round trips; a wrong key is AUTH_FAILED", () => {
   assert.equal(dec.decode(restored.decrypt(b.encrypt(enc.encode("after load")))), "after load");
 });
 
+test("no wasm handle is reachable from the public objects", () => {
+  const { a, store, alice } = pair();
+  for (const o of [a, store, alice]) {
+    const names = [...Object.getOwnPropertyNames(o), ...Object.getOwnPropertyNames(Object.getPrototypeOf(o))];
+    assert.ok(!names.some((n) => /wasm|inner|handle/i.test(n)), names.join(","));
+  }
+});
+
+test("oversized input is refused before it reaches wasm memory", () => {
+  const { a } = pair();
+  throwsCode(() => a.decrypt(new Uint8Array(8 * 1024 * 1024)), "TOO_LARGE");
+  throwsCode(() => a.encrypt(new Uint8Array(4 * 1024 * 1024 + 1)), "TOO_LARGE");
+  assert.equal(messageKind(Uint8Array.of(1, 4, 1, ...new Uint8Array(100))), "ratchet");
+});
+
 test("disposed objects throw DISPOSED", () => {
   const { a } = pair();
   a.dispose();
