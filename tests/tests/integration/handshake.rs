@@ -1,16 +1,6 @@
 //! The handshake's promises (docs/PROTOCOL.md section 5): agreement for every bundle variant,
 //! strict rejection of any changed bit with the store untouched, no silent success with a
 //! swapped key, replay and reuse rejection, low-order keys, and secret hygiene.
-// Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation,
-    clippy::integer_division_remainder_used
-)]
 
 use proptest::prelude::*;
 use twofold_core::trace::TraceEvent;

@@ -1,16 +1,6 @@
 //! Every case of the vendored Wycheproof files, run through the wrappers the protocol uses
 //! (`twofold_core::hazmat` exposes exactly those code paths). Provenance and licence:
 //! `vectors/wycheproof/README.md`.
-// Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation,
-    clippy::integer_division_remainder_used
-)]
 
 use std::collections::BTreeMap;
 

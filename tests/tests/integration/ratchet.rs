@@ -1,16 +1,6 @@
 //! The ratchet's promises (docs/PROTOCOL.md section 6): random conversations over a hostile
 //! network, transactional decrypt, forward secrecy, classical and post-quantum
 //! post-compromise security, the limits, and save/load.
-// Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::cast_possible_truncation,
-    clippy::integer_division_remainder_used
-)]
 
 use std::collections::HashSet;
 

@@ -1,0 +1,20 @@
+//! The cross-crate integration tests of Twofold, in one test binary:
+//! - `handshake`: agreement, strict rejection, key swaps, replays, low-order keys, hygiene;
+//! - `ratchet`: hostile-network conversations, transactional decrypt, FS and PCS, limits;
+//! - `vectors`: the committed vectors regenerated, recomputed and loaded;
+//! - `wycheproof`: every vendored Wycheproof case through the protocol's wrappers.
+// Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used
+)]
+
+mod handshake;
+mod ratchet;
+mod vectors;
+mod wycheproof;
