@@ -1,7 +1,7 @@
 //! The generator of `vectors/`: every file is produced from fixed seeds by the real code paths
 //! (with the core's `trace` feature recording each intermediate value).
 //!
-//! `cargo run -p twofold-tests --bin gen-vectors` writes the files; `tests/tests/vectors.rs`
+//! `cargo run -p twofold-tests --bin gen-vectors` writes the files; `tests/tests/integration/vectors.rs`
 //! regenerates them and fails on any difference. The JSON schemas are described in
 //! `vectors/README.md`.
 
