@@ -420,104 +420,91 @@ pub fn rejections() -> Value {
         }));
     };
     assert_eq!(accept(m, None), "OK");
-    let mut v = m.clone();
-    v[0] = 0;
-    im("initial: version 0", v, None, ErrorCode::UnsupportedVersion);
-    im(
-        "initial: truncated inside the handshake fields",
-        m[..ct_at].to_vec(),
-        None,
-        ErrorCode::Truncated,
-    );
-    let mut v = m.clone();
-    v[kind_at] = 3;
-    im(
-        "initial: unknown KEM prekey kind",
-        v,
-        None,
-        ErrorCode::InvalidEncoding,
-    );
-    let mut v = m.clone();
-    v[flags_at] = 0x03;
-    im(
-        "initial: reserved flag bit",
-        v,
-        None,
-        ErrorCode::InvalidEncoding,
-    );
-    let mut v = m.clone();
-    v[spk_at..spk_at + 4].copy_from_slice(&77u32.to_be_bytes());
-    im(
-        "initial: unknown signed prekey id",
-        v,
-        None,
-        ErrorCode::UnknownPrekey,
-    );
-    let mut v = m.clone();
-    v[opk_at..opk_at + 4].copy_from_slice(&999u32.to_be_bytes());
-    im(
-        "initial: unknown one-time prekey id",
-        v,
-        None,
-        ErrorCode::UnknownPrekey,
-    );
-    let mut v = m.clone();
-    v[kind_at + 1..kind_at + 5].copy_from_slice(&999u32.to_be_bytes());
-    im(
-        "initial: unknown one-time KEM prekey id",
-        v,
-        None,
-        ErrorCode::UnknownPrekey,
-    );
-    let mut v = m.clone();
-    v[3 + 32 + 1952 + 10] ^= 0x04;
-    im(
-        "initial: initiator binding signature bit flipped",
-        v,
-        None,
-        ErrorCode::BadSignature,
-    );
-    let mut v = m.clone();
-    v[ek_at..ek_at + 32].fill(0);
-    im(
-        "initial: ephemeral key of small order (u = 0)",
-        v,
-        None,
-        ErrorCode::NonContributory,
-    );
-    let mut v = m.clone();
-    v[ct_at + 500] ^= 0x10;
-    im(
-        "initial: KEM ciphertext bit flipped",
-        v,
-        None,
-        ErrorCode::AuthFailed,
-    );
-    let mut v = m.clone();
-    v[ek_at + 3] ^= 0x10;
-    im(
-        "initial: ephemeral key bit flipped",
-        v,
-        None,
-        ErrorCode::AuthFailed,
-    );
-    let mut v = m.clone();
-    let last = v.len() - 1;
-    v[last] ^= 0x01;
-    im(
-        "initial: AEAD tag bit flipped",
-        v,
-        None,
-        ErrorCode::AuthFailed,
-    );
-    let mut v = m.clone();
-    v[msg_at + 4] ^= 0x01;
-    im(
-        "initial: ratchet key bit flipped",
-        v,
-        None,
-        ErrorCode::AuthFailed,
-    );
+    // A copy of the valid message with one edit.
+    let edited = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut v = m.clone();
+        edit(&mut v);
+        v
+    };
+    let put = |at: usize, id: u32| {
+        move |v: &mut Vec<u8>| v[at..at + 4].copy_from_slice(&id.to_be_bytes())
+    };
+    let xor = |at: usize, bit: u8| move |v: &mut Vec<u8>| v[at] ^= bit;
+    let single: [(&str, Vec<u8>, ErrorCode); 14] = [
+        (
+            "initial: version 0",
+            edited(&|v| v[0] = 0),
+            ErrorCode::UnsupportedVersion,
+        ),
+        (
+            "initial: truncated inside the handshake fields",
+            m[..ct_at].to_vec(),
+            ErrorCode::Truncated,
+        ),
+        (
+            "initial: unknown KEM prekey kind",
+            edited(&|v| v[kind_at] = 3),
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "initial: reserved flag bit",
+            edited(&|v| v[flags_at] = 0x03),
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "initial: unknown signed prekey id",
+            edited(&put(spk_at, 77)),
+            ErrorCode::UnknownPrekey,
+        ),
+        (
+            "initial: unknown one-time prekey id",
+            edited(&put(opk_at, 999)),
+            ErrorCode::UnknownPrekey,
+        ),
+        (
+            "initial: unknown one-time KEM prekey id",
+            edited(&put(kind_at + 1, 999)),
+            ErrorCode::UnknownPrekey,
+        ),
+        (
+            "initial: initiator binding signature bit flipped",
+            edited(&xor(3 + 32 + 1952 + 10, 0x04)),
+            ErrorCode::BadSignature,
+        ),
+        (
+            "initial: ephemeral key of small order (u = 0)",
+            edited(&|v| v[ek_at..ek_at + 32].fill(0)),
+            ErrorCode::NonContributory,
+        ),
+        (
+            "initial: KEM ciphertext bit flipped",
+            edited(&xor(ct_at + 500, 0x10)),
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "initial: ephemeral key bit flipped",
+            edited(&xor(ek_at + 3, 0x10)),
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "initial: AEAD tag bit flipped",
+            edited(&xor(m.len() - 1, 0x01)),
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "initial: ratchet key bit flipped",
+            edited(&xor(msg_at + 4, 0x01)),
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "initial: ratchet key of small order",
+            edited(&|v| v[msg_at + 4..msg_at + 36].fill(0)),
+            ErrorCode::NonContributory,
+        ),
+    ];
+    for (name, bytes, code) in single {
+        im(name, bytes, None, code);
+    }
     im(
         "initial: replay of an accepted message",
         m.clone(),
