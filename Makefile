@@ -1,11 +1,13 @@
 # The two commands of the README:
 #   make demo   set up, build the wasm package and the demo, serve it on http://127.0.0.1:$(PORT)
 #   make test   set up, then run every suite (see scripts/test); ends with "N passed, N failed"
+# For contributors:
+#   make check  fmt, clippy and the native tests of core and tests: no setup, no network, no wasm
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup wasm npm demo-build demo test bench vectors clean
+.PHONY: setup wasm npm demo-build demo test check bench vectors clean
 
 setup:
 	@scripts/setup
@@ -25,13 +27,20 @@ demo: demo-build
 test: setup
 	@scripts/test
 
+check:
+	cargo fmt --all --check
+	cargo clippy -q -p twofold-core -p twofold-wasm -p twofold-bench --all-targets -- -D warnings
+	scripts/cargo-traced clippy -q -p twofold-core -p twofold-tests --all-targets -- -D warnings
+	cargo test -q -p twofold-core
+	scripts/cargo-traced test -q -p twofold-tests
+
 # Benchmarks: native (Rust) and wasm (Node, headless Chromium), side by side; see docs/BENCHMARKS.md.
 bench: npm
 	@scripts/bench
 
 # Regenerates vectors/ from fixed seeds (the tests fail if the committed files differ).
 vectors:
-	@cargo run -q -p twofold-tests --bin gen-vectors
+	@scripts/cargo-traced run -q -p twofold-tests --bin gen-vectors
 
 clean:
 	rm -rf target npm/pkg npm/dist web-demo/dist screenshots test-results

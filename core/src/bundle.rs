@@ -7,7 +7,7 @@
 
 use alloc::vec::Vec;
 
-use crate::error::{DecodeError, VerifyError};
+use crate::error::{DecodeError, SignatureKind, VerifyError};
 use crate::identity::{IDENTITY_BODY_LEN, PublicIdentity, UnverifiedIdentity};
 use crate::keys::{
     KEM_PUBLIC_KEY_LEN, KemPublicKey, SIGNATURE_LEN, Signature, X25519_LEN, X25519PublicKey,
@@ -180,7 +180,7 @@ impl PrekeyBundle {
             &self.signature,
         ) {
             return Err(VerifyError::BadSignature {
-                which: "signed prekeys",
+                which: SignatureKind::SignedPrekeys,
             });
         }
         if let Some(sig) = &self.one_time_signature
@@ -191,7 +191,7 @@ impl PrekeyBundle {
             )
         {
             return Err(VerifyError::BadSignature {
-                which: "one-time prekeys",
+                which: SignatureKind::OneTimePrekeys,
             });
         }
         Ok(VerifiedBundle {

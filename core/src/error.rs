@@ -1,152 +1,96 @@
 //! Errors: one enum per operation, each variant with a stable [`ErrorCode`].
 //!
-//! Spec: `docs/PROTOCOL.md`, section 9 ("Errors"). Messages carry only non-secret numbers
-//! (lengths, ids, type bytes); no error ever contains key material or plaintext. Every
-//! failed authentication, whatever its cause (wrong key, tampered ciphertext, forged header,
-//! KEM ciphertext for an unknown key), is the single variant `AuthFailed`: the receiver does
-//! not tell an attacker which check failed.
+//! Spec: `docs/PROTOCOL.md`, section 9 ("Errors"). The closed set of codes, their strings and
+//! their descriptions come from one table ([`error_codes!`] below); variant names of the
+//! operation errors are the codes' names. Messages carry only non-secret numbers (lengths, ids,
+//! type bytes); no error ever contains key material or plaintext. Every failed
+//! authentication, whatever its cause (wrong key, tampered ciphertext, forged header, KEM
+//! ciphertext for an unknown key), is the single variant `AuthFailed`: the receiver does not
+//! tell an attacker which check failed.
 //!
 //! On failure, every operation leaves its inputs unchanged (see each function's doc).
 
 use core::fmt;
 
-/// The stable, closed set of error codes shared by the Rust, wasm and JavaScript layers.
-///
-/// The string form ([`ErrorCode::as_str`]) is what JavaScript sees as `TwofoldError.code`;
-/// it never changes meaning once released.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
+/// The one table of error codes: variant, stable string, fixed description.
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $string:literal, $description:literal; )*) => {
+        /// The stable, closed set of error codes shared by the Rust, wasm and JavaScript
+        /// layers.
+        ///
+        /// The string form ([`ErrorCode::as_str`]) is what JavaScript sees as
+        /// `TwofoldError.code`; it never changes meaning once released.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable string form, `SCREAMING_SNAKE_CASE` of the variant name.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $string,)* }
+            }
+
+            /// A fixed one-line description (no runtime details), for bindings that do not
+            /// format the detailed `Display` of each error.
+            #[must_use]
+            pub const fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $description,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
     /// The encoding's version byte is not one this library reads.
-    UnsupportedVersion,
+    UnsupportedVersion = "UNSUPPORTED_VERSION", "unsupported format version";
     /// The encoding is a different kind of object than the one expected.
-    WrongObjectType,
+    WrongObjectType = "WRONG_OBJECT_TYPE", "this is a different kind of object";
     /// The encoding names a cipher suite this library does not implement.
-    UnsupportedSuite,
+    UnsupportedSuite = "UNSUPPORTED_SUITE", "unsupported cipher suite";
     /// The input ended before the encoding was complete.
-    Truncated,
+    Truncated = "TRUNCATED", "input truncated";
     /// The input continues after a complete encoding.
-    TrailingBytes,
+    TrailingBytes = "TRAILING_BYTES", "unexpected bytes after the end of the encoding";
     /// A field has a value the format does not allow (flag bits, reserved values).
-    InvalidEncoding,
+    InvalidEncoding = "INVALID_ENCODING", "a field has a value the format does not allow";
     /// A public key failed validation (FIPS 203 encapsulation-key check).
-    InvalidKey,
+    InvalidKey = "INVALID_KEY", "a public key failed validation";
     /// The input or plaintext exceeds a documented maximum size.
-    TooLarge,
+    TooLarge = "TOO_LARGE", "input larger than the documented maximum";
     /// An ML-DSA signature did not verify.
-    BadSignature,
+    BadSignature = "BAD_SIGNATURE", "a signature does not verify";
     /// A Diffie-Hellman output was all zeros (a low-order public key).
-    NonContributory,
+    NonContributory = "NON_CONTRIBUTORY", "a Diffie-Hellman output was all zeros";
     /// An initial message names a prekey id this store does not have.
-    UnknownPrekey,
+    UnknownPrekey = "UNKNOWN_PREKEY", "the message names a prekey this store does not have";
     /// An initial message names a one-time prekey that was already consumed.
-    PrekeyAlreadyUsed,
+    PrekeyAlreadyUsed = "PREKEY_ALREADY_USED", "the message names a one-time prekey already used";
     /// This initial message was already accepted.
-    ReplayedHandshake,
+    ReplayedHandshake = "REPLAYED_HANDSHAKE", "this initial message was already accepted";
     /// Authentication failed: the message (or state blob) is forged, tampered with, or for
     /// another session or key.
-    AuthFailed,
+    AuthFailed = "AUTH_FAILED", "authentication failed";
     /// The message was already decrypted, or its key was discarded under the skipped-key
     /// limits.
-    DuplicateMessage,
+    DuplicateMessage = "DUPLICATE_MESSAGE", "message already decrypted, or its key was discarded";
     /// The message number is further ahead than `MAX_FORWARD_JUMP` allows.
-    TooFarAhead,
+    TooFarAhead = "TOO_FAR_AHEAD", "message number too far ahead";
     /// The initial message belongs to a different handshake than this session's.
-    WrongSession,
+    WrongSession = "WRONG_SESSION", "initial message of a different session";
     /// A counter reached its maximum; start a new session.
-    CounterExhausted,
+    CounterExhausted = "COUNTER_EXHAUSTED", "message counter exhausted: start a new session";
     /// The random number generator failed.
-    RngFailed,
+    RngFailed = "RNG_FAILED", "the random number generator failed";
     /// The store is full (one-time prekeys) or the request exceeds a limit.
-    LimitExceeded,
+    LimitExceeded = "LIMIT_EXCEEDED", "limit exceeded";
     /// The identity passed does not own this prekey store.
-    IdentityMismatch,
-}
-
-impl ErrorCode {
-    /// Every code, in declaration order (for documentation and exhaustive tests).
-    pub const ALL: [ErrorCode; 21] = [
-        ErrorCode::UnsupportedVersion,
-        ErrorCode::WrongObjectType,
-        ErrorCode::UnsupportedSuite,
-        ErrorCode::Truncated,
-        ErrorCode::TrailingBytes,
-        ErrorCode::InvalidEncoding,
-        ErrorCode::InvalidKey,
-        ErrorCode::TooLarge,
-        ErrorCode::BadSignature,
-        ErrorCode::NonContributory,
-        ErrorCode::UnknownPrekey,
-        ErrorCode::PrekeyAlreadyUsed,
-        ErrorCode::ReplayedHandshake,
-        ErrorCode::AuthFailed,
-        ErrorCode::DuplicateMessage,
-        ErrorCode::TooFarAhead,
-        ErrorCode::WrongSession,
-        ErrorCode::CounterExhausted,
-        ErrorCode::RngFailed,
-        ErrorCode::LimitExceeded,
-        ErrorCode::IdentityMismatch,
-    ];
-
-    /// The stable string form, `SCREAMING_SNAKE_CASE`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::UnsupportedVersion => "UNSUPPORTED_VERSION",
-            ErrorCode::WrongObjectType => "WRONG_OBJECT_TYPE",
-            ErrorCode::UnsupportedSuite => "UNSUPPORTED_SUITE",
-            ErrorCode::Truncated => "TRUNCATED",
-            ErrorCode::TrailingBytes => "TRAILING_BYTES",
-            ErrorCode::InvalidEncoding => "INVALID_ENCODING",
-            ErrorCode::InvalidKey => "INVALID_KEY",
-            ErrorCode::TooLarge => "TOO_LARGE",
-            ErrorCode::BadSignature => "BAD_SIGNATURE",
-            ErrorCode::NonContributory => "NON_CONTRIBUTORY",
-            ErrorCode::UnknownPrekey => "UNKNOWN_PREKEY",
-            ErrorCode::PrekeyAlreadyUsed => "PREKEY_ALREADY_USED",
-            ErrorCode::ReplayedHandshake => "REPLAYED_HANDSHAKE",
-            ErrorCode::AuthFailed => "AUTH_FAILED",
-            ErrorCode::DuplicateMessage => "DUPLICATE_MESSAGE",
-            ErrorCode::TooFarAhead => "TOO_FAR_AHEAD",
-            ErrorCode::WrongSession => "WRONG_SESSION",
-            ErrorCode::CounterExhausted => "COUNTER_EXHAUSTED",
-            ErrorCode::RngFailed => "RNG_FAILED",
-            ErrorCode::LimitExceeded => "LIMIT_EXCEEDED",
-            ErrorCode::IdentityMismatch => "IDENTITY_MISMATCH",
-        }
-    }
-}
-
-impl ErrorCode {
-    /// A fixed one-line description of the code (no runtime details), for bindings that do not
-    /// format the detailed `Display` of each error.
-    #[must_use]
-    pub const fn description(self) -> &'static str {
-        match self {
-            ErrorCode::UnsupportedVersion => "unsupported format version",
-            ErrorCode::WrongObjectType => "this is a different kind of object",
-            ErrorCode::UnsupportedSuite => "unsupported cipher suite",
-            ErrorCode::Truncated => "input truncated",
-            ErrorCode::TrailingBytes => "unexpected bytes after the end of the encoding",
-            ErrorCode::InvalidEncoding => "a field has a value the format does not allow",
-            ErrorCode::InvalidKey => "a public key failed validation",
-            ErrorCode::TooLarge => "input larger than the documented maximum",
-            ErrorCode::BadSignature => "a signature does not verify",
-            ErrorCode::NonContributory => "a Diffie-Hellman output was all zeros",
-            ErrorCode::UnknownPrekey => "the message names a prekey this store does not have",
-            ErrorCode::PrekeyAlreadyUsed => "the message names a one-time prekey already used",
-            ErrorCode::ReplayedHandshake => "this initial message was already accepted",
-            ErrorCode::AuthFailed => "authentication failed",
-            ErrorCode::DuplicateMessage => "message already decrypted, or its key was discarded",
-            ErrorCode::TooFarAhead => "message number too far ahead",
-            ErrorCode::WrongSession => "initial message of a different session",
-            ErrorCode::CounterExhausted => "message counter exhausted: start a new session",
-            ErrorCode::RngFailed => "the random number generator failed",
-            ErrorCode::LimitExceeded => "limit exceeded",
-            ErrorCode::IdentityMismatch => "identity does not own this prekey store",
-        }
-    }
+    IdentityMismatch = "IDENTITY_MISMATCH", "identity does not own this prekey store";
 }
 
 impl fmt::Display for ErrorCode {
@@ -161,16 +105,83 @@ pub trait HasErrorCode {
     fn code(&self) -> ErrorCode;
 }
 
-/// A strict decoder rejected its input.
+/// Maps each variant of an operation error to its code: a variant named like a code maps to
+/// that code, a wrapped error to its own code.
+macro_rules! codes {
+    ($ty:ident { $($variant:ident $( ( $inner:ident ) )? $( { $($field:ident),* } )?),* $(,)? }) => {
+        impl HasErrorCode for $ty {
+            fn code(&self) -> ErrorCode {
+                match self {
+                    $( codes!(@pat $ty $variant $( ( $inner ) )? $( { $($field),* } )?) =>
+                        codes!(@code $variant $( ( $inner ) )?), )*
+                }
+            }
+        }
+    };
+    (@pat $ty:ident $variant:ident ( $inner:ident )) => { $ty::$variant($inner) };
+    (@pat $ty:ident $variant:ident { $($field:ident),* }) => { $ty::$variant { .. } };
+    (@pat $ty:ident $variant:ident) => { $ty::$variant };
+    (@code $variant:ident ( $inner:ident )) => { $inner.code() };
+    (@code $variant:ident) => { ErrorCode::$variant };
+}
+
+/// The kinds of prekey an initial message can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrekeyKind {
+    /// The signed X25519 prekey.
+    SignedPrekey,
+    /// A one-time X25519 prekey.
+    OneTimePrekey,
+    /// The signed last-resort ML-KEM prekey.
+    LastResortKemPrekey,
+    /// A signed one-time ML-KEM prekey.
+    OneTimeKemPrekey,
+}
+
+impl fmt::Display for PrekeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PrekeyKind::SignedPrekey => "signed prekey",
+            PrekeyKind::OneTimePrekey => "one-time prekey",
+            PrekeyKind::LastResortKemPrekey => "last-resort KEM prekey",
+            PrekeyKind::OneTimeKemPrekey => "one-time KEM prekey",
+        })
+    }
+}
+
+/// The signatures of a published object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureKind {
+    /// The identity binding signature (ML-DSA key over the X25519 identity key).
+    Identity,
+    /// The signature over the signed prekey and the last-resort KEM prekey.
+    SignedPrekeys,
+    /// The signature over a bundle's one-time prekeys.
+    OneTimePrekeys,
+}
+
+impl fmt::Display for SignatureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SignatureKind::Identity => "identity",
+            SignatureKind::SignedPrekeys => "signed prekeys",
+            SignatureKind::OneTimePrekeys => "one-time prekeys",
+        })
+    }
+}
+
+/// A strict decoder rejected its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// The version byte is not [`crate::WIRE_VERSION`].
+    /// The version byte is not one this library reads.
+    #[error("unsupported format version {found}")]
     UnsupportedVersion {
         /// The version byte found.
         found: u8,
     },
     /// The object-type byte is not the one expected.
+    #[error("expected object type {expected:#04x}, found {found:#04x}")]
     WrongObjectType {
         /// The type expected by the decoder.
         expected: u8,
@@ -178,25 +189,31 @@ pub enum DecodeError {
         found: u8,
     },
     /// The suite byte is not a suite this library implements.
+    #[error("unsupported cipher suite {found}")]
     UnsupportedSuite {
         /// The suite byte found.
         found: u8,
     },
     /// The input ended early.
+    #[error("input truncated")]
     Truncated,
     /// Bytes remain after a complete encoding.
+    #[error("{extra} trailing bytes")]
     TrailingBytes {
         /// How many bytes remain.
         extra: usize,
     },
     /// A field holds a value the format forbids.
-    InvalidField {
+    #[error("invalid value in field `{field}`")]
+    InvalidEncoding {
         /// The field's name in the spec.
         field: &'static str,
     },
     /// An ML-KEM-768 encapsulation key failed the FIPS 203 (section 7.2) modulus check.
-    InvalidKemKey,
+    #[error("ML-KEM-768 encapsulation key failed the FIPS 203 check")]
+    InvalidKey,
     /// The input is longer than the documented maximum.
+    #[error("input of {len} bytes exceeds the maximum of {max}")]
     TooLarge {
         /// Length of the input.
         len: usize,
@@ -205,62 +222,21 @@ pub enum DecodeError {
     },
 }
 
-impl HasErrorCode for DecodeError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            DecodeError::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
-            DecodeError::WrongObjectType { .. } => ErrorCode::WrongObjectType,
-            DecodeError::UnsupportedSuite { .. } => ErrorCode::UnsupportedSuite,
-            DecodeError::Truncated => ErrorCode::Truncated,
-            DecodeError::TrailingBytes { .. } => ErrorCode::TrailingBytes,
-            DecodeError::InvalidField { .. } => ErrorCode::InvalidEncoding,
-            DecodeError::InvalidKemKey => ErrorCode::InvalidKey,
-            DecodeError::TooLarge { .. } => ErrorCode::TooLarge,
-        }
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::UnsupportedVersion { found } => {
-                write!(f, "unsupported format version {found}")
-            }
-            DecodeError::WrongObjectType { expected, found } => {
-                write!(
-                    f,
-                    "expected object type {expected:#04x}, found {found:#04x}"
-                )
-            }
-            DecodeError::UnsupportedSuite { found } => {
-                write!(f, "unsupported cipher suite {found}")
-            }
-            DecodeError::Truncated => f.write_str("input truncated"),
-            DecodeError::TrailingBytes { extra } => write!(f, "{extra} trailing bytes"),
-            DecodeError::InvalidField { field } => write!(f, "invalid value in field `{field}`"),
-            DecodeError::InvalidKemKey => {
-                f.write_str("ML-KEM-768 encapsulation key failed the FIPS 203 check")
-            }
-            DecodeError::TooLarge { len, max } => {
-                write!(f, "input of {len} bytes exceeds the maximum of {max}")
-            }
-        }
-    }
-}
-
-impl core::error::Error for DecodeError {}
+codes!(DecodeError {
+    UnsupportedVersion { found },
+    WrongObjectType { expected, found },
+    UnsupportedSuite { found },
+    Truncated,
+    TrailingBytes { extra },
+    InvalidEncoding { field },
+    InvalidKey,
+    TooLarge { len, max },
+});
 
 /// The random number generator failed. Nothing was changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("random number generator failed")]
 pub struct RngError;
-
-impl fmt::Display for RngError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("random number generator failed")
-    }
-}
-
-impl core::error::Error for RngError {}
 
 impl HasErrorCode for RngError {
     fn code(&self) -> ErrorCode {
@@ -270,88 +246,54 @@ impl HasErrorCode for RngError {
 
 /// A Diffie-Hellman computation produced the all-zero output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NonContributory;
+pub(crate) struct NonContributory;
 
 /// Decoding or verifying a published object (identity, prekey bundle) failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    /// The bundle is malformed.
-    Decode(DecodeError),
-    /// A signature in the bundle did not verify.
+    /// The object is malformed.
+    #[error("malformed: {0}")]
+    Decode(#[from] DecodeError),
+    /// A signature did not verify.
+    #[error("{which} signature does not verify")]
     BadSignature {
-        /// Which signature: `"identity"`, `"signed prekeys"` or `"one-time KEM prekey"`.
-        which: &'static str,
+        /// Which signature.
+        which: SignatureKind,
     },
 }
 
-impl HasErrorCode for VerifyError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            VerifyError::Decode(e) => e.code(),
-            VerifyError::BadSignature { .. } => ErrorCode::BadSignature,
-        }
-    }
-}
-
-impl fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            VerifyError::Decode(e) => write!(f, "malformed: {e}"),
-            VerifyError::BadSignature { which } => {
-                write!(f, "{which} signature does not verify")
-            }
-        }
-    }
-}
-
-impl core::error::Error for VerifyError {}
-
-impl From<DecodeError> for VerifyError {
-    fn from(e: DecodeError) -> Self {
-        VerifyError::Decode(e)
-    }
-}
+codes!(VerifyError { Decode(e), BadSignature { which } });
 
 /// Starting a session from a verified bundle failed. Nothing was changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InitiateError {
     /// A DH output with a bundle key was all zeros.
+    #[error("a bundle key gives an all-zero Diffie-Hellman output")]
     NonContributory,
     /// The first plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`].
+    #[error("plaintext too large")]
     TooLarge,
+    /// A counter of the new session is exhausted (not reachable with a fresh session; kept so
+    /// that no encryption error is reported as another).
+    #[error("message counter exhausted")]
+    CounterExhausted,
     /// The random number generator failed.
-    Rng,
+    #[error("random number generator failed")]
+    RngFailed,
 }
 
-impl HasErrorCode for InitiateError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            InitiateError::NonContributory => ErrorCode::NonContributory,
-            InitiateError::TooLarge => ErrorCode::TooLarge,
-            InitiateError::Rng => ErrorCode::RngFailed,
-        }
-    }
-}
-
-impl fmt::Display for InitiateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InitiateError::NonContributory => {
-                f.write_str("a bundle key gives an all-zero Diffie-Hellman output")
-            }
-            InitiateError::TooLarge => f.write_str("plaintext too large"),
-            InitiateError::Rng => RngError.fmt(f),
-        }
-    }
-}
-
-impl core::error::Error for InitiateError {}
+codes!(InitiateError {
+    NonContributory,
+    TooLarge,
+    CounterExhausted,
+    RngFailed
+});
 
 impl From<RngError> for InitiateError {
     fn from(_: RngError) -> Self {
-        InitiateError::Rng
+        InitiateError::RngFailed
     }
 }
 
@@ -361,86 +303,71 @@ impl From<NonContributory> for InitiateError {
     }
 }
 
+impl From<EncryptError> for InitiateError {
+    fn from(e: EncryptError) -> Self {
+        match e {
+            EncryptError::TooLarge { .. } => InitiateError::TooLarge,
+            EncryptError::CounterExhausted => InitiateError::CounterExhausted,
+            EncryptError::NonContributory => InitiateError::NonContributory,
+            EncryptError::RngFailed => InitiateError::RngFailed,
+        }
+    }
+}
+
 /// Accepting an initial message failed. The prekey store is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AcceptError {
     /// The message is malformed.
-    Decode(DecodeError),
+    #[error("malformed initial message: {0}")]
+    Decode(#[from] DecodeError),
     /// The initiator's identity binding signature does not verify.
+    #[error("initiator identity binding signature does not verify")]
     BadSignature,
     /// The message names a prekey this store does not hold.
+    #[error("unknown {kind} id {id}")]
     UnknownPrekey {
-        /// `"signed prekey"`, `"one-time prekey"`, `"last-resort KEM prekey"` or
-        /// `"one-time KEM prekey"`.
-        kind: &'static str,
+        /// Which kind of prekey.
+        kind: PrekeyKind,
         /// The id named by the message.
         id: u32,
     },
     /// The message names a one-time prekey that was already consumed.
+    #[error("{kind} id {id} was already used")]
     PrekeyAlreadyUsed {
-        /// `"one-time prekey"` or `"one-time KEM prekey"`.
-        kind: &'static str,
+        /// Which kind of prekey.
+        kind: PrekeyKind,
         /// The id named by the message.
         id: u32,
     },
     /// This exact handshake was already accepted.
-    Replay,
+    #[error("initial message was already accepted")]
+    ReplayedHandshake,
     /// A DH output was all zeros.
+    #[error("an all-zero Diffie-Hellman output was rejected")]
     NonContributory,
     /// The first message did not authenticate.
+    #[error("authentication failed")]
     AuthFailed,
     /// The first message exceeds a limit (forward jump).
+    #[error("message number too far ahead")]
     TooFarAhead,
     /// The identity passed is not the one that owns the prekey store.
+    #[error("identity does not own this prekey store")]
     IdentityMismatch,
 }
 
-impl HasErrorCode for AcceptError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            AcceptError::Decode(e) => e.code(),
-            AcceptError::BadSignature => ErrorCode::BadSignature,
-            AcceptError::UnknownPrekey { .. } => ErrorCode::UnknownPrekey,
-            AcceptError::PrekeyAlreadyUsed { .. } => ErrorCode::PrekeyAlreadyUsed,
-            AcceptError::Replay => ErrorCode::ReplayedHandshake,
-            AcceptError::NonContributory => ErrorCode::NonContributory,
-            AcceptError::AuthFailed => ErrorCode::AuthFailed,
-            AcceptError::TooFarAhead => ErrorCode::TooFarAhead,
-            AcceptError::IdentityMismatch => ErrorCode::IdentityMismatch,
-        }
-    }
-}
-
-impl fmt::Display for AcceptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AcceptError::Decode(e) => write!(f, "malformed initial message: {e}"),
-            AcceptError::BadSignature => {
-                f.write_str("initiator identity binding signature does not verify")
-            }
-            AcceptError::UnknownPrekey { kind, id } => write!(f, "unknown {kind} id {id}"),
-            AcceptError::PrekeyAlreadyUsed { kind, id } => {
-                write!(f, "{kind} id {id} was already used")
-            }
-            AcceptError::Replay => f.write_str("initial message was already accepted"),
-            AcceptError::NonContributory => {
-                f.write_str("an all-zero Diffie-Hellman output was rejected")
-            }
-            AcceptError::AuthFailed => f.write_str("authentication failed"),
-            AcceptError::TooFarAhead => f.write_str("message number too far ahead"),
-            AcceptError::IdentityMismatch => f.write_str("identity does not own this prekey store"),
-        }
-    }
-}
-
-impl core::error::Error for AcceptError {}
-
-impl From<DecodeError> for AcceptError {
-    fn from(e: DecodeError) -> Self {
-        AcceptError::Decode(e)
-    }
-}
+codes!(AcceptError {
+    Decode(e),
+    BadSignature,
+    UnknownPrekey { kind, id },
+    PrekeyAlreadyUsed { kind, id },
+    ReplayedHandshake,
+    NonContributory,
+    AuthFailed,
+    TooFarAhead,
+    IdentityMismatch,
+});
 
 impl From<NonContributory> for AcceptError {
     fn from(_: NonContributory) -> Self {
@@ -449,55 +376,31 @@ impl From<NonContributory> for AcceptError {
 }
 
 /// Encrypting failed. The session is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncryptError {
     /// The plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`].
+    #[error("plaintext of {len} bytes exceeds the maximum of {max}", max = crate::consts::MAX_PLAINTEXT_LEN)]
     TooLarge {
         /// Length of the plaintext.
         len: usize,
     },
     /// The sending counter is exhausted; start a new session.
+    #[error("message counter exhausted")]
     CounterExhausted,
     /// The peer's ratchet key gives an all-zero DH output.
+    #[error("peer ratchet key gives an all-zero Diffie-Hellman output")]
     NonContributory,
     /// The random number generator failed.
-    Rng,
+    #[error("random number generator failed")]
+    RngFailed,
 }
 
-impl HasErrorCode for EncryptError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            EncryptError::TooLarge { .. } => ErrorCode::TooLarge,
-            EncryptError::CounterExhausted => ErrorCode::CounterExhausted,
-            EncryptError::NonContributory => ErrorCode::NonContributory,
-            EncryptError::Rng => ErrorCode::RngFailed,
-        }
-    }
-}
-
-impl fmt::Display for EncryptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EncryptError::TooLarge { len } => write!(
-                f,
-                "plaintext of {len} bytes exceeds the maximum of {}",
-                crate::consts::MAX_PLAINTEXT_LEN
-            ),
-            EncryptError::CounterExhausted => f.write_str("message counter exhausted"),
-            EncryptError::NonContributory => {
-                f.write_str("peer ratchet key gives an all-zero Diffie-Hellman output")
-            }
-            EncryptError::Rng => RngError.fmt(f),
-        }
-    }
-}
-
-impl core::error::Error for EncryptError {}
+codes!(EncryptError { TooLarge { len }, CounterExhausted, NonContributory, RngFailed });
 
 impl From<RngError> for EncryptError {
     fn from(_: RngError) -> Self {
-        EncryptError::Rng
+        EncryptError::RngFailed
     }
 }
 
@@ -508,69 +411,40 @@ impl From<NonContributory> for EncryptError {
 }
 
 /// Decrypting failed. The session is byte-for-byte unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecryptError {
     /// The message is malformed.
-    Decode(DecodeError),
+    #[error("malformed message: {0}")]
+    Decode(#[from] DecodeError),
     /// The message did not authenticate (forged, tampered, or for another session).
+    #[error("authentication failed")]
     AuthFailed,
     /// The message was already decrypted, or its key was discarded under the limits.
-    Duplicate,
+    #[error("message already decrypted (or its key was discarded)")]
+    DuplicateMessage,
     /// The message number is too far ahead of what was received.
+    #[error("message would skip {jump} keys; the limit is {max}", max = crate::consts::MAX_FORWARD_JUMP)]
     TooFarAhead {
         /// How many message keys would have to be skipped.
         jump: u64,
     },
     /// The message carries a ratchet key giving an all-zero DH output.
+    #[error("message ratchet key gives an all-zero Diffie-Hellman output")]
     NonContributory,
     /// The initial message belongs to another handshake than this session's.
+    #[error("initial message belongs to a different session")]
     WrongSession,
 }
 
-impl HasErrorCode for DecryptError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            DecryptError::Decode(e) => e.code(),
-            DecryptError::AuthFailed => ErrorCode::AuthFailed,
-            DecryptError::Duplicate => ErrorCode::DuplicateMessage,
-            DecryptError::TooFarAhead { .. } => ErrorCode::TooFarAhead,
-            DecryptError::NonContributory => ErrorCode::NonContributory,
-            DecryptError::WrongSession => ErrorCode::WrongSession,
-        }
-    }
-}
-
-impl fmt::Display for DecryptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecryptError::Decode(e) => write!(f, "malformed message: {e}"),
-            DecryptError::AuthFailed => f.write_str("authentication failed"),
-            DecryptError::Duplicate => {
-                f.write_str("message already decrypted (or its key was discarded)")
-            }
-            DecryptError::TooFarAhead { jump } => write!(
-                f,
-                "message would skip {jump} keys; the limit is {}",
-                crate::consts::MAX_FORWARD_JUMP
-            ),
-            DecryptError::NonContributory => {
-                f.write_str("message ratchet key gives an all-zero Diffie-Hellman output")
-            }
-            DecryptError::WrongSession => {
-                f.write_str("initial message belongs to a different session")
-            }
-        }
-    }
-}
-
-impl core::error::Error for DecryptError {}
-
-impl From<DecodeError> for DecryptError {
-    fn from(e: DecodeError) -> Self {
-        DecryptError::Decode(e)
-    }
-}
+codes!(DecryptError {
+    Decode(e),
+    AuthFailed,
+    DuplicateMessage,
+    TooFarAhead { jump },
+    NonContributory,
+    WrongSession,
+});
 
 impl From<NonContributory> for DecryptError {
     fn from(_: NonContributory) -> Self {
@@ -579,93 +453,107 @@ impl From<NonContributory> for DecryptError {
 }
 
 /// Sealing or opening a state blob failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
     /// The blob or its plaintext is malformed.
-    Decode(DecodeError),
+    #[error("malformed state: {0}")]
+    Decode(#[from] DecodeError),
     /// Wrong application key, or the blob was tampered with.
+    #[error("state blob does not authenticate (wrong key or tampered)")]
     AuthFailed,
     /// The random number generator failed (sealing).
-    Rng,
+    #[error("random number generator failed")]
+    RngFailed,
 }
 
-impl HasErrorCode for StateError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            StateError::Decode(e) => e.code(),
-            StateError::AuthFailed => ErrorCode::AuthFailed,
-            StateError::Rng => ErrorCode::RngFailed,
-        }
-    }
-}
-
-impl fmt::Display for StateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StateError::Decode(e) => write!(f, "malformed state: {e}"),
-            StateError::AuthFailed => {
-                f.write_str("state blob does not authenticate (wrong key or tampered)")
-            }
-            StateError::Rng => RngError.fmt(f),
-        }
-    }
-}
-
-impl core::error::Error for StateError {}
-
-impl From<DecodeError> for StateError {
-    fn from(e: DecodeError) -> Self {
-        StateError::Decode(e)
-    }
-}
+codes!(StateError { Decode(e), AuthFailed, RngFailed });
 
 impl From<RngError> for StateError {
     fn from(_: RngError) -> Self {
-        StateError::Rng
+        StateError::RngFailed
     }
 }
 
 /// Generating or publishing prekeys failed. The store is unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PrekeyError {
     /// The request would exceed [`crate::consts::MAX_ONE_TIME_PREKEYS`] or an id space.
+    #[error("prekey store limit exceeded (at most {max} one-time prekeys)", max = crate::consts::MAX_ONE_TIME_PREKEYS)]
     LimitExceeded,
     /// Signing failed (this happens only when the RNG fails).
-    Rng,
+    #[error("random number generator failed")]
+    RngFailed,
     /// The identity passed is not the one that owns the prekey store.
+    #[error("identity does not own this prekey store")]
     IdentityMismatch,
 }
 
-impl HasErrorCode for PrekeyError {
-    fn code(&self) -> ErrorCode {
-        match self {
-            PrekeyError::LimitExceeded => ErrorCode::LimitExceeded,
-            PrekeyError::Rng => ErrorCode::RngFailed,
-            PrekeyError::IdentityMismatch => ErrorCode::IdentityMismatch,
-        }
-    }
-}
-
-impl fmt::Display for PrekeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PrekeyError::LimitExceeded => write!(
-                f,
-                "prekey store limit exceeded (at most {} one-time prekeys)",
-                crate::consts::MAX_ONE_TIME_PREKEYS
-            ),
-            PrekeyError::Rng => RngError.fmt(f),
-            PrekeyError::IdentityMismatch => f.write_str("identity does not own this prekey store"),
-        }
-    }
-}
-
-impl core::error::Error for PrekeyError {}
+codes!(PrekeyError {
+    LimitExceeded,
+    RngFailed,
+    IdentityMismatch
+});
 
 impl From<RngError> for PrekeyError {
     fn from(_: RngError) -> Self {
-        PrekeyError::Rng
+        PrekeyError::RngFailed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::String;
+
+    /// `SCREAMING_SNAKE_CASE` of a `CamelCase` name.
+    fn screaming(name: &str) -> String {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
+        }
+        out
+    }
+
+    #[test]
+    fn code_strings_are_the_variant_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(code.as_str(), screaming(&format!("{code:?}")));
+        }
+    }
+
+    #[test]
+    fn operation_variants_carry_their_own_code() {
+        assert_eq!(
+            AcceptError::ReplayedHandshake.code(),
+            ErrorCode::ReplayedHandshake
+        );
+        assert_eq!(
+            DecryptError::DuplicateMessage.code(),
+            ErrorCode::DuplicateMessage
+        );
+        assert_eq!(
+            AcceptError::Decode(DecodeError::InvalidKey).code(),
+            ErrorCode::InvalidKey
+        );
+        assert_eq!(
+            InitiateError::from(EncryptError::CounterExhausted).code(),
+            ErrorCode::CounterExhausted
+        );
+        assert_eq!(
+            format!(
+                "{}",
+                AcceptError::UnknownPrekey {
+                    kind: PrekeyKind::OneTimeKemPrekey,
+                    id: 3
+                }
+            ),
+            "unknown one-time KEM prekey id 3"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The PQXDH-style handshake: key agreement from a verified bundle (initiator) and from an
 //! initial message against the prekey store (responder).
 //!
-//! Spec: `docs/PROTOCOL.md`, section 5.4 ("Key agreement") and 5.5 ("Initial message").
+//! Spec: `docs/PROTOCOL.md`, section 5.4 ("Key agreement and key derivation").
 //!
 //! ```text
 //! DH1 = DH(IK_A, SPK_B)   DH2 = DH(EK_A, IK_B)   DH3 = DH(EK_A, SPK_B)   [DH4 = DH(EK_A, OPK_B)]
@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Each side computes the same [`KeyAgreement`] through [`agree`]; only the source of the
-//! secrets differs. The initiator signs nothing.
+//! secrets differs. The initiator signs nothing. The responder's side only *stages* the
+//! changes to its prekey store: they are applied by `PrekeyStore::commit_accept` once the
+//! first message authenticated.
 
 use alloc::vec::Vec;
 
@@ -20,162 +22,32 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use crate::bundle::{VerifiedBundle, WithId};
-use crate::error::{AcceptError, DecodeError, InitiateError};
-use crate::identity::{IdentityKeyPair, PublicIdentity, UnverifiedIdentity};
-use crate::kdf::{self, HandshakeSecrets, Transcript};
+use crate::error::{AcceptError, InitiateError};
+use crate::identity::{IdentityKeyPair, PublicIdentity};
+use crate::kdf::{self, Transcript};
 use crate::keys::{
-    KEM_CIPHERTEXT_LEN, KemCiphertext, KemPublicKey, Secret32, X25519PublicKey, X25519SecretKey,
+    DhOutput, HandshakeEphemeral, KemCiphertext, KemPublicKey, KemSharedSecret, X25519PublicKey,
     random_bytes,
 };
-use crate::labels::{kem_prekey, object, transcript as tag};
-use crate::prekeys::{PrekeyStore, ReplayTag};
-use crate::trace::{Trace, TraceEvent};
-use crate::wire::{Reader, Writer};
+use crate::labels::{self, transcript as tag};
+use crate::message::initial::{InitialFields, KemPrekeyUsed, UnverifiedFields, encode_prefix};
+use crate::prekeys::{PrekeyStore, ReplayTag, StagedAccept};
+use crate::ratchet::chain_key::ChainKey;
+use crate::ratchet::root_key::RootKey;
+use crate::trace::{TraceEvent, TraceSink};
 
-/// Flag bit in the initial message: a one-time X25519 prekey was used.
-const FLAG_ONE_TIME: u8 = 0x01;
-
-/// Which KEM prekey the initiator encapsulated to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KemPrekeyRef {
-    LastResort(u32),
-    OneTime(u32),
+/// Output of the handshake KDF: the first root key, the initiator's first chain key, and the
+/// eight SAS bytes.
+pub(crate) struct HandshakeSecrets {
+    pub(crate) root_key: RootKey,
+    pub(crate) chain_key: ChainKey,
+    pub(crate) sas: Zeroizing<[u8; 8]>,
 }
 
-/// The handshake fields of an initial message (everything before the embedded ratchet
-/// message).
-#[derive(Debug)]
-pub(crate) struct InitialFields {
-    pub(crate) initiator: PublicIdentity,
-    pub(crate) signed_prekey_id: u32,
-    pub(crate) kem_prekey: KemPrekeyRef,
-    pub(crate) one_time_prekey_id: Option<u32>,
-    pub(crate) ephemeral: X25519PublicKey,
-    pub(crate) ciphertext: KemCiphertext,
-}
-
-/// A decoded initial message: the handshake fields, their exact bytes, and the embedded
-/// ratchet message.
-#[derive(Debug)]
-pub(crate) struct InitialMessage<'a> {
-    pub(crate) prefix: &'a [u8],
-    pub(crate) fields: UnverifiedFields,
-    pub(crate) ratchet_message: &'a [u8],
-}
-
-/// Handshake fields whose initiator identity is not verified yet.
-#[derive(Debug)]
-pub(crate) struct UnverifiedFields {
-    initiator: UnverifiedIdentity,
-    signed_prekey_id: u32,
-    kem_prekey: KemPrekeyRef,
-    one_time_prekey_id: Option<u32>,
-    ephemeral: X25519PublicKey,
-    ciphertext: KemCiphertext,
-}
-
-impl UnverifiedFields {
-    /// The prekey ids the message names (public, unverified).
-    pub(crate) fn prekey_ids(&self) -> (u32, Option<u32>, KemPrekeyRef) {
-        (
-            self.signed_prekey_id,
-            self.one_time_prekey_id,
-            self.kem_prekey,
-        )
-    }
-
-    /// The replay-cache entry of this handshake: signed prekey id and the first 16 bytes of
-    /// `SHA-256(EK || CT)`.
-    fn replay_tag(&self) -> ReplayTag {
-        let digest = kdf::sha256(&[self.ephemeral.as_bytes(), self.ciphertext.as_bytes()]);
-        PrekeyStore::replay_tag(self.signed_prekey_id, &digest)
-    }
-
-    fn verified(self) -> Result<InitialFields, AcceptError> {
-        let initiator = self
-            .initiator
-            .verified()
-            .map_err(|_| AcceptError::BadSignature)?;
-        Ok(InitialFields {
-            initiator,
-            signed_prekey_id: self.signed_prekey_id,
-            kem_prekey: self.kem_prekey,
-            one_time_prekey_id: self.one_time_prekey_id,
-            ephemeral: self.ephemeral,
-            ciphertext: self.ciphertext,
-        })
-    }
-}
-
-impl<'a> InitialMessage<'a> {
-    /// Parses `header || identity || spk_id || kem kind || kem id || flags || [opk id] ||
-    /// EK || CT || ratchet message`.
-    pub(crate) fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
-        r.header(object::INITIAL_MESSAGE)?;
-        let initiator = PublicIdentity::decode_body(&mut r)?;
-        let signed_prekey_id = r.u32()?;
-        let kem_prekey = match r.u8()? {
-            kem_prekey::LAST_RESORT => KemPrekeyRef::LastResort(r.u32()?),
-            kem_prekey::ONE_TIME => KemPrekeyRef::OneTime(r.u32()?),
-            _ => {
-                return Err(DecodeError::InvalidField {
-                    field: "KEM prekey kind",
-                });
-            }
-        };
-        let flags = r.flags(FLAG_ONE_TIME, "initial message flags")?;
-        let one_time_prekey_id = if flags & FLAG_ONE_TIME != 0 {
-            Some(r.u32()?)
-        } else {
-            None
-        };
-        let ephemeral = X25519PublicKey::from_bytes(r.array()?);
-        let ciphertext = KemCiphertext::from_bytes(&r.array::<KEM_CIPHERTEXT_LEN>()?);
-        let prefix_len = bytes.len().saturating_sub(r.remaining());
-        let prefix = bytes.get(..prefix_len).ok_or(DecodeError::Truncated)?;
-        let ratchet_message = r.rest();
-        Ok(Self {
-            prefix,
-            fields: UnverifiedFields {
-                initiator,
-                signed_prekey_id,
-                kem_prekey,
-                one_time_prekey_id,
-                ephemeral,
-                ciphertext,
-            },
-            ratchet_message,
-        })
-    }
-}
-
-/// Writes the handshake prefix of an initial message.
-fn encode_prefix(fields: &InitialFields) -> Vec<u8> {
-    let mut w = Writer::with_capacity(crate::identity::IDENTITY_LEN + 1200);
-    w.header(object::INITIAL_MESSAGE);
-    fields.initiator.encode_body(&mut w);
-    w.u32(fields.signed_prekey_id);
-    match fields.kem_prekey {
-        KemPrekeyRef::LastResort(id) => {
-            w.u8(kem_prekey::LAST_RESORT);
-            w.u32(id);
-        }
-        KemPrekeyRef::OneTime(id) => {
-            w.u8(kem_prekey::ONE_TIME);
-            w.u32(id);
-        }
-    }
-    match fields.one_time_prekey_id {
-        Some(id) => {
-            w.u8(FLAG_ONE_TIME);
-            w.u32(id);
-        }
-        None => w.u8(0),
-    }
-    w.bytes(fields.ephemeral.as_bytes());
-    w.bytes(fields.ciphertext.as_bytes());
-    w.into_vec()
+/// The result of the key agreement, identical on both sides.
+pub(crate) struct KeyAgreement {
+    pub(crate) transcript_hash: [u8; 32],
+    pub(crate) secrets: HandshakeSecrets,
 }
 
 /// The public values both sides bind into the transcript.
@@ -184,7 +56,7 @@ struct TranscriptInputs<'a> {
     responder: &'a PublicIdentity,
     signed_prekey: WithId<X25519PublicKey>,
     one_time_prekey: Option<WithId<X25519PublicKey>>,
-    kem_prekey: (KemPrekeyRef, &'a KemPublicKey),
+    kem_prekey: (KemPrekeyUsed, &'a KemPublicKey),
     ephemeral: X25519PublicKey,
     ciphertext: &'a KemCiphertext,
 }
@@ -208,8 +80,8 @@ fn transcript_hash(t: &TranscriptInputs<'_>) -> ([u8; 32], Vec<u8>) {
     }
     let (kem_ref, kem_key) = t.kem_prekey;
     let (kem_tag, kem_id) = match kem_ref {
-        KemPrekeyRef::LastResort(id) => (tag::LAST_RESORT_KEM_PREKEY, id),
-        KemPrekeyRef::OneTime(id) => (tag::ONE_TIME_KEM_PREKEY, id),
+        KemPrekeyUsed::LastResort(id) => (tag::LAST_RESORT_KEM_PREKEY, id),
+        KemPrekeyUsed::OneTime(id) => (tag::ONE_TIME_KEM_PREKEY, id),
     };
     h.item(kem_tag, &[&kem_id.to_be_bytes(), kem_key.as_bytes()]);
     h.item(tag::EPHEMERAL, &[t.ephemeral.as_bytes()]);
@@ -217,26 +89,41 @@ fn transcript_hash(t: &TranscriptInputs<'_>) -> ([u8; 32], Vec<u8>) {
     h.finish()
 }
 
-/// The result of the key agreement, identical on both sides.
-pub(crate) struct KeyAgreement {
-    pub(crate) transcript_hash: [u8; 32],
-    pub(crate) secrets: HandshakeSecrets,
+/// The DH outputs of a handshake, in transcript order.
+struct DhOutputs {
+    dh1: DhOutput,
+    dh2: DhOutput,
+    dh3: DhOutput,
+    dh4: Option<DhOutput>,
+}
+
+impl DhOutputs {
+    fn iter(&self) -> impl Iterator<Item = &DhOutput> {
+        [&self.dh1, &self.dh2, &self.dh3]
+            .into_iter()
+            .chain(self.dh4.as_ref())
+    }
 }
 
 /// Combines the DH outputs and the KEM secret under the transcript hash.
-fn agree(
+fn agree<T: TraceSink>(
     inputs: &TranscriptInputs<'_>,
-    dh: &[&Secret32],
-    kem_secret: &Secret32,
-    trace: &mut Trace,
+    dh: &DhOutputs,
+    kem_secret: &KemSharedSecret,
+    trace: &mut T,
 ) -> KeyAgreement {
     let (transcript_hash, transcript) = transcript_hash(inputs);
     let mut ikm = Zeroizing::new(Vec::with_capacity(32 * 5));
-    for d in dh {
+    for d in dh.iter() {
         ikm.extend_from_slice(d.as_bytes());
     }
     ikm.extend_from_slice(kem_secret.as_bytes());
-    let secrets = kdf::handshake(&transcript_hash, &ikm);
+    let hk = kdf::extract(&transcript_hash, &ikm);
+    let secrets = HandshakeSecrets {
+        root_key: RootKey::take(&mut kdf::expand::<32>(&hk, &[labels::KDF_HANDSHAKE_ROOT])),
+        chain_key: ChainKey::take(&mut kdf::expand::<32>(&hk, &[labels::KDF_HANDSHAKE_CHAIN])),
+        sas: kdf::expand::<8>(&hk, &[labels::KDF_SAS]),
+    };
     trace.record(|| TraceEvent::Handshake {
         dh: dh.iter().map(|d| *d.as_bytes()).collect(),
         kem_secret: *kem_secret.as_bytes(),
@@ -245,7 +132,7 @@ fn agree(
         ikm: ikm.to_vec(),
         root_key: *secrets.root_key.as_bytes(),
         chain_key: *secrets.chain_key.as_bytes(),
-        sas: secrets.sas,
+        sas: *secrets.sas,
     });
     KeyAgreement {
         transcript_hash,
@@ -261,42 +148,41 @@ pub(crate) struct Initiated {
 
 /// Initiator side: ephemeral key, four DH outputs (three without a one-time prekey), one
 /// encapsulation.
-pub(crate) fn initiate<R: TryCryptoRng + ?Sized>(
+pub(crate) fn initiate<R: TryCryptoRng + ?Sized, T: TraceSink>(
     rng: &mut R,
     identity: &IdentityKeyPair,
     bundle: &VerifiedBundle,
-    trace: &mut Trace,
+    trace: &mut T,
 ) -> Result<Initiated, InitiateError> {
-    let ephemeral = X25519SecretKey::generate(rng)?;
+    let ephemeral = HandshakeEphemeral::generate(rng)?;
     let (kem_ref, kem_key) = match &bundle.one_time_kem {
-        Some(k) => (KemPrekeyRef::OneTime(k.id), &k.key),
+        Some(k) => (KemPrekeyUsed::OneTime(k.id), &k.key),
         None => (
-            KemPrekeyRef::LastResort(bundle.last_resort_kem.id),
+            KemPrekeyUsed::LastResort(bundle.last_resort_kem.id),
             &bundle.last_resort_kem.key,
         ),
     };
+    let ephemeral_public = ephemeral.public_key();
     let dh1 = identity
         .dh_secret()
         .diffie_hellman(&bundle.signed_prekey.key)?;
-    let dh2 = ephemeral.diffie_hellman(bundle.identity.dh_key())?;
-    let dh3 = ephemeral.diffie_hellman(&bundle.signed_prekey.key)?;
-    let dh4 = match &bundle.one_time_prekey {
-        Some(k) => Some(ephemeral.diffie_hellman(&k.key)?),
-        None => None,
-    };
     let m = random_bytes::<32, R>(rng)?;
-    let (ciphertext, kem_secret) = kem_key.encapsulate_with(&m);
     trace.record(|| TraceEvent::InitiatorRandomness {
         ephemeral_secret: *ephemeral.to_bytes(),
         kem_randomness: *m,
     });
-
+    let e = ephemeral.agree(
+        bundle.identity.dh_key(),
+        &bundle.signed_prekey.key,
+        bundle.one_time_prekey.as_ref().map(|k| &k.key),
+    )?;
+    let (ciphertext, kem_secret) = kem_key.encapsulate_with(&m);
     let fields = InitialFields {
         initiator: identity.public().clone(),
         signed_prekey_id: bundle.signed_prekey.id,
         kem_prekey: kem_ref,
         one_time_prekey_id: bundle.one_time_prekey.as_ref().map(|k| k.id),
-        ephemeral: ephemeral.public_key(),
+        ephemeral: ephemeral_public,
         ciphertext,
     };
     let inputs = TranscriptInputs {
@@ -308,10 +194,12 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized>(
         ephemeral: fields.ephemeral,
         ciphertext: &fields.ciphertext,
     };
-    let mut dh = alloc::vec![&dh1, &dh2, &dh3];
-    if let Some(d) = &dh4 {
-        dh.push(d);
-    }
+    let dh = DhOutputs {
+        dh1,
+        dh2: e.dh2,
+        dh3: e.dh3,
+        dh4: e.dh4,
+    };
     let agreement = agree(&inputs, &dh, &kem_secret, trace);
     Ok(Initiated {
         agreement,
@@ -320,80 +208,75 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized>(
 }
 
 /// What the responder learns from a valid initial message, before the first ratchet message
-/// is authenticated. Nothing in the store has changed yet.
+/// is authenticated. Nothing in the store has changed yet: `staged` is what
+/// `PrekeyStore::commit_accept` applies once it has.
 pub(crate) struct Responded {
     pub(crate) agreement: KeyAgreement,
     pub(crate) initiator: PublicIdentity,
-    pub(crate) one_time_prekey_id: Option<u32>,
-    pub(crate) one_time_kem_id: Option<u32>,
-    pub(crate) replay_tag: ReplayTag,
+    pub(crate) staged: StagedAccept,
+}
+
+/// The replay-cache entry of a handshake: signed prekey id and the first 16 bytes of
+/// `SHA-256(EK || CT)`.
+fn replay_tag(fields: &UnverifiedFields) -> ReplayTag {
+    let digest = kdf::sha256(&[fields.ephemeral.as_bytes(), fields.ciphertext.as_bytes()]);
+    ReplayTag::new(fields.signed_prekey_id, &digest)
 }
 
 /// Responder side: refuse replays, verify the initiator's identity, find the prekeys, and
 /// compute the same key agreement. Does not modify the store.
-pub(crate) fn respond(
+pub(crate) fn respond<T: TraceSink>(
     identity: &IdentityKeyPair,
     store: &PrekeyStore,
     fields: UnverifiedFields,
-    trace: &mut Trace,
+    trace: &mut T,
 ) -> Result<Responded, AcceptError> {
     store.owned_by(identity)?;
-    let replay_tag = fields.replay_tag();
-    if store.seen(&replay_tag) {
-        return Err(AcceptError::Replay);
+    let replay = replay_tag(&fields);
+    if store.seen(&replay) {
+        return Err(AcceptError::ReplayedHandshake);
     }
     let fields = fields.verified()?;
-    let spk = store.signed_prekey(fields.signed_prekey_id)?;
-    let one_time = match fields.one_time_prekey_id {
-        Some(id) => Some(store.one_time_prekey(id)?),
-        None => None,
+    let keys = store.lookup(
+        fields.signed_prekey_id,
+        fields.one_time_prekey_id,
+        fields.kem_prekey,
+    )?;
+    let dh = DhOutputs {
+        dh1: keys
+            .signed_prekey
+            .diffie_hellman(fields.initiator.dh_key())?,
+        dh2: identity.dh_secret().diffie_hellman(&fields.ephemeral)?,
+        dh3: keys.signed_prekey.diffie_hellman(&fields.ephemeral)?,
+        dh4: match keys.one_time_prekey {
+            Some(k) => Some(k.diffie_hellman(&fields.ephemeral)?),
+            None => None,
+        },
     };
-    let one_time_kem;
-    let (kem_secret_key, one_time_kem_id) = match fields.kem_prekey {
-        KemPrekeyRef::LastResort(id) => (store.last_resort_kem(id)?, None),
-        KemPrekeyRef::OneTime(id) => {
-            one_time_kem = store.one_time_kem(id)?;
-            (&one_time_kem, Some(id))
-        }
-    };
-
-    let dh1 = spk.diffie_hellman(fields.initiator.dh_key())?;
-    let dh2 = identity.dh_secret().diffie_hellman(&fields.ephemeral)?;
-    let dh3 = spk.diffie_hellman(&fields.ephemeral)?;
-    let dh4 = match one_time {
-        Some(k) => Some(k.diffie_hellman(&fields.ephemeral)?),
-        None => None,
-    };
-    let kem_secret = kem_secret_key.decapsulate(&fields.ciphertext);
-
+    let kem_secret = keys.kem_prekey.decapsulate(&fields.ciphertext);
     let inputs = TranscriptInputs {
         initiator: &fields.initiator,
         responder: identity.public(),
         signed_prekey: WithId {
             id: fields.signed_prekey_id,
-            key: spk.public_key(),
+            key: keys.signed_prekey.public_key(),
         },
-        one_time_prekey: match (fields.one_time_prekey_id, one_time) {
+        one_time_prekey: match (fields.one_time_prekey_id, keys.one_time_prekey) {
             (Some(id), Some(k)) => Some(WithId {
                 id,
                 key: k.public_key(),
             }),
             _ => None,
         },
-        kem_prekey: (fields.kem_prekey, kem_secret_key.public_key()),
+        kem_prekey: (fields.kem_prekey, keys.kem_prekey.public_key()),
         ephemeral: fields.ephemeral,
         ciphertext: &fields.ciphertext,
     };
-    let mut dh = alloc::vec![&dh1, &dh2, &dh3];
-    if let Some(d) = &dh4 {
-        dh.push(d);
-    }
     let agreement = agree(&inputs, &dh, &kem_secret, trace);
+    let staged = store.stage_accept(fields.one_time_prekey_id, fields.kem_prekey, replay);
     Ok(Responded {
         agreement,
         initiator: fields.initiator,
-        one_time_prekey_id: fields.one_time_prekey_id,
-        one_time_kem_id,
-        replay_tag,
+        staged,
     })
 }

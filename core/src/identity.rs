@@ -13,7 +13,7 @@ use core::fmt;
 
 use rand_core::TryCryptoRng;
 
-use crate::error::{DecodeError, RngError, VerifyError};
+use crate::error::{DecodeError, RngError, SignatureKind, VerifyError};
 use crate::kdf;
 use crate::keys::{
     SIG_PUBLIC_KEY_LEN, SIGNATURE_LEN, SigPublicKey, SigSecretKey, Signature, X25519_LEN,
@@ -144,14 +144,15 @@ impl UnverifiedIdentity {
         ) {
             Ok(id)
         } else {
-            Err(VerifyError::BadSignature { which: "identity" })
+            Err(VerifyError::BadSignature {
+                which: SignatureKind::Identity,
+            })
         }
     }
 }
 
 /// A party's long-term identity key pair. Secrets are wiped on drop; `Debug` shows only the
-/// public half.
-#[derive(Clone)]
+/// public half. Not `Clone`: keep one live copy and persist it with `seal`.
 pub struct IdentityKeyPair {
     dh: X25519SecretKey,
     sig: SigSecretKey,
@@ -214,16 +215,16 @@ impl IdentityKeyPair {
         };
         // The blob is authenticated, but a key pair whose binding does not verify would
         // produce bundles nobody accepts: refuse it here.
-        UnverifiedIdentity(public.clone())
-            .verified()
-            .map_err(|_| DecodeError::InvalidField {
+        UnverifiedIdentity(public.clone()).verified().map_err(|_| {
+            DecodeError::InvalidEncoding {
                 field: "identity binding",
-            })?;
+            }
+        })?;
         Ok(Self { dh, sig, public })
     }
 
-    /// The X25519 secret key and the ML-DSA seed (feature `trace`, for test vectors).
-    #[cfg(feature = "trace")]
+    /// The X25519 secret key and the ML-DSA seed (for the vector generator).
+    #[cfg(twofold_trace)]
     #[must_use]
     pub fn secret_seeds(&self) -> ([u8; 32], [u8; 32]) {
         (*self.dh.to_bytes(), *self.sig.seed())

@@ -1,7 +1,14 @@
-//! The key schedule: transcript hash, handshake KDF, root and chain KDFs, message keys, AEAD.
+//! The primitives of the key schedule: transcript hash, HKDF-SHA-256, HMAC-SHA-256,
+//! ChaCha20-Poly1305, and the sealed-state key.
 //!
-//! Spec: `docs/PROTOCOL.md`, sections 5.4 ("Key derivation") and 6.2 ("Chains"). Every label
-//! comes from [`crate::labels`].
+//! Spec: `docs/PROTOCOL.md`, sections 5.4 ("Key agreement and key derivation"), 6.2 ("Chains")
+//! and 10.2. Every label comes from [`crate::labels`]; the role-typed keys built from these
+//! functions live with their users (`ratchet::{root_key, chain_key, message_key}`,
+//! `handshake`).
+//!
+//! Every function here has fixed-size outputs far below the primitives' limits, so none of
+//! them can fail: where a primitive's API returns a `Result` for sizes we never use, the
+//! `expect` says why it cannot fire. No path returns a substitute (zero) key.
 
 use alloc::vec::Vec;
 
@@ -10,18 +17,20 @@ use chacha20poly1305::aead::{AeadInOut as _, KeyInit as _};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac as _};
 use sha2::{Digest as _, Sha256};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, Zeroizing};
 
-use crate::keys::Secret32;
 use crate::labels;
 
 /// Length of the AEAD tag appended to every ciphertext.
 pub const AEAD_TAG_LEN: usize = 16;
+/// Length of an AEAD key.
+pub(crate) const AEAD_KEY_LEN: usize = 32;
+/// Length of an AEAD nonce.
+pub(crate) const AEAD_NONCE_LEN: usize = 12;
 
 /// Builds the handshake transcript `prefix || protocol id || version || suite || items`, each
 /// item encoded as `tag || u16 length || bytes`; `TH` is its SHA-256. The preimage is kept (about
 /// 11 KB, all public) so the test vectors can publish it.
-#[derive(Clone)]
 pub(crate) struct Transcript(Vec<u8>);
 
 impl Transcript {
@@ -34,7 +43,7 @@ impl Transcript {
     }
 
     /// Appends one type-tagged item. Lengths are below 64 KiB by construction (the longest
-    /// item is a 1188-byte id-and-KEM-key pair).
+    /// item is the 5,293-byte identity body), so the saturation never applies.
     pub(crate) fn item(&mut self, tag: u8, parts: &[&[u8]]) {
         let len: usize = parts.iter().map(|p| p.len()).fold(0, usize::saturating_add);
         let len = u16::try_from(len).unwrap_or(u16::MAX);
@@ -51,145 +60,62 @@ impl Transcript {
     }
 }
 
-/// Output of the handshake KDF.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub(crate) struct HandshakeSecrets {
-    pub(crate) root_key: Secret32,
-    pub(crate) chain_key: Secret32,
-    pub(crate) sas: [u8; 8],
+/// `HKDF-Extract(salt, ikm)`.
+pub(crate) fn extract(salt: &[u8], ikm: &[u8]) -> Hkdf<Sha256> {
+    Hkdf::<Sha256>::new(Some(salt), ikm)
 }
 
-/// `PRK = HKDF-Extract(salt = TH, IKM = DH1 || DH2 || DH3 [|| DH4] || SS)`, then one
-/// HKDF-Expand per output with its own label.
-pub(crate) fn handshake(transcript_hash: &[u8; 32], ikm: &[u8]) -> HandshakeSecrets {
-    let hk = Hkdf::<Sha256>::new(Some(transcript_hash), ikm);
-    HandshakeSecrets {
-        root_key: expand32(&hk, labels::KDF_HANDSHAKE_ROOT),
-        chain_key: expand32(&hk, labels::KDF_HANDSHAKE_CHAIN),
-        sas: {
-            let mut sas = [0u8; 8];
-            expand_into(&hk, labels::KDF_SAS, &mut sas);
-            sas
-        },
-    }
+/// `HKDF-Expand` from a 32-byte PRK used directly (a message key).
+pub(crate) fn from_prk(prk: &[u8; 32]) -> Hkdf<Sha256> {
+    #[allow(clippy::expect_used)] // a 32-byte PRK is exactly SHA-256's output length
+    Hkdf::<Sha256>::from_prk(prk).expect("a 32-byte PRK is accepted by HKDF-SHA-256")
 }
 
-fn expand_into(hk: &Hkdf<Sha256>, info: &[u8], out: &mut [u8]) {
-    // HKDF-SHA-256 can expand up to 8160 bytes; every caller asks for at most 64.
-    if hk.expand(info, out).is_err() {
-        out.zeroize();
-    }
-}
-
-fn expand32(hk: &Hkdf<Sha256>, info: &[u8]) -> Secret32 {
-    let mut out = [0u8; 32];
-    expand_into(hk, info, &mut out);
-    let s = Secret32::new(out);
-    out.zeroize();
-    s
-}
-
-/// Root step: `HKDF(salt = RK, IKM = DH [|| SS_kem], info = label || flag)` into
-/// `RK' || CK`. The flag byte is 1 when a KEM secret is mixed in, 0 otherwise.
-pub(crate) fn root_step(
-    root_key: &Secret32,
-    dh: &Secret32,
-    kem: Option<&Secret32>,
-) -> (Secret32, Secret32) {
-    let mut ikm = Zeroizing::new(Vec::with_capacity(64));
-    ikm.extend_from_slice(dh.as_bytes());
-    let flag = match kem {
-        Some(ss) => {
-            ikm.extend_from_slice(ss.as_bytes());
-            1u8
-        }
-        None => 0u8,
-    };
-    let hk = Hkdf::<Sha256>::new(Some(root_key.as_bytes()), &ikm);
-    let mut info = Vec::with_capacity(labels::KDF_ROOT.len().saturating_add(1));
-    info.extend_from_slice(labels::KDF_ROOT);
-    info.push(flag);
-    let mut okm = Zeroizing::new([0u8; 64]);
-    expand_into(&hk, &info, okm.as_mut_slice());
-    let (rk, ck) = okm.split_at(32);
-    let (mut rk, mut ck) = (to32(rk), to32(ck));
-    let out = (Secret32::new(rk), Secret32::new(ck));
-    rk.zeroize();
-    ck.zeroize();
+/// `HKDF-Expand(prk, info, N)` for a fixed `N`.
+pub(crate) fn expand<const N: usize>(hk: &Hkdf<Sha256>, info: &[&[u8]]) -> Zeroizing<[u8; N]> {
+    let mut out = Zeroizing::new([0u8; N]);
+    #[allow(clippy::expect_used)] // every N used is at most 64 bytes; the limit is 8,160
+    hk.expand_multi_info(info, out.as_mut_slice())
+        .expect("HKDF-SHA-256 output of at most 64 bytes");
     out
 }
 
-fn to32(s: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    if let Some(src) = s.get(..32) {
-        out.copy_from_slice(src);
+/// Splits a fixed-size buffer into its first `A` bytes and the `B` bytes after them.
+pub(crate) fn split<const A: usize, const B: usize>(
+    bytes: &[u8],
+) -> (Zeroizing<[u8; A]>, Zeroizing<[u8; B]>) {
+    let mut a = Zeroizing::new([0u8; A]);
+    let mut b = Zeroizing::new([0u8; B]);
+    let mut it = bytes.iter();
+    for (o, i) in a.iter_mut().zip(&mut it) {
+        *o = *i;
     }
-    out
+    for (o, i) in b.iter_mut().zip(&mut it) {
+        *o = *i;
+    }
+    (a, b)
 }
 
-pub(crate) fn hmac(key: &[u8], input: &[u8]) -> Secret32 {
-    // HMAC accepts keys of any length: this cannot fail.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => return Secret32::new([0; 32]),
-    };
+/// `HMAC-SHA-256(key, input)`.
+pub(crate) fn hmac(key: &[u8], input: &[u8]) -> Zeroizing<[u8; 32]> {
+    #[allow(clippy::expect_used)] // HMAC takes keys of any length
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
     mac.update(input);
-    let mut out: [u8; 32] = mac.finalize().into_bytes().into();
-    let s = Secret32::new(out);
-    out.zeroize();
-    s
+    let mut tag = mac.finalize().into_bytes();
+    let mut out = Zeroizing::new([0u8; 32]);
+    for (o, t) in out.iter_mut().zip(tag.iter()) {
+        *o = *t;
+    }
+    tag.as_mut_slice().zeroize();
+    out
 }
 
-/// Chain step: `MK = HMAC(CK, 0x01)`, `CK' = HMAC(CK, 0x02)`.
-pub(crate) fn chain_step(chain_key: &Secret32) -> (Secret32, Secret32) {
-    let mk = hmac(chain_key.as_bytes(), &[labels::KDF_CHAIN_MESSAGE]);
-    let next = hmac(chain_key.as_bytes(), &[labels::KDF_CHAIN_NEXT]);
-    (next, mk)
-}
-
-/// AEAD key and nonce expanded from a message key seed:
-/// `HKDF-Expand(PRK = MK, info = label, L = 44)` split as `key(32) || nonce(12)`.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub(crate) struct MessageKeys {
-    key: [u8; 32],
-    nonce: [u8; 12],
-}
-
-impl MessageKeys {
-    pub(crate) fn derive(message_key: &Secret32) -> Self {
-        let mut okm = Zeroizing::new([0u8; 44]);
-        if let Ok(hk) = Hkdf::<Sha256>::from_prk(message_key.as_bytes()) {
-            expand_into(&hk, labels::KDF_MESSAGE_KEY, okm.as_mut_slice());
-        }
-        let mut key = [0u8; 32];
-        let mut nonce = [0u8; 12];
-        key.copy_from_slice(okm.get(..32).unwrap_or(&[0; 32]));
-        nonce.copy_from_slice(okm.get(32..44).unwrap_or(&[0; 12]));
-        Self { key, nonce }
-    }
-
-    #[cfg(feature = "trace")]
-    pub(crate) fn key_and_nonce(&self) -> ([u8; 32], [u8; 12]) {
-        (self.key, self.nonce)
-    }
-
-    /// ChaCha20-Poly1305 seal; appends `ciphertext || tag` to `out`. `false` (and `out`
-    /// unchanged) only for plaintexts beyond the cipher's 256 GiB limit.
-    #[must_use]
-    pub(crate) fn seal(&self, aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) -> bool {
-        seal_with(&self.key, &self.nonce, aad, plaintext, out)
-    }
-
-    /// ChaCha20-Poly1305 open. `None` on any authentication failure.
-    pub(crate) fn open(&self, aad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
-        open_with(&self.key, &self.nonce, aad, ciphertext)
-    }
-}
-
+/// ChaCha20-Poly1305 seal; appends `ciphertext || tag` to `out`. `false` (and `out`
+/// unchanged) only for plaintexts beyond the cipher's 256 GiB limit.
 #[must_use]
 pub(crate) fn seal_with(
-    key: &[u8; 32],
-    nonce: &[u8; 12],
+    key: &[u8; AEAD_KEY_LEN],
+    nonce: &[u8; AEAD_NONCE_LEN],
     aad: &[u8],
     plaintext: &[u8],
     out: &mut Vec<u8>,
@@ -218,9 +144,10 @@ pub(crate) fn seal_with(
     }
 }
 
+/// ChaCha20-Poly1305 open of `ciphertext || tag`. `None` on any authentication failure.
 pub(crate) fn open_with(
-    key: &[u8; 32],
-    nonce: &[u8; 12],
+    key: &[u8; AEAD_KEY_LEN],
+    nonce: &[u8; AEAD_NONCE_LEN],
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Option<Vec<u8>> {
@@ -240,12 +167,8 @@ pub(crate) fn open_with(
 
 /// Derives the one-use key of a sealed state blob:
 /// `HKDF(salt = blob salt, IKM = application key, info = label || object type)`.
-pub(crate) fn state_key(app_key: &[u8; 32], salt: &[u8; 32], object: u8) -> Secret32 {
-    let hk = Hkdf::<Sha256>::new(Some(salt), app_key);
-    let mut info = Vec::with_capacity(labels::KDF_STATE_KEY.len().saturating_add(1));
-    info.extend_from_slice(labels::KDF_STATE_KEY);
-    info.push(object);
-    expand32(&hk, &info)
+pub(crate) fn state_key(app_key: &[u8; 32], salt: &[u8; 32], object: u8) -> Zeroizing<[u8; 32]> {
+    expand::<32>(&extract(salt, app_key), &[labels::KDF_STATE_KEY, &[object]])
 }
 
 /// SHA-256 of the concatenation of `parts`.
@@ -262,37 +185,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chain_step_outputs_differ_and_are_deterministic() {
-        let ck = Secret32::new([9; 32]);
-        let (next1, mk1) = chain_step(&ck);
-        let (next2, mk2) = chain_step(&ck);
-        assert_eq!(next1.as_bytes(), next2.as_bytes());
-        assert_eq!(mk1.as_bytes(), mk2.as_bytes());
-        assert_ne!(next1.as_bytes(), mk1.as_bytes());
-    }
-
-    #[test]
-    fn root_step_depends_on_kem_secret_and_flag() {
-        let rk = Secret32::new([1; 32]);
-        let dh = Secret32::new([2; 32]);
-        let ss = Secret32::new([3; 32]);
-        let (a, _) = root_step(&rk, &dh, None);
-        let (b, _) = root_step(&rk, &dh, Some(&ss));
-        let (c, _) = root_step(&rk, &dh, Some(&Secret32::new([4; 32])));
-        assert_ne!(a.as_bytes(), b.as_bytes());
-        assert_ne!(b.as_bytes(), c.as_bytes());
+    fn split_takes_prefix_and_rest() {
+        let bytes: [u8; 44] = core::array::from_fn(|i| u8::try_from(i).unwrap());
+        let (a, b) = split::<32, 12>(&bytes);
+        assert_eq!(a[31], 31);
+        assert_eq!(b[0], 32);
+        assert_eq!(b[11], 43);
     }
 
     #[test]
     fn aead_round_trip_and_tamper() {
-        let mk = MessageKeys::derive(&Secret32::new([7; 32]));
+        let (key, nonce) = ([7; 32], [1; 12]);
         let mut out = Vec::new();
-        assert!(mk.seal(b"ad", b"hello", &mut out));
+        assert!(seal_with(&key, &nonce, b"ad", b"hello", &mut out));
         assert_eq!(out.len(), 5 + AEAD_TAG_LEN);
-        assert_eq!(mk.open(b"ad", &out).as_deref(), Some(&b"hello"[..]));
-        assert!(mk.open(b"aD", &out).is_none());
+        assert_eq!(
+            open_with(&key, &nonce, b"ad", &out).as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert!(open_with(&key, &nonce, b"aD", &out).is_none());
         out[0] ^= 1;
-        assert!(mk.open(b"ad", &out).is_none());
-        assert!(mk.open(b"ad", &out[..10]).is_none());
+        assert!(open_with(&key, &nonce, b"ad", &out).is_none());
+        assert!(open_with(&key, &nonce, b"ad", &out[..10]).is_none());
     }
 }

@@ -9,25 +9,38 @@
 //! - [`Session::accept`] (responder) takes an initial message and the prekey store.
 //! - [`Session::encrypt`] / [`Session::decrypt`]: transactional; on error the session is
 //!   unchanged.
+//!
+//! A `Session` is not `Clone`: a copy that encrypts would reuse a message key and nonce (two
+//! plaintexts under one key stream). A snapshot is `seal`, and `open` makes a new session
+//! from it.
+//!
+//! ```compile_fail
+//! fn fork(session: &twofold_core::Session) -> twofold_core::Session {
+//!     session.clone()
+//! }
+//! ```
 
 use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::TryCryptoRng;
+use zeroize::Zeroizing;
 
 use crate::bundle::VerifiedBundle;
 use crate::error::{AcceptError, DecodeError, DecryptError, EncryptError, InitiateError};
 use crate::fingerprint::{SafetyNumber, Sas};
-use crate::handshake::{self, InitialMessage};
+use crate::handshake::{self, HandshakeSecrets, Initiated, KeyAgreement, Responded};
 use crate::identity::{IdentityKeyPair, PublicIdentity};
 use crate::kdf;
-use crate::keys::X25519PublicKey;
-use crate::labels::object;
+use crate::message::initial::InitialMessage;
+use crate::message::ratchet::MessageView;
+use crate::message::{MessageKind, message_kind};
 use crate::prekeys::PrekeyStore;
 use crate::ratchet::Ratchet;
-use crate::ratchet::header::MessageView;
 use crate::ratchet::pq::PqPolicy;
+#[cfg(twofold_trace)]
 use crate::trace::Trace;
+use crate::trace::{NoTrace, TraceSink};
 use crate::wire::{Reader, Writer};
 
 /// Session options.
@@ -53,117 +66,6 @@ pub enum Role {
     Initiator,
     /// Accepted an initial message.
     Responder,
-}
-
-/// What kind of message some bytes are (see [`message_kind`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MessageKind {
-    /// An initial message: give it to [`Session::accept`] if no session with its sender
-    /// exists yet, otherwise to that session's [`Session::decrypt`].
-    Initial,
-    /// A ratchet message for an existing session.
-    Ratchet,
-}
-
-/// Reads only the three header bytes to tell an initial message from a ratchet message.
-///
-/// # Errors
-/// A [`DecodeError`] if the bytes are neither.
-pub fn message_kind(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
-    let mut r = Reader::new(bytes);
-    match r.header(object::MESSAGE) {
-        Ok(()) => Ok(MessageKind::Ratchet),
-        Err(DecodeError::WrongObjectType {
-            found: object::INITIAL_MESSAGE,
-            ..
-        }) => Ok(MessageKind::Initial),
-        Err(e) => Err(e),
-    }
-}
-
-/// Which KEM prekey an initial message names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KemPrekeyUsed {
-    /// The last-resort ML-KEM prekey with this id.
-    LastResort(u32),
-    /// The one-time ML-KEM prekey with this id.
-    OneTime(u32),
-}
-
-/// The handshake fields of an initial message, as a server sees them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HandshakeDescription {
-    /// Id of the signed prekey used.
-    pub signed_prekey_id: u32,
-    /// Id of the one-time X25519 prekey used, if any.
-    pub one_time_prekey_id: Option<u32>,
-    /// The ML-KEM prekey used.
-    pub kem_prekey: KemPrekeyUsed,
-}
-
-/// What anyone who sees a message can read from it (nothing here is secret or
-/// authenticated): for servers, diagnostics and UIs. See [`describe_message`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct MessageDescription {
-    /// Initial or ratchet message.
-    pub kind: MessageKind,
-    /// The handshake fields, for an initial message.
-    pub handshake: Option<HandshakeDescription>,
-    /// The sender's ratchet public key (one per sending chain).
-    pub ratchet_key: X25519PublicKey,
-    /// The message's index in its chain.
-    pub index: u32,
-    /// The length of the sender's previous chain.
-    pub previous_chain_len: u32,
-    /// The id of the receiver's KEM key this message encapsulates to, if it carries a KEM
-    /// ciphertext (a PQ step).
-    pub kem_ciphertext_for: Option<u32>,
-    /// The id of the KEM key this message offers, if any.
-    pub kem_offer: Option<u32>,
-    /// Length of the AEAD ciphertext (plaintext length + 16).
-    pub ciphertext_len: usize,
-}
-
-/// Decodes the public parts of a message strictly, without any key.
-///
-/// # Errors
-/// A [`DecodeError`] for anything that is not a well-formed message.
-pub fn describe_message(bytes: &[u8]) -> Result<MessageDescription, DecodeError> {
-    let (handshake, inner) = match message_kind(bytes)? {
-        MessageKind::Ratchet => (None, bytes),
-        MessageKind::Initial => {
-            let initial = InitialMessage::decode(bytes)?;
-            let (signed_prekey_id, one_time_prekey_id, kem) = initial.fields.prekey_ids();
-            let kem_prekey = match kem {
-                handshake::KemPrekeyRef::LastResort(id) => KemPrekeyUsed::LastResort(id),
-                handshake::KemPrekeyRef::OneTime(id) => KemPrekeyUsed::OneTime(id),
-            };
-            let h = HandshakeDescription {
-                signed_prekey_id,
-                one_time_prekey_id,
-                kem_prekey,
-            };
-            (Some(h), initial.ratchet_message)
-        }
-    };
-    let view = MessageView::decode(inner)?;
-    let h = &view.header;
-    Ok(MessageDescription {
-        kind: if handshake.is_some() {
-            MessageKind::Initial
-        } else {
-            MessageKind::Ratchet
-        },
-        handshake,
-        ratchet_key: h.ratchet_key,
-        index: h.index,
-        previous_chain_len: h.previous_chain_len,
-        kem_ciphertext_for: h.pq.ciphertext.as_ref().map(|(id, _)| *id),
-        kem_offer: h.pq.offer.as_ref().map(|(id, _)| *id),
-        ciphertext_len: view.ciphertext.len(),
-    })
 }
 
 /// Non-secret session state, for UIs and diagnostics.
@@ -203,14 +105,13 @@ pub struct SessionInfo {
     pub new_chain_next: bool,
 }
 
-/// An end-to-end encrypted session with one peer.
-#[derive(Clone)]
+/// An end-to-end encrypted session with one peer. Not `Clone` (see the module docs).
 pub struct Session {
     role: Role,
     our_fingerprint: [u8; 32],
     peer: PublicIdentity,
     session_ad: [u8; 32],
-    sas: [u8; 8],
+    sas: Zeroizing<[u8; 8]>,
     handshake_id: [u8; 32],
     pending_prefix: Option<Vec<u8>>,
     ratchet: Ratchet,
@@ -233,39 +134,55 @@ impl Session {
         now: u64,
         config: &SessionConfig,
     ) -> Result<(Self, Vec<u8>), InitiateError> {
+        Self::initiate_with(
+            rng,
+            identity,
+            bundle,
+            plaintext,
+            associated_data,
+            now,
+            config,
+            &mut NoTrace,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn initiate_with<R: TryCryptoRng + ?Sized, T: TraceSink>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        bundle: &VerifiedBundle,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut T,
+    ) -> Result<(Self, Vec<u8>), InitiateError> {
         if plaintext.len() > crate::consts::MAX_PLAINTEXT_LEN {
             return Err(InitiateError::TooLarge);
         }
-        let mut trace = Trace::default();
-        let initiated = handshake::initiate(rng, identity, bundle, &mut trace)?;
-        let secrets = &initiated.agreement.secrets;
-        let mut ratchet = Ratchet::new_initiator(
-            rng,
-            secrets.root_key.clone(),
-            secrets.chain_key.clone(),
-            config.pq_policy,
-            now,
-            &mut trace,
-        )
-        .map_err(|_| InitiateError::Rng)?;
-        ratchet.append_trace(trace);
+        let Initiated { agreement, prefix } = handshake::initiate(rng, identity, bundle, trace)?;
+        let KeyAgreement {
+            transcript_hash,
+            secrets:
+                HandshakeSecrets {
+                    root_key,
+                    chain_key,
+                    sas,
+                },
+        } = agreement;
+        let ratchet =
+            Ratchet::new_initiator(rng, root_key, chain_key, config.pq_policy, now, trace)?;
         let mut session = Self {
             role: Role::Initiator,
             our_fingerprint: identity.public().fingerprint(),
             peer: bundle.identity().clone(),
-            session_ad: initiated.agreement.transcript_hash,
-            sas: secrets.sas,
-            handshake_id: kdf::sha256(&[&initiated.prefix]),
-            pending_prefix: Some(initiated.prefix),
+            session_ad: transcript_hash,
+            sas,
+            handshake_id: kdf::sha256(&[&prefix]),
+            pending_prefix: Some(prefix),
             ratchet,
         };
-        let message = session
-            .encrypt(rng, now, plaintext, associated_data)
-            .map_err(|e| match e {
-                EncryptError::TooLarge { .. } => InitiateError::TooLarge,
-                EncryptError::NonContributory => InitiateError::NonContributory,
-                _ => InitiateError::Rng,
-            })?;
+        let message = session.encrypt_with(rng, now, plaintext, associated_data, trace)?;
         Ok((session, message))
     }
 
@@ -286,47 +203,74 @@ impl Session {
         now: u64,
         config: &SessionConfig,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
+        Self::accept_with(
+            identity,
+            store,
+            message,
+            associated_data,
+            now,
+            config,
+            &mut NoTrace,
+        )
+    }
+
+    fn accept_with<T: TraceSink>(
+        identity: &IdentityKeyPair,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut T,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
-        Ratchet::check_initial_header(&view).map_err(|_| AcceptError::AuthFailed)?;
+        let first_pq = Ratchet::stage_initial(&view).map_err(|_| AcceptError::AuthFailed)?;
         // The initiator's first ratchet key is used only by our first reply: check it now so a
         // session that could never answer is not created (and no one-time prekey consumed).
         if view.header.ratchet_key.is_low_order() {
             return Err(AcceptError::NonContributory);
         }
-        let mut trace = Trace::default();
-        let responded = handshake::respond(identity, store, initial.fields, &mut trace)?;
-        let secrets = &responded.agreement.secrets;
+        let handshake_id = kdf::sha256(&[initial.prefix]);
+        let Responded {
+            agreement,
+            initiator,
+            staged,
+        } = handshake::respond(identity, store, initial.fields, trace)?;
+        let KeyAgreement {
+            transcript_hash,
+            secrets:
+                HandshakeSecrets {
+                    root_key,
+                    chain_key,
+                    sas,
+                },
+        } = agreement;
         let mut ratchet = Ratchet::new_responder(
-            secrets.root_key.clone(),
-            secrets.chain_key.clone(),
+            root_key,
+            chain_key,
             view.header.ratchet_key,
             config.pq_policy,
             now,
         );
-        ratchet.append_trace(trace);
-        let session_ad = responded.agreement.transcript_hash;
-        let plaintext = ratchet
-            .decrypt(&view, associated_data, &session_ad)
+        let (plaintext, proof) = ratchet
+            .decrypt(&view, associated_data, &transcript_hash, trace)
             .map_err(|e| match e {
                 DecryptError::TooFarAhead { .. } => AcceptError::TooFarAhead,
                 DecryptError::Decode(d) => AcceptError::Decode(d),
                 DecryptError::NonContributory => AcceptError::NonContributory,
                 _ => AcceptError::AuthFailed,
             })?;
-        ratchet.accept_initial_offer(&view);
-        store.commit_accept(
-            responded.one_time_prekey_id,
-            responded.one_time_kem_id,
-            responded.replay_tag,
-        );
+        // Authenticated: only now is anything consumed.
+        ratchet.commit_initial(first_pq, &proof);
+        store.commit_accept(staged, &proof);
         let session = Self {
             role: Role::Responder,
             our_fingerprint: identity.public().fingerprint(),
-            peer: responded.initiator,
-            session_ad,
-            sas: secrets.sas,
-            handshake_id: kdf::sha256(&[initial.prefix]),
+            peer: initiator,
+            session_ad: transcript_hash,
+            sas,
+            handshake_id,
             pending_prefix: None,
             ratchet,
         };
@@ -348,9 +292,25 @@ impl Session {
         plaintext: &[u8],
         associated_data: &[u8],
     ) -> Result<Vec<u8>, EncryptError> {
-        let message =
-            self.ratchet
-                .encrypt(rng, now, plaintext, associated_data, &self.session_ad)?;
+        self.encrypt_with(rng, now, plaintext, associated_data, &mut NoTrace)
+    }
+
+    fn encrypt_with<R: TryCryptoRng + ?Sized, T: TraceSink>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        trace: &mut T,
+    ) -> Result<Vec<u8>, EncryptError> {
+        let message = self.ratchet.encrypt(
+            rng,
+            now,
+            plaintext,
+            associated_data,
+            &self.session_ad,
+            trace,
+        )?;
         Ok(match &self.pending_prefix {
             Some(prefix) => {
                 let mut out = Vec::with_capacity(prefix.len().saturating_add(message.len()));
@@ -375,6 +335,15 @@ impl Session {
         message: &[u8],
         associated_data: &[u8],
     ) -> Result<Vec<u8>, DecryptError> {
+        self.decrypt_with(message, associated_data, &mut NoTrace)
+    }
+
+    fn decrypt_with<T: TraceSink>(
+        &mut self,
+        message: &[u8],
+        associated_data: &[u8],
+        trace: &mut T,
+    ) -> Result<Vec<u8>, DecryptError> {
         let inner = match message_kind(message)? {
             MessageKind::Ratchet => message,
             MessageKind::Initial => {
@@ -388,9 +357,9 @@ impl Session {
             }
         };
         let view = MessageView::decode(inner)?;
-        let plaintext = self
-            .ratchet
-            .decrypt(&view, associated_data, &self.session_ad)?;
+        let (plaintext, _) =
+            self.ratchet
+                .decrypt(&view, associated_data, &self.session_ad, trace)?;
         self.pending_prefix = None;
         Ok(plaintext)
     }
@@ -439,7 +408,7 @@ impl Session {
     /// The short authentication string of this session's handshake.
     #[must_use]
     pub fn sas(&self) -> Sas {
-        Sas::new(self.sas)
+        Sas::new(*self.sas)
     }
 
     /// Identifies the handshake (SHA-256 of the initial message's handshake fields); equal on
@@ -449,22 +418,101 @@ impl Session {
         self.handshake_id
     }
 
-    /// Events recorded since the last call (feature `trace`).
-    #[cfg(feature = "trace")]
-    pub fn take_trace(&mut self) -> Vec<crate::trace::TraceEvent> {
-        self.ratchet.take_trace()
+    /// [`Session::initiate`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::too_many_arguments, clippy::missing_errors_doc)]
+    pub fn initiate_traced<R: TryCryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        bundle: &VerifiedBundle,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut Trace,
+    ) -> Result<(Self, Vec<u8>), InitiateError> {
+        let mut local = Trace::default();
+        let out = Self::initiate_with(
+            rng,
+            identity,
+            bundle,
+            plaintext,
+            associated_data,
+            now,
+            config,
+            &mut local,
+        )?;
+        trace.append(local);
+        Ok(out)
     }
 
-    /// The current root key (feature `trace`, for the post-compromise tests).
-    #[cfg(feature = "trace")]
+    /// [`Session::accept`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn accept_traced(
+        identity: &IdentityKeyPair,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut Trace,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
+        let mut local = Trace::default();
+        let out = Self::accept_with(
+            identity,
+            store,
+            message,
+            associated_data,
+            now,
+            config,
+            &mut local,
+        )?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// [`Session::encrypt`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn encrypt_traced<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        trace: &mut Trace,
+    ) -> Result<Vec<u8>, EncryptError> {
+        let mut local = Trace::default();
+        let out = self.encrypt_with(rng, now, plaintext, associated_data, &mut local)?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// [`Session::decrypt`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn decrypt_traced(
+        &mut self,
+        message: &[u8],
+        associated_data: &[u8],
+        trace: &mut Trace,
+    ) -> Result<Vec<u8>, DecryptError> {
+        let mut local = Trace::default();
+        let out = self.decrypt_with(message, associated_data, &mut local)?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// The current root key (for the post-compromise tests).
+    #[cfg(twofold_trace)]
     #[must_use]
     pub fn root_key(&self) -> [u8; 32] {
         self.ratchet.root_key()
     }
 
-    /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests
-    /// (feature `trace`).
-    #[cfg(feature = "trace")]
+    /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests.
+    #[cfg(twofold_trace)]
     #[must_use]
     pub fn state_bytes(&self) -> Vec<u8> {
         let mut w = Writer::default();
@@ -480,7 +528,7 @@ impl Session {
         w.bytes(&self.our_fingerprint);
         self.peer.encode_body(w);
         w.bytes(&self.session_ad);
-        w.bytes(&self.sas);
+        w.bytes(self.sas.as_slice());
         w.bytes(&self.handshake_id);
         match &self.pending_prefix {
             Some(p) => {
@@ -496,17 +544,16 @@ impl Session {
         let role = match r.u8()? {
             1 => Role::Initiator,
             2 => Role::Responder,
-            _ => return Err(DecodeError::InvalidField { field: "role" }),
+            _ => return Err(DecodeError::InvalidEncoding { field: "role" }),
         };
         let our_fingerprint = r.array()?;
-        let peer =
-            PublicIdentity::decode_body(r)?
-                .verified()
-                .map_err(|_| DecodeError::InvalidField {
-                    field: "peer identity",
-                })?;
+        let peer = PublicIdentity::decode_body(r)?.verified().map_err(|_| {
+            DecodeError::InvalidEncoding {
+                field: "peer identity",
+            }
+        })?;
         let session_ad = r.array()?;
-        let sas = r.array()?;
+        let sas = Zeroizing::new(r.array()?);
         let handshake_id = r.array()?;
         let pending_prefix = if r.bool("pending prefix")? {
             Some(

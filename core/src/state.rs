@@ -47,13 +47,7 @@ fn seal<R: TryCryptoRng + ?Sized>(
     out.extend_from_slice(&header);
     out.extend_from_slice(salt.as_slice());
     let len = plain.len();
-    let sealed = kdf::seal_with(
-        key.as_bytes(),
-        &[0; 12],
-        &header,
-        plain.as_slice(),
-        &mut out,
-    );
+    let sealed = kdf::seal_with(&key, &[0; 12], &header, plain.as_slice(), &mut out);
     plain.zeroize();
     if sealed {
         Ok(out)
@@ -91,7 +85,7 @@ fn open<T>(
     let header = [VERSION, object::SEALED, SUITE, object_type, format];
     let key = kdf::state_key(app_key, &salt, object_type);
     let plain = Zeroizing::new(
-        kdf::open_with(key.as_bytes(), &[0; 12], &header, body).ok_or(StateError::AuthFailed)?,
+        kdf::open_with(&key, &[0; 12], &header, body).ok_or(StateError::AuthFailed)?,
     );
     let mut r = Reader::new(&plain);
     let value = decode(&mut r)?;
@@ -103,7 +97,7 @@ impl Session {
     /// Seals the session with a 32-byte application key.
     ///
     /// # Errors
-    /// [`StateError::Rng`] if the RNG fails.
+    /// [`StateError::RngFailed`] if the RNG fails.
     pub fn seal<R: TryCryptoRng + ?Sized>(
         &self,
         rng: &mut R,
@@ -128,7 +122,7 @@ impl IdentityKeyPair {
     /// Seals the identity key pair with a 32-byte application key.
     ///
     /// # Errors
-    /// [`StateError::Rng`] if the RNG fails.
+    /// [`StateError::RngFailed`] if the RNG fails.
     pub fn seal<R: TryCryptoRng + ?Sized>(
         &self,
         rng: &mut R,
@@ -157,7 +151,7 @@ impl PrekeyStore {
     /// Seals the prekey store with a 32-byte application key.
     ///
     /// # Errors
-    /// [`StateError::Rng`] if the RNG fails.
+    /// [`StateError::RngFailed`] if the RNG fails.
     pub fn seal<R: TryCryptoRng + ?Sized>(
         &self,
         rng: &mut R,

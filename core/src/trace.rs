@@ -1,10 +1,12 @@
-//! Key-schedule traces for test vectors (feature `trace` only).
+//! Key-schedule traces for test vectors.
 //!
-//! With the feature off, [`Trace`] is a zero-sized type, `record` is a no-op and the closures
-//! passed to it are never called; the optimiser removes them. With the feature on, every
-//! intermediate secret of the handshake and the ratchet is copied into the trace: that is what
-//! `vectors/` publishes. Never enable `trace` in an application.
-#![cfg_attr(not(feature = "trace"), allow(dead_code, unreachable_pub))]
+//! Every protocol step takes a [`TraceSink`]. Ordinary builds only ever pass [`NoTrace`], whose
+//! `record` does nothing: the closures given to it are never called and the optimiser removes
+//! them. The sink that records — [`Trace`], which copies every intermediate secret of the
+//! handshake and the ratchet, as `vectors/` publishes them — exists only when the crate is
+//! compiled with `--cfg twofold_trace` (a rustc flag, not a Cargo feature, so no dependent
+//! crate can switch it on). Sessions never store a trace.
+#![cfg_attr(not(twofold_trace), allow(dead_code, unreachable_pub))]
 
 use alloc::vec::Vec;
 
@@ -113,38 +115,46 @@ pub enum TraceEvent {
     },
 }
 
-/// Collected events; zero-sized without the `trace` feature.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Trace {
-    #[cfg(feature = "trace")]
+/// Where a protocol step reports its key-schedule events.
+pub(crate) trait TraceSink {
+    /// Records the event built by `event` (a no-op for [`NoTrace`]).
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent);
+}
+
+/// The sink of every ordinary call: records nothing.
+#[derive(Debug, Default)]
+pub(crate) struct NoTrace;
+
+impl TraceSink for NoTrace {
+    #[inline(always)]
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
+        let _ = event;
+    }
+}
+
+/// Collected events (only with `--cfg twofold_trace`).
+#[cfg(twofold_trace)]
+#[derive(Debug, Default)]
+pub struct Trace {
     events: Vec<TraceEvent>,
 }
 
-impl Trace {
-    /// Records the event built by `event` (only with the `trace` feature).
-    #[inline(always)]
-    pub(crate) fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
-        #[cfg(feature = "trace")]
+#[cfg(twofold_trace)]
+impl TraceSink for Trace {
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
         self.events.push(event());
-        #[cfg(not(feature = "trace"))]
-        let _ = event;
+    }
+}
+
+#[cfg(twofold_trace)]
+impl Trace {
+    /// Takes the recorded events.
+    pub fn take(&mut self) -> Vec<TraceEvent> {
+        core::mem::take(&mut self.events)
     }
 
     /// Moves the events of a committed operation into this trace.
-    #[inline(always)]
-    pub(crate) fn append(&mut self, other: Trace) {
-        #[cfg(feature = "trace")]
-        {
-            let mut other = other;
-            self.events.append(&mut other.events);
-        }
-        #[cfg(not(feature = "trace"))]
-        let _ = other;
-    }
-
-    /// Takes the recorded events.
-    #[cfg(feature = "trace")]
-    pub(crate) fn take(&mut self) -> Vec<TraceEvent> {
-        core::mem::take(&mut self.events)
+    pub(crate) fn append(&mut self, mut other: Trace) {
+        self.events.append(&mut other.events);
     }
 }

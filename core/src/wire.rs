@@ -73,7 +73,7 @@ impl<'a> Reader<'a> {
         match self.u8()? {
             0 => Ok(false),
             1 => Ok(true),
-            _ => Err(DecodeError::InvalidField { field }),
+            _ => Err(DecodeError::InvalidEncoding { field }),
         }
     }
 
@@ -81,16 +81,16 @@ impl<'a> Reader<'a> {
     pub(crate) fn flags(&mut self, allowed: u8, field: &'static str) -> Result<u8, DecodeError> {
         let flags = self.u8()?;
         if flags & !allowed != 0 {
-            return Err(DecodeError::InvalidField { field });
+            return Err(DecodeError::InvalidEncoding { field });
         }
         Ok(flags)
     }
 
     /// Reads a `u32` element count and checks it against `max`.
     pub(crate) fn count(&mut self, max: usize, field: &'static str) -> Result<usize, DecodeError> {
-        let n = usize::try_from(self.u32()?).map_err(|_| DecodeError::InvalidField { field })?;
+        let n = usize::try_from(self.u32()?).map_err(|_| DecodeError::InvalidEncoding { field })?;
         if n > max {
-            return Err(DecodeError::InvalidField { field });
+            return Err(DecodeError::InvalidEncoding { field });
         }
         Ok(n)
     }
@@ -258,11 +258,11 @@ mod tests {
         assert_eq!(Reader::new(&[0b11]).flags(0b11, "f"), Ok(0b11));
         assert_eq!(
             Reader::new(&[0b100]).flags(0b11, "f"),
-            Err(DecodeError::InvalidField { field: "f" })
+            Err(DecodeError::InvalidEncoding { field: "f" })
         );
         assert_eq!(
             Reader::new(&[2]).bool("b"),
-            Err(DecodeError::InvalidField { field: "b" })
+            Err(DecodeError::InvalidEncoding { field: "b" })
         );
     }
 

@@ -1,166 +1,547 @@
 /**
- * Main-thread side of a twofold-pq Web Worker: every call is asynchronous, secrets stay in the
- * worker. Pair with a worker module containing `import "twofold-pq/worker";`.
+ * Main-thread side of a twofold-pq Web Worker: the whole API of `twofold-pq`, asynchronous,
+ * with every secret kept in the worker. Pair with a worker module containing
+ * `import "twofold-pq/worker";`.
+ *
+ * The API mirrors the main one name for name: the classes' static factories are on
+ * {@link TwofoldWorker.Identity}, {@link TwofoldWorker.PrekeyStore} and
+ * {@link TwofoldWorker.Session}; they resolve to {@link RemoteIdentity},
+ * {@link RemotePrekeyStore} and {@link RemoteSession} objects with the same methods as
+ * `Identity`, `PrekeyStore` and `Session`, each returning a promise. The top-level functions
+ * are methods of {@link TwofoldWorker}. Two differences: the `publicKey` accessor of an
+ * identity is the method `publicKey()`, and `dispose()` returns a promise (with
+ * `[Symbol.asyncDispose]` for `await using`).
  *
  * ```js
  * import { TwofoldWorker } from "twofold-pq/worker-client";
- * const tw = new TwofoldWorker(new Worker(new URL("./twofold.worker.js", import.meta.url), { type: "module" }));
- * const bob = await tw.generateIdentity();
- * const store = await tw.generatePrekeyStore(bob, { oneTime: 10 });
+ * const url = new URL("./twofold.worker.js", import.meta.url);
+ * const tw = new TwofoldWorker(new Worker(url, { type: "module" }));
+ * const { Identity, PrekeyStore, Session } = tw;
+ * const bob = await Identity.generate();
+ * const store = await PrekeyStore.generate(bob, { oneTime: 10 });
+ * const alice = await Identity.generate();
+ * const { session, message } = await Session.initiate(alice, await store.bundle(), plaintext);
+ * const next = await session.encrypt(bytes);
  * ```
  *
  * @packageDocumentation
  */
 
-import { TwofoldError } from "./index.js";
-import type { MessageOptions, PrekeyStoreInfo, PrekeyStoreOptions, Sas, SessionInfo, SessionOptions } from "./index.js";
-import type { Request, Response } from "./worker-protocol.js";
+import { ERROR_CODES, TwofoldError } from "./index.js";
+import type {
+  BundleInfo,
+  ErrorCode,
+  MessageDescription,
+  MessageOptions,
+  PrekeyStoreInfo,
+  PrekeyStoreOptions,
+  Sas,
+  SessionInfo,
+  SessionOptions,
+} from "./index.js";
+import type { Handle, Op, Ops, Request, WireError } from "./worker-protocol.js";
 
-/** An identity living in the worker. */
-export interface RemoteIdentity {
-  readonly kind: "identity";
-  readonly handle: number;
-}
-/** A prekey store living in the worker. */
-export interface RemotePrekeyStore {
-  readonly kind: "store";
-  readonly handle: number;
-}
-/** A session living in the worker. */
-export interface RemoteSession {
-  readonly kind: "session";
-  readonly handle: number;
-}
-
-interface WorkerLike {
-  postMessage(message: Request, transfer?: Transferable[]): void;
-  addEventListener(type: "message", listener: (e: MessageEvent<Response>) => void): void;
+/**
+ * What {@link TwofoldWorker} needs of a worker: a `Worker`, or any endpoint with the same
+ * messaging methods (a `MessagePort` whose other end is served by `twofold-pq/worker`).
+ */
+export interface WorkerLike {
+  postMessage(message: Request): void;
+  addEventListener(type: "message" | "messageerror" | "error", listener: (e: Event) => void): void;
+  /** Called by {@link TwofoldWorker.terminate} and when the worker fails. */
   terminate?(): void;
+  /** Called once, for a `MessagePort`. */
+  start?(): void;
 }
 
-/** Asynchronous twofold-pq API backed by a Web Worker. */
-export class TwofoldWorker {
+interface Pending {
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/** Built-in error types re-created on this side with their own class. */
+const ERROR_TYPES: Readonly<Record<string, new (message: string) => Error>> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  ...(typeof WebAssembly === "object"
+    ? {
+        RuntimeError: WebAssembly.RuntimeError,
+        CompileError: WebAssembly.CompileError,
+        LinkError: WebAssembly.LinkError,
+      }
+    : {}),
+};
+
+/** Re-creates an exception thrown in the worker: a `TwofoldError` keeps its code, any other
+ * error its name and message (as the matching built-in class where there is one). */
+function fromWire(e: WireError): Error {
+  const name = typeof e?.name === "string" ? e.name : "Error";
+  const message = typeof e?.message === "string" ? e.message : "";
+  if (name === "TwofoldError" && (ERROR_CODES as readonly unknown[]).includes(e.code)) {
+    return new TwofoldError(e.code as ErrorCode, message);
+  }
+  const Type = Object.prototype.hasOwnProperty.call(ERROR_TYPES, name) ? ERROR_TYPES[name] : Error;
+  const err = new Type(message);
+  if (err.name !== name) err.name = name;
+  return err;
+}
+
+const GONE = "its objects are gone";
+
+/** Workers that already have a client: two would mix up each other's answers. */
+const connected = new WeakSet<object>();
+
+/** The message channel to one worker: numbered calls, their pending promises, its lifetime. */
+class Channel {
   readonly #worker: WorkerLike;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #pending = new Map<number, Pending>();
   #next = 1;
+  /** Why no call can be made any more (set once, by terminate() or a failure). */
+  #closed: string | undefined;
 
   constructor(worker: WorkerLike) {
+    if (connected.has(worker)) {
+      throw new TwofoldError("INVALID_ARGUMENT", "this worker already has a TwofoldWorker");
+    }
+    connected.add(worker);
     this.#worker = worker;
-    worker.addEventListener("message", (e: MessageEvent<Response>) => {
-      const r = e.data;
-      const p = this.#pending.get(r.id);
-      if (p === undefined) return;
-      this.#pending.delete(r.id);
-      if (r.ok) p.resolve(r.value);
-      else p.reject(new TwofoldError(r.code, r.message));
+    worker.addEventListener("message", (e) => this.#answer((e as MessageEvent).data));
+    worker.addEventListener("error", (e) => {
+      const detail = (e as Partial<ErrorEvent>).message;
+      const why = typeof detail === "string" && detail !== "" ? ` (${detail})` : "";
+      this.close(`the twofold-pq worker failed${why}; it was stopped and ${GONE}`);
     });
+    worker.addEventListener("messageerror", () =>
+      this.close(`an answer of the twofold-pq worker could not be deserialized; it was stopped and ${GONE}`),
+    );
+    worker.start?.();
   }
 
-  #call<T>(op: string, ...args: unknown[]): Promise<T> {
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  #answer(data: unknown): void {
+    if (typeof data !== "object" || data === null) return;
+    const r = data as { id?: unknown; ok?: unknown; value?: unknown; error?: WireError };
+    const p = typeof r.id === "number" ? this.#pending.get(r.id) : undefined;
+    if (p === undefined) return;
+    this.#pending.delete(r.id as number);
+    if (r.ok === true) p.resolve(r.value);
+    else p.reject(fromWire(r.error ?? { name: "Error", message: "malformed answer from the worker" }));
+  }
+
+  /** Sends one operation; resolves with its result or rejects with the worker's error. */
+  call<K extends Op>(op: K, ...args: Ops[K]["args"]): Promise<Ops[K]["result"]> {
+    if (this.#closed !== undefined) return Promise.reject(new TwofoldError("DISPOSED", this.#closed));
     const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ id, op, args });
+    return new Promise<Ops[K]["result"]>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const request: { id: number; op: K; args: Ops[K]["args"] } = { id, op, args };
+      try {
+        // Arguments are copied (structured clone), never transferred: the caller's arrays stay
+        // intact. The worker wipes its copies after the call.
+        this.#worker.postMessage(request as Request);
+      } catch (e) {
+        this.#pending.delete(id);
+        reject(
+          e instanceof Error && e.name === "DataCloneError"
+            ? new TwofoldError("INVALID_ARGUMENT", `an argument cannot be sent to the worker: ${e.message}`)
+            : e,
+        );
+      }
     });
   }
 
-  async generateIdentity(): Promise<RemoteIdentity> {
-    return { kind: "identity", handle: await this.#call<number>("identity.generate") };
+  /** Stops the worker; every pending and later call rejects with `DISPOSED` and `reason`. */
+  close(reason: string): void {
+    if (this.#closed !== undefined) return;
+    this.#closed = reason;
+    try {
+      this.#worker.terminate?.();
+    } finally {
+      const pending = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const p of pending) p.reject(new TwofoldError("DISPOSED", reason));
+    }
+  }
+}
+
+type Kind = "Identity" | "PrekeyStore" | "Session";
+
+interface RemoteState {
+  channel: Channel;
+  handle: Handle;
+  kind: Kind;
+  /** Set by the first dispose(). */
+  disposal: Promise<void> | undefined;
+}
+
+/** The worker-side identity of every remote object, reachable only from this module. */
+const states = new WeakMap<object, RemoteState>();
+
+/** The handle of `o`, checked: a live remote `kind` of `channel` (throws otherwise). */
+function handleOf(o: unknown, kind: Kind, channel?: Channel): Handle {
+  const s = typeof o === "object" && o !== null ? states.get(o) : undefined;
+  if (s === undefined || s.kind !== kind) {
+    throw new TwofoldError("INVALID_ARGUMENT", `expected a Remote${kind}`);
+  }
+  if (channel !== undefined && s.channel !== channel) {
+    throw new TwofoldError("INVALID_ARGUMENT", `this Remote${kind} belongs to another TwofoldWorker`);
+  }
+  if (s.disposal !== undefined) {
+    throw new TwofoldError("DISPOSED", `${kind} was disposed and can no longer be used`);
+  }
+  return s.handle;
+}
+
+/** The arguments of an object's operation after its handle. */
+type MethodArgs<K extends Op> = Ops[K]["args"] extends [Handle, ...infer R] ? R : never;
+
+/** Calls the operation `op` on the remote object `o` (of `kind`); rejects if `o` is not live. */
+function invoke<K extends Op>(
+  o: RemoteObject,
+  kind: Kind,
+  op: K,
+  ...args: MethodArgs<K>
+): Promise<Ops[K]["result"]> {
+  try {
+    const handle = handleOf(o, kind);
+    const { channel } = states.get(o) as RemoteState;
+    return channel.call(op, ...([handle, ...args] as unknown as Ops[K]["args"]));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+const asyncDisposeSymbol: symbol =
+  (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose ?? Symbol.for("Symbol.asyncDispose");
+
+/** An object living in the worker; what the main thread holds is a reference to it. */
+export abstract class RemoteObject {
+  /**
+   * Whether {@link dispose} was called, or the worker is gone (terminated or failed): then
+   * every method rejects with `DISPOSED`.
+   */
+  get disposed(): boolean {
+    const s = states.get(this);
+    return s === undefined || s.disposal !== undefined || s.channel.closed;
   }
 
-  async openIdentity(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteIdentity> {
-    return { kind: "identity", handle: await this.#call<number>("identity.open", blob, appKey) };
+  /**
+   * Wipes the object's secrets in the worker and releases it; resolves when the worker has
+   * done so. Idempotent (every call returns the same promise). Later use rejects with
+   * `DISPOSED`. Resolves at once if the worker was terminated (the object went with it).
+   */
+  dispose(): Promise<void> {
+    const s = states.get(this);
+    if (s === undefined) return Promise.resolve();
+    s.disposal ??= s.channel.closed
+      ? Promise.resolve()
+      : s.channel.call("dispose", s.handle).catch((e: unknown) => {
+          if (!s.channel.closed) throw e;
+        });
+    return s.disposal;
+  }
+}
+
+export interface RemoteObject {
+  /** Same as {@link RemoteObject.dispose}, for `await using` declarations. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+// Under Symbol.asyncDispose, or where the runtime lacks it under the registered symbol that the
+// `await using` helpers of TypeScript and esbuild look up (as index.ts does for Symbol.dispose).
+Object.defineProperty(RemoteObject.prototype, asyncDisposeSymbol, {
+  value(this: RemoteObject): Promise<void> {
+    return this.dispose();
+  },
+  writable: true,
+  configurable: true,
+});
+
+let makeIdentity: (channel: Channel, handle: Handle) => RemoteIdentity;
+let makePrekeyStore: (channel: Channel, handle: Handle, identity: RemoteIdentity) => RemotePrekeyStore;
+let makeSession: (channel: Channel, handle: Handle) => RemoteSession;
+
+function register(o: RemoteObject, channel: Channel, handle: Handle, kind: Kind): void {
+  if (!(channel instanceof Channel)) {
+    throw new TypeError(`Remote${kind} objects come from the factories of a TwofoldWorker`);
+  }
+  states.set(o, { channel, handle, kind, disposal: undefined });
+}
+
+/** An `Identity` living in the worker (from {@link TwofoldWorker.Identity}). */
+export class RemoteIdentity extends RemoteObject {
+  private constructor(channel: Channel, handle: Handle) {
+    super();
+    register(this, channel, handle, "Identity");
   }
 
-  publicKey(identity: RemoteIdentity): Promise<Uint8Array> {
-    return this.#call("identity.publicKey", identity.handle);
+  static {
+    makeIdentity = (channel, handle) => new RemoteIdentity(channel, handle);
   }
 
-  sealIdentity(identity: RemoteIdentity, appKey: Uint8Array): Promise<Uint8Array> {
-    return this.#call("identity.seal", identity.handle, appKey);
+  /** The encoded public identity (the `publicKey` accessor of `Identity`). */
+  publicKey(): Promise<Uint8Array> {
+    return invoke(this, "Identity", "identity.publicKey");
   }
 
-  async generatePrekeyStore(identity: RemoteIdentity, options: PrekeyStoreOptions = {}): Promise<RemotePrekeyStore> {
-    return { kind: "store", handle: await this.#call<number>("store.generate", identity.handle, options) };
+  /** Seals the key pair with a 32-byte application key. */
+  seal(appKey: Uint8Array): Promise<Uint8Array> {
+    return invoke(this, "Identity", "identity.seal", appKey);
+  }
+}
+
+/** A `PrekeyStore` living in the worker (from {@link TwofoldWorker.PrekeyStore}). */
+export class RemotePrekeyStore extends RemoteObject {
+  readonly #identity: RemoteIdentity;
+
+  private constructor(channel: Channel, handle: Handle, identity: RemoteIdentity) {
+    super();
+    register(this, channel, handle, "PrekeyStore");
+    this.#identity = identity;
   }
 
-  async openPrekeyStore(blob: Uint8Array, appKey: Uint8Array, identity: RemoteIdentity): Promise<RemotePrekeyStore> {
-    return { kind: "store", handle: await this.#call<number>("store.open", blob, appKey, identity.handle) };
+  static {
+    makePrekeyStore = (channel, handle, identity) => new RemotePrekeyStore(channel, handle, identity);
   }
 
-  bundle(store: RemotePrekeyStore): Promise<Uint8Array> {
-    return this.#call("store.bundle", store.handle);
+  /** The owner of this store. */
+  get identity(): RemoteIdentity {
+    return this.#identity;
   }
 
-  storeInfo(store: RemotePrekeyStore): Promise<PrekeyStoreInfo> {
-    return this.#call("store.info", store.handle);
+  /** The next bundle to publish. */
+  bundle(): Promise<Uint8Array> {
+    return invoke(this, "PrekeyStore", "prekeyStore.bundle");
   }
 
-  sealPrekeyStore(store: RemotePrekeyStore, appKey: Uint8Array): Promise<Uint8Array> {
-    return this.#call("store.seal", store.handle, appKey);
+  /** Adds `count` one-time prekeys of each kind. */
+  addOneTimePrekeys(count: number): Promise<void> {
+    return invoke(this, "PrekeyStore", "prekeyStore.addOneTimePrekeys", count);
   }
 
-  async initiate(
+  /** Replaces the signed prekeys; the previous ones stay accepted for a grace period. */
+  rotateSignedPrekeys(now?: number): Promise<void> {
+    return invoke(this, "PrekeyStore", "prekeyStore.rotateSignedPrekeys", now);
+  }
+
+  /** Drops signed prekeys whose grace period has passed. */
+  prune(now?: number): Promise<void> {
+    return invoke(this, "PrekeyStore", "prekeyStore.prune", now);
+  }
+
+  /** Counts of available and issued prekeys. */
+  info(): Promise<PrekeyStoreInfo> {
+    return invoke(this, "PrekeyStore", "prekeyStore.info");
+  }
+
+  /** Seals the store with a 32-byte application key. */
+  seal(appKey: Uint8Array): Promise<Uint8Array> {
+    return invoke(this, "PrekeyStore", "prekeyStore.seal", appKey);
+  }
+}
+
+/** A `Session` living in the worker (from {@link TwofoldWorker.Session}). */
+export class RemoteSession extends RemoteObject {
+  private constructor(channel: Channel, handle: Handle) {
+    super();
+    register(this, channel, handle, "Session");
+  }
+
+  static {
+    makeSession = (channel, handle) => new RemoteSession(channel, handle);
+  }
+
+  /** Encrypts a message. */
+  encrypt(plaintext: Uint8Array, options?: MessageOptions): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.encrypt", plaintext, options);
+  }
+
+  /** Decrypts a message; on any error the session is unchanged. */
+  decrypt(message: Uint8Array, options?: MessageOptions): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.decrypt", message, options);
+  }
+
+  /** Non-secret state (epochs, counters, skipped keys). */
+  info(now?: number): Promise<SessionInfo> {
+    return invoke(this, "Session", "session.info", now);
+  }
+
+  /** The 60-digit safety number. */
+  safetyNumber(): Promise<string> {
+    return invoke(this, "Session", "session.safetyNumber");
+  }
+
+  /** The 65-byte payload to render as a QR code. */
+  safetyQr(): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.safetyQr");
+  }
+
+  /** Constant-time comparison with a scanned QR payload. */
+  matchesSafetyQr(scanned: Uint8Array): Promise<boolean> {
+    return invoke(this, "Session", "session.matchesSafetyQr", scanned);
+  }
+
+  /** The short authentication string of the handshake. */
+  sas(): Promise<Sas> {
+    return invoke(this, "Session", "session.sas");
+  }
+
+  /** The peer's encoded public identity. */
+  peerIdentity(): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.peerIdentity");
+  }
+
+  /** Identifies the handshake; equal on both sides. */
+  handshakeId(): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.handshakeId");
+  }
+
+  /** Seals the session with a 32-byte application key. */
+  seal(appKey: Uint8Array): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.seal", appKey);
+  }
+}
+
+/** The static factories of `Identity`, creating identities in the worker. */
+export interface RemoteIdentityFactory {
+  /** Generates a new identity. */
+  generate(): Promise<RemoteIdentity>;
+  /** Opens a key pair sealed by {@link RemoteIdentity.seal} (or `Identity.seal`). */
+  open(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteIdentity>;
+}
+
+/** The static factories of `PrekeyStore`, creating stores in the worker. */
+export interface RemotePrekeyStoreFactory {
+  /** Creates a store owned by `identity`. */
+  generate(identity: RemoteIdentity, options?: PrekeyStoreOptions): Promise<RemotePrekeyStore>;
+  /** Opens a sealed store; `identity` must be its owner. */
+  open(blob: Uint8Array, appKey: Uint8Array, identity: RemoteIdentity): Promise<RemotePrekeyStore>;
+}
+
+/** The static factories of `Session`, creating sessions in the worker. */
+export interface RemoteSessionFactory {
+  /** Starts a session with the owner of `bundle` and encrypts the first message. */
+  initiate(
     identity: RemoteIdentity,
     bundle: Uint8Array,
     plaintext: Uint8Array,
-    options: SessionOptions = {},
-  ): Promise<{ session: RemoteSession; message: Uint8Array }> {
-    const r = await this.#call<{ session: number; message: Uint8Array }>(
-      "session.initiate", identity.handle, bundle, plaintext, options);
-    return { session: { kind: "session", handle: r.session }, message: r.message };
-  }
-
-  async accept(
+    options?: SessionOptions,
+  ): Promise<{ session: RemoteSession; message: Uint8Array }>;
+  /** Accepts an initial message against `store` and decrypts it. */
+  accept(
     identity: RemoteIdentity,
     store: RemotePrekeyStore,
     message: Uint8Array,
-    options: SessionOptions = {},
-  ): Promise<{ session: RemoteSession; plaintext: Uint8Array }> {
-    const r = await this.#call<{ session: number; plaintext: Uint8Array }>(
-      "session.accept", identity.handle, store.handle, message, options);
-    return { session: { kind: "session", handle: r.session }, plaintext: r.plaintext };
+    options?: SessionOptions,
+  ): Promise<{ session: RemoteSession; plaintext: Uint8Array }>;
+  /** Opens a sealed session. */
+  open(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteSession>;
+}
+
+/**
+ * The asynchronous twofold-pq API backed by a Web Worker. Every method returns a promise;
+ * errors keep their class (`TwofoldError` with its `code`, or the built-in error the worker
+ * threw). When the worker fails (an `error` or `messageerror` event) or {@link terminate} is
+ * called, every pending and later call rejects with a `TwofoldError` of code `DISPOSED`.
+ */
+export class TwofoldWorker {
+  readonly #channel: Channel;
+
+  /** `Identity.generate()` and `Identity.open()`, in the worker. Safe to destructure. */
+  readonly Identity: RemoteIdentityFactory;
+  /** `PrekeyStore.generate()` and `PrekeyStore.open()`, in the worker. Safe to destructure. */
+  readonly PrekeyStore: RemotePrekeyStoreFactory;
+  /** `Session.initiate()`, `Session.accept()` and `Session.open()`, in the worker. Safe to destructure. */
+  readonly Session: RemoteSessionFactory;
+
+  constructor(worker: WorkerLike) {
+    const c = new Channel(worker);
+    this.#channel = c;
+    const identity = (o: RemoteIdentity) => handleOf(o, "Identity", c);
+    const Identity: RemoteIdentityFactory = {
+      generate: async () => makeIdentity(c, await c.call("identity.generate")),
+      open: async (blob, appKey) => makeIdentity(c, await c.call("identity.open", blob, appKey)),
+    };
+    const PrekeyStore: RemotePrekeyStoreFactory = {
+      generate: async (owner, options) =>
+        makePrekeyStore(c, await c.call("prekeyStore.generate", identity(owner), options), owner),
+      open: async (blob, appKey, owner) =>
+        makePrekeyStore(c, await c.call("prekeyStore.open", blob, appKey, identity(owner)), owner),
+    };
+    const Session: RemoteSessionFactory = {
+      initiate: async (owner, bundle, plaintext, options) => {
+        const r = await c.call("session.initiate", identity(owner), bundle, plaintext, options);
+        return { session: makeSession(c, r.session), message: r.message };
+      },
+      accept: async (owner, store, message, options) => {
+        const st = handleOf(store, "PrekeyStore", c);
+        const r = await c.call("session.accept", identity(owner), st, message, options);
+        return { session: makeSession(c, r.session), plaintext: r.plaintext };
+      },
+      open: async (blob, appKey) => makeSession(c, await c.call("session.open", blob, appKey)),
+    };
+    this.Identity = Object.freeze(Identity);
+    this.PrekeyStore = Object.freeze(PrekeyStore);
+    this.Session = Object.freeze(Session);
   }
 
-  async openSession(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteSession> {
-    return { kind: "session", handle: await this.#call<number>("session.open", blob, appKey) };
+  /**
+   * Loads the WebAssembly module in the worker (every other call does so by itself, from the
+   * default location). Pass `wasmUrl` as an absolute URL if you serve the `.wasm` file
+   * elsewhere, before any other call.
+   */
+  ready(wasmUrl?: URL | string): Promise<void> {
+    return this.#channel.call("ready", wasmUrl === undefined ? undefined : String(wasmUrl));
   }
 
-  encrypt(session: RemoteSession, plaintext: Uint8Array, options: MessageOptions = {}): Promise<Uint8Array> {
-    return this.#call("session.encrypt", session.handle, plaintext, options);
+  /** Whether the worker has loaded the WebAssembly module. */
+  isInitialized(): Promise<boolean> {
+    return this.#channel.call("isInitialized");
   }
 
-  decrypt(session: RemoteSession, message: Uint8Array, options: MessageOptions = {}): Promise<Uint8Array> {
-    return this.#call("session.decrypt", session.handle, message, options);
+  /** The version of the underlying Rust crate. */
+  version(): Promise<string> {
+    return this.#channel.call("version");
   }
 
-  info(session: RemoteSession, now?: number): Promise<SessionInfo> {
-    return this.#call("session.info", session.handle, now);
-  }
-
-  safetyNumber(session: RemoteSession): Promise<string> {
-    return this.#call("session.safetyNumber", session.handle);
-  }
-
-  sas(session: RemoteSession): Promise<Sas> {
-    return this.#call("session.sas", session.handle);
-  }
-
-  sealSession(session: RemoteSession, appKey: Uint8Array): Promise<Uint8Array> {
-    return this.#call("session.seal", session.handle, appKey);
-  }
-
+  /** Whether bytes are an initial message or a ratchet message. */
   messageKind(message: Uint8Array): Promise<"initial" | "ratchet"> {
-    return this.#call("messageKind", message);
+    return this.#channel.call("messageKind", message);
   }
 
-  /** Wipes and releases an object in the worker. */
-  dispose(object: RemoteIdentity | RemotePrekeyStore | RemoteSession): Promise<void> {
-    return this.#call("dispose", object.handle);
+  /** Decodes the public parts of a message. */
+  describeMessage(message: Uint8Array): Promise<MessageDescription> {
+    return this.#channel.call("describeMessage", message);
   }
 
-  /** Stops the worker (all its objects are gone with it). */
+  /** The safety number of two encoded public identities. */
+  safetyNumberOf(a: Uint8Array, b: Uint8Array): Promise<string> {
+    return this.#channel.call("safetyNumberOf", a, b);
+  }
+
+  /** Verifies a bundle's signatures and returns its public facts. */
+  inspectBundle(bundle: Uint8Array): Promise<BundleInfo> {
+    return this.#channel.call("inspectBundle", bundle);
+  }
+
+  /** Whether the worker is gone ({@link terminate} was called, or it failed). */
+  get terminated(): boolean {
+    return this.#channel.closed;
+  }
+
+  /**
+   * Stops the worker: all its objects are gone with it. Pending calls reject with `DISPOSED`,
+   * and so does every later call.
+   */
   terminate(): void {
-    this.#worker.terminate?.();
+    this.#channel.close(`the twofold-pq worker was terminated; ${GONE}`);
   }
 }

@@ -10,19 +10,21 @@
  */
 
 import {
-  describeMessage,
   Identity,
   PrekeyStore,
   Session,
   TwofoldError,
+  describeMessage,
   inspectBundle,
+  isInitialized,
   messageKind,
   ready,
   safetyNumberOf,
+  version,
 } from "./index.js";
-import type { Request, Response } from "./worker-protocol.js";
+import type { Handle, Op, Ops, Response, WireError } from "./worker-protocol.js";
 
-type Handle = number;
+/** The worker's object table. Handles are never reused. */
 const objects = new Map<Handle, Identity | PrekeyStore | Session>();
 let nextHandle: Handle = 1;
 
@@ -32,119 +34,182 @@ function keep(o: Identity | PrekeyStore | Session): Handle {
   return h;
 }
 
-function get<T>(h: unknown, kind: { prototype: T }, name: string): T {
+function lookup<T extends Identity | PrekeyStore | Session>(
+  h: Handle,
+  kind: { prototype: T },
+  name: string,
+): T {
   const o = typeof h === "number" ? objects.get(h) : undefined;
-  if (o === undefined || !Object.prototype.isPrototypeOf.call(kind.prototype, o)) {
-    throw new TwofoldError("INVALID_ARGUMENT", `handle does not name a live ${name}`);
+  if (o !== undefined && Object.prototype.isPrototypeOf.call(kind.prototype, o)) return o as T;
+  if (o === undefined && Number.isInteger(h) && h >= 1 && h < nextHandle) {
+    throw new TwofoldError("DISPOSED", `${name} was disposed and can no longer be used`);
   }
-  return o as T;
+  throw new TwofoldError("INVALID_ARGUMENT", `handle does not name a live ${name}`);
 }
 
-/** Executes one request. Exported for tests; a worker calls it from its message handler. */
-export async function handle(req: Request): Promise<unknown> {
-  await ready();
-  const a = req.args;
-  switch (req.op) {
-    case "identity.generate":
-      return keep(Identity.generate());
-    case "identity.open":
-      return keep(Identity.open(a[0] as Uint8Array, a[1] as Uint8Array));
-    case "identity.publicKey":
-      return get(a[0], Identity, "Identity").publicKey;
-    case "identity.seal":
-      return get(a[0], Identity, "Identity").seal(a[1] as Uint8Array);
-    case "store.generate":
-      return keep(PrekeyStore.generate(get(a[0], Identity, "Identity"), a[1] as object));
-    case "store.open":
-      return keep(
-        PrekeyStore.open(a[0] as Uint8Array, a[1] as Uint8Array, get(a[2], Identity, "Identity")),
-      );
-    case "store.bundle":
-      return get(a[0], PrekeyStore, "PrekeyStore").bundle();
-    case "store.info":
-      return get(a[0], PrekeyStore, "PrekeyStore").info();
-    case "store.seal":
-      return get(a[0], PrekeyStore, "PrekeyStore").seal(a[1] as Uint8Array);
-    case "session.initiate": {
-      const r = Session.initiate(
-        get(a[0], Identity, "Identity"),
-        a[1] as Uint8Array,
-        a[2] as Uint8Array,
-        a[3] as object,
-      );
-      return { session: keep(r.session), message: r.message };
+const identity = (h: Handle) => lookup(h, Identity, "Identity");
+const store = (h: Handle) => lookup(h, PrekeyStore, "PrekeyStore");
+const session = (h: Handle) => lookup(h, Session, "Session");
+
+/**
+ * One handler per operation of {@link Ops}: a missing or an extra operation, or a wrong
+ * argument or result type, fails to compile.
+ */
+type Handlers = {
+  [K in Op]: (...args: Ops[K]["args"]) => Ops[K]["result"] | Promise<Ops[K]["result"]>;
+};
+
+const handlers: Handlers = {
+  ready: (wasmUrl) => ready(wasmUrl),
+  isInitialized: () => isInitialized(),
+  version: () => version(),
+  messageKind: (message) => messageKind(message),
+  describeMessage: (message) => describeMessage(message),
+  safetyNumberOf: (a, b) => safetyNumberOf(a, b),
+  inspectBundle: (bundle) => inspectBundle(bundle),
+
+  "identity.generate": () => keep(Identity.generate()),
+  "identity.open": (...args) => keep(Identity.open(...args)),
+  "identity.publicKey": (h) => identity(h).publicKey,
+  "identity.seal": (h, ...args) => identity(h).seal(...args),
+
+  "prekeyStore.generate": (id, options) => keep(PrekeyStore.generate(identity(id), options)),
+  "prekeyStore.open": (blob, appKey, id) => keep(PrekeyStore.open(blob, appKey, identity(id))),
+  "prekeyStore.bundle": (h, ...args) => store(h).bundle(...args),
+  "prekeyStore.addOneTimePrekeys": (h, ...args) => store(h).addOneTimePrekeys(...args),
+  "prekeyStore.rotateSignedPrekeys": (h, ...args) => store(h).rotateSignedPrekeys(...args),
+  "prekeyStore.prune": (h, ...args) => store(h).prune(...args),
+  "prekeyStore.info": (h, ...args) => store(h).info(...args),
+  "prekeyStore.seal": (h, ...args) => store(h).seal(...args),
+
+  "session.initiate": (id, bundle, plaintext, options) => {
+    const r = Session.initiate(identity(id), bundle, plaintext, options);
+    return { session: keep(r.session), message: r.message };
+  },
+  "session.accept": (id, st, message, options) => {
+    const r = Session.accept(identity(id), store(st), message, options);
+    return { session: keep(r.session), plaintext: r.plaintext };
+  },
+  "session.open": (...args) => keep(Session.open(...args)),
+  "session.encrypt": (h, ...args) => session(h).encrypt(...args),
+  "session.decrypt": (h, ...args) => session(h).decrypt(...args),
+  "session.info": (h, ...args) => session(h).info(...args),
+  "session.safetyNumber": (h, ...args) => session(h).safetyNumber(...args),
+  "session.safetyQr": (h, ...args) => session(h).safetyQr(...args),
+  "session.matchesSafetyQr": (h, ...args) => session(h).matchesSafetyQr(...args),
+  "session.sas": (h, ...args) => session(h).sas(...args),
+  "session.peerIdentity": (h, ...args) => session(h).peerIdentity(...args),
+  "session.handshakeId": (h, ...args) => session(h).handshakeId(...args),
+  "session.seal": (h, ...args) => session(h).seal(...args),
+
+  dispose: (h) => {
+    objects.get(h)?.dispose();
+    objects.delete(h);
+  },
+};
+
+/**
+ * The names of every operation served (the keys of {@link Ops}). Exported for tests.
+ *
+ * @internal
+ */
+export const operations: readonly Op[] = Object.freeze(Object.keys(handlers) as Op[]);
+
+/** Operations that must not wait for the default `ready()` first. */
+const noImplicitReady: ReadonlySet<Op> = new Set<Op>(["ready", "isInitialized"]);
+
+function run<K extends Op>(op: K, args: Ops[K]["args"]): Ops[K]["result"] | Promise<Ops[K]["result"]> {
+  const fn: (...a: Ops[K]["args"]) => Ops[K]["result"] | Promise<Ops[K]["result"]> = handlers[op];
+  return fn(...args);
+}
+
+function isOp(op: unknown): op is Op {
+  return typeof op === "string" && Object.prototype.hasOwnProperty.call(handlers, op);
+}
+
+/** An exception as it travels to the main thread: only a `TwofoldError` carries a code. */
+function wireError(err: unknown): WireError {
+  if (err instanceof TwofoldError) return { name: err.name, message: err.message, code: err.code };
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: "Error", message: String(err) };
+}
+
+/**
+ * Executes one request (as received, not trusted) and returns the answer; never throws.
+ * The request's `Uint8Array` arguments are this worker's own copies (structured clone): they
+ * are wiped afterwards, so no plaintext or application key lingers here. Exported for tests;
+ * the worker calls it from its message handler.
+ *
+ * @internal
+ */
+export async function handle(data: unknown): Promise<Response> {
+  const req = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  const id = typeof req.id === "number" ? req.id : -1;
+  const { op, args } = req;
+  try {
+    if (!isOp(op) || !Array.isArray(args)) {
+      throw new TwofoldError("INVALID_ARGUMENT", `unknown worker operation ${String(op)}`);
     }
-    case "session.accept": {
-      const r = Session.accept(
-        get(a[0], Identity, "Identity"),
-        get(a[1], PrekeyStore, "PrekeyStore"),
-        a[2] as Uint8Array,
-        a[3] as object,
-      );
-      return { session: keep(r.session), plaintext: r.plaintext };
-    }
-    case "session.open":
-      return keep(Session.open(a[0] as Uint8Array, a[1] as Uint8Array));
-    case "session.encrypt":
-      return get(a[0], Session, "Session").encrypt(a[1] as Uint8Array, a[2] as object);
-    case "session.decrypt":
-      return get(a[0], Session, "Session").decrypt(a[1] as Uint8Array, a[2] as object);
-    case "session.info":
-      return get(a[0], Session, "Session").info(a[1] as number | undefined);
-    case "session.safetyNumber":
-      return get(a[0], Session, "Session").safetyNumber();
-    case "session.sas":
-      return get(a[0], Session, "Session").sas();
-    case "session.seal":
-      return get(a[0], Session, "Session").seal(a[1] as Uint8Array);
-    case "messageKind":
-      return messageKind(a[0] as Uint8Array);
-    case "describeMessage":
-      return describeMessage(a[0] as Uint8Array);
-    case "safetyNumberOf":
-      return safetyNumberOf(a[0] as Uint8Array, a[1] as Uint8Array);
-    case "inspectBundle":
-      return inspectBundle(a[0] as Uint8Array);
-    case "dispose": {
-      const o = typeof a[0] === "number" ? objects.get(a[0]) : undefined;
-      o?.dispose();
-      objects.delete(a[0] as Handle);
-      return undefined;
-    }
-    default:
-      throw new TwofoldError("INVALID_ARGUMENT", `unknown operation ${String(req.op)}`);
+    if (!noImplicitReady.has(op)) await ready();
+    const value = await run(op, args as Ops[Op]["args"]);
+    return { id, ok: true, value };
+  } catch (err) {
+    return { id, ok: false, error: wireError(err) };
+  } finally {
+    if (Array.isArray(args)) for (const arg of args) if (arg instanceof Uint8Array) arg.fill(0);
   }
 }
 
-function transferables(value: unknown): Transferable[] {
-  if (value instanceof Uint8Array) return [value.buffer];
-  if (value !== null && typeof value === "object") {
-    return Object.values(value).flatMap((v) => (v instanceof Uint8Array ? [v.buffer] : []));
+/** The buffers of the `Uint8Array`s in a result, to transfer rather than copy. */
+function transferables(res: Response): ArrayBuffer[] {
+  if (!res.ok) return [];
+  const value: unknown = res.value;
+  const candidates =
+    value instanceof Uint8Array
+      ? [value]
+      : value !== null && typeof value === "object"
+        ? Object.values(value)
+        : [];
+  const buffers = new Set<ArrayBuffer>();
+  for (const v of candidates) {
+    // Only whole, plain ArrayBuffers (never a view into a larger buffer such as wasm memory).
+    if (v instanceof Uint8Array && v.buffer instanceof ArrayBuffer && v.byteOffset === 0 &&
+      v.byteLength === v.buffer.byteLength) {
+      buffers.add(v.buffer);
+    }
   }
-  return [];
+  return [...buffers];
 }
 
-interface WorkerScope {
-  onmessage: ((e: MessageEvent<Request>) => void) | null;
+/** Where requests come from and answers go: a worker's global scope, or a `MessagePort`. */
+interface Endpoint {
+  addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
   postMessage(message: Response, transfer: Transferable[]): void;
+  start?(): void;
 }
 
-const scope = globalThis as unknown as WorkerScope & { document?: unknown };
-if (typeof scope.document === "undefined" && "postMessage" in scope && "onmessage" in scope) {
-  scope.onmessage = (e: MessageEvent<Request>) => {
-    const req = e.data;
-    const done = () => {
-      // The request's arrays are this worker's own copies (structured clone): wipe them, so no
-      // plaintext or application key lingers here.
-      for (const arg of req.args) if (arg instanceof Uint8Array) arg.fill(0);
-    };
-    handle(req).finally(done).then(
-      (value) => scope.postMessage({ id: req.id, ok: true, value }, transferables(value)),
-      (err: unknown) => {
-        const code = err instanceof TwofoldError ? err.code : "INVALID_ARGUMENT";
-        const message = err instanceof Error ? err.message : String(err);
-        scope.postMessage({ id: req.id, ok: false, code, message }, []);
-      },
-    );
-  };
+/**
+ * Answers requests arriving at `endpoint`. The worker module calls it on its own global
+ * scope; exported for tests (which serve a `MessagePort`).
+ *
+ * @internal
+ */
+export function serve(endpoint: Endpoint): void {
+  endpoint.addEventListener("message", (e: MessageEvent) => {
+    void handle(e.data).then((res) => {
+      try {
+        endpoint.postMessage(res, transferables(res));
+      } catch (err) {
+        // The answer could not be sent (e.g. not cloneable): report that instead of going silent.
+        endpoint.postMessage({ id: res.id, ok: false, error: wireError(err) }, []);
+      }
+    });
+  });
+  endpoint.start?.();
+}
+
+const scope = globalThis as unknown as Partial<Endpoint> & { document?: unknown; onmessage?: unknown };
+if (typeof scope.document === "undefined" && typeof scope.postMessage === "function" &&
+  typeof scope.addEventListener === "function" && "onmessage" in scope) {
+  serve(scope as Endpoint);
 }

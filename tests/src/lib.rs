@@ -20,9 +20,21 @@
 pub mod scenario;
 pub mod vectors;
 
+#[cfg(not(twofold_trace))]
+compile_error!(
+    "twofold-tests needs the key-schedule trace: build it with RUSTFLAGS='--cfg twofold_trace' \
+     (`make check` and scripts/test do)"
+);
+
+use std::ops::{Deref, DerefMut};
+
 use chacha20::ChaCha20Rng;
-use rand_core::SeedableRng;
-use twofold_core::{IdentityKeyPair, PrekeyStore, Session, SessionConfig, VerifiedBundle, hazmat};
+use rand_core::{SeedableRng, TryCryptoRng};
+use twofold_core::trace::{Trace, TraceEvent};
+use twofold_core::{
+    AcceptError, DecryptError, EncryptError, IdentityKeyPair, InitiateError, PrekeyStore, Session,
+    SessionConfig, VerifiedBundle, hazmat,
+};
 
 /// A deterministic RNG named by a label (the seed is HKDF of the label).
 pub fn rng(label: &str) -> ChaCha20Rng {
@@ -93,13 +105,144 @@ pub fn responder(rng: &mut ChaCha20Rng, variant: Variant) -> (IdentityKeyPair, P
     (bob, store)
 }
 
+/// A session that records its key schedule: `encrypt` and `decrypt` are the traced variants,
+/// everything else is the session's own (through `Deref`).
+pub struct Traced {
+    pub session: Session,
+    trace: Trace,
+}
+
+impl Traced {
+    pub fn new(session: Session) -> Self {
+        Self {
+            session,
+            trace: Trace::default(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn initiate<R: TryCryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        bundle: &VerifiedBundle,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+    ) -> Result<(Self, Vec<u8>), InitiateError> {
+        let mut trace = Trace::default();
+        let (session, m) = Session::initiate_traced(
+            rng,
+            identity,
+            bundle,
+            plaintext,
+            associated_data,
+            now,
+            config,
+            &mut trace,
+        )?;
+        Ok((Self { session, trace }, m))
+    }
+
+    pub fn accept(
+        identity: &IdentityKeyPair,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
+        let mut trace = Trace::default();
+        let (session, p) = Session::accept_traced(
+            identity,
+            store,
+            message,
+            associated_data,
+            now,
+            config,
+            &mut trace,
+        )?;
+        Ok((Self { session, trace }, p))
+    }
+
+    pub fn encrypt<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+        plaintext: &[u8],
+        associated_data: &[u8],
+    ) -> Result<Vec<u8>, EncryptError> {
+        self.session
+            .encrypt_traced(rng, now, plaintext, associated_data, &mut self.trace)
+    }
+
+    pub fn decrypt(
+        &mut self,
+        message: &[u8],
+        associated_data: &[u8],
+    ) -> Result<Vec<u8>, DecryptError> {
+        self.session
+            .decrypt_traced(message, associated_data, &mut self.trace)
+    }
+
+    /// Events recorded since the last call.
+    pub fn take_trace(&mut self) -> Vec<TraceEvent> {
+        self.trace.take()
+    }
+}
+
+impl Deref for Traced {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl DerefMut for Traced {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+/// A snapshot of live state for tests, through `seal` and `open` (the only way: no state type
+/// is `Clone`).
+pub trait Fork: Sized {
+    fn fork(&self) -> Self;
+}
+
+const FORK_KEY: [u8; 32] = [0xF0; 32];
+
+impl Fork for Session {
+    fn fork(&self) -> Self {
+        Session::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
+    }
+}
+
+impl Fork for Traced {
+    fn fork(&self) -> Self {
+        Traced::new(self.session.fork())
+    }
+}
+
+impl Fork for PrekeyStore {
+    fn fork(&self) -> Self {
+        PrekeyStore::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
+    }
+}
+
+impl Fork for IdentityKeyPair {
+    fn fork(&self) -> Self {
+        IdentityKeyPair::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
+    }
+}
+
 /// A complete handshake: returns (alice, bob, alice session, bob session, initial message).
 pub struct Pair {
     pub alice: IdentityKeyPair,
     pub bob: IdentityKeyPair,
     pub store: PrekeyStore,
-    pub a: Session,
-    pub b: Session,
+    pub a: Traced,
+    pub b: Traced,
     pub initial: Vec<u8>,
     pub rng: ChaCha20Rng,
 }
@@ -111,8 +254,8 @@ pub fn pair(label: &str, variant: Variant, config: &SessionConfig) -> Pair {
     let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (a, initial) =
-        Session::initiate(&mut rng, &alice, &bundle, b"first", b"", 0, config).unwrap();
-    let (b, plaintext) = Session::accept(&bob, &mut store, &initial, b"", 0, config).unwrap();
+        Traced::initiate(&mut rng, &alice, &bundle, b"first", b"", 0, config).unwrap();
+    let (b, plaintext) = Traced::accept(&bob, &mut store, &initial, b"", 0, config).unwrap();
     assert_eq!(plaintext, b"first");
     Pair {
         alice,
@@ -194,4 +337,4 @@ impl rand_core::TryRng for FailingRng {
     }
 }
 
-impl rand_core::TryCryptoRng for FailingRng {}
+impl TryCryptoRng for FailingRng {}

@@ -96,7 +96,7 @@ impl Conversation {
         let p = pair(seed, Variant::Full, &SessionConfig::with_pq_policy(policy));
         let first = ratchet_key_of(&p.initial);
         Self {
-            sessions: [p.a, p.b],
+            sessions: [p.a.session, p.b.session],
             rng: p.rng,
             in_flight: [Vec::new(), Vec::new()],
             delivered: [Vec::new(), Vec::new()],
@@ -137,7 +137,7 @@ impl Conversation {
                 let r = self.sessions[to.index()].decrypt(&bytes, b"");
                 assert_eq!(
                     r,
-                    Err(DecryptError::Duplicate),
+                    Err(DecryptError::DuplicateMessage),
                     "a replay must be a duplicate"
                 );
                 assert_eq!(before, self.sessions[to.index()].state_bytes());
@@ -215,7 +215,7 @@ impl Conversation {
                 self.stats.decrypted += 1;
                 self.delivered[to.index()].push(m);
             }
-            Err(DecryptError::Duplicate) if age >= MAX_RECEIVING_CHAINS => {
+            Err(DecryptError::DuplicateMessage) if age >= MAX_RECEIVING_CHAINS => {
                 // Its chain's keys were evicted under the documented limit.
                 assert_eq!(before, s.state_bytes());
                 self.stats.expired += 1;

@@ -12,7 +12,7 @@ use twofold_core::{
     SessionConfig, VerifiedBundle,
 };
 
-use crate::{Variant, hx, responder, rng};
+use crate::{Traced, Variant, hx, responder, rng};
 
 /// Fixed inputs of the handshake vectors.
 pub const FIRST_PLAINTEXT: &[u8] = b"Hello Bob, this is Alice.";
@@ -167,7 +167,7 @@ pub fn handshake_vector(variant: Variant) -> Value {
     let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let config = SessionConfig::default();
-    let (mut a, initial) = Session::initiate(
+    let (mut a, initial) = Traced::initiate(
         &mut rng,
         &alice,
         &verified,
@@ -179,7 +179,7 @@ pub fn handshake_vector(variant: Variant) -> Value {
     .unwrap();
     let a_trace = a.take_trace();
     let (mut b, plaintext) =
-        Session::accept(&bob, &mut store, &initial, FIRST_AD, NOW, &config).unwrap();
+        Traced::accept(&bob, &mut store, &initial, FIRST_AD, NOW, &config).unwrap();
     let b_trace = b.take_trace();
     assert_eq!(plaintext, FIRST_PLAINTEXT);
     assert_eq!(handshake_of(&a_trace), handshake_of(&b_trace));
@@ -540,12 +540,12 @@ pub fn ratchet_transcript() -> Value {
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let mut steps = Vec::new();
     let (mut a, initial) =
-        Session::initiate(&mut rng, &alice, &bundle, b"a0", b"", NOW, &config).unwrap();
+        Traced::initiate(&mut rng, &alice, &bundle, b"a0", b"", NOW, &config).unwrap();
     steps.push(json!({
         "op": "initiate", "by": "alice", "id": "a0", "plaintext": "a0",
         "message": hx(&initial), "trace": events(&a.take_trace()),
     }));
-    let (mut b, p) = Session::accept(&bob, &mut store, &initial, b"", NOW, &config).unwrap();
+    let (mut b, p) = Traced::accept(&bob, &mut store, &initial, b"", NOW, &config).unwrap();
     assert_eq!(p, b"a0");
     steps.push(json!({
         "op": "accept", "by": "bob", "id": "a0", "plaintext": "a0",

@@ -218,9 +218,9 @@ export function stealState(demo) {
   const steps = [];
   flushNote(demo, steps);
   const { bob } = demo;
-  const [blob, msSeal] = timed(() => bob.session.seal(demo.key));
-  const [stolen, msOpen] = timed(() => Session.open(blob, demo.key));
-  demo.log("Attacker", "Copied Bob's sealed session and the demo key off his device, and opened the copy", {
+  const [blob, msSeal] = timed(() => bob.session.seal(demo.keys.appKey));
+  const [stolen, msOpen] = timed(() => Session.open(blob, demo.keys.appKey));
+  demo.log("Attacker", "Copied Bob's sealed session and the app key off his device, and opened the copy", {
     bytes: blob.length,
     ms: msSeal + msOpen,
     tone: "attack",

@@ -3,14 +3,15 @@
 // timeline. The view (view.js) renders this state; attacks live in attacks.js.
 
 import { Identity, PrekeyStore, Session, TwofoldError, inspectBundle } from "twofold-pq";
-import { fmtBytes, fromUtf8, timed, utf8 } from "./format.js";
+import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, utf8 } from "./format.js";
 import { KEM_CIPHERTEXT_BYTES, KEM_OFFER_BYTES, Server } from "./server.js";
 import {
+  RECORD_VERSION,
   clearRecord,
   decryptJson,
-  demoKey,
+  demoKeys,
   encryptJson,
-  forgetDemoKey,
+  forgetDemoSecret,
   loadRecord,
   saveRecord,
 } from "./storage.js";
@@ -50,9 +51,15 @@ function newParty(name) {
 }
 
 export class Demo {
-  constructor(onChange) {
+  /** A demo with the keys derived from the saved demo secret (see storage.js). */
+  static async create(onChange) {
+    return new Demo(onChange, await demoKeys());
+  }
+
+  /** `keys`: { appKey, transcriptKey }, each used for its purpose only. */
+  constructor(onChange, keys) {
     this.onChange = onChange;
-    this.key = demoKey();
+    this.keys = keys;
     this.saveState = { pending: 0, error: null, bytes: 0 };
     this.saveChain = Promise.resolve();
     this.reset();
@@ -73,6 +80,7 @@ export class Demo {
     this.timeline = [];
     this.nextStep = 1;
     this.verification = null;
+    this.scan = null;
     this.attacks = {};
     this.status = { text: "", tone: "info" };
   }
@@ -380,12 +388,44 @@ export class Demo {
     );
   }
 
+  /**
+   * `name`'s app scanned the other's QR code: `bytes` are what the image decoded to (or
+   * `error` says why it did not), `file` names the image and `decodeMs` is the decoding time.
+   */
+  scanQr(name, { bytes, error, file, decodeMs }) {
+    const party = this.party(name);
+    const other = this.peerOf(name).name;
+    if (!party.session) {
+      this.say(`${name} has no session yet: there is no code to compare with.`, "error");
+      return;
+    }
+    if (!bytes) {
+      this.scan = { scanner: name, of: other, file, found: false, reason: String(error?.message ?? error) };
+      this.log(name, `Found no QR code in the image ${file} (${fmtMs(decodeMs)} spent looking)`, { tone: "error" });
+      this.say(`${name}'s app found no QR code in ${file}. Try a sharper or closer picture of ${other}'s code.`, "error");
+      return;
+    }
+    const [match, ms] = timed(() => party.session.matchesSafetyQr(bytes));
+    this.scan = { scanner: name, of: other, file, found: true, bytes: bytes.length, preview: hexPreview(bytes), match };
+    this.log(
+      name,
+      `Scanned a QR code from ${file}: decoded ${bytes.length} bytes in ${fmtMs(decodeMs)}, then matchesSafetyQr: ${match ? "match" : "no match"}`,
+      { bytes: bytes.length, ms, tone: match ? "ok" : "error" },
+    );
+    this.say(
+      match
+        ? `Match: the QR code ${name} scanned is ${other}'s code for their session. Nobody is in the middle.`
+        : `No match: the QR code ${name} scanned is not ${other}'s code for their session. It belongs to another session, or someone is in the middle.`,
+      match ? "ok" : "error",
+    );
+  }
+
   // ---- persistence ----
 
   /** Seals everything now and writes it to IndexedDB in the background (in order). */
   persist() {
-    const k = this.key;
-    const seal = (obj) => (obj ? obj.seal(k) : null);
+    const { appKey, transcriptKey } = this.keys;
+    const seal = (obj) => (obj ? obj.seal(appKey) : null);
     const sealed = {
       aliceIdentity: seal(this.alice.identity),
       aliceSession: seal(this.alice.session),
@@ -402,14 +442,15 @@ export class Demo {
       timeline: this.timeline,
       nextStep: this.nextStep,
       verification: this.verification,
+      scan: this.scan,
       attacks: this.attacks,
     };
     const sealedBytes = Object.values(sealed).reduce((n, b) => n + (b?.length ?? 0), 0);
     this.saveState.pending++;
     this.saveChain = this.saveChain
       .then(async () => {
-        const transcript = await encryptJson(k, ui);
-        await saveRecord({ version: 1, savedAt: Date.now(), sealed, transcript });
+        const transcript = await encryptJson(transcriptKey, ui);
+        await saveRecord({ version: RECORD_VERSION, savedAt: Date.now(), sealed, transcript });
         this.saveState.error = null;
         this.saveState.bytes = sealedBytes;
         this.saveState.transcriptBytes = transcript.length;
@@ -427,13 +468,19 @@ export class Demo {
   /** Restores a saved demo. Returns false if there is none (or it cannot be opened). */
   async restore() {
     const record = await loadRecord();
-    if (!record || record.version !== 1) return false;
-    const k = this.key;
+    if (!record) return false;
+    if (record.version !== RECORD_VERSION) {
+      // Earlier pages used one key for everything; their records cannot be opened any more.
+      this.say("A demo saved by an earlier version of this page was found. It was sealed with keys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
+      await clearRecord();
+      return false;
+    }
+    const { appKey: k, transcriptKey } = this.keys;
     let ui;
     try {
-      ui = await decryptJson(k, record.transcript);
+      ui = await decryptJson(transcriptKey, record.transcript);
     } catch {
-      this.say("A saved demo was found but the demo key does not open it (was localStorage cleared?). Starting fresh.", "warn");
+      this.say("A saved demo was found but the keys derived from the demo secret do not open it (was localStorage cleared?). Starting fresh.", "warn");
       await clearRecord();
       return false;
     }
@@ -462,6 +509,7 @@ export class Demo {
     this.bob.chat = ui.bobChat;
     this.server = Server.fromJSON(ui.server);
     this.verification = ui.verification;
+    this.scan = ui.scan ?? null;
     this.attacks = ui.attacks ?? {};
     // Entries logged during this page load (before the restore) follow the saved ones.
     const thisLoad = this.timeline;
@@ -471,7 +519,7 @@ export class Demo {
     const bytes = Object.values(s).reduce((n, b) => n + (b?.length ?? 0), 0);
     this.saveState.bytes = bytes;
     this.saveState.transcriptBytes = record.transcript.length;
-    this.log("Demo", `Page loaded: opened ${count} sealed objects (identities, prekey store, sessions) from IndexedDB with the demo key`, {
+    this.log("Demo", `Page loaded: opened ${count} sealed objects (identities, prekey store, sessions) from IndexedDB with the app key`, {
       bytes,
       ms,
     });
@@ -482,12 +530,12 @@ export class Demo {
     return true;
   }
 
-  /** Wipes the saved demo, the demo key and the in-memory state. */
+  /** Wipes the saved demo, the demo secret (so its keys too) and the in-memory state. */
   async wipe() {
     await this.saveChain;
     await clearRecord();
-    forgetDemoKey();
-    this.key = demoKey();
+    forgetDemoSecret();
+    this.keys = await demoKeys();
     this.reset();
     this.saveState = { pending: 0, error: null, bytes: 0 };
   }

@@ -11,7 +11,7 @@ async function main() {
   const t0 = performance.now();
   await ready();
   const loadMs = performance.now() - t0;
-  const demo = new Demo(() => render(demo));
+  const demo = await Demo.create(() => render(demo));
   demo.log("Demo", `Loaded twofold-pq ${version()} (WebAssembly) in this browser`, { ms: loadMs });
   let restored = false;
   try {
@@ -50,7 +50,7 @@ async function main() {
   }
   document.getElementById("reset").addEventListener("click", async () => {
     await demo.wipe();
-    demo.log("Demo", "Reset: deleted the saved state and the demo key");
+    demo.log("Demo", "Reset: deleted the saved state and the demo secret (a new one, with new keys, replaces it)");
     demo.say("Reset done. Ready. Step 1: Bob publishes his prekeys.");
     document.getElementById("alice-input").value = "Hi Bob! It's Alice.";
     document.getElementById("bob-input").value = "";

@@ -1,9 +1,10 @@
 // Renders the demo model into the static page of index.html. Text is always inserted as text
-// (never as HTML), except the QR code SVG, which qr.js builds from bytes.
+// (never as HTML), except the QR code SVG, which the qr library builds from the payload bytes
+// (numbers only: no text of the page or of a message goes into it).
 
 import { POLICIES } from "./demo.js";
 import { clockTime, fmtBytes, fmtInt, fmtMs, hexPreview, nowSeconds } from "./format.js";
-import { encodeBytes, toSvg } from "./qr.js";
+import { decodeQrImageFile, qrSvg, qrVersion } from "./qr.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -155,13 +156,13 @@ function renderSafety(demo, party) {
   box.dataset.session = "open";
   const number = s.safetyNumber();
   const payload = s.safetyQr();
-  const qr = encodeBytes(payload, { ecc: "M" });
   const sas = s.sas();
   const figure = el("figure", { class: "qr-figure" });
-  figure.innerHTML = toSvg(qr, {
-    label: `QR code of ${possessive(party.name)} safety number (${payload.length}-byte payload)`,
-  });
-  figure.append(el("figcaption", {}, `${payload.length}-byte payload, QR version ${qr.version}-${qr.ecc}, mask ${qr.mask}`));
+  figure.innerHTML = qrSvg(payload);
+  const svg = figure.firstElementChild;
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `QR code of ${possessive(party.name)} safety number (${payload.length}-byte payload)`);
+  figure.append(el("figcaption", {}, `${payload.length}-byte payload, QR version ${qrVersion(payload)}-M`));
   replace(
     box,
     el(
@@ -348,6 +349,53 @@ function renderVerification(demo) {
   );
 }
 
+function renderScan(demo) {
+  const who = $("scan-as").value;
+  for (const id of ["scan-file", "scan-camera"]) $(id).disabled = !demo.established;
+  $("scan-as").disabled = !demo.established;
+  const out = $("scan-result");
+  const r = demo.scan;
+  if (!r) {
+    const other = who === "Bob" ? "Alice" : "Bob";
+    replace(
+      out,
+      el(
+        "p",
+        { class: "muted" },
+        demo.established
+          ? `Not scanned yet: pick a picture of ${possessive(other)} QR code (a photo of the screen or a screenshot).`
+          : "Available once Bob has accepted the session.",
+      ),
+    );
+    return;
+  }
+  if (!r.found) {
+    replace(
+      out,
+      el("p", { class: "result bad" }, `✘ No QR code found in ${r.file}.`),
+      el("p", { class: "muted" }, `${possessive(r.scanner)} app could not read one (${r.reason}): try a sharper or closer picture.`),
+    );
+    return;
+  }
+  replace(
+    out,
+    el(
+      "p",
+      { class: r.match ? "result ok" : "result bad" },
+      r.match
+        ? `✔ Match: ${r.scanner} scanned ${possessive(r.of)} code for this session.`
+        : `✘ No match: the code ${r.scanner} scanned is not ${possessive(r.of)} code for this session.`,
+    ),
+    el(
+      "ul",
+      { class: "checks" },
+      el("li", {}, `Image: ${r.file}`),
+      el("li", {}, `Decoded: ${r.bytes} bytes: `, el("code", {}, r.preview)),
+      el("li", {}, `${possessive(r.scanner)} session.matchesSafetyQr(bytes): ${r.match ? "true" : "false"}`),
+    ),
+  );
+}
+
 /** One safety number of the bundle-swap attack, its unshared half highlighted. */
 function numberDiff(label, mine, other) {
   const groups = mine.split(" ");
@@ -447,6 +495,7 @@ export function render(demo) {
   renderBobControls(demo);
   renderServer(demo);
   renderVerification(demo);
+  renderScan(demo);
   renderAttacks(demo);
   renderTimeline(demo);
   renderSaveState(demo);
@@ -507,4 +556,26 @@ export function bind(demo, act) {
     }),
   );
   $("compare").addEventListener("click", () => act(() => demo.compare()));
+  $("scan-as").addEventListener("change", () => render(demo));
+  // A picked file or a photo from the camera: decode it here, then hand the bytes to the model.
+  for (const id of ["scan-file", "scan-camera"]) {
+    $(id).addEventListener("change", async (ev) => {
+      const input = ev.target;
+      const file = input.files?.[0];
+      input.value = ""; // the same file can be picked again
+      if (!file) return;
+      const scanner = $("scan-as").value;
+      replace($("scan-result"), el("p", { class: "muted" }, `Looking for a QR code in ${file.name || "the photo"}…`));
+      const t0 = performance.now();
+      let bytes;
+      let error;
+      try {
+        bytes = await decodeQrImageFile(file);
+      } catch (e) {
+        error = e;
+      }
+      const decodeMs = performance.now() - t0;
+      act(() => demo.scanQr(scanner, { bytes, error, file: file.name || "the photo", decodeMs }));
+    });
+  }
 }

@@ -1,17 +1,20 @@
 // Drives the built demo (web-demo/dist) in headless Chromium through the whole story: prekeys,
-// handshake, chat both ways, verification, the five attacks, the server's manual controls,
-// reload with restore, a phone-width layout and reset. Asserts on visible text through
+// handshake, chat both ways, verification (scanning a picture of the other's QR code too), the
+// five attacks, the server's manual controls, reload with restore, a phone-width layout, reset,
+// and a state saved by an earlier version of the page. Asserts on visible text through
 // role and label locators, fails on any console error, and saves a screenshot of each stage
 // in screenshots/demo/.
 //
 // The test() blocks below run in order and share one page (one fresh browser profile, so
 // IndexedDB starts empty and the reload happens in the same context).
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { launchBrowser, watchErrors } from "../../scripts/browser.mjs";
 import { serve } from "../../scripts/serve.mjs";
+import { qrGif } from "../src/qr.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const shots = `${root}screenshots/demo`;
@@ -153,6 +156,55 @@ test("verification: safety numbers, QR codes and SAS match", async () => {
   noErrors();
 });
 
+test("scanning: a picture of the other's QR code matches in both apps; other pictures do not", async () => {
+  const result = page.getByRole("status", { name: "Scan result" });
+  await waitText(result, /Not scanned yet: pick a picture of Alice's QR code/);
+  const scanAs = page.getByLabel("Who scans");
+  const pickImage = page.getByLabel("Pick an image of the code");
+  const takePhoto = page.getByLabel("Or take a photo of it (phones)");
+  assert.equal(await takePhoto.getAttribute("capture"), "environment");
+  assert.equal(await takePhoto.getAttribute("accept"), "image/*");
+
+  // Bob's phone "photographs" Alice's screen: a screenshot of her QR code as the page shows it.
+  const aliceQr = await page
+    .getByRole("img", { name: /QR code of Alice's safety number/ })
+    .screenshot({ path: `${shots}/05-scan-alice-qr.png` });
+  await scanAs.selectOption({ label: "Bob scans Alice's code" });
+  await pickImage.setInputFiles({ name: "alice-qr.png", mimeType: "image/png", buffer: aliceQr });
+  let text = await waitText(result, /✔|✘/);
+  assert.match(text, /✔ Match: Bob scanned Alice's code for this session\./);
+  assert.match(text, /Image: alice-qr\.png/);
+  assert.match(text, /Decoded: 65 bytes: [0-9a-f]{4} /);
+  assert.match(text, /Bob's session\.matchesSafetyQr\(bytes\): true/);
+  await waitText(status(), /Match: the QR code Bob scanned is Alice's code for their session\. Nobody is in the middle\./);
+  await waitText(page.getByRole("region", { name: "Timeline entries" }), /Scanned a QR code from alice-qr\.png: decoded 65 bytes .* matchesSafetyQr: match/);
+
+  // Another 65-byte code (say, of another session): it decodes, and does not match.
+  const other = qrGif(new Uint8Array(randomBytes(65)), { scale: 6 });
+  await pickImage.setInputFiles({ name: "other-qr.gif", mimeType: "image/gif", buffer: Buffer.from(other) });
+  text = await waitText(result, /✘ No match/);
+  assert.match(text, /✘ No match: the code Bob scanned is not Alice's code for this session\./);
+  assert.match(text, /Decoded: 65 bytes/);
+  assert.match(text, /Bob's session\.matchesSafetyQr\(bytes\): false/);
+  await waitText(status(), /No match: the QR code Bob scanned is not Alice's code for their session/);
+
+  // A picture without any QR code.
+  const heading = await page.getByRole("heading", { level: 1 }).screenshot();
+  await pickImage.setInputFiles({ name: "heading.png", mimeType: "image/png", buffer: heading });
+  await waitText(result, /✘ No QR code found in heading\.png\./);
+  await waitText(status(), /Bob's app found no QR code in heading\.png/);
+
+  // Alice scans Bob's code, through the camera input this time.
+  const bobQr = await page.getByRole("img", { name: /QR code of Bob's safety number/ }).screenshot();
+  await scanAs.selectOption({ label: "Alice scans Bob's code" });
+  await takePhoto.setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: bobQr });
+  text = await waitText(result, /✔ Match: Alice/);
+  assert.match(text, /✔ Match: Alice scanned Bob's code for this session\./);
+  assert.match(text, /Alice's session\.matchesSafetyQr\(bytes\): true/);
+  await page.getByRole("region", { name: "Verify: is it really Alice and Bob?" }).screenshot({ path: `${shots}/05-scan.png` });
+  noErrors();
+});
+
 /** Runs one attack and returns the text of its outcome. */
 async function attack(key, buttonName, pattern) {
   await button(buttonName).click();
@@ -286,6 +338,43 @@ test("reset wipes the saved demo", async () => {
   await page.reload();
   await waitText(status(), /Ready\. Step 1: Bob publishes his prekeys/, 60_000);
   assert.match(await region("The server").innerText(), /No bundle yet/);
+  noErrors();
+});
+
+test("a demo saved by an earlier version of the page is set aside with a note, not a crash", async () => {
+  // What earlier pages left: one key in localStorage, used directly for everything, and a
+  // version 1 record sealed with it.
+  await page.evaluate(async () => {
+    localStorage.setItem("twofold-demo-key", "5a".repeat(32));
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open("twofold-demo", 1);
+      req.onupgradeneeded = () => req.result.createObjectStore("state");
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const filler = (n) => crypto.getRandomValues(new Uint8Array(n));
+    const record = {
+      version: 1,
+      savedAt: Date.now(),
+      sealed: { aliceIdentity: filler(200), aliceSession: filler(900), bobIdentity: filler(200), bobStore: filler(900), bobSession: filler(900) },
+      transcript: filler(400),
+    };
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction("state", "readwrite");
+      tx.objectStore("state").put(record, "current");
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  });
+  await page.reload();
+  await waitText(status(), /Ready\. A demo saved by an earlier version of this page was found\. .* cannot be opened: starting fresh\./, 60_000);
+  assert.equal(await status().getAttribute("data-tone"), "warn");
+  assert.match(await region("The server").innerText(), /No bundle yet/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("twofold-demo-key")), null, "the old key is gone");
+  // The old record was deleted: the next load starts as a first visit.
+  await page.reload();
+  await waitText(status(), /Ready\. Step 1: Bob publishes his prekeys/, 60_000);
   noErrors();
 });
 

@@ -1,7 +1,9 @@
 //! The hybrid ratchet: Double Ratchet (X25519 DH ratchet, HMAC-SHA-256 chains) with the sparse
 //! ML-KEM-768 ratchet of [`pq`].
 //!
-//! Spec: `docs/PROTOCOL.md`, section 6 ("Ratchet").
+//! Spec: `docs/PROTOCOL.md`, section 6 ("Ratchet"). One file per concept: [`root_key`],
+//! [`chain_key`], [`message_key`], [`sender_chain`], [`receiver_chain`], [`skipped`] (the
+//! bounded store of skipped keys), [`pq`] and the state codec in [`codec`].
 //!
 //! Both operations are transactional. `encrypt` and `decrypt` compute everything into local
 //! values first (new root, chain and KEM state, skipped keys) and write them into `self` only
@@ -13,53 +15,38 @@
 //! created by the next `encrypt`. So `decrypt` needs no RNG, and the PQ decision uses the
 //! caller's clock at sending time.
 
-pub(crate) mod header;
+pub(crate) mod chain_key;
+mod codec;
+pub(crate) mod message_key;
 pub(crate) mod pq;
-pub(crate) mod skipped;
+mod receiver_chain;
+pub(crate) mod root_key;
+mod sender_chain;
+mod skipped;
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use rand_core::TryCryptoRng;
 
-use crate::consts::{MAX_FORWARD_JUMP, MAX_PLAINTEXT_LEN, MAX_RETIRED_RATCHET_KEYS};
-use crate::error::{DecodeError, DecryptError, EncryptError};
-use crate::kdf::{self, MessageKeys};
-use crate::keys::{KemSecretKey, Secret32, X25519PublicKey, X25519SecretKey, random_bytes};
-use crate::trace::{Direction, Trace, TraceEvent};
-use crate::wire::{Reader, Writer};
+use crate::consts::{MAX_FORWARD_JUMP, MAX_PLAINTEXT_LEN};
+use crate::error::{DecryptError, EncryptError};
+use crate::kdf;
+use crate::keys::{DhOutput, KemSharedSecret, X25519PublicKey, X25519SecretKey};
+use crate::message::ratchet::{HEADER_LEN, Header, MessageView};
+use crate::trace::{Direction, TraceEvent, TraceSink};
+use crate::wire::Writer;
 
-use header::{Header, MessageView, PqData};
-use pq::{KemRatchet, PqPolicy};
+use chain_key::{ChainKey, walk};
+use message_key::MessageKey;
+use pq::{KemRatchet, PqPolicy, StagedReceive, StagedSend};
+use receiver_chain::{ReceivingChain, RetiredKeys};
+use root_key::RootKey;
+use sender_chain::{OurRatchetKey, SendState, SendingChain};
 use skipped::SkippedKeys;
 
-/// A chain we encrypt with.
-#[derive(Clone)]
-struct SendingChain {
-    chain_key: Secret32,
-    index: u32,
-    previous_chain_len: u32,
-    pq: PqData,
-}
-
-/// Whether the next message continues the current sending chain or starts a new one.
-#[derive(Clone)]
-enum SendState {
-    Active(SendingChain),
-    /// The peer sent a new ratchet key; our next message performs a DH step against it.
-    NeedsStep {
-        peer: X25519PublicKey,
-        previous_chain_len: u32,
-    },
-}
-
-/// The chain of the peer's latest ratchet key.
-#[derive(Clone)]
-struct ReceivingChain {
-    ratchet_key: X25519PublicKey,
-    chain_key: Secret32,
-    next: u32,
-}
+/// Proof that a message authenticated under the ratchet: only a successful [`Ratchet::decrypt`]
+/// makes one. The responder's prekey store consumes one-time prekeys only against it.
+pub(crate) struct Authenticated(());
 
 /// Non-secret counters for UIs (see `Session::info`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,112 +65,25 @@ pub(crate) struct RatchetCounters {
     pub(crate) new_chain_next: bool,
 }
 
-/// Our current ratchet key pair (the public half cached: it goes into every header).
-#[derive(Clone)]
-struct OurRatchetKey {
-    secret: X25519SecretKey,
-    public: X25519PublicKey,
-}
-
-impl OurRatchetKey {
-    fn new(secret: X25519SecretKey) -> Self {
-        let public = secret.public_key();
-        Self { secret, public }
-    }
-}
-
-/// The ratchet state of one session.
-#[derive(Clone)]
+/// The ratchet state of one session. Not `Clone`: a copy that encrypts would reuse keys.
 pub(crate) struct Ratchet {
-    root: Secret32,
-    ours: Option<OurRatchetKey>,
+    root: RootKey,
     send: SendState,
     receiving: Option<ReceivingChain>,
     skipped: SkippedKeys,
-    retired: VecDeque<X25519PublicKey>,
+    retired: RetiredKeys,
     kem: KemRatchet,
     dh_epoch: u32,
     sent: u64,
     received: u64,
-    trace: Trace,
 }
 
-/// Keys derived while walking a chain forward.
-struct Walk {
-    skipped: Vec<(u32, Secret32)>,
-    message_key: Secret32,
-    next_chain_key: Secret32,
-}
-
-/// Derives the message keys `from..to` (kept as skipped) and the key of message `to`.
-fn walk(
-    chain_key: &Secret32,
-    from: u32,
-    to: u32,
-    ratchet_key: &X25519PublicKey,
-    trace: &mut Trace,
-) -> Result<Walk, DecryptError> {
-    let jump = to.saturating_sub(from);
-    if jump > MAX_FORWARD_JUMP {
-        return Err(DecryptError::TooFarAhead {
-            jump: u64::from(jump),
-        });
-    }
-    let (mut ck, skipped) = skip(chain_key, from, to, ratchet_key, trace);
-    let (next, mk) = kdf::chain_step(&ck);
-    record_message_key(trace, Direction::Receiving, ratchet_key, to, &ck, &mk);
-    ck = next;
-    Ok(Walk {
-        skipped,
-        message_key: mk,
-        next_chain_key: ck,
-    })
-}
-
-/// Derives and returns the message keys `from..to`; the returned chain key is at `to`.
-/// Callers bound `to - from` by [`MAX_FORWARD_JUMP`].
-fn skip(
-    chain_key: &Secret32,
-    from: u32,
-    to: u32,
-    ratchet_key: &X25519PublicKey,
-    trace: &mut Trace,
-) -> (Secret32, Vec<(u32, Secret32)>) {
-    let mut ck = chain_key.clone();
-    let mut keys = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
-    for i in from..to {
-        let (next, mk) = kdf::chain_step(&ck);
-        record_message_key(trace, Direction::Receiving, ratchet_key, i, &ck, &mk);
-        keys.push((i, mk));
-        ck = next;
-    }
-    (ck, keys)
-}
-
-#[cfg_attr(not(feature = "trace"), allow(unused_variables))]
-fn record_message_key(
-    trace: &mut Trace,
-    direction: Direction,
-    ratchet_key: &X25519PublicKey,
-    index: u32,
-    chain_key: &Secret32,
-    message_key: &Secret32,
-) {
-    trace.record(|| {
-        #[cfg(feature = "trace")]
-        let (aead_key, nonce) = MessageKeys::derive(message_key).key_and_nonce();
-        #[cfg(not(feature = "trace"))]
-        let (aead_key, nonce) = ([0; 32], [0; 12]);
-        TraceEvent::MessageKey {
-            direction,
-            ratchet_key: *ratchet_key.as_bytes(),
-            index,
-            chain_key: *chain_key.as_bytes(),
-            message_key: *message_key.as_bytes(),
-            aead_key,
-            nonce,
-        }
-    });
+/// A new sending chain computed by `encrypt`, not yet committed.
+struct StagedStep {
+    ours: OurRatchetKey,
+    root: RootKey,
+    chain: SendingChain,
+    pq: StagedSend,
 }
 
 /// `session_ad || header || application associated data`.
@@ -199,78 +99,53 @@ fn associated_data(session_ad: &[u8; 32], header: &[u8], ad: &[u8]) -> Vec<u8> {
     aad
 }
 
-/// A new sending chain computed by `encrypt`, not yet committed.
-struct StagedStep {
-    ours: OurRatchetKey,
-    root: Secret32,
-    chain: SendingChain,
-    encapsulated: bool,
-    offer: Option<(u32, KemSecretKey)>,
-}
-
 impl Ratchet {
     /// Initiator: the first sending chain comes from the handshake; its ratchet key is fresh.
-    pub(crate) fn new_initiator<R: TryCryptoRng + ?Sized>(
+    pub(crate) fn new_initiator<R: TryCryptoRng + ?Sized, T: TraceSink>(
         rng: &mut R,
-        root: Secret32,
-        chain_key: Secret32,
+        root: RootKey,
+        chain_key: ChainKey,
         policy: PqPolicy,
         now: u64,
-        trace: &mut Trace,
+        trace: &mut T,
     ) -> Result<Self, EncryptError> {
-        let ours = X25519SecretKey::generate(rng)?;
+        let ours = OurRatchetKey::new(X25519SecretKey::generate(rng)?);
         record_ratchet_key(trace, &ours);
-        let mut kem = KemRatchet::new(policy, now);
-        // When a PQ step is due at once (`EveryStep`, or an interval of zero), the first chain
-        // already offers a KEM key, so the responder's first reply can complete a PQ step.
-        let offer = if kem.due(now) {
-            let key = KemSecretKey::generate(rng)?;
-            record_kem_key(trace, kem.next_id, &key);
-            Some((kem.next_id, key))
-        } else {
-            None
-        };
-        let pq = PqData {
-            ciphertext: None,
-            offer: offer.as_ref().map(|(id, k)| (*id, k.public_key().clone())),
-        };
-        if let Some((id, key)) = offer {
-            kem.push_offer(id, key);
-            kem.next_id = kem.next_id.saturating_add(1);
-        }
+        let (kem, pq) = KemRatchet::new_initiator(policy, now, rng, trace)?;
         Ok(Self {
             root,
-            ours: Some(OurRatchetKey::new(ours)),
-            send: SendState::Active(SendingChain {
-                chain_key,
-                index: 0,
-                previous_chain_len: 0,
-                pq,
-            }),
+            send: SendState::Active {
+                ours,
+                chain: SendingChain {
+                    chain_key,
+                    index: 0,
+                    previous_chain_len: 0,
+                    pq,
+                },
+            },
             receiving: None,
             skipped: SkippedKeys::default(),
-            retired: VecDeque::new(),
+            retired: RetiredKeys::default(),
             kem,
             dh_epoch: 0,
             sent: 0,
             received: 0,
-            trace: Trace::default(),
         })
     }
 
     /// Responder: the initiator's first chain comes from the handshake; we have no ratchet
     /// key until our first message.
     pub(crate) fn new_responder(
-        root: Secret32,
-        chain_key: Secret32,
+        root: RootKey,
+        chain_key: ChainKey,
         initiator_ratchet_key: X25519PublicKey,
         policy: PqPolicy,
         now: u64,
     ) -> Self {
         Self {
             root,
-            ours: None,
             send: SendState::NeedsStep {
+                ours: None,
                 peer: initiator_ratchet_key,
                 previous_chain_len: 0,
             },
@@ -280,60 +155,35 @@ impl Ratchet {
                 next: 0,
             }),
             skipped: SkippedKeys::default(),
-            retired: VecDeque::new(),
+            retired: RetiredKeys::default(),
             kem: KemRatchet::new(policy, now),
             dh_epoch: 0,
             sent: 0,
             received: 0,
-            trace: Trace::default(),
         }
     }
 
     /// Computes a new sending chain: fresh ratchet key, DH with the peer's key, and the PQ step
     /// if due. Changes nothing.
-    fn stage_step<R: TryCryptoRng + ?Sized>(
+    fn stage_step<R: TryCryptoRng + ?Sized, T: TraceSink>(
         &self,
         rng: &mut R,
         now: u64,
         peer: &X25519PublicKey,
         previous_chain_len: u32,
-        trace: &mut Trace,
+        trace: &mut T,
     ) -> Result<StagedStep, EncryptError> {
         let ours = OurRatchetKey::new(X25519SecretKey::generate(rng)?);
-        record_ratchet_key(trace, &ours.secret);
+        record_ratchet_key(trace, &ours);
         let dh = ours.secret.diffie_hellman(peer)?;
-        let mut pq = PqData::default();
-        let mut kem_secret = None;
-        let mut offer = None;
-        if self.kem.due(now) {
-            if let Some((id, key)) = &self.kem.peer {
-                let m = random_bytes::<32, R>(rng)?;
-                let (ct, ss) = key.encapsulate_with(&m);
-                trace.record(|| TraceEvent::KemEncapsulated {
-                    key_id: *id,
-                    randomness: *m,
-                    ciphertext: ct.as_bytes().to_vec(),
-                    secret: *ss.as_bytes(),
-                });
-                pq.ciphertext = Some((*id, ct));
-                kem_secret = Some(ss);
-            }
-            let id = self.kem.next_id;
-            if id == u32::MAX {
-                return Err(EncryptError::CounterExhausted);
-            }
-            let key = KemSecretKey::generate(rng)?;
-            record_kem_key(trace, id, &key);
-            pq.offer = Some((id, key.public_key().clone()));
-            offer = Some((id, key));
-        }
-        let (root, chain_key) = kdf::root_step(&self.root, &dh, kem_secret.as_ref());
+        let pq = self.kem.stage_send(rng, now, trace)?;
+        let (root, chain_key) = self.root.advance(&dh, pq.secret.as_ref());
         record_root_step(
             trace,
             Direction::Sending,
             &self.root,
             &dh,
-            kem_secret.as_ref(),
+            pq.secret.as_ref(),
             &root,
             &chain_key,
         );
@@ -344,121 +194,92 @@ impl Ratchet {
                 chain_key,
                 index: 0,
                 previous_chain_len,
-                pq,
+                pq: pq.data,
             },
-            encapsulated: kem_secret.is_some(),
-            offer,
+            pq: pq.staged,
         })
     }
 
     /// Encrypts one message. On error the state is unchanged.
-    pub(crate) fn encrypt<R: TryCryptoRng + ?Sized>(
+    pub(crate) fn encrypt<R: TryCryptoRng + ?Sized, T: TraceSink>(
         &mut self,
         rng: &mut R,
         now: u64,
         plaintext: &[u8],
         ad: &[u8],
         session_ad: &[u8; 32],
+        trace: &mut T,
     ) -> Result<Vec<u8>, EncryptError> {
         if plaintext.len() > MAX_PLAINTEXT_LEN {
             return Err(EncryptError::TooLarge {
                 len: plaintext.len(),
             });
         }
-        let mut trace = Trace::default();
-        let staged = match &self.send {
-            SendState::Active(_) => None,
+        let (sealed, staged) = match &self.send {
+            SendState::Active { ours, chain } => (
+                seal_in_chain(ours.public, chain, plaintext, ad, session_ad, trace)?,
+                None,
+            ),
             SendState::NeedsStep {
                 peer,
                 previous_chain_len,
-            } => Some(self.stage_step(rng, now, peer, *previous_chain_len, &mut trace)?),
+                ..
+            } => {
+                let step = self.stage_step(rng, now, peer, *previous_chain_len, trace)?;
+                let sealed = seal_in_chain(
+                    step.ours.public,
+                    &step.chain,
+                    plaintext,
+                    ad,
+                    session_ad,
+                    trace,
+                )?;
+                (sealed, Some(step))
+            }
         };
-        let (chain, ratchet_key) = match (&staged, &self.send, &self.ours) {
-            (Some(s), _, _) => (&s.chain, s.ours.public),
-            (None, SendState::Active(c), Some(k)) => (c, k.public),
-            // An active chain always has our ratchet key; anything else is a corrupt state.
-            _ => return Err(EncryptError::CounterExhausted),
-        };
-        let next_index = chain
-            .index
-            .checked_add(1)
-            .ok_or(EncryptError::CounterExhausted)?;
-        let (next_chain_key, message_key) = kdf::chain_step(&chain.chain_key);
-        record_message_key(
-            &mut trace,
-            Direction::Sending,
-            &ratchet_key,
-            chain.index,
-            &chain.chain_key,
-            &message_key,
-        );
-        let header = Header {
-            ratchet_key,
-            previous_chain_len: chain.previous_chain_len,
-            index: chain.index,
-            pq: chain.pq.clone(),
-        };
-        let mut w = Writer::with_capacity(
-            header::HEADER_LEN
-                .saturating_add(plaintext.len())
-                .saturating_add(kdf::AEAD_TAG_LEN),
-        );
-        header.encode(&mut w);
-        let aad = associated_data(session_ad, w.as_slice(), ad);
-        let mut out = w.into_vec();
-        if !MessageKeys::derive(&message_key).seal(&aad, plaintext, &mut out) {
-            return Err(EncryptError::TooLarge {
-                len: plaintext.len(),
-            });
-        }
 
         // Commit.
         if let Some(step) = staged {
-            self.ours = Some(step.ours);
             self.root = step.root;
-            self.send = SendState::Active(step.chain);
+            self.send = SendState::Active {
+                ours: step.ours,
+                chain: step.chain,
+            };
             self.dh_epoch = self.dh_epoch.saturating_add(1);
-            if step.encapsulated {
-                self.kem.peer = None;
-                self.kem.epoch = self.kem.epoch.saturating_add(1);
-            }
-            if let Some((id, key)) = step.offer {
-                self.kem.push_offer(id, key);
-                self.kem.next_id = id.saturating_add(1);
-                self.kem.sent_since_step = 0;
-                self.kem.last_step_at = now;
-            }
+            self.kem.commit_send(step.pq, now);
         }
-        if let SendState::Active(c) = &mut self.send {
-            c.chain_key = next_chain_key;
-            c.index = next_index;
+        if let SendState::Active { chain, .. } = &mut self.send {
+            chain.chain_key = sealed.next_chain_key;
+            chain.index = sealed.next_index;
         }
-        self.kem.sent_since_step = self.kem.sent_since_step.saturating_add(1);
+        self.kem.note_sent();
         self.sent = self.sent.saturating_add(1);
-        self.trace.append(trace);
-        Ok(out)
+        Ok(sealed.message)
     }
 
     /// Decrypts one message. On any error the state is unchanged (byte for byte).
-    pub(crate) fn decrypt(
+    pub(crate) fn decrypt<T: TraceSink>(
         &mut self,
         message: &MessageView<'_>,
         ad: &[u8],
         session_ad: &[u8; 32],
-    ) -> Result<Vec<u8>, DecryptError> {
+        trace: &mut T,
+    ) -> Result<(Vec<u8>, Authenticated), DecryptError> {
         let h = &message.header;
         let aad = associated_data(session_ad, message.header_bytes, ad);
-        let mut trace = Trace::default();
 
-        // 1. A key skipped earlier.
-        if let Some(pos) = self.skipped.position(&h.ratchet_key, h.index) {
-            let key = self.skipped.key(pos).ok_or(DecryptError::AuthFailed)?;
-            let plaintext = MessageKeys::derive(key)
-                .open(&aad, message.ciphertext)
-                .ok_or(DecryptError::AuthFailed)?;
-            self.skipped.remove(pos);
-            self.received = self.received.saturating_add(1);
-            return Ok(plaintext);
+        // 1. A key skipped earlier: taken out, and put back in its place if the tag fails.
+        if let Some((key, taken)) = self.skipped.take(&h.ratchet_key, h.index) {
+            return match key.open(&aad, message.ciphertext) {
+                Ok(plaintext) => {
+                    self.received = self.received.saturating_add(1);
+                    Ok((plaintext, Authenticated(())))
+                }
+                Err(key) => {
+                    self.skipped.restore(key, taken);
+                    Err(DecryptError::AuthFailed)
+                }
+            };
         }
 
         // 2. The current receiving chain.
@@ -466,146 +287,110 @@ impl Ratchet {
             && rc.ratchet_key == h.ratchet_key
         {
             if h.index < rc.next {
-                return Err(DecryptError::Duplicate);
+                return Err(DecryptError::DuplicateMessage);
             }
-            let w = walk(&rc.chain_key, rc.next, h.index, &h.ratchet_key, &mut trace)?;
-            let plaintext = MessageKeys::derive(&w.message_key)
+            check_jump(rc.next, h.index)?;
+            let w = walk(&rc.chain_key, rc.next, h.index, |i, ck, mk| {
+                record_message_key(trace, Direction::Receiving, &h.ratchet_key, i, ck, mk);
+            });
+            let plaintext = w
+                .message_key
                 .open(&aad, message.ciphertext)
-                .ok_or(DecryptError::AuthFailed)?;
+                .map_err(|_| DecryptError::AuthFailed)?;
             let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
             if let Some(rc) = &mut self.receiving {
-                rc.chain_key = w.next_chain_key;
+                rc.chain_key = w.next;
                 rc.next = next;
             }
             self.skipped.insert(h.ratchet_key, w.skipped);
             self.received = self.received.saturating_add(1);
-            self.trace.append(trace);
-            return Ok(plaintext);
+            return Ok((plaintext, Authenticated(())));
         }
 
         // 3. A chain we already left: the message was delivered before or its key is gone.
         if self.retired.contains(&h.ratchet_key) || self.skipped.has_chain(&h.ratchet_key) {
-            return Err(DecryptError::Duplicate);
+            return Err(DecryptError::DuplicateMessage);
         }
 
         // 4. A new ratchet key: DH step (and KEM step if the header carries a ciphertext).
-        let ours = self.ours.as_ref().ok_or(DecryptError::AuthFailed)?;
-        let (old_skipped, old_chain) = match &self.receiving {
+        let ours = self.send.ours().ok_or(DecryptError::AuthFailed)?;
+        let old = match &self.receiving {
             Some(rc) => {
                 let pn = h.previous_chain_len.max(rc.next);
-                let jump = pn.saturating_sub(rc.next);
-                if jump > MAX_FORWARD_JUMP {
-                    return Err(DecryptError::TooFarAhead {
-                        jump: u64::from(jump),
-                    });
-                }
-                let (_, keys) = skip(&rc.chain_key, rc.next, pn, &rc.ratchet_key, &mut trace);
-                (keys, Some(rc.ratchet_key))
-            }
-            None => (Vec::new(), None),
-        };
-        if h.index > MAX_FORWARD_JUMP {
-            return Err(DecryptError::TooFarAhead {
-                jump: u64::from(h.index),
-            });
-        }
-        let dh = ours.secret.diffie_hellman(&h.ratchet_key)?;
-        let kem_secret = match &h.pq.ciphertext {
-            Some((id, ct)) => {
-                let key = self.kem.find_ours(*id).ok_or(DecryptError::AuthFailed)?;
-                let ss = key.decapsulate(ct);
-                trace.record(|| TraceEvent::KemDecapsulated {
-                    key_id: *id,
-                    secret: *ss.as_bytes(),
+                check_jump(rc.next, pn)?;
+                let keys = chain_key::skip(&rc.chain_key, rc.next, pn, |i, ck, mk| {
+                    record_message_key(trace, Direction::Receiving, &rc.ratchet_key, i, ck, mk);
                 });
-                Some((*id, ss))
+                Some((rc.ratchet_key, keys))
             }
             None => None,
         };
-        let (root, chain_key) =
-            kdf::root_step(&self.root, &dh, kem_secret.as_ref().map(|(_, ss)| ss));
+        check_jump(0, h.index)?;
+        let dh = ours.secret.diffie_hellman(&h.ratchet_key)?;
+        let (kem_secret, pq) = self.kem.stage_receive(&h.pq, trace)?;
+        let (root, chain_key) = self.root.advance(&dh, kem_secret.as_ref());
         record_root_step(
-            &mut trace,
+            trace,
             Direction::Receiving,
             &self.root,
             &dh,
-            kem_secret.as_ref().map(|(_, ss)| ss),
+            kem_secret.as_ref(),
             &root,
             &chain_key,
         );
-        let w = walk(&chain_key, 0, h.index, &h.ratchet_key, &mut trace)?;
-        let plaintext = MessageKeys::derive(&w.message_key)
+        let w = walk(&chain_key, 0, h.index, |i, ck, mk| {
+            record_message_key(trace, Direction::Receiving, &h.ratchet_key, i, ck, mk);
+        });
+        let plaintext = w
+            .message_key
             .open(&aad, message.ciphertext)
-            .ok_or(DecryptError::AuthFailed)?;
+            .map_err(|_| DecryptError::AuthFailed)?;
         let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
 
         // Commit.
         self.root = root;
-        if let Some(old) = old_chain {
-            self.skipped.insert(old, old_skipped);
-            self.retired.push_back(old);
-            while self.retired.len() > MAX_RETIRED_RATCHET_KEYS {
-                self.retired.pop_front();
-            }
+        if let Some((old_key, keys)) = old {
+            self.skipped.insert(old_key, keys);
+            self.retired.push(old_key);
         }
         self.receiving = Some(ReceivingChain {
             ratchet_key: h.ratchet_key,
-            chain_key: w.next_chain_key,
+            chain_key: w.next,
             next,
         });
         self.skipped.insert(h.ratchet_key, w.skipped);
-        let previous_chain_len = match &self.send {
-            SendState::Active(c) => c.index,
-            SendState::NeedsStep {
-                previous_chain_len, ..
-            } => *previous_chain_len,
-        };
-        self.send = SendState::NeedsStep {
+        let placeholder = SendState::NeedsStep {
+            ours: None,
             peer: h.ratchet_key,
-            previous_chain_len,
+            previous_chain_len: 0,
         };
+        self.send = core::mem::replace(&mut self.send, placeholder).after_peer_step(h.ratchet_key);
         self.dh_epoch = self.dh_epoch.saturating_add(1);
-        if let Some((id, _)) = kem_secret {
-            self.kem.answered(id);
-        }
-        if let Some((id, key)) = &h.pq.offer {
-            self.kem.peer_offered(*id, key);
-        }
+        self.kem.commit_receive(pq);
         self.received = self.received.saturating_add(1);
-        self.trace.append(trace);
-        Ok(plaintext)
+        Ok((plaintext, Authenticated(())))
     }
 
-    /// Responder only: the first message of the initiator's handshake chain may offer a KEM
-    /// key (policy `EveryStep`); it may not carry a ciphertext, as we have offered no key yet.
-    pub(crate) fn check_initial_header(message: &MessageView<'_>) -> Result<(), DecryptError> {
-        if message.header.pq.ciphertext.is_some() {
-            return Err(DecryptError::AuthFailed);
-        }
-        Ok(())
+    /// Responder only: the PQ part of the initiator's first chain, checked before any other
+    /// work (it may offer a KEM key, never carry a ciphertext).
+    pub(crate) fn stage_initial(message: &MessageView<'_>) -> Result<StagedReceive, DecryptError> {
+        KemRatchet::stage_initial(&message.header.pq)
     }
 
-    /// Responder only, after the first message authenticated: take the initiator's KEM offer.
-    pub(crate) fn accept_initial_offer(&mut self, message: &MessageView<'_>) {
-        if let Some((id, key)) = &message.header.pq.offer {
-            self.kem.peer_offered(*id, key);
-        }
-    }
-
-    /// Adds the handshake's trace events (feature `trace`).
-    pub(crate) fn append_trace(&mut self, trace: Trace) {
-        self.trace.append(trace);
+    /// Responder only, once the first message authenticated: take the initiator's KEM offer.
+    pub(crate) fn commit_initial(&mut self, staged: StagedReceive, _proof: &Authenticated) {
+        self.kem.commit_receive(staged);
     }
 
     pub(crate) fn counters(&self) -> RatchetCounters {
         RatchetCounters {
             dh_epoch: self.dh_epoch,
-            pq_epoch: self.kem.epoch,
-            pq_offer_pending: !self.kem.ours.is_empty(),
-            messages_since_pq_step: self.kem.sent_since_step,
-            last_pq_step_at: self.kem.last_step_at,
+            pq_epoch: self.kem.epoch(),
+            pq_offer_pending: self.kem.offer_pending(),
+            messages_since_pq_step: self.kem.sent_since_step(),
+            last_pq_step_at: self.kem.last_step_at(),
             sending_index: match &self.send {
-                SendState::Active(c) => c.index,
+                SendState::Active { chain, .. } => chain.index,
                 SendState::NeedsStep { .. } => 0,
             },
             receiving_index: self.receiving.as_ref().map_or(0, |r| r.next),
@@ -622,191 +407,122 @@ impl Ratchet {
     }
 
     pub(crate) fn policy(&self) -> PqPolicy {
-        self.kem.policy
+        self.kem.policy()
     }
 
-    #[cfg(feature = "trace")]
-    pub(crate) fn take_trace(&mut self) -> Vec<TraceEvent> {
-        self.trace.take()
-    }
-
-    #[cfg(feature = "trace")]
+    #[cfg(twofold_trace)]
     pub(crate) fn root_key(&self) -> [u8; 32] {
         *self.root.as_bytes()
     }
-
-    // ----- state encoding -----
-
-    pub(crate) fn encode(&self, w: &mut Writer) {
-        w.bytes(self.root.as_bytes());
-        match &self.ours {
-            Some(k) => {
-                w.bool(true);
-                w.bytes(k.secret.to_bytes().as_slice());
-            }
-            None => w.bool(false),
-        }
-        match &self.send {
-            SendState::Active(c) => {
-                w.u8(1);
-                w.bytes(c.chain_key.as_bytes());
-                w.u32(c.index);
-                w.u32(c.previous_chain_len);
-                match &c.pq.ciphertext {
-                    Some((id, ct)) => {
-                        w.bool(true);
-                        w.u32(*id);
-                        w.bytes(ct.as_bytes());
-                    }
-                    None => w.bool(false),
-                }
-                match &c.pq.offer {
-                    Some((id, pk)) => {
-                        w.bool(true);
-                        w.u32(*id);
-                        w.bytes(pk.as_bytes());
-                    }
-                    None => w.bool(false),
-                }
-            }
-            SendState::NeedsStep {
-                peer,
-                previous_chain_len,
-            } => {
-                w.u8(2);
-                w.bytes(peer.as_bytes());
-                w.u32(*previous_chain_len);
-            }
-        }
-        match &self.receiving {
-            Some(rc) => {
-                w.bool(true);
-                w.bytes(rc.ratchet_key.as_bytes());
-                w.bytes(rc.chain_key.as_bytes());
-                w.u32(rc.next);
-            }
-            None => w.bool(false),
-        }
-        self.skipped.encode(w);
-        w.count(self.retired.len());
-        for k in &self.retired {
-            w.bytes(k.as_bytes());
-        }
-        self.kem.encode(w);
-        w.u32(self.dh_epoch);
-        w.u64(self.sent);
-        w.u64(self.received);
-    }
-
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let root = Secret32::new(r.array()?);
-        let ours = if r.bool("ratchet key")? {
-            Some(OurRatchetKey::new(X25519SecretKey::from_bytes(
-                &zeroize::Zeroizing::new(r.array()?),
-            )))
-        } else {
-            None
-        };
-        let send = match r.u8()? {
-            1 => {
-                let chain_key = Secret32::new(r.array()?);
-                let index = r.u32()?;
-                let previous_chain_len = r.u32()?;
-                let ciphertext = if r.bool("PQ ciphertext")? {
-                    Some((
-                        r.u32()?,
-                        crate::keys::KemCiphertext::from_bytes(&r.array()?),
-                    ))
-                } else {
-                    None
-                };
-                let offer = if r.bool("PQ offer")? {
-                    Some((
-                        r.u32()?,
-                        crate::keys::KemPublicKey::from_bytes(&r.array()?)?,
-                    ))
-                } else {
-                    None
-                };
-                SendState::Active(SendingChain {
-                    chain_key,
-                    index,
-                    previous_chain_len,
-                    pq: PqData { ciphertext, offer },
-                })
-            }
-            2 => SendState::NeedsStep {
-                peer: X25519PublicKey::from_bytes(r.array()?),
-                previous_chain_len: r.u32()?,
-            },
-            _ => {
-                return Err(DecodeError::InvalidField {
-                    field: "send state",
-                });
-            }
-        };
-        if matches!(send, SendState::Active(_)) && ours.is_none() {
-            return Err(DecodeError::InvalidField {
-                field: "send state",
-            });
-        }
-        let receiving = if r.bool("receiving chain")? {
-            Some(ReceivingChain {
-                ratchet_key: X25519PublicKey::from_bytes(r.array()?),
-                chain_key: Secret32::new(r.array()?),
-                next: r.u32()?,
-            })
-        } else {
-            None
-        };
-        let skipped = SkippedKeys::decode(r)?;
-        let n = r.count(MAX_RETIRED_RATCHET_KEYS, "retired key count")?;
-        let mut retired = VecDeque::with_capacity(n);
-        for _ in 0..n {
-            retired.push_back(X25519PublicKey::from_bytes(r.array()?));
-        }
-        let kem = KemRatchet::decode(r)?;
-        Ok(Self {
-            root,
-            ours,
-            send,
-            receiving,
-            skipped,
-            retired,
-            kem,
-            dh_epoch: r.u32()?,
-            sent: r.u64()?,
-            received: r.u64()?,
-            trace: Trace::default(),
-        })
-    }
 }
 
-#[cfg_attr(not(feature = "trace"), allow(unused_variables))]
-fn record_ratchet_key(trace: &mut Trace, key: &X25519SecretKey) {
+/// A message sealed in a sending chain, and where that chain goes next.
+struct Sealed {
+    message: Vec<u8>,
+    next_chain_key: ChainKey,
+    next_index: u32,
+}
+
+/// Encrypts one message at the current position of `chain` (sent under `ratchet_key`).
+fn seal_in_chain<T: TraceSink>(
+    ratchet_key: X25519PublicKey,
+    chain: &SendingChain,
+    plaintext: &[u8],
+    ad: &[u8],
+    session_ad: &[u8; 32],
+    trace: &mut T,
+) -> Result<Sealed, EncryptError> {
+    let next_index = chain
+        .index
+        .checked_add(1)
+        .ok_or(EncryptError::CounterExhausted)?;
+    let message_key = chain.chain_key.message_key();
+    record_message_key(
+        trace,
+        Direction::Sending,
+        &ratchet_key,
+        chain.index,
+        &chain.chain_key,
+        &message_key,
+    );
+    let header = Header {
+        ratchet_key,
+        previous_chain_len: chain.previous_chain_len,
+        index: chain.index,
+        pq: chain.pq.clone(),
+    };
+    let mut w = Writer::with_capacity(
+        HEADER_LEN
+            .saturating_add(plaintext.len())
+            .saturating_add(kdf::AEAD_TAG_LEN),
+    );
+    header.encode(&mut w);
+    let aad = associated_data(session_ad, w.as_slice(), ad);
+    let mut message = w.into_vec();
+    if !message_key.seal(&aad, plaintext, &mut message) {
+        return Err(EncryptError::TooLarge {
+            len: plaintext.len(),
+        });
+    }
+    Ok(Sealed {
+        message,
+        next_chain_key: chain.chain_key.next(),
+        next_index,
+    })
+}
+
+/// Bounds the keys an unauthenticated message can make the receiver derive.
+fn check_jump(from: u32, to: u32) -> Result<(), DecryptError> {
+    let jump = to.saturating_sub(from);
+    if jump > MAX_FORWARD_JUMP {
+        return Err(DecryptError::TooFarAhead {
+            jump: u64::from(jump),
+        });
+    }
+    Ok(())
+}
+
+fn record_ratchet_key<T: TraceSink>(trace: &mut T, key: &OurRatchetKey) {
     trace.record(|| TraceEvent::RatchetKeyGenerated {
-        secret: *key.to_bytes(),
-        public: *key.public_key().as_bytes(),
+        secret: *key.secret.to_bytes(),
+        public: *key.public.as_bytes(),
     });
 }
 
-#[cfg_attr(not(feature = "trace"), allow(unused_variables))]
-fn record_kem_key(trace: &mut Trace, id: u32, key: &KemSecretKey) {
-    trace.record(|| TraceEvent::KemKeyGenerated {
-        id,
-        seed: key.seed().to_vec(),
-    });
-}
-
-#[cfg_attr(not(feature = "trace"), allow(unused_variables))]
-fn record_root_step(
-    trace: &mut Trace,
+#[cfg_attr(not(twofold_trace), allow(unused_variables))]
+fn record_message_key<T: TraceSink>(
+    trace: &mut T,
     direction: Direction,
-    root_in: &Secret32,
-    dh: &Secret32,
-    kem_secret: Option<&Secret32>,
-    root_out: &Secret32,
-    chain_key: &Secret32,
+    ratchet_key: &X25519PublicKey,
+    index: u32,
+    chain_key: &ChainKey,
+    message_key: &MessageKey,
+) {
+    trace.record(|| {
+        #[cfg(twofold_trace)]
+        let (aead_key, nonce) = message_key.key_and_nonce();
+        #[cfg(not(twofold_trace))]
+        let (aead_key, nonce) = ([0; 32], [0; 12]);
+        TraceEvent::MessageKey {
+            direction,
+            ratchet_key: *ratchet_key.as_bytes(),
+            index,
+            chain_key: *chain_key.as_bytes(),
+            message_key: *message_key.as_bytes(),
+            aead_key,
+            nonce,
+        }
+    });
+}
+
+fn record_root_step<T: TraceSink>(
+    trace: &mut T,
+    direction: Direction,
+    root_in: &RootKey,
+    dh: &DhOutput,
+    kem_secret: Option<&KemSharedSecret>,
+    root_out: &RootKey,
+    chain_key: &ChainKey,
 ) {
     trace.record(|| TraceEvent::RootStep {
         direction,

@@ -10,18 +10,27 @@ use alloc::vec::Vec;
 
 use crate::consts::{MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS, MAX_SKIPPED_KEYS_PER_CHAIN};
 use crate::error::DecodeError;
-use crate::keys::{Secret32, X25519PublicKey};
+use crate::keys::X25519PublicKey;
+
+use super::message_key::MessageKey;
 use crate::wire::{Reader, Writer};
 
-#[derive(Clone)]
 struct Entry {
     ratchet_key: X25519PublicKey,
     index: u32,
-    key: Secret32,
+    key: MessageKey,
+}
+
+/// A skipped key taken out of the store to open one message; [`SkippedKeys::restore`] puts
+/// it back in its place if the message does not authenticate.
+pub(crate) struct Taken {
+    position: usize,
+    ratchet_key: X25519PublicKey,
+    index: u32,
 }
 
 /// Skipped message keys in insertion order (oldest first).
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct SkippedKeys {
     entries: VecDeque<Entry>,
 }
@@ -31,18 +40,45 @@ impl SkippedKeys {
         self.entries.len()
     }
 
-    pub(crate) fn position(&self, ratchet_key: &X25519PublicKey, index: u32) -> Option<usize> {
+    fn position(&self, ratchet_key: &X25519PublicKey, index: u32) -> Option<usize> {
         self.entries
             .iter()
             .position(|e| e.index == index && e.ratchet_key == *ratchet_key)
     }
 
-    pub(crate) fn key(&self, position: usize) -> Option<&Secret32> {
-        self.entries.get(position).map(|e| &e.key)
+    /// Takes the key of message `index` of the chain `ratchet_key` out of the store.
+    pub(crate) fn take(
+        &mut self,
+        ratchet_key: &X25519PublicKey,
+        index: u32,
+    ) -> Option<(MessageKey, Taken)> {
+        let position = self.position(ratchet_key, index)?;
+        let e = self.entries.remove(position)?;
+        Some((
+            e.key,
+            Taken {
+                position,
+                ratchet_key: e.ratchet_key,
+                index: e.index,
+            },
+        ))
     }
 
-    pub(crate) fn remove(&mut self, position: usize) {
-        self.entries.remove(position);
+    /// Puts a taken key back where it was: the store is as before [`SkippedKeys::take`].
+    pub(crate) fn restore(&mut self, key: MessageKey, taken: Taken) {
+        self.entries.insert(
+            taken.position,
+            Entry {
+                ratchet_key: taken.ratchet_key,
+                index: taken.index,
+                key,
+            },
+        );
+    }
+
+    #[cfg(test)]
+    fn contains(&self, ratchet_key: &X25519PublicKey, index: u32) -> bool {
+        self.position(ratchet_key, index).is_some()
     }
 
     pub(crate) fn has_chain(&self, ratchet_key: &X25519PublicKey) -> bool {
@@ -65,7 +101,7 @@ impl SkippedKeys {
     }
 
     /// Appends keys of one chain, then restores the three bounds.
-    pub(crate) fn insert(&mut self, ratchet_key: X25519PublicKey, keys: Vec<(u32, Secret32)>) {
+    pub(crate) fn insert(&mut self, ratchet_key: X25519PublicKey, keys: Vec<(u32, MessageKey)>) {
         if keys.is_empty() {
             return;
         }
@@ -117,7 +153,7 @@ impl SkippedKeys {
             entries.push_back(Entry {
                 ratchet_key: X25519PublicKey::from_bytes(r.array()?),
                 index: r.u32()?,
-                key: Secret32::new(r.array()?),
+                key: MessageKey::from_ref(&zeroize::Zeroizing::new(r.array()?)),
             });
         }
         Ok(Self { entries })
@@ -128,8 +164,8 @@ impl SkippedKeys {
 mod tests {
     use super::*;
 
-    fn keys(range: core::ops::Range<u32>) -> Vec<(u32, Secret32)> {
-        range.map(|i| (i, Secret32::new([0; 32]))).collect()
+    fn keys(range: core::ops::Range<u32>) -> Vec<(u32, MessageKey)> {
+        range.map(|i| (i, MessageKey::take(&mut [0; 32]))).collect()
     }
 
     fn rk(b: u8) -> X25519PublicKey {
@@ -144,10 +180,10 @@ mod tests {
         assert_eq!(s.len(), MAX_SKIPPED_KEYS_PER_CHAIN);
         s.insert(rk(1), keys(n..n + 3));
         assert_eq!(s.len(), MAX_SKIPPED_KEYS_PER_CHAIN);
-        assert!(s.position(&rk(1), 0).is_none());
-        assert!(s.position(&rk(1), 2).is_none());
-        assert!(s.position(&rk(1), 3).is_some());
-        assert!(s.position(&rk(1), n + 2).is_some());
+        assert!(!s.contains(&rk(1), 0));
+        assert!(!s.contains(&rk(1), 2));
+        assert!(s.contains(&rk(1), 3));
+        assert!(s.contains(&rk(1), n + 2));
     }
 
     #[test]
@@ -174,7 +210,7 @@ mod tests {
         }
         assert_eq!(s.len(), MAX_SKIPPED_KEYS);
         // The newest chain is complete; the oldest keys went first.
-        assert!(s.position(&rk(3), 0).is_some());
+        assert!(s.contains(&rk(3), 0));
         assert!(!s.has_chain(&rk(0)));
     }
 }

@@ -5,10 +5,10 @@
 use proptest::prelude::*;
 use twofold_core::trace::TraceEvent;
 use twofold_core::{
-    AcceptError, DecodeError, ErrorCode, HasErrorCode, IDENTITY_LEN, IdentityKeyPair, PrekeyStore,
-    PublicIdentity, SafetyNumber, Session, SessionConfig, VerifiedBundle, VerifyError,
+    AcceptError, DecodeError, ErrorCode, HasErrorCode, IDENTITY_LEN, IdentityKeyPair, PrekeyKind,
+    PrekeyStore, PublicIdentity, SafetyNumber, Session, SessionConfig, VerifiedBundle, VerifyError,
 };
-use twofold_tests::{Variant, flip, hx, responder, rng, rng_from, sweep_bits};
+use twofold_tests::{Fork, Traced, Variant, flip, hx, responder, rng, rng_from, sweep_bits};
 
 fn handshake_event(trace: &[TraceEvent]) -> TraceEvent {
     trace
@@ -67,8 +67,8 @@ proptest! {
         let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
         let alice = IdentityKeyPair::generate(&mut rng).unwrap();
         let config = SessionConfig::default();
-        let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, &pt, b"", 7, &config).unwrap();
-        let (mut b, p) = Session::accept(&bob, &mut store, &m, b"", 7, &config).unwrap();
+        let (mut a, m) = Traced::initiate(&mut rng, &alice, &bundle, &pt, b"", 7, &config).unwrap();
+        let (mut b, p) = Traced::accept(&bob, &mut store, &m, b"", 7, &config).unwrap();
         prop_assert_eq!(&p, &pt);
         prop_assert_eq!(handshake_event(&a.take_trace()), handshake_event(&b.take_trace()));
         prop_assert_eq!(a.sas(), b.sas());
@@ -93,7 +93,7 @@ proptest! {
     #[test]
     fn random_bit_flips_in_initial_messages_are_rejected(bit in any::<usize>(), v in 0usize..4) {
         let s = setup(&format!("initial flips {v}"), Variant::ALL[v]);
-        let mut store = s.store.clone();
+        let mut store = s.store.fork();
         let before = store.state_bytes();
         let bad = flip(&s.initial, bit % (s.initial.len() * 8));
         prop_assert!(accept(&s, &mut store, &bad).is_err());
@@ -121,7 +121,7 @@ fn bit_flips_across_the_bundle_are_rejected() {
 fn bit_flips_across_the_initial_message_are_rejected_and_change_nothing() {
     for variant in [Variant::Full, Variant::LastResortOnly] {
         let s = setup("initial sweep", variant);
-        let mut store = s.store.clone();
+        let mut store = s.store.fork();
         let before = store.state_bytes();
         for bit in sweep_bits(s.initial.len(), 11) {
             let r = accept(&s, &mut store, &flip(&s.initial, bit));
@@ -171,7 +171,7 @@ fn swapped_keys_in_the_initial_message_fail() {
         } else {
             m[range.clone()].copy_from_slice(&mallory_initial[range]);
         }
-        let mut store = s.store.clone();
+        let mut store = s.store.fork();
         let err = accept(&s, &mut store, &m).expect_err(name);
         assert_eq!(err.code(), code, "{name}");
     }
@@ -230,12 +230,12 @@ fn swapped_keys_in_the_bundle_fail_or_show_in_the_safety_number() {
 fn replays_and_reused_one_time_prekeys_are_rejected() {
     for variant in Variant::ALL {
         let s = setup(&format!("replay {}", variant.name()), variant);
-        let mut store = s.store.clone();
+        let mut store = s.store.fork();
         accept(&s, &mut store, &s.initial).unwrap();
         let after = store.state_bytes();
         assert_eq!(
             accept(&s, &mut store, &s.initial).unwrap_err(),
-            AcceptError::Replay,
+            AcceptError::ReplayedHandshake,
             "{}",
             variant.name()
         );
@@ -243,7 +243,7 @@ fn replays_and_reused_one_time_prekeys_are_rejected() {
     }
     // The same bundle handed to a second initiator: its one-time prekeys were consumed.
     let s = setup("reuse", Variant::Full);
-    let mut store = s.store.clone();
+    let mut store = s.store.fork();
     accept(&s, &mut store, &s.initial).unwrap();
     let mut rng = rng("carol");
     let carol = IdentityKeyPair::generate(&mut rng).unwrap();
@@ -267,10 +267,10 @@ fn replays_and_reused_one_time_prekeys_are_rejected() {
 fn rotation_keeps_the_previous_signed_prekey_for_the_grace_period_only() {
     let s = setup("rotation", Variant::LastResortOnly);
     let mut rng = rng("rotation 2");
-    let mut store = s.store.clone();
+    let mut store = s.store.fork();
     store.rotate_signed_prekeys(&mut rng, &s.bob, 1000).unwrap();
     // Built from the old bundle, still accepted during the grace period.
-    let mut during = store.clone();
+    let mut during = store.fork();
     during.prune(1000 + twofold_core::consts::SIGNED_PREKEY_GRACE_SECS - 1);
     assert_eq!(accept(&s, &mut during, &s.initial).unwrap(), b"hello");
     // After it, the old signed prekey is gone.
@@ -278,12 +278,12 @@ fn rotation_keeps_the_previous_signed_prekey_for_the_grace_period_only() {
     assert!(matches!(
         accept(&s, &mut store, &s.initial),
         Err(AcceptError::UnknownPrekey {
-            kind: "signed prekey",
+            kind: PrekeyKind::SignedPrekey,
             ..
         })
     ));
     // A second rotation drops the first pair at once.
-    let mut store = s.store.clone();
+    let mut store = s.store.fork();
     store.rotate_signed_prekeys(&mut rng, &s.bob, 1).unwrap();
     store.rotate_signed_prekeys(&mut rng, &s.bob, 2).unwrap();
     assert!(matches!(
@@ -321,7 +321,7 @@ fn low_order_ephemeral_keys_are_rejected_at_the_protocol_level() {
             let public = twofold_tests::unhex(t["public"].as_str().unwrap());
             let mut m = s.initial.clone();
             m[ek_at..ek_at + 32].copy_from_slice(&public);
-            let mut store = s.store.clone();
+            let mut store = s.store.fork();
             assert_eq!(
                 accept(&s, &mut store, &m).unwrap_err(),
                 AcceptError::NonContributory,
@@ -431,8 +431,8 @@ fn debug_output_contains_no_key_material() {
         format!("{:?}", p.alice),
         format!("{:#?}", p.alice),
         format!("{:?}", p.store),
-        format!("{:?}", p.a),
-        format!("{:#?}", p.b),
+        format!("{:?}", p.a.session),
+        format!("{:#?}", p.b.session),
         format!("{:?}", p.a.sas()),
         format!("{}", p.b.decrypt(&[1, 4, 1], b"").unwrap_err()),
     ];
@@ -462,7 +462,7 @@ fn low_order_first_ratchet_key_is_refused_at_accept() {
     let mut m = s.initial.clone();
     let at = prefix.len() + 4;
     m[at..at + 32].fill(0);
-    let mut store = s.store.clone();
+    let mut store = s.store.fork();
     let before = store.state_bytes();
     assert_eq!(
         accept(&s, &mut store, &m).unwrap_err(),

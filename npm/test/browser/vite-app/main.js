@@ -16,11 +16,11 @@ async function main() {
   document.getElementById("result").textContent = `${dec.decode(plaintext)} ${r}`;
 
   const tw = new TwofoldWorker(new Worker(new URL("./twofold.worker.js", import.meta.url), { type: "module" }));
-  const wb = await tw.generateIdentity();
-  const ws = await tw.generatePrekeyStore(wb, { oneTime: 1 });
-  const wa = await tw.generateIdentity();
-  const i = await tw.initiate(wa, await tw.bundle(ws), enc.encode("worker in vite"));
-  const k = await tw.accept(wb, ws, i.message);
+  const wb = await tw.Identity.generate();
+  const ws = await tw.PrekeyStore.generate(wb, { oneTime: 1 });
+  const wa = await tw.Identity.generate();
+  const i = await tw.Session.initiate(wa, await ws.bundle(), enc.encode("worker in vite"));
+  const k = await tw.Session.accept(wb, ws, i.message);
   document.getElementById("worker").textContent = dec.decode(k.plaintext);
 }
 

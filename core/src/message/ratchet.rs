@@ -1,4 +1,4 @@
-//! The ratchet message: header and AEAD ciphertext.
+//! The ratchet message format: header and AEAD ciphertext.
 //!
 //! Spec: `docs/PROTOCOL.md`, section 6.1 ("Message format").
 //!
@@ -42,6 +42,7 @@ pub(crate) struct PqData {
     pub(crate) offer: Option<(u32, KemPublicKey)>,
 }
 
+/// The decoded header of a ratchet message.
 #[derive(Debug)]
 pub(crate) struct Header {
     pub(crate) ratchet_key: X25519PublicKey,

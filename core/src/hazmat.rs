@@ -1,0 +1,138 @@
+//! The protocol's primitives one by one, for the post-compromise tests and the vector checks.
+//!
+//! Compiled only with `--cfg twofold_trace` (see [`crate::trace`]). Nothing here is needed by
+//! an application, and everything here handles raw secret bytes.
+
+use alloc::vec::Vec;
+
+use crate::kdf::{self, AEAD_KEY_LEN, AEAD_NONCE_LEN};
+use crate::keys::{
+    DhOutput, KEM_CIPHERTEXT_LEN, KEM_PUBLIC_KEY_LEN, KEM_SEED_LEN, KemCiphertext, KemPublicKey,
+    KemSecretKey, KemSharedSecret, SIG_PUBLIC_KEY_LEN, SIGNATURE_LEN, SigPublicKey, Signature,
+    X25519_LEN, X25519PublicKey, X25519SecretKey,
+};
+use crate::ratchet::chain_key::ChainKey;
+use crate::ratchet::message_key::MessageKey;
+use crate::ratchet::root_key::RootKey;
+
+/// The ratchet root KDF: `(RK', CK) = KDF_RK(RK, DH, [SS])`.
+#[must_use]
+pub fn root_step(root: &[u8; 32], dh: &[u8; 32], kem: Option<&[u8; 32]>) -> ([u8; 32], [u8; 32]) {
+    let kem = kem.map(KemSharedSecret::from_ref);
+    let (rk, ck) = RootKey::from_ref(root).advance(&DhOutput::from_ref(dh), kem.as_ref());
+    (*rk.as_bytes(), *ck.as_bytes())
+}
+
+/// The chain KDF: `(CK', MK) = KDF_CK(CK)`.
+#[must_use]
+pub fn chain_step(chain: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    let ck = ChainKey::from_ref(chain);
+    (*ck.next().as_bytes(), *ck.message_key().as_bytes())
+}
+
+/// X25519 (RFC 7748) with the contributory check; `None` for an all-zero output.
+#[must_use]
+pub fn x25519(secret: &[u8; X25519_LEN], public: &[u8; X25519_LEN]) -> Option<[u8; 32]> {
+    X25519SecretKey::from_bytes(secret)
+        .diffie_hellman(&X25519PublicKey::from_bytes(*public))
+        .ok()
+        .map(|s| *s.as_bytes())
+}
+
+/// The X25519 public key of a secret key.
+#[must_use]
+pub fn x25519_public(secret: &[u8; X25519_LEN]) -> [u8; X25519_LEN] {
+    *X25519SecretKey::from_bytes(secret).public_key().as_bytes()
+}
+
+/// ML-KEM-768 decapsulation with a key given by its 64-byte seed.
+#[must_use]
+pub fn kem_decapsulate(
+    seed: &[u8; KEM_SEED_LEN],
+    ciphertext: &[u8; KEM_CIPHERTEXT_LEN],
+) -> [u8; 32] {
+    *KemSecretKey::from_seed(seed)
+        .decapsulate(&KemCiphertext::from_bytes(ciphertext))
+        .as_bytes()
+}
+
+/// The ML-KEM-768 encapsulation key of a 64-byte seed.
+#[must_use]
+pub fn kem_public(seed: &[u8; KEM_SEED_LEN]) -> Vec<u8> {
+    KemSecretKey::from_seed(seed)
+        .public_key()
+        .as_bytes()
+        .to_vec()
+}
+
+/// Validates an ML-KEM-768 encapsulation key (FIPS 203, section 7.2).
+#[must_use]
+pub fn kem_public_key_is_valid(bytes: &[u8; KEM_PUBLIC_KEY_LEN]) -> bool {
+    KemPublicKey::from_bytes(bytes).is_ok()
+}
+
+/// `ML-KEM.Encaps_internal(ek, m)` through the key type the protocol uses (with the FIPS 203
+/// encapsulation-key check first). `None` if the key fails the check.
+#[must_use]
+pub fn kem_encapsulate(ek: &[u8; KEM_PUBLIC_KEY_LEN], m: &[u8; 32]) -> Option<(Vec<u8>, [u8; 32])> {
+    let (ct, ss) = KemPublicKey::from_bytes(ek).ok()?.encapsulate_with(m);
+    Some((ct.as_bytes().to_vec(), *ss.as_bytes()))
+}
+
+/// ML-DSA-65 verification with a context string; any malformed input is `false`.
+#[must_use]
+pub fn ml_dsa_verify(public: &[u8], ctx: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    let (Ok(sig), Ok(public)) = (
+        <[u8; SIGNATURE_LEN]>::try_from(signature),
+        <[u8; SIG_PUBLIC_KEY_LEN]>::try_from(public),
+    ) else {
+        return false;
+    };
+    SigPublicKey::from_bytes(&public).verify(ctx, message, &Signature::from_bytes(&sig))
+}
+
+/// ChaCha20-Poly1305 open as the protocol uses it (`ciphertext || tag`).
+#[must_use]
+pub fn aead_open(
+    key: &[u8; AEAD_KEY_LEN],
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Option<Vec<u8>> {
+    kdf::open_with(key, nonce, aad, ciphertext)
+}
+
+/// ChaCha20-Poly1305 seal as the protocol uses it (returns `ciphertext || tag`; empty only
+/// beyond the cipher's 256 GiB limit).
+#[must_use]
+pub fn aead_seal(
+    key: &[u8; AEAD_KEY_LEN],
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _sealed = kdf::seal_with(key, nonce, aad, plaintext, &mut out);
+    out
+}
+
+/// HMAC-SHA-256 as the chain KDF uses it.
+#[must_use]
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    *kdf::hmac(key, message)
+}
+
+/// The AEAD key and nonce expanded from a message key.
+#[must_use]
+pub fn message_key_expand(message_key: &[u8; 32]) -> ([u8; AEAD_KEY_LEN], [u8; AEAD_NONCE_LEN]) {
+    MessageKey::from_ref(message_key).key_and_nonce()
+}
+
+/// HKDF-SHA-256 (extract with `salt`, expand with `info`) to `len` bytes; `None` beyond the
+/// 8,160-byte limit.
+#[must_use]
+pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = alloc::vec![0u8; len];
+    kdf::extract(salt, ikm).expand(info, &mut out).ok()?;
+    Some(out)
+}

@@ -1,0 +1,118 @@
+//! The message formats (initial and ratchet messages) and what anyone can read from them.
+//!
+//! Spec: `docs/PROTOCOL.md`, sections 3.4 ("Message classification"), 5.5 and 6.1. The
+//! decoders here are strict and know no key: [`message_kind`] and [`describe_message`] are
+//! what a server, a router or a UI may inspect. Nothing they return is secret or
+//! authenticated.
+
+pub(crate) mod initial;
+pub(crate) mod ratchet;
+
+pub use initial::KemPrekeyUsed;
+
+use crate::consts::MAX_HANDSHAKE_PREFIX_LEN;
+use crate::error::DecodeError;
+use crate::keys::X25519PublicKey;
+use crate::labels::object;
+use crate::wire::Reader;
+
+use initial::InitialMessage;
+use ratchet::MessageView;
+
+/// Largest message of either kind: a ratchet message after the largest handshake prefix.
+pub const MAX_INITIAL_MESSAGE_LEN: usize = ratchet::MAX_MESSAGE_LEN + MAX_HANDSHAKE_PREFIX_LEN;
+
+/// What kind of message some bytes are (see [`message_kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// An initial message: give it to `Session::accept` if no session with its sender
+    /// exists yet, otherwise to that session's `Session::decrypt`.
+    Initial,
+    /// A ratchet message for an existing session.
+    Ratchet,
+}
+
+/// Reads only the three header bytes to tell an initial message from a ratchet message.
+///
+/// # Errors
+/// A [`DecodeError`] if the bytes are neither.
+pub fn message_kind(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
+    let mut r = Reader::new(bytes);
+    match r.header(object::MESSAGE) {
+        Ok(()) => Ok(MessageKind::Ratchet),
+        Err(DecodeError::WrongObjectType {
+            found: object::INITIAL_MESSAGE,
+            ..
+        }) => Ok(MessageKind::Initial),
+        Err(e) => Err(e),
+    }
+}
+
+/// The handshake fields of an initial message, as a server sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HandshakeDescription {
+    /// Id of the signed prekey used.
+    pub signed_prekey_id: u32,
+    /// Id of the one-time X25519 prekey used, if any.
+    pub one_time_prekey_id: Option<u32>,
+    /// The ML-KEM prekey used.
+    pub kem_prekey: KemPrekeyUsed,
+}
+
+/// What anyone who sees a message can read from it (nothing here is secret or
+/// authenticated): for servers, diagnostics and UIs. See [`describe_message`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageDescription {
+    /// Initial or ratchet message.
+    pub kind: MessageKind,
+    /// The handshake fields, for an initial message.
+    pub handshake: Option<HandshakeDescription>,
+    /// The sender's ratchet public key (one per sending chain).
+    pub ratchet_key: X25519PublicKey,
+    /// The message's index in its chain.
+    pub index: u32,
+    /// The length of the sender's previous chain.
+    pub previous_chain_len: u32,
+    /// The id of the receiver's KEM key this message encapsulates to, if it carries a KEM
+    /// ciphertext (a PQ step).
+    pub kem_ciphertext_for: Option<u32>,
+    /// The id of the KEM key this message offers, if any.
+    pub kem_offer: Option<u32>,
+    /// Length of the AEAD ciphertext (plaintext length + 16).
+    pub ciphertext_len: usize,
+}
+
+/// Decodes the public parts of a message strictly, without any key.
+///
+/// # Errors
+/// A [`DecodeError`] for anything that is not a well-formed message.
+pub fn describe_message(bytes: &[u8]) -> Result<MessageDescription, DecodeError> {
+    let kind = message_kind(bytes)?;
+    let (handshake, inner) = match kind {
+        MessageKind::Ratchet => (None, bytes),
+        MessageKind::Initial => {
+            let initial = InitialMessage::decode(bytes)?;
+            let f = &initial.fields;
+            let h = HandshakeDescription {
+                signed_prekey_id: f.signed_prekey_id,
+                one_time_prekey_id: f.one_time_prekey_id,
+                kem_prekey: f.kem_prekey,
+            };
+            (Some(h), initial.ratchet_message)
+        }
+    };
+    let view = MessageView::decode(inner)?;
+    let h = &view.header;
+    Ok(MessageDescription {
+        kind,
+        handshake,
+        ratchet_key: h.ratchet_key,
+        index: h.index,
+        previous_chain_len: h.previous_chain_len,
+        kem_ciphertext_for: h.pq.ciphertext.as_ref().map(|(id, _)| *id),
+        kem_offer: h.pq.offer.as_ref().map(|(id, _)| *id),
+        ciphertext_len: view.ciphertext.len(),
+    })
+}

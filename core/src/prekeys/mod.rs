@@ -1,0 +1,440 @@
+//! The responder's prekey store: signed prekeys with rotation, one-time prekeys consumed
+//! exactly once, and the replay cache of accepted handshakes.
+//!
+//! Spec: `docs/PROTOCOL.md`, section 5.3 ("Prekey store"). Every method that changes the store
+//! either completes or leaves it exactly as it was. Accepting a handshake is two steps:
+//! [`PrekeyStore::stage_accept`] describes what the handshake would consume, and only
+//! [`PrekeyStore::commit_accept`] — which requires the ratchet's proof that the first message
+//! authenticated — applies it.
+
+mod pool;
+mod replay;
+mod signed;
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use rand_core::TryCryptoRng;
+
+use crate::bundle::{self, OneTimeKeys, WithId, one_time_message};
+use crate::consts::SIGNED_PREKEY_GRACE_SECS;
+use crate::error::{AcceptError, DecodeError, PrekeyError, PrekeyKind};
+use crate::identity::IdentityKeyPair;
+use crate::keys::{KemCiphertext, KemPublicKey, KemSecretKey, KemSharedSecret, X25519SecretKey};
+use crate::labels;
+use crate::message::initial::KemPrekeyUsed;
+use crate::ratchet::Authenticated;
+use crate::wire::{Reader, Writer};
+
+use pool::{KemSeed, Pool};
+use replay::ReplayCache;
+pub(crate) use replay::ReplayTag;
+use signed::SignedPrekeys;
+
+/// Counts of what the store holds, for UIs and for deciding when to replenish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PrekeyStoreInfo {
+    /// Id of the current signed prekey.
+    pub signed_prekey_id: u32,
+    /// Whether a previous signed prekey is still accepted (grace period).
+    pub has_previous_signed_prekey: bool,
+    /// One-time X25519 prekeys not yet handed out in a bundle.
+    pub one_time_available: usize,
+    /// One-time X25519 prekeys handed out and not yet used.
+    pub one_time_issued: usize,
+    /// One-time ML-KEM prekeys not yet handed out.
+    pub one_time_kem_available: usize,
+    /// One-time ML-KEM prekeys handed out and not yet used.
+    pub one_time_kem_issued: usize,
+    /// Handshakes remembered for replay detection.
+    pub replay_cache_len: usize,
+}
+
+/// The responder's prekeys. Create with [`PrekeyStore::generate`], publish with
+/// [`PrekeyStore::bundle`], persist with `seal`/`open`. Not `Clone`: two copies would hand out
+/// and consume one-time prekeys independently.
+pub struct PrekeyStore {
+    owner: [u8; 32],
+    current: SignedPrekeys,
+    previous: Option<(SignedPrekeys, u64)>,
+    one_time: Pool<X25519SecretKey>,
+    one_time_kem: Pool<KemSeed>,
+    next_signed_id: u32,
+    replay: ReplayCache,
+}
+
+/// The ML-KEM prekey a handshake names: the last-resort key (held expanded) or a one-time key
+/// (expanded from its seed for this handshake).
+pub(crate) enum KemPrekey<'a> {
+    LastResort(&'a KemSecretKey),
+    OneTime(KemSecretKey),
+}
+
+impl KemPrekey<'_> {
+    pub(crate) fn decapsulate(&self, ct: &KemCiphertext) -> KemSharedSecret {
+        match self {
+            KemPrekey::LastResort(k) => k.decapsulate(ct),
+            KemPrekey::OneTime(k) => k.decapsulate(ct),
+        }
+    }
+
+    pub(crate) fn public_key(&self) -> &KemPublicKey {
+        match self {
+            KemPrekey::LastResort(k) => k.public_key(),
+            KemPrekey::OneTime(k) => k.public_key(),
+        }
+    }
+}
+
+/// The secret keys an initial message names.
+pub(crate) struct HandshakeKeys<'a> {
+    pub(crate) signed_prekey: &'a X25519SecretKey,
+    pub(crate) one_time_prekey: Option<&'a X25519SecretKey>,
+    pub(crate) kem_prekey: KemPrekey<'a>,
+}
+
+/// What accepting a handshake changes in the store: the one-time prekeys it used are
+/// consumed and the handshake is remembered. Applied only by [`PrekeyStore::commit_accept`].
+#[must_use = "a staged accept changes nothing until it is committed"]
+pub(crate) struct StagedAccept {
+    one_time_prekey: Option<u32>,
+    one_time_kem: Option<u32>,
+    replay: ReplayTag,
+}
+
+impl PrekeyStore {
+    /// Creates a store for `identity` with fresh signed prekeys and `one_time` prekeys of each
+    /// kind (X25519 and ML-KEM). `now` is the caller's clock in seconds (any monotonic count
+    /// works; it only measures the grace period of rotated prekeys).
+    ///
+    /// # Errors
+    /// [`PrekeyError::LimitExceeded`] if `one_time` exceeds
+    /// [`crate::consts::MAX_ONE_TIME_PREKEYS`]; [`PrekeyError::RngFailed`] if the RNG fails.
+    pub fn generate<R: TryCryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        one_time: usize,
+        now: u64,
+    ) -> Result<Self, PrekeyError> {
+        let current = SignedPrekeys::generate(rng, identity, 1, 1, now)?;
+        let mut store = Self {
+            owner: identity.public().fingerprint(),
+            current,
+            previous: None,
+            one_time: Pool::new(),
+            one_time_kem: Pool::new(),
+            next_signed_id: 2,
+            replay: ReplayCache::default(),
+        };
+        store.add_one_time_prekeys(rng, one_time, one_time)?;
+        Ok(store)
+    }
+
+    fn check_owner(&self, identity: &IdentityKeyPair) -> Result<(), PrekeyError> {
+        if self.owner == identity.public().fingerprint() {
+            Ok(())
+        } else {
+            Err(PrekeyError::IdentityMismatch)
+        }
+    }
+
+    /// Adds `x25519` one-time X25519 prekeys and `kem` one-time ML-KEM prekeys. When a kind
+    /// would exceed [`crate::consts::MAX_ONE_TIME_PREKEYS`], the oldest prekeys that were
+    /// handed out in a bundle but never used are dropped to make room (a late initial message
+    /// naming one is then `PREKEY_ALREADY_USED`), so a store whose bundles were fetched and
+    /// abandoned does not stay full. On error the store is unchanged.
+    ///
+    /// # Errors
+    /// [`PrekeyError::LimitExceeded`] if even without the issued prekeys a kind would exceed
+    /// the limit, or an id would overflow; [`PrekeyError::RngFailed`].
+    pub fn add_one_time_prekeys<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        x25519: usize,
+        kem: usize,
+    ) -> Result<(), PrekeyError> {
+        let plan_x = self.one_time.plan_add(x25519)?;
+        let plan_k = self.one_time_kem.plan_add(kem)?;
+        let new_x = self.one_time.generate(rng, plan_x)?;
+        let new_k = self.one_time_kem.generate(rng, plan_k)?;
+        self.one_time.commit_add(new_x);
+        self.one_time_kem.commit_add(new_k);
+        Ok(())
+    }
+
+    /// Replaces the signed prekey pair. The previous pair stays usable until
+    /// [`PrekeyStore::prune`] is called [`SIGNED_PREKEY_GRACE_SECS`] after `now`; a pair
+    /// that was already in its grace period is dropped now.
+    ///
+    /// # Errors
+    /// [`PrekeyError::IdentityMismatch`], [`PrekeyError::LimitExceeded`] (id space
+    /// exhausted), [`PrekeyError::RngFailed`]. On error the store is unchanged.
+    pub fn rotate_signed_prekeys<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        now: u64,
+    ) -> Result<(), PrekeyError> {
+        self.check_owner(identity)?;
+        let id = self.next_signed_id;
+        let next = id.checked_add(1).ok_or(PrekeyError::LimitExceeded)?;
+        let fresh = SignedPrekeys::generate(rng, identity, id, id, now)?;
+        let old = core::mem::replace(&mut self.current, fresh);
+        if let Some((dropped, _)) = self.previous.replace((old, now)) {
+            self.replay.forget_signed_prekey(dropped.spk_id);
+        }
+        self.next_signed_id = next;
+        Ok(())
+    }
+
+    /// Drops the previous signed prekey pair once its grace period has passed.
+    pub fn prune(&mut self, now: u64) {
+        let expired = self.previous.as_ref().is_some_and(|(_, retired_at)| {
+            now >= retired_at.saturating_add(SIGNED_PREKEY_GRACE_SECS)
+        });
+        if expired && let Some((dropped, _)) = self.previous.take() {
+            self.replay.forget_signed_prekey(dropped.spk_id);
+        }
+    }
+
+    /// Produces a bundle to publish: the signed prekeys, plus the next one-time prekey of each
+    /// kind not yet handed out (each is handed out once; when none are left the bundle falls
+    /// back to the last-resort KEM prekey and omits the one-time X25519 prekey). The one-time
+    /// prekeys of the bundle are signed now, together, by one ML-DSA signature.
+    ///
+    /// # Errors
+    /// [`PrekeyError::IdentityMismatch`], [`PrekeyError::RngFailed`]. On error the store is
+    /// unchanged.
+    pub fn bundle<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+    ) -> Result<Vec<u8>, PrekeyError> {
+        self.check_owner(identity)?;
+        let otk = self.one_time.next_unissued();
+        let kem = self.one_time_kem.next_unissued();
+        let one_time = OneTimeKeys {
+            prekey: otk
+                .as_ref()
+                .map(|(_, id, key)| WithId { id: *id, key: *key }),
+            kem: kem.as_ref().map(|(_, id, key)| WithId {
+                id: *id,
+                key: key.clone(),
+            }),
+        };
+        let one_time_signature = if one_time.is_empty() {
+            None
+        } else {
+            Some(identity.sign(rng, labels::SIG_CTX_ONE_TIME, &one_time_message(&one_time))?)
+        };
+        let bytes = bundle::encode(
+            identity.public(),
+            &WithId {
+                id: self.current.spk_id,
+                key: self.current.spk.public_key(),
+            },
+            &WithId {
+                id: self.current.kem_id,
+                key: self.current.kem.public_key().clone(),
+            },
+            &self.current.signature,
+            &one_time,
+            one_time_signature.as_ref(),
+        );
+        // Commit: mark what was handed out.
+        if let Some((pos, _, _)) = otk {
+            self.one_time.mark_issued(pos);
+        }
+        if let Some((pos, _, _)) = kem {
+            self.one_time_kem.mark_issued(pos);
+        }
+        Ok(bytes)
+    }
+
+    /// Counts for UIs.
+    #[must_use]
+    pub fn info(&self) -> PrekeyStoreInfo {
+        PrekeyStoreInfo {
+            signed_prekey_id: self.current.spk_id,
+            has_previous_signed_prekey: self.previous.is_some(),
+            one_time_available: self.one_time.available(),
+            one_time_issued: self.one_time.issued(),
+            one_time_kem_available: self.one_time_kem.available(),
+            one_time_kem_issued: self.one_time_kem.issued(),
+            replay_cache_len: self.replay.len(),
+        }
+    }
+
+    // ----- the responder side of the handshake -----
+
+    pub(crate) fn owned_by(&self, identity: &IdentityKeyPair) -> Result<(), AcceptError> {
+        self.check_owner(identity)
+            .map_err(|_| AcceptError::IdentityMismatch)
+    }
+
+    fn signed(&self, matches: impl Fn(&SignedPrekeys) -> bool) -> Option<&SignedPrekeys> {
+        core::iter::once(&self.current)
+            .chain(self.previous.as_ref().map(|(p, _)| p))
+            .find(|s| matches(s))
+    }
+
+    /// The secret keys an initial message names; an error names the first one missing.
+    pub(crate) fn lookup(
+        &self,
+        signed_prekey_id: u32,
+        one_time_prekey_id: Option<u32>,
+        kem: KemPrekeyUsed,
+    ) -> Result<HandshakeKeys<'_>, AcceptError> {
+        let signed_prekey = self
+            .signed(|s| s.spk_id == signed_prekey_id)
+            .map(|s| &s.spk)
+            .ok_or(AcceptError::UnknownPrekey {
+                kind: PrekeyKind::SignedPrekey,
+                id: signed_prekey_id,
+            })?;
+        let one_time_prekey = match one_time_prekey_id {
+            Some(id) => Some(self.one_time.find(id)?),
+            None => None,
+        };
+        let kem_prekey = match kem {
+            KemPrekeyUsed::LastResort(id) => {
+                KemPrekey::LastResort(self.signed(|s| s.kem_id == id).map(|s| &s.kem).ok_or(
+                    AcceptError::UnknownPrekey {
+                        kind: PrekeyKind::LastResortKemPrekey,
+                        id,
+                    },
+                )?)
+            }
+            KemPrekeyUsed::OneTime(id) => KemPrekey::OneTime(self.one_time_kem.find(id)?.expand()),
+        };
+        Ok(HandshakeKeys {
+            signed_prekey,
+            one_time_prekey,
+            kem_prekey,
+        })
+    }
+
+    pub(crate) fn seen(&self, tag: &ReplayTag) -> bool {
+        self.replay.contains(tag)
+    }
+
+    /// What accepting this handshake will change; changes nothing now.
+    pub(crate) fn stage_accept(
+        &self,
+        one_time_prekey: Option<u32>,
+        kem: KemPrekeyUsed,
+        replay: ReplayTag,
+    ) -> StagedAccept {
+        let one_time_kem = match kem {
+            KemPrekeyUsed::OneTime(id) => Some(id),
+            KemPrekeyUsed::LastResort(_) => None,
+        };
+        StagedAccept {
+            one_time_prekey,
+            one_time_kem,
+            replay,
+        }
+    }
+
+    /// Applies an accepted handshake: consumes the one-time prekeys it used and remembers it.
+    /// Requires the proof that its first message authenticated.
+    pub(crate) fn commit_accept(&mut self, staged: StagedAccept, _proof: &Authenticated) {
+        if let Some(id) = staged.one_time_prekey {
+            self.one_time.consume(id);
+        }
+        if let Some(id) = staged.one_time_kem {
+            self.one_time_kem.consume(id);
+        }
+        self.replay.insert(staged.replay);
+    }
+
+    // ----- state encoding -----
+
+    pub(crate) fn encode_state(&self, w: &mut Writer) {
+        w.bytes(&self.owner);
+        self.current.encode(w);
+        match &self.previous {
+            Some((p, retired_at)) => {
+                w.bool(true);
+                p.encode(w);
+                w.u64(*retired_at);
+            }
+            None => w.bool(false),
+        }
+        w.u32(self.next_signed_id);
+        w.u32(self.one_time.next_id());
+        w.u32(self.one_time_kem.next_id());
+        self.one_time.encode_entries(w);
+        self.one_time_kem.encode_entries(w);
+        self.replay.encode(w);
+    }
+
+    pub(crate) fn decode_state(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let owner = r.array()?;
+        let current = SignedPrekeys::decode(r)?;
+        let previous = if r.bool("previous signed prekeys")? {
+            let p = SignedPrekeys::decode(r)?;
+            Some((p, r.u64()?))
+        } else {
+            None
+        };
+        let next_signed_id = r.u32()?;
+        let next_one_time_id = r.u32()?;
+        let next_one_time_kem_id = r.u32()?;
+        let one_time = Pool::decode_entries(r, next_one_time_id, "one-time prekey count")?;
+        let one_time_kem =
+            Pool::decode_entries(r, next_one_time_kem_id, "one-time KEM prekey count")?;
+        let replay = ReplayCache::decode(r)?;
+        Ok(Self {
+            owner,
+            current,
+            previous,
+            one_time,
+            one_time_kem,
+            next_signed_id,
+            replay,
+        })
+    }
+
+    /// Every secret of the store as `(kind, id, secret bytes)` (for the vector generator).
+    #[cfg(twofold_trace)]
+    #[must_use]
+    pub fn secrets_for_vectors(&self) -> Vec<(&'static str, u32, Vec<u8>)> {
+        let mut out = Vec::new();
+        for s in core::iter::once(&self.current).chain(self.previous.iter().map(|(p, _)| p)) {
+            out.push(("signed_prekey", s.spk_id, s.spk.to_bytes().to_vec()));
+            out.push(("last_resort_kem", s.kem_id, s.kem.seed().to_vec()));
+        }
+        for (id, k) in self.one_time.entries() {
+            out.push(("one_time_prekey", id, k.to_bytes().to_vec()));
+        }
+        for (id, k) in self.one_time_kem.entries() {
+            out.push(("one_time_kem", id, k.as_bytes().to_vec()));
+        }
+        out
+    }
+
+    /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests.
+    #[cfg(any(test, twofold_trace))]
+    #[must_use]
+    pub fn state_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        self.encode_state(&mut w);
+        w.into_vec()
+    }
+}
+
+// Every secret field (X25519 secret keys, KEM secret keys and seeds) wipes itself on drop.
+impl zeroize::ZeroizeOnDrop for PrekeyStore {}
+
+impl fmt::Debug for PrekeyStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrekeyStore")
+            .field("info", &self.info())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+//! The replay cache: handshakes a prekey store has accepted, so an initial message is
+//! accepted at most once even when it used only the (never consumed) last-resort KEM prekey.
+//!
+//! Spec: `docs/PROTOCOL.md`, section 5.3. Bounded by [`MAX_REPLAY_CACHE`], oldest evicted.
+
+use alloc::collections::VecDeque;
+
+use crate::consts::MAX_REPLAY_CACHE;
+use crate::error::DecodeError;
+use crate::wire::{Reader, Writer};
+
+/// A record of an accepted handshake: the signed prekey id it used and 16 bytes of
+/// `SHA-256(ephemeral key || KEM ciphertext)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ReplayTag {
+    spk_id: u32,
+    tag: [u8; 16],
+}
+
+impl ReplayTag {
+    /// The tag of a handshake from its signed prekey id and 32-byte digest (its first half).
+    pub(crate) fn new(spk_id: u32, digest: &[u8; 32]) -> Self {
+        let mut tag = [0u8; 16];
+        for (t, d) in tag.iter_mut().zip(digest.iter()) {
+            *t = *d;
+        }
+        Self { spk_id, tag }
+    }
+}
+
+/// Accepted handshakes, oldest first.
+#[derive(Default)]
+pub(crate) struct ReplayCache(VecDeque<ReplayTag>);
+
+impl ReplayCache {
+    pub(crate) fn contains(&self, tag: &ReplayTag) -> bool {
+        self.0.contains(tag)
+    }
+
+    /// Remembers a handshake, evicting the oldest entry at the bound.
+    pub(crate) fn insert(&mut self, tag: ReplayTag) {
+        if self.0.len() >= MAX_REPLAY_CACHE {
+            self.0.pop_front();
+        }
+        self.0.push_back(tag);
+    }
+
+    /// Forgets the handshakes of a signed prekey that is gone (they can no longer be replayed).
+    pub(crate) fn forget_signed_prekey(&mut self, spk_id: u32) {
+        self.0.retain(|t| t.spk_id != spk_id);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        w.count(self.0.len());
+        for t in &self.0 {
+            w.u32(t.spk_id);
+            w.bytes(&t.tag);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let n = r.count(MAX_REPLAY_CACHE, "replay cache length")?;
+        let mut entries = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            entries.push_back(ReplayTag {
+                spk_id: r.u32()?,
+                tag: r.array()?,
+            });
+        }
+        Ok(Self(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_evicts_oldest() {
+        let mut cache = ReplayCache::default();
+        let tag = |i: u32| {
+            let mut d = [0u8; 32];
+            d[..4].copy_from_slice(&i.to_be_bytes());
+            ReplayTag::new(1, &d)
+        };
+        let n = u32::try_from(MAX_REPLAY_CACHE).unwrap();
+        for i in 0..=n {
+            cache.insert(tag(i));
+        }
+        assert_eq!(cache.len(), MAX_REPLAY_CACHE);
+        assert!(!cache.contains(&tag(0)));
+        assert!(cache.contains(&tag(1)));
+        assert!(cache.contains(&tag(n)));
+        cache.forget_signed_prekey(1);
+        assert_eq!(cache.len(), 0);
+    }
+}

@@ -1,0 +1,80 @@
+//! Our side of the DH ratchet: our ratchet key and the chain we encrypt with.
+//!
+//! Spec: `docs/PROTOCOL.md`, sections 6.0 and 6.4 (the lazy DH step). An active sending chain
+//! always has our ratchet key: the two live together in [`SendState::Active`], so a chain
+//! without a key cannot be represented.
+
+use crate::keys::{X25519PublicKey, X25519SecretKey};
+use crate::message::ratchet::PqData;
+
+use super::chain_key::ChainKey;
+
+/// Our current ratchet key pair (the public half cached: it goes into every header).
+pub(crate) struct OurRatchetKey {
+    pub(crate) secret: X25519SecretKey,
+    pub(crate) public: X25519PublicKey,
+}
+
+impl OurRatchetKey {
+    pub(crate) fn new(secret: X25519SecretKey) -> Self {
+        let public = secret.public_key();
+        Self { secret, public }
+    }
+}
+
+/// A chain we encrypt with.
+pub(crate) struct SendingChain {
+    pub(crate) chain_key: ChainKey,
+    pub(crate) index: u32,
+    pub(crate) previous_chain_len: u32,
+    /// The PQ data every message of this chain carries.
+    pub(crate) pq: PqData,
+}
+
+/// Whether the next message continues the current sending chain or starts a new one.
+pub(crate) enum SendState {
+    /// Our next message continues this chain, under this ratchet key.
+    Active {
+        ours: OurRatchetKey,
+        chain: SendingChain,
+    },
+    /// The peer sent a new ratchet key; our next message performs a DH step against it with
+    /// a fresh key pair. `ours` is the key the peer last saw (none yet for a responder that
+    /// has not sent).
+    NeedsStep {
+        ours: Option<OurRatchetKey>,
+        peer: X25519PublicKey,
+        previous_chain_len: u32,
+    },
+}
+
+impl SendState {
+    /// Our current ratchet key, if we have one.
+    pub(crate) fn ours(&self) -> Option<&OurRatchetKey> {
+        match self {
+            SendState::Active { ours, .. } => Some(ours),
+            SendState::NeedsStep { ours, .. } => ours.as_ref(),
+        }
+    }
+
+    /// The state after the peer started a new chain under `peer`: our next message starts a
+    /// new chain, and announces how long our current one was.
+    pub(crate) fn after_peer_step(self, peer: X25519PublicKey) -> SendState {
+        match self {
+            SendState::Active { ours, chain } => SendState::NeedsStep {
+                ours: Some(ours),
+                peer,
+                previous_chain_len: chain.index,
+            },
+            SendState::NeedsStep {
+                ours,
+                previous_chain_len,
+                ..
+            } => SendState::NeedsStep {
+                ours,
+                peer,
+                previous_chain_len,
+            },
+        }
+    }
+}
