@@ -93,85 +93,34 @@ fn open<T>(
     Ok(value)
 }
 
-impl Session {
-    /// Seals the session with a 32-byte application key.
-    ///
-    /// # Errors
-    /// [`StateError::RngFailed`] if the RNG fails.
-    pub fn seal<R: TryCryptoRng + ?Sized>(
-        &self,
-        rng: &mut R,
-        app_key: &[u8; APP_KEY_LEN],
-    ) -> Result<Vec<u8>, StateError> {
-        seal(rng, app_key, object::SESSION_STATE, |w| {
-            self.encode_state(w)
-        })
-    }
+/// Gives a state type its `seal` and `open`, written once for every sealed object type.
+macro_rules! sealed_state {
+    ($ty:ident, $object:expr, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("Seals the ", $what, " with a 32-byte application key.")]
+            ///
+            /// # Errors
+            /// [`StateError::RngFailed`] if the RNG fails.
+            pub fn seal<R: TryCryptoRng + ?Sized>(
+                &self,
+                rng: &mut R,
+                app_key: &[u8; APP_KEY_LEN],
+            ) -> Result<Vec<u8>, StateError> {
+                seal(rng, app_key, $object, |w| self.encode_state(w))
+            }
 
-    /// Opens a sealed session.
-    ///
-    /// # Errors
-    /// [`StateError::AuthFailed`] for a wrong key or a tampered blob; a decode error for a
-    /// blob of another type or format.
-    pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
-        open(blob, app_key, object::SESSION_STATE, Session::decode_state)
-    }
+            #[doc = concat!("Opens a sealed ", $what, ".")]
+            ///
+            /// # Errors
+            /// [`StateError::AuthFailed`] for a wrong key or a tampered blob; a decode error
+            /// for a blob of another type or format, or a malformed plaintext.
+            pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
+                open(blob, app_key, $object, $ty::decode_state)
+            }
+        }
+    };
 }
 
-impl IdentityKeyPair {
-    /// Seals the identity key pair with a 32-byte application key.
-    ///
-    /// # Errors
-    /// [`StateError::RngFailed`] if the RNG fails.
-    pub fn seal<R: TryCryptoRng + ?Sized>(
-        &self,
-        rng: &mut R,
-        app_key: &[u8; APP_KEY_LEN],
-    ) -> Result<Vec<u8>, StateError> {
-        seal(rng, app_key, object::IDENTITY_STATE, |w| {
-            self.encode_state(w)
-        })
-    }
-
-    /// Opens a sealed identity key pair.
-    ///
-    /// # Errors
-    /// As [`Session::open`].
-    pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
-        open(
-            blob,
-            app_key,
-            object::IDENTITY_STATE,
-            IdentityKeyPair::decode_state,
-        )
-    }
-}
-
-impl PrekeyStore {
-    /// Seals the prekey store with a 32-byte application key.
-    ///
-    /// # Errors
-    /// [`StateError::RngFailed`] if the RNG fails.
-    pub fn seal<R: TryCryptoRng + ?Sized>(
-        &self,
-        rng: &mut R,
-        app_key: &[u8; APP_KEY_LEN],
-    ) -> Result<Vec<u8>, StateError> {
-        seal(rng, app_key, object::PREKEY_STORE_STATE, |w| {
-            self.encode_state(w)
-        })
-    }
-
-    /// Opens a sealed prekey store.
-    ///
-    /// # Errors
-    /// As [`Session::open`].
-    pub fn open(blob: &[u8], app_key: &[u8; APP_KEY_LEN]) -> Result<Self, StateError> {
-        open(
-            blob,
-            app_key,
-            object::PREKEY_STORE_STATE,
-            PrekeyStore::decode_state,
-        )
-    }
-}
+sealed_state!(Session, object::SESSION_STATE, "session");
+sealed_state!(IdentityKeyPair, object::IDENTITY_STATE, "identity key pair");
+sealed_state!(PrekeyStore, object::PREKEY_STORE_STATE, "prekey store");

@@ -16,47 +16,13 @@ import { isInitialized, markInitialized } from "./init.js";
 
 export { isInitialized };
 
-/** Every `code` a {@link TwofoldError} can carry. The set is closed and stable. */
-export type ErrorCode =
-  | "UNSUPPORTED_VERSION"
-  | "WRONG_OBJECT_TYPE"
-  | "UNSUPPORTED_SUITE"
-  | "TRUNCATED"
-  | "TRAILING_BYTES"
-  | "INVALID_ENCODING"
-  | "INVALID_KEY"
-  | "TOO_LARGE"
-  | "BAD_SIGNATURE"
-  | "NON_CONTRIBUTORY"
-  | "UNKNOWN_PREKEY"
-  | "PREKEY_ALREADY_USED"
-  | "REPLAYED_HANDSHAKE"
-  | "AUTH_FAILED"
-  | "DUPLICATE_MESSAGE"
-  | "TOO_FAR_AHEAD"
-  | "WRONG_SESSION"
-  | "COUNTER_EXHAUSTED"
-  | "RNG_FAILED"
-  | "LIMIT_EXCEEDED"
-  | "IDENTITY_MISMATCH"
-  | "INVALID_ARGUMENT"
-  | "DISPOSED"
-  | "NOT_READY";
-
-/** The error every function of this package throws. Messages never contain secrets. */
-export class TwofoldError extends Error {
-  /** Stable machine-readable reason; see {@link ErrorCode}. */
-  readonly code: ErrorCode;
-
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.name = "TwofoldError";
-    this.code = code;
-  }
-}
-
-/** Every error code, as a runtime list (same set as the {@link ErrorCode} type). */
-export const ERROR_CODES: readonly ErrorCode[] = [
+/**
+ * Every code a {@link TwofoldError} can carry, as a runtime list: the core's codes (the
+ * table in `twofold-core`'s `error.rs`), the two of the wasm layer (`INVALID_ARGUMENT`,
+ * `DISPOSED`) and this package's `NOT_READY`. A test checks that this list and the wasm
+ * module's `errorCodes()` agree. The set is closed and stable.
+ */
+export const ERROR_CODES = [
   "UNSUPPORTED_VERSION",
   "WRONG_OBJECT_TYPE",
   "UNSUPPORTED_SUITE",
@@ -81,7 +47,50 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "INVALID_ARGUMENT",
   "DISPOSED",
   "NOT_READY",
-];
+] as const;
+
+/** A code of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The error every function of this package throws. Messages never contain secrets. */
+export class TwofoldError extends Error {
+  /** Stable machine-readable reason; see {@link ErrorCode}. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "TwofoldError";
+    this.code = code;
+  }
+}
+
+// The data shapes are declared once, in Rust (wasm/src/records.rs), and generated into the
+// wasm module's .d.ts; this package re-exports them.
+export type {
+  BundleInfo,
+  Constants,
+  HandshakeInfo,
+  KemPrekeyKind,
+  MessageDescription,
+  MessageKind,
+  PqPolicyInfo,
+  PqPolicyKind,
+  PrekeyStoreInfo,
+  Role,
+  Sas,
+  SasEmoji,
+  SessionInfo,
+} from "../pkg/twofold_wasm.js";
+import type {
+  BundleInfo,
+  Constants,
+  MessageDescription,
+  MessageKind,
+  PqPolicyKind,
+  PrekeyStoreInfo,
+  Sas,
+  SessionInfo,
+} from "../pkg/twofold_wasm.js";
 
 let readyPromise: Promise<void> | undefined;
 
@@ -93,14 +102,15 @@ let readyPromise: Promise<void> | undefined;
  *   the package's glue code, which bundlers such as Vite resolve automatically).
  */
 export function ready(wasmUrl?: URL | string): Promise<void> {
-  if (isInitialized()) return Promise.resolve();
-  readyPromise ??= init(wasmUrl === undefined ? undefined : { module_or_path: wasmUrl }).then(
-    () => markInitialized(),
-    (e: unknown) => {
-      readyPromise = undefined;
-      throw new TwofoldError("NOT_READY", `could not load the WebAssembly module: ${String(e)}`);
-    },
-  );
+  readyPromise ??= isInitialized()
+    ? Promise.resolve()
+    : init(wasmUrl === undefined ? undefined : { module_or_path: wasmUrl }).then(
+        () => markInitialized(),
+        (e: unknown) => {
+          readyPromise = undefined;
+          throw new TwofoldError("NOT_READY", `could not load the WebAssembly module: ${String(e)}`);
+        },
+      );
   return readyPromise;
 }
 
@@ -133,13 +143,26 @@ function bytes(value: unknown, name: string): Uint8Array {
   return value;
 }
 
-let cachedLimits: { maxMessageLength: number; maxBundleLength: number; maxPlaintextLength: number } | undefined;
+let cachedConstants: Constants | undefined;
+
+/**
+ * The protocol's sizes, limits and defaults, read from the core: maximum message, bundle and
+ * plaintext lengths, the application-key length, header and tag sizes, and the default PQ
+ * policy. Nothing in this package restates them.
+ */
+export function constants(): Constants {
+  cachedConstants ??= call(() => Object.freeze(wasm.constants()));
+  return cachedConstants;
+}
 
 /** Rejects inputs above the core's documented maximum before copying them into wasm memory. */
-function bounded(value: unknown, name: string, limit: "maxMessageLength" | "maxBundleLength" | "maxPlaintextLength"): Uint8Array {
+function bounded(
+  value: unknown,
+  name: string,
+  limit: "maxMessageLength" | "maxBundleLength" | "maxPlaintextLength",
+): Uint8Array {
   const b = bytes(value, name);
-  cachedLimits ??= call(() => wasm.limits() as typeof cachedLimits & object);
-  if (b.length > cachedLimits[limit]) {
+  if (b.length > constants()[limit]) {
     throw new TwofoldError("TOO_LARGE", `${name} is larger than the documented maximum`);
   }
   return b;
@@ -170,6 +193,7 @@ const disposeSymbol: symbol =
 interface WasmObject {
   dispose(): void;
   free(): void;
+  seal(appKey: Uint8Array): Uint8Array;
 }
 
 /** The wasm objects behind the public classes, reachable only from this module. */
@@ -217,6 +241,12 @@ abstract class Disposable<W extends WasmObject> {
   [Symbol.dispose](): void {
     this.dispose();
   }
+
+  /** Seals this object with the application key (`constants().appKeyLength` bytes), for storage. */
+  seal(appKey: Uint8Array): Uint8Array {
+    const key = bytes(appKey, "appKey");
+    return call(() => inner(this).seal(key));
+  }
 }
 
 // Older runtimes without Symbol.dispose: also expose the method under the registered symbol.
@@ -244,12 +274,6 @@ export class Identity extends Disposable<wasm.Identity> {
     return call(() => inner(this).publicBytes());
   }
 
-  /** Seals the key pair with a 32-byte application key (for storage). */
-  seal(appKey: Uint8Array): Uint8Array {
-    const key = bytes(appKey, "appKey");
-    return call(() => inner(this).seal(key));
-  }
-
   /** Opens a key pair sealed by {@link Identity.seal}. */
   static open(blob: Uint8Array, appKey: Uint8Array): Identity {
     const key = bytes(appKey, "appKey");
@@ -263,17 +287,6 @@ export interface PrekeyStoreOptions {
   oneTime?: number;
   /** The current time in seconds. Default: the system clock. */
   now?: number;
-}
-
-/** Counts of what a prekey store holds. */
-export interface PrekeyStoreInfo {
-  signedPrekeyId: number;
-  hasPreviousSignedPrekey: boolean;
-  oneTimeAvailable: number;
-  oneTimeIssued: number;
-  oneTimeKemAvailable: number;
-  oneTimeKemIssued: number;
-  replayCacheLength: number;
 }
 
 /** The responder's prekeys: publish bundles from it, accept sessions against it. */
@@ -334,13 +347,7 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
 
   /** Counts of available and issued prekeys. */
   info(): PrekeyStoreInfo {
-    return call(() => inner(this).info() as PrekeyStoreInfo);
-  }
-
-  /** Seals the store with a 32-byte application key. */
-  seal(appKey: Uint8Array): Uint8Array {
-    const key = bytes(appKey, "appKey");
-    return call(() => inner(this).seal(key));
+    return call((): PrekeyStoreInfo => inner(this).info());
   }
 
   /** Opens a store sealed by {@link PrekeyStore.seal}; `identity` must be its owner. */
@@ -363,7 +370,7 @@ export interface SessionOptions {
   associatedData?: Uint8Array;
   /** The current time in seconds (for the PQ policy). Default: the system clock. */
   now?: number;
-  /** Default `{ kind: "interval", messages: 50, seconds: 86400 }`. */
+  /** Default: the core's, `constants().defaultPqPolicy`. */
   pqPolicy?: PqPolicy;
 }
 
@@ -375,77 +382,13 @@ export interface MessageOptions {
   now?: number;
 }
 
-/** Non-secret session state. */
-export interface SessionInfo {
-  role: "initiator" | "responder";
-  /** DH ratchet steps so far. */
-  dhEpoch: number;
-  /** ML-KEM secrets mixed into the root key so far. */
-  pqEpoch: number;
-  /** A KEM key we offered has not been answered yet (a PQ round trip is under way). */
-  pqOfferPending: boolean;
-  /** Our next new sending chain will perform a PQ step. */
-  pqStepDue: boolean;
-  messagesSincePqStep: number;
-  lastPqStepAt: number;
-  pqPolicy: { kind: "every-step" | "interval"; messages: number; seconds: number };
-  sendingIndex: number;
-  receivingIndex: number;
-  /** Message keys held for messages that have not arrived yet. */
-  skippedKeys: number;
-  skippedChains: number;
-  sent: number;
-  received: number;
-  /** Initiator only: no reply yet, so messages still carry the handshake. */
-  awaitingReply: boolean;
-  /** The next message starts a new sending chain (DH ratchet step; PQ step if `pqStepDue`). */
-  newChainNext: boolean;
-}
-
-/** What anyone who sees a message can read from it (see {@link describeMessage}). */
-export interface MessageDescription {
-  kind: "initial" | "ratchet";
-  /** For an initial message: the prekeys it names. */
-  handshake: {
-    signedPrekeyId: number;
-    oneTimePrekeyId: number | null;
-    kemPrekeyKind: "last-resort" | "one-time";
-    kemPrekeyId: number;
-  } | null;
-  /** The sender's ratchet public key (one per sending chain). */
-  ratchetKey: Uint8Array;
-  /** Index of the message in its chain. */
-  index: number;
-  /** Length of the sender's previous chain. */
-  previousChainLength: number;
-  /** Id of the receiver's KEM key this message encapsulates to (a PQ step), or null. */
-  kemCiphertextFor: number | null;
-  /** Id of the KEM key this message offers, or null. */
-  kemOffer: number | null;
-  /** Length of the AEAD ciphertext (plaintext + 16). */
-  ciphertextLength: number;
-}
-
-/** Short authentication string for an interactive comparison. */
-export interface Sas {
-  emoji: { emoji: string; name: string }[];
-  decimal: [number, number, number];
-}
-
-/** Public facts of a verified bundle. */
-export interface BundleInfo {
-  identity: Uint8Array;
-  signedPrekeyId: number;
-  oneTimePrekeyId: number | null;
-  oneTimeKemPrekeyId: number | null;
-}
-
-function policyArgs(policy: PqPolicy | undefined): [number, number] {
-  if (policy === undefined) return [50, 86400];
+/** The policy as the wasm call takes it; `undefined` kind selects the core's default. */
+function policyArgs(policy: PqPolicy | undefined): [PqPolicyKind | undefined, number, number] {
+  if (policy === undefined) return [undefined, 0, 0];
   if (typeof policy !== "object" || policy === null) {
     throw new TwofoldError("INVALID_ARGUMENT", "`pqPolicy` must be an object");
   }
-  if (policy.kind === "every-step") return [0, 0];
+  if (policy.kind === "every-step") return [policy.kind, 0, 0];
   if (
     policy.kind === "interval" &&
     Number.isInteger(policy.messages) &&
@@ -454,7 +397,7 @@ function policyArgs(policy: PqPolicy | undefined): [number, number] {
     typeof policy.seconds === "number" &&
     policy.seconds >= 0
   ) {
-    return [policy.messages, policy.seconds];
+    return [policy.kind, policy.messages, policy.seconds];
   }
   throw new TwofoldError(
     "INVALID_ARGUMENT",
@@ -479,21 +422,13 @@ export class Session extends Disposable<wasm.Session> {
     opts?: SessionOptions,
   ): { session: Session; message: Uint8Array } {
     const o = options(opts, "options");
-    const [messages, seconds] = policyArgs(o.pqPolicy);
+    const [kind, messages, seconds] = policyArgs(o.pqPolicy);
     const now = secondsNow(o.now);
     const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
     const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     return call(() => {
-      const r = wasm.Session.initiate(
-        inner(identity),
-        bundleBytes,
-        pt,
-        ad,
-        now,
-        messages,
-        seconds,
-      ) as { session: wasm.Session; message: Uint8Array };
+      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now, kind, messages, seconds);
       return { session: new Session(r.session), message: r.message };
     });
   }
@@ -509,19 +444,12 @@ export class Session extends Disposable<wasm.Session> {
     opts?: SessionOptions,
   ): { session: Session; plaintext: Uint8Array } {
     const o = options(opts, "options");
-    const [messages, seconds] = policyArgs(o.pqPolicy);
+    const [kind, messages, seconds] = policyArgs(o.pqPolicy);
     const now = secondsNow(o.now);
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
+    const m = bounded(message, "message", "maxMessageLength");
     return call(() => {
-      const r = wasm.Session.accept(
-        inner(identity),
-        inner(store),
-        bounded(message, "message", "maxMessageLength"),
-        ad,
-        now,
-        messages,
-        seconds,
-      ) as { session: wasm.Session; plaintext: Uint8Array };
+      const r = wasm.Session.accept(inner(identity), inner(store), m, ad, now, kind, messages, seconds);
       return { session: new Session(r.session), plaintext: r.plaintext };
     });
   }
@@ -548,7 +476,7 @@ export class Session extends Disposable<wasm.Session> {
   /** Non-secret state (epochs, counters, skipped keys). */
   info(now?: number): SessionInfo {
     const t = secondsNow(now);
-    return call(() => inner(this).info(t) as SessionInfo);
+    return call((): SessionInfo => inner(this).info(t));
   }
 
   /** The 60-digit safety number over both parties' full hybrid identities. */
@@ -568,7 +496,7 @@ export class Session extends Disposable<wasm.Session> {
 
   /** The short authentication string of the handshake. */
   sas(): Sas {
-    return call(() => inner(this).sas() as Sas);
+    return call((): Sas => inner(this).sas());
   }
 
   /** The peer's encoded public identity. */
@@ -581,12 +509,6 @@ export class Session extends Disposable<wasm.Session> {
     return call(() => inner(this).handshakeId());
   }
 
-  /** Seals the session with a 32-byte application key. */
-  seal(appKey: Uint8Array): Uint8Array {
-    const key = bytes(appKey, "appKey");
-    return call(() => inner(this).seal(key));
-  }
-
   /** Opens a session sealed by {@link Session.seal}. */
   static open(blob: Uint8Array, appKey: Uint8Array): Session {
     const key = bytes(appKey, "appKey");
@@ -595,10 +517,10 @@ export class Session extends Disposable<wasm.Session> {
 }
 
 /** Whether bytes are an initial message (give to {@link Session.accept}) or a ratchet message. */
-export function messageKind(message: Uint8Array): "initial" | "ratchet" {
+export function messageKind(message: Uint8Array): MessageKind {
   // Only the three header bytes matter: do not copy the rest into wasm memory.
   const header = bytes(message, "message").subarray(0, 3);
-  return call(() => wasm.messageKind(header) as "initial" | "ratchet");
+  return call(() => wasm.messageKind(header));
 }
 
 /**
@@ -607,7 +529,7 @@ export function messageKind(message: Uint8Array): "initial" | "ratchet" {
  */
 export function describeMessage(message: Uint8Array): MessageDescription {
   const m = bounded(message, "message", "maxMessageLength");
-  return call(() => wasm.describeMessage(m) as MessageDescription);
+  return call((): MessageDescription => wasm.describeMessage(m));
 }
 
 /** The safety number of two encoded public identities. */
@@ -618,7 +540,7 @@ export function safetyNumberOf(a: Uint8Array, b: Uint8Array): string {
 /** Verifies a bundle's signatures and returns its public facts. */
 export function inspectBundle(bundle: Uint8Array): BundleInfo {
   const b = bounded(bundle, "bundle", "maxBundleLength");
-  return call(() => wasm.inspectBundle(b) as BundleInfo);
+  return call((): BundleInfo => wasm.inspectBundle(b));
 }
 
 /** The version of the underlying Rust crate. */

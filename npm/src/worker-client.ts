@@ -30,8 +30,10 @@
 import { ERROR_CODES, TwofoldError } from "./index.js";
 import type {
   BundleInfo,
+  Constants,
   ErrorCode,
   MessageDescription,
+  MessageKind,
   MessageOptions,
   PrekeyStoreInfo,
   PrekeyStoreOptions,
@@ -512,8 +514,13 @@ export class TwofoldWorker {
     return this.#channel.call("version");
   }
 
+  /** The protocol's sizes, limits and defaults. */
+  constants(): Promise<Constants> {
+    return this.#channel.call("constants");
+  }
+
   /** Whether bytes are an initial message or a ratchet message. */
-  messageKind(message: Uint8Array): Promise<"initial" | "ratchet"> {
+  messageKind(message: Uint8Array): Promise<MessageKind> {
     return this.#channel.call("messageKind", message);
   }
 

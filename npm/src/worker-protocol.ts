@@ -19,6 +19,7 @@ import type {
   PrekeyStoreOptions,
   Session,
   SessionOptions,
+  constants,
   describeMessage,
   inspectBundle,
   isInitialized,
@@ -47,6 +48,7 @@ export interface Ops {
   ready: { args: [wasmUrl?: string]; result: void };
   isInitialized: Fn<typeof isInitialized>;
   version: Fn<typeof version>;
+  constants: Fn<typeof constants>;
   messageKind: Fn<typeof messageKind>;
   describeMessage: Fn<typeof describeMessage>;
   safetyNumberOf: Fn<typeof safetyNumberOf>;

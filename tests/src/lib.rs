@@ -275,7 +275,11 @@ pub fn split_initial(message: &[u8]) -> (&[u8], &[u8]) {
         return (&[], message);
     }
     let flags = message[twofold_core::IDENTITY_LEN + 9];
-    let len = twofold_core::IDENTITY_LEN + 10 + if flags & 1 == 1 { 4 } else { 0 } + 32 + 1088;
+    let len = twofold_core::IDENTITY_LEN
+        + 10
+        + if flags & 1 == 1 { 4 } else { 0 }
+        + 32
+        + twofold_core::KEM_CIPHERTEXT_LEN;
     message.split_at(len)
 }
 

@@ -318,7 +318,8 @@ pub fn rejections() -> Value {
         v,
         ErrorCode::TrailingBytes,
     ));
-    let flags_at = 3 + 5293 + 4 + 32 + 4 + 1184 + 3309;
+    let flags_at =
+        IDENTITY_LEN + 4 + 32 + 4 + twofold_core::KEM_PUBLIC_KEY_LEN + twofold_core::SIGNATURE_LEN;
     let mut v = b.clone();
     v[flags_at] |= 0x04;
     cases.push(bundle_case(
@@ -326,7 +327,7 @@ pub fn rejections() -> Value {
         v,
         ErrorCode::InvalidEncoding,
     ));
-    let kem_at = 3 + 5293 + 4 + 32 + 4;
+    let kem_at = IDENTITY_LEN + 4 + 32 + 4;
     let mut v = b.clone();
     v[kem_at] = 0xFF;
     v[kem_at + 1] |= 0x0F;
@@ -339,10 +340,10 @@ pub fn rejections() -> Value {
         ("bundle: identity X25519 key bit flipped", 3),
         (
             "bundle: identity binding signature bit flipped",
-            3 + 32 + 1952 + 100,
+            3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 100,
         ),
-        ("bundle: signed prekey bit flipped", 3 + 5293 + 4 + 7),
-        ("bundle: signed prekey id changed", 3 + 5293 + 3),
+        ("bundle: signed prekey bit flipped", IDENTITY_LEN + 4 + 7),
+        ("bundle: signed prekey id changed", IDENTITY_LEN + 3),
         ("bundle: one-time prekey bit flipped", flags_at + 1 + 4 + 5),
         (
             "bundle: one-time KEM prekey id changed",
@@ -406,7 +407,7 @@ pub fn rejections() -> Value {
     let opk_at = flags_at + 1;
     let ek_at = opk_at + 4;
     let ct_at = ek_at + 32;
-    let msg_at = ct_at + 1088;
+    let msg_at = ct_at + twofold_core::KEM_CIPHERTEXT_LEN;
     let mut im = |name: &str, bytes: Vec<u8>, after: Option<&str>, expected: ErrorCode| {
         let prior = after.map(|_| initial.as_slice());
         let got = accept(&bytes, prior);
@@ -468,7 +469,7 @@ pub fn rejections() -> Value {
         ),
         (
             "initial: initiator binding signature bit flipped",
-            edited(&xor(3 + 32 + 1952 + 10, 0x04)),
+            edited(&xor(3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 10, 0x04)),
             ErrorCode::BadSignature,
         ),
         (

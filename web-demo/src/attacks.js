@@ -5,7 +5,7 @@
 import { Identity, PrekeyStore, Session } from "twofold-pq";
 import { explainError } from "./demo.js";
 import { fmtBytes, fromUtf8, timed, utf8 } from "./format.js";
-import { KEM_CIPHERTEXT_BYTES, KEM_OFFER_BYTES } from "./server.js";
+import { kemCiphertextBytes, kemOfferBytes } from "./server.js";
 
 // Tones: "blocked" (the protocol stopped it), "breach" (the attacker got something),
 // "detected" (visible to users who verify), "info".
@@ -277,7 +277,7 @@ export function stealState(demo) {
   }
   if (pq) {
     steps.push(
-      step("blocked", `Post-quantum healing after round trip ${pq.round}: Bob offered a fresh ML-KEM-768 key in #${pq.offer} (+${fmtBytes(KEM_OFFER_BYTES)}) and Alice encapsulated a secret to it in #${pq.ciphertext} (+${fmtBytes(KEM_CIPHERTEXT_BYTES)}).`),
+      step("blocked", `Post-quantum healing after round trip ${pq.round}: Bob offered a fresh ML-KEM-768 key in #${pq.offer} (+${fmtBytes(kemOfferBytes())}) and Alice encapsulated a secret to it in #${pq.ciphertext} (+${fmtBytes(kemCiphertextBytes())}).`),
     );
   }
   demo.log("Demo", `Stolen state: readable before healing; classical healing after round trip ${classical?.round ?? "?"}, post-quantum healing after round trip ${pq?.round ?? "?"}`, {

@@ -4,7 +4,7 @@
 
 import { Identity, PrekeyStore, Session, TwofoldError, inspectBundle } from "twofold-pq";
 import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, utf8 } from "./format.js";
-import { KEM_CIPHERTEXT_BYTES, KEM_OFFER_BYTES, Server } from "./server.js";
+import { kemCiphertextBytes, kemOfferBytes, Server } from "./server.js";
 import {
   RECORD_VERSION,
   clearRecord,
@@ -243,8 +243,8 @@ export class Demo {
     if (item.kind === "initial") tags.push("initial message (no reply yet)");
     if (after.dhEpoch > before.dhEpoch) notes.push("started a new sending chain with a fresh X25519 ratchet key (DH step)");
     if (after.pqEpoch > before.pqEpoch) notes.push(`PQ step: encapsulated a secret to ${this.peerOf(name).name}'s ML-KEM-768 key`);
-    if (item.kemCiphertext) tags.push(`ML-KEM ciphertext +${fmtBytes(KEM_CIPHERTEXT_BYTES)}`);
-    if (item.kemOffer) tags.push(`new ML-KEM key +${fmtBytes(KEM_OFFER_BYTES)}`);
+    if (item.kemCiphertext) tags.push(`ML-KEM ciphertext +${fmtBytes(kemCiphertextBytes())}`);
+    if (item.kemOffer) tags.push(`new ML-KEM key +${fmtBytes(kemOfferBytes())}`);
     if (item.kemOffer && after.dhEpoch > before.dhEpoch) notes.push("offered a fresh ML-KEM-768 public key for the next PQ step");
     this.chat(party, { kind: "sent", text, bytes: bytes.length, msgId: item.id, tags, attack });
     this.lastSend = {

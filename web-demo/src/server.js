@@ -2,12 +2,13 @@
 // ever holds bytes, and it reads only what is sent in clear (the message header), exactly as
 // a real relay could.
 
-import { describeMessage as describe } from "twofold-pq";
+import { constants, describeMessage as describe } from "twofold-pq";
 import { fromHex, toHex } from "./format.js";
 
-// Bytes a PQ step adds to a message: KEM key id + ciphertext, KEM key id + public key.
-export const KEM_CIPHERTEXT_BYTES = 4 + 1088;
-export const KEM_OFFER_BYTES = 4 + 1184;
+// Bytes a PQ step adds to a message (KEM key id + ciphertext, KEM key id + public key), as
+// the package reports them; functions, because the module may load before `ready()`.
+export const kemCiphertextBytes = () => constants().headerKemCiphertextLength;
+export const kemOfferBytes = () => constants().headerKemPublicKeyLength;
 
 /** What anyone on the wire can read from a message without keys (the package decodes it). */
 export function describeMessage(bytes) {
@@ -29,12 +30,12 @@ export function describeMessage(bytes) {
 }
 
 /**
- * A copy of `bytes` with one bit flipped in the last encrypted byte before the 16-byte
- * Poly1305 tag: with a bare stream cipher this would flip the same bit of the plaintext.
+ * A copy of `bytes` with one bit flipped in the last encrypted byte before the Poly1305 tag:
+ * with a bare stream cipher this would flip the same bit of the plaintext.
  */
 export function tamper(bytes) {
   const copy = bytes.slice();
-  const at = Math.max(0, copy.length - 17);
+  const at = Math.max(0, copy.length - constants().aeadTagLength - 1);
   copy[at] ^= 0x01;
   return { bytes: copy, at };
 }

@@ -10,6 +10,7 @@
 // example a non-extractable WebCrypto key that wraps it, or the platform keystore. localStorage
 // is readable by any script running on the page.
 
+import { constants } from "twofold-pq";
 import { fromHex, toHex, utf8 } from "./format.js";
 
 const SECRET_NAME = "twofold-demo-secret";
@@ -41,14 +42,15 @@ export function forgetDemoSecret() {
 }
 
 /**
- * The two keys of a 32-byte secret: { appKey } (32 bytes, for twofold-pq's seal and open) and
+ * The two keys of a 32-byte secret: { appKey } (for twofold-pq's seal and open) and
  * { transcriptKey } (a non-extractable AES-256-GCM CryptoKey). The secret is uniformly random,
  * so HKDF needs no salt (RFC 5869, section 3.1); the info labels keep the keys apart.
  */
 export async function deriveDemoKeys(secret) {
   const ikm = await crypto.subtle.importKey("raw", secret, "HKDF", false, ["deriveBits", "deriveKey"]);
   const hkdf = (info) => ({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(info) });
-  const appKey = new Uint8Array(await crypto.subtle.deriveBits(hkdf(APP_KEY_INFO), ikm, 256));
+  const bits = constants().appKeyLength * 8;
+  const appKey = new Uint8Array(await crypto.subtle.deriveBits(hkdf(APP_KEY_INFO), ikm, bits));
   const transcriptKey = await crypto.subtle.deriveKey(
     hkdf(TRANSCRIPT_KEY_INFO),
     ikm,

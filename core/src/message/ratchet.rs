@@ -10,6 +10,8 @@
 //! || AEAD ciphertext (plaintext length + 16)
 //! ```
 
+use alloc::vec::Vec;
+
 use crate::consts::MAX_PLAINTEXT_LEN;
 use crate::error::DecodeError;
 use crate::kdf::AEAD_TAG_LEN;
@@ -133,4 +135,17 @@ impl<'a> MessageView<'a> {
             ciphertext: body,
         })
     }
+}
+
+/// `session_ad || header || application associated data`.
+pub(crate) fn associated_data(session_ad: &[u8; 32], header: &[u8], ad: &[u8]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(
+        32usize
+            .saturating_add(header.len())
+            .saturating_add(ad.len()),
+    );
+    aad.extend_from_slice(session_ad);
+    aad.extend_from_slice(header);
+    aad.extend_from_slice(ad);
+    aad
 }

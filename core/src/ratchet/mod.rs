@@ -17,6 +17,8 @@
 
 pub(crate) mod chain_key;
 mod codec;
+mod counters;
+mod events;
 pub(crate) mod message_key;
 pub(crate) mod pq;
 mod receiver_chain;
@@ -30,40 +32,21 @@ use rand_core::TryCryptoRng;
 
 use crate::consts::{MAX_FORWARD_JUMP, MAX_PLAINTEXT_LEN};
 use crate::error::{DecryptError, EncryptError};
-use crate::kdf;
-use crate::keys::{DhOutput, KemSharedSecret, X25519PublicKey, X25519SecretKey};
-use crate::message::ratchet::{HEADER_LEN, Header, MessageView};
-use crate::trace::{Direction, TraceEvent, TraceSink};
-use crate::wire::Writer;
+use crate::keys::{X25519PublicKey, X25519SecretKey};
+use crate::message::ratchet::{MessageView, associated_data};
+use crate::trace::{Direction, TraceSink};
 
 use chain_key::{ChainKey, walk};
-use message_key::MessageKey;
+use events::{record_message_key, record_ratchet_key, record_root_step};
 use pq::{KemRatchet, PqPolicy, StagedReceive, StagedSend};
 use receiver_chain::{ReceivingChain, RetiredKeys};
 use root_key::RootKey;
-use sender_chain::{OurRatchetKey, SendState, SendingChain};
+use sender_chain::{OurRatchetKey, SendState, SendingChain, seal_in_chain};
 use skipped::SkippedKeys;
 
 /// Proof that a message authenticated under the ratchet: only a successful [`Ratchet::decrypt`]
 /// makes one. The responder's prekey store consumes one-time prekeys only against it.
 pub(crate) struct Authenticated(());
-
-/// Non-secret counters for UIs (see `Session::info`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct RatchetCounters {
-    pub(crate) dh_epoch: u32,
-    pub(crate) pq_epoch: u32,
-    pub(crate) pq_offer_pending: bool,
-    pub(crate) messages_since_pq_step: u32,
-    pub(crate) last_pq_step_at: u64,
-    pub(crate) sending_index: u32,
-    pub(crate) receiving_index: u32,
-    pub(crate) skipped_keys: usize,
-    pub(crate) skipped_chains: usize,
-    pub(crate) sent: u64,
-    pub(crate) received: u64,
-    pub(crate) new_chain_next: bool,
-}
 
 /// The ratchet state of one session. Not `Clone`: a copy that encrypts would reuse keys.
 pub(crate) struct Ratchet {
@@ -84,19 +67,6 @@ struct StagedStep {
     root: RootKey,
     chain: SendingChain,
     pq: StagedSend,
-}
-
-/// `session_ad || header || application associated data`.
-fn associated_data(session_ad: &[u8; 32], header: &[u8], ad: &[u8]) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(
-        32usize
-            .saturating_add(header.len())
-            .saturating_add(ad.len()),
-    );
-    aad.extend_from_slice(session_ad);
-    aad.extend_from_slice(header);
-    aad.extend_from_slice(ad);
-    aad
 }
 
 impl Ratchet {
@@ -382,26 +352,6 @@ impl Ratchet {
         self.kem.commit_receive(staged);
     }
 
-    pub(crate) fn counters(&self) -> RatchetCounters {
-        RatchetCounters {
-            dh_epoch: self.dh_epoch,
-            pq_epoch: self.kem.epoch(),
-            pq_offer_pending: self.kem.offer_pending(),
-            messages_since_pq_step: self.kem.sent_since_step(),
-            last_pq_step_at: self.kem.last_step_at(),
-            sending_index: match &self.send {
-                SendState::Active { chain, .. } => chain.index,
-                SendState::NeedsStep { .. } => 0,
-            },
-            receiving_index: self.receiving.as_ref().map_or(0, |r| r.next),
-            skipped_keys: self.skipped.len(),
-            skipped_chains: self.skipped.chains(),
-            sent: self.sent,
-            received: self.received,
-            new_chain_next: matches!(self.send, SendState::NeedsStep { .. }),
-        }
-    }
-
     pub(crate) fn pq_step_due(&self, now: u64) -> bool {
         self.kem.due(now)
     }
@@ -416,61 +366,6 @@ impl Ratchet {
     }
 }
 
-/// A message sealed in a sending chain, and where that chain goes next.
-struct Sealed {
-    message: Vec<u8>,
-    next_chain_key: ChainKey,
-    next_index: u32,
-}
-
-/// Encrypts one message at the current position of `chain` (sent under `ratchet_key`).
-fn seal_in_chain<T: TraceSink>(
-    ratchet_key: X25519PublicKey,
-    chain: &SendingChain,
-    plaintext: &[u8],
-    ad: &[u8],
-    session_ad: &[u8; 32],
-    trace: &mut T,
-) -> Result<Sealed, EncryptError> {
-    let next_index = chain
-        .index
-        .checked_add(1)
-        .ok_or(EncryptError::CounterExhausted)?;
-    let message_key = chain.chain_key.message_key();
-    record_message_key(
-        trace,
-        Direction::Sending,
-        &ratchet_key,
-        chain.index,
-        &chain.chain_key,
-        &message_key,
-    );
-    let header = Header {
-        ratchet_key,
-        previous_chain_len: chain.previous_chain_len,
-        index: chain.index,
-        pq: chain.pq.clone(),
-    };
-    let mut w = Writer::with_capacity(
-        HEADER_LEN
-            .saturating_add(plaintext.len())
-            .saturating_add(kdf::AEAD_TAG_LEN),
-    );
-    header.encode(&mut w);
-    let aad = associated_data(session_ad, w.as_slice(), ad);
-    let mut message = w.into_vec();
-    if !message_key.seal(&aad, plaintext, &mut message) {
-        return Err(EncryptError::TooLarge {
-            len: plaintext.len(),
-        });
-    }
-    Ok(Sealed {
-        message,
-        next_chain_key: chain.chain_key.next(),
-        next_index,
-    })
-}
-
 /// Bounds the keys an unauthenticated message can make the receiver derive.
 fn check_jump(from: u32, to: u32) -> Result<(), DecryptError> {
     let jump = to.saturating_sub(from);
@@ -480,56 +375,4 @@ fn check_jump(from: u32, to: u32) -> Result<(), DecryptError> {
         });
     }
     Ok(())
-}
-
-fn record_ratchet_key<T: TraceSink>(trace: &mut T, key: &OurRatchetKey) {
-    trace.record(|| TraceEvent::RatchetKeyGenerated {
-        secret: *key.secret.to_bytes(),
-        public: *key.public.as_bytes(),
-    });
-}
-
-#[cfg_attr(not(twofold_trace), allow(unused_variables))]
-fn record_message_key<T: TraceSink>(
-    trace: &mut T,
-    direction: Direction,
-    ratchet_key: &X25519PublicKey,
-    index: u32,
-    chain_key: &ChainKey,
-    message_key: &MessageKey,
-) {
-    trace.record(|| {
-        #[cfg(twofold_trace)]
-        let (aead_key, nonce) = message_key.key_and_nonce();
-        #[cfg(not(twofold_trace))]
-        let (aead_key, nonce) = ([0; 32], [0; 12]);
-        TraceEvent::MessageKey {
-            direction,
-            ratchet_key: *ratchet_key.as_bytes(),
-            index,
-            chain_key: *chain_key.as_bytes(),
-            message_key: *message_key.as_bytes(),
-            aead_key,
-            nonce,
-        }
-    });
-}
-
-fn record_root_step<T: TraceSink>(
-    trace: &mut T,
-    direction: Direction,
-    root_in: &RootKey,
-    dh: &DhOutput,
-    kem_secret: Option<&KemSharedSecret>,
-    root_out: &RootKey,
-    chain_key: &ChainKey,
-) {
-    trace.record(|| TraceEvent::RootStep {
-        direction,
-        root_in: *root_in.as_bytes(),
-        dh: *dh.as_bytes(),
-        kem_secret: kem_secret.map(|s| *s.as_bytes()),
-        root_out: *root_out.as_bytes(),
-        chain_key: *chain_key.as_bytes(),
-    });
 }

@@ -4,10 +4,17 @@
 //! always has our ratchet key: the two live together in [`SendState::Active`], so a chain
 //! without a key cannot be represented.
 
+use alloc::vec::Vec;
+
+use crate::error::EncryptError;
+use crate::kdf;
 use crate::keys::{X25519PublicKey, X25519SecretKey};
-use crate::message::ratchet::PqData;
+use crate::message::ratchet::{HEADER_LEN, Header, PqData, associated_data};
+use crate::trace::{Direction, TraceSink};
+use crate::wire::Writer;
 
 use super::chain_key::ChainKey;
+use super::events::record_message_key;
 
 /// Our current ratchet key pair (the public half cached: it goes into every header).
 pub(crate) struct OurRatchetKey {
@@ -77,4 +84,59 @@ impl SendState {
             },
         }
     }
+}
+
+/// A message sealed in a sending chain, and where that chain goes next.
+pub(crate) struct Sealed {
+    pub(crate) message: Vec<u8>,
+    pub(crate) next_chain_key: ChainKey,
+    pub(crate) next_index: u32,
+}
+
+/// Encrypts one message at the current position of `chain` (sent under `ratchet_key`).
+pub(crate) fn seal_in_chain<T: TraceSink>(
+    ratchet_key: X25519PublicKey,
+    chain: &SendingChain,
+    plaintext: &[u8],
+    ad: &[u8],
+    session_ad: &[u8; 32],
+    trace: &mut T,
+) -> Result<Sealed, EncryptError> {
+    let next_index = chain
+        .index
+        .checked_add(1)
+        .ok_or(EncryptError::CounterExhausted)?;
+    let message_key = chain.chain_key.message_key();
+    record_message_key(
+        trace,
+        Direction::Sending,
+        &ratchet_key,
+        chain.index,
+        &chain.chain_key,
+        &message_key,
+    );
+    let header = Header {
+        ratchet_key,
+        previous_chain_len: chain.previous_chain_len,
+        index: chain.index,
+        pq: chain.pq.clone(),
+    };
+    let mut w = Writer::with_capacity(
+        HEADER_LEN
+            .saturating_add(plaintext.len())
+            .saturating_add(kdf::AEAD_TAG_LEN),
+    );
+    header.encode(&mut w);
+    let aad = associated_data(session_ad, w.as_slice(), ad);
+    let mut message = w.into_vec();
+    if !message_key.seal(&aad, plaintext, &mut message) {
+        return Err(EncryptError::TooLarge {
+            len: plaintext.len(),
+        });
+    }
+    Ok(Sealed {
+        message,
+        next_chain_key: chain.chain_key.next(),
+        next_index,
+    })
 }

@@ -281,7 +281,8 @@ impl Attacker {
                     }
                     let mut kems: Vec<Option<[u8; 32]>> = vec![None, Some([0; 32])];
                     if let Some(ct) = &last_ct {
-                        let ct: [u8; 1088] = ct.clone().try_into().unwrap();
+                        let ct: [u8; twofold_core::KEM_CIPHERTEXT_LEN] =
+                            ct.clone().try_into().unwrap();
                         kems.extend(
                             self.kem_seeds
                                 .iter()

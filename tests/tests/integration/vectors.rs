@@ -79,7 +79,8 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
             .or_else(|| prekey("last_resort_kem"))
             .unwrap();
         let seed: [u8; 64] = h(&kem["secret"]).try_into().unwrap();
-        let ek_kem: [u8; 1184] = hazmat::kem_public(&seed).try_into().unwrap();
+        let ek_kem: [u8; twofold_core::KEM_PUBLIC_KEY_LEN] =
+            hazmat::kem_public(&seed).try_into().unwrap();
         let (ct, ss) = hazmat::kem_encapsulate(&ek_kem, &h32(&rnd["kem_randomness"])).unwrap();
         assert_eq!(ss, h32(&hs["kem_shared_secret"]));
         assert_eq!(
@@ -91,7 +92,10 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
         let flags_at = twofold_core::IDENTITY_LEN + 9;
         let ek_at = flags_at + 1 + if m[flags_at] & 1 == 1 { 4 } else { 0 };
         assert_eq!(m[ek_at..ek_at + 32], hazmat::x25519_public(&ek));
-        assert_eq!(m[ek_at + 32..ek_at + 32 + 1088], ct[..]);
+        assert_eq!(
+            m[ek_at + 32..ek_at + 32 + twofold_core::KEM_CIPHERTEXT_LEN],
+            ct[..]
+        );
         // IKM, transcript hash and HKDF outputs.
         let mut ikm: Vec<u8> = dh.concat();
         ikm.extend_from_slice(&ss);
@@ -212,7 +216,8 @@ fn ratchet_transcript_recomputes() {
                 }
                 "kem_encapsulated" => {
                     // The peer decapsulates with the seed of the key it offered.
-                    let ct: [u8; 1088] = h(&e["ciphertext"]).try_into().unwrap();
+                    let ct: [u8; twofold_core::KEM_CIPHERTEXT_LEN] =
+                        h(&e["ciphertext"]).try_into().unwrap();
                     let ss = h32(&e["shared_secret"]);
                     assert!(
                         kem_seeds
@@ -254,10 +259,10 @@ fn ratchet_transcript_recomputes() {
             let flags = inner[3];
             let mut header_len = 44;
             if flags & 1 != 0 {
-                header_len += 4 + 1088;
+                header_len += 4 + twofold_core::KEM_CIPHERTEXT_LEN;
             }
             if flags & 2 != 0 {
-                header_len += 4 + 1184;
+                header_len += 4 + twofold_core::KEM_PUBLIC_KEY_LEN;
             }
             let (header, body) = inner.split_at(header_len);
             let rk: [u8; 32] = header[4..36].try_into().unwrap();

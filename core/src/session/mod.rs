@@ -27,7 +27,7 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use crate::bundle::VerifiedBundle;
-use crate::error::{AcceptError, DecodeError, DecryptError, EncryptError, InitiateError};
+use crate::error::{AcceptError, DecryptError, EncryptError, InitiateError};
 use crate::fingerprint::{SafetyNumber, Sas};
 use crate::handshake::{self, HandshakeSecrets, Initiated, KeyAgreement, Responded};
 use crate::identity::{IdentityKeyPair, PublicIdentity};
@@ -37,73 +37,13 @@ use crate::message::ratchet::MessageView;
 use crate::message::{MessageKind, message_kind};
 use crate::prekeys::PrekeyStore;
 use crate::ratchet::Ratchet;
-use crate::ratchet::pq::PqPolicy;
-#[cfg(twofold_trace)]
-use crate::trace::Trace;
 use crate::trace::{NoTrace, TraceSink};
-use crate::wire::{Reader, Writer};
+mod codec;
+mod info;
+#[cfg(twofold_trace)]
+mod traced;
 
-/// Session options.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SessionConfig {
-    /// When the sparse ML-KEM ratchet performs a step.
-    pub pq_policy: PqPolicy,
-}
-
-impl SessionConfig {
-    /// A configuration with the given PQ policy.
-    #[must_use]
-    pub fn with_pq_policy(pq_policy: PqPolicy) -> Self {
-        Self { pq_policy }
-    }
-}
-
-/// Which side of the handshake this session was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Started the session from a bundle.
-    Initiator,
-    /// Accepted an initial message.
-    Responder,
-}
-
-/// Non-secret session state, for UIs and diagnostics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SessionInfo {
-    /// Which side of the handshake we were.
-    pub role: Role,
-    /// DH ratchet steps so far (both directions).
-    pub dh_epoch: u32,
-    /// ML-KEM secrets mixed into the root key so far (both directions, handshake excluded).
-    pub pq_epoch: u32,
-    /// We offered a KEM key that the peer has not answered yet (a PQ round trip is under way).
-    pub pq_offer_pending: bool,
-    /// Messages we sent since our last PQ step.
-    pub messages_since_pq_step: u32,
-    /// Caller's clock at our last PQ step (or the handshake).
-    pub last_pq_step_at: u64,
-    /// The PQ policy in force.
-    pub pq_policy: PqPolicy,
-    /// Index of our next message in the current sending chain (0 if a new chain is due).
-    pub sending_index: u32,
-    /// Index of the next expected message in the current receiving chain.
-    pub receiving_index: u32,
-    /// Skipped message keys held for out-of-order messages.
-    pub skipped_keys: usize,
-    /// Distinct chains those keys belong to.
-    pub skipped_chains: usize,
-    /// Messages encrypted.
-    pub sent: u64,
-    /// Messages decrypted.
-    pub received: u64,
-    /// Initiator only: no reply received yet, so messages still carry the handshake.
-    pub awaiting_reply: bool,
-    /// Our next message starts a new sending chain (a DH ratchet step, and a PQ step if
-    /// [`Session::pq_step_due`]).
-    pub new_chain_next: bool,
-}
+pub use info::{Role, SessionConfig, SessionInfo};
 
 /// An end-to-end encrypted session with one peer. Not `Clone` (see the module docs).
 pub struct Session {
@@ -416,164 +356,6 @@ impl Session {
     #[must_use]
     pub fn handshake_id(&self) -> [u8; 32] {
         self.handshake_id
-    }
-
-    /// [`Session::initiate`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
-    #[allow(clippy::too_many_arguments, clippy::missing_errors_doc)]
-    pub fn initiate_traced<R: TryCryptoRng + ?Sized>(
-        rng: &mut R,
-        identity: &IdentityKeyPair,
-        bundle: &VerifiedBundle,
-        plaintext: &[u8],
-        associated_data: &[u8],
-        now: u64,
-        config: &SessionConfig,
-        trace: &mut Trace,
-    ) -> Result<(Self, Vec<u8>), InitiateError> {
-        let mut local = Trace::default();
-        let out = Self::initiate_with(
-            rng,
-            identity,
-            bundle,
-            plaintext,
-            associated_data,
-            now,
-            config,
-            &mut local,
-        )?;
-        trace.append(local);
-        Ok(out)
-    }
-
-    /// [`Session::accept`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
-    #[allow(clippy::missing_errors_doc)]
-    pub fn accept_traced(
-        identity: &IdentityKeyPair,
-        store: &mut PrekeyStore,
-        message: &[u8],
-        associated_data: &[u8],
-        now: u64,
-        config: &SessionConfig,
-        trace: &mut Trace,
-    ) -> Result<(Self, Vec<u8>), AcceptError> {
-        let mut local = Trace::default();
-        let out = Self::accept_with(
-            identity,
-            store,
-            message,
-            associated_data,
-            now,
-            config,
-            &mut local,
-        )?;
-        trace.append(local);
-        Ok(out)
-    }
-
-    /// [`Session::encrypt`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
-    #[allow(clippy::missing_errors_doc)]
-    pub fn encrypt_traced<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        now: u64,
-        plaintext: &[u8],
-        associated_data: &[u8],
-        trace: &mut Trace,
-    ) -> Result<Vec<u8>, EncryptError> {
-        let mut local = Trace::default();
-        let out = self.encrypt_with(rng, now, plaintext, associated_data, &mut local)?;
-        trace.append(local);
-        Ok(out)
-    }
-
-    /// [`Session::decrypt`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
-    #[allow(clippy::missing_errors_doc)]
-    pub fn decrypt_traced(
-        &mut self,
-        message: &[u8],
-        associated_data: &[u8],
-        trace: &mut Trace,
-    ) -> Result<Vec<u8>, DecryptError> {
-        let mut local = Trace::default();
-        let out = self.decrypt_with(message, associated_data, &mut local)?;
-        trace.append(local);
-        Ok(out)
-    }
-
-    /// The current root key (for the post-compromise tests).
-    #[cfg(twofold_trace)]
-    #[must_use]
-    pub fn root_key(&self) -> [u8; 32] {
-        self.ratchet.root_key()
-    }
-
-    /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests.
-    #[cfg(twofold_trace)]
-    #[must_use]
-    pub fn state_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::default();
-        self.encode_state(&mut w);
-        w.into_vec()
-    }
-
-    pub(crate) fn encode_state(&self, w: &mut Writer) {
-        w.u8(match self.role {
-            Role::Initiator => 1,
-            Role::Responder => 2,
-        });
-        w.bytes(&self.our_fingerprint);
-        self.peer.encode_body(w);
-        w.bytes(&self.session_ad);
-        w.bytes(self.sas.as_slice());
-        w.bytes(&self.handshake_id);
-        match &self.pending_prefix {
-            Some(p) => {
-                w.bool(true);
-                w.var_bytes(p);
-            }
-            None => w.bool(false),
-        }
-        self.ratchet.encode(w);
-    }
-
-    pub(crate) fn decode_state(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let role = match r.u8()? {
-            1 => Role::Initiator,
-            2 => Role::Responder,
-            _ => return Err(DecodeError::InvalidEncoding { field: "role" }),
-        };
-        let our_fingerprint = r.array()?;
-        let peer = PublicIdentity::decode_body(r)?.verified().map_err(|_| {
-            DecodeError::InvalidEncoding {
-                field: "peer identity",
-            }
-        })?;
-        let session_ad = r.array()?;
-        let sas = Zeroizing::new(r.array()?);
-        let handshake_id = r.array()?;
-        let pending_prefix = if r.bool("pending prefix")? {
-            Some(
-                r.var_bytes(crate::consts::MAX_HANDSHAKE_PREFIX_LEN)?
-                    .to_vec(),
-            )
-        } else {
-            None
-        };
-        let ratchet = Ratchet::decode(r)?;
-        Ok(Self {
-            role,
-            our_fingerprint,
-            peer,
-            session_ad,
-            sas,
-            handshake_id,
-            pending_prefix,
-            ratchet,
-        })
     }
 }
 

@@ -1,0 +1,62 @@
+//! The ratchet's key-schedule events, reported to the caller's [`TraceSink`] (which records
+//! nothing unless the crate is built with `--cfg twofold_trace`).
+
+use crate::keys::{DhOutput, KemSharedSecret, X25519PublicKey};
+use crate::trace::{Direction, TraceEvent, TraceSink};
+
+use super::chain_key::ChainKey;
+use super::message_key::MessageKey;
+use super::root_key::RootKey;
+use super::sender_chain::OurRatchetKey;
+
+pub(super) fn record_ratchet_key<T: TraceSink>(trace: &mut T, key: &OurRatchetKey) {
+    trace.record(|| TraceEvent::RatchetKeyGenerated {
+        secret: *key.secret.to_bytes(),
+        public: *key.public.as_bytes(),
+    });
+}
+
+#[cfg_attr(not(twofold_trace), allow(unused_variables))]
+pub(super) fn record_message_key<T: TraceSink>(
+    trace: &mut T,
+    direction: Direction,
+    ratchet_key: &X25519PublicKey,
+    index: u32,
+    chain_key: &ChainKey,
+    message_key: &MessageKey,
+) {
+    trace.record(|| {
+        #[cfg(twofold_trace)]
+        let (aead_key, nonce) = message_key.key_and_nonce();
+        #[cfg(not(twofold_trace))]
+        let (aead_key, nonce) = ([0; 32], [0; 12]);
+        TraceEvent::MessageKey {
+            direction,
+            ratchet_key: *ratchet_key.as_bytes(),
+            index,
+            chain_key: *chain_key.as_bytes(),
+            message_key: *message_key.as_bytes(),
+            aead_key,
+            nonce,
+        }
+    });
+}
+
+pub(super) fn record_root_step<T: TraceSink>(
+    trace: &mut T,
+    direction: Direction,
+    root_in: &RootKey,
+    dh: &DhOutput,
+    kem_secret: Option<&KemSharedSecret>,
+    root_out: &RootKey,
+    chain_key: &ChainKey,
+) {
+    trace.record(|| TraceEvent::RootStep {
+        direction,
+        root_in: *root_in.as_bytes(),
+        dh: *dh.as_bytes(),
+        kem_secret: kem_secret.map(|s| *s.as_bytes()),
+        root_out: *root_out.as_bytes(),
+        chain_key: *chain_key.as_bytes(),
+    });
+}

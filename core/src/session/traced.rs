@@ -1,0 +1,118 @@
+//! The traced variants of the session operations (only with `--cfg twofold_trace`): each
+//! records the key schedule into the caller's [`Trace`], and only when it succeeds.
+
+use alloc::vec::Vec;
+
+use rand_core::TryCryptoRng;
+
+use super::{Session, SessionConfig};
+use crate::bundle::VerifiedBundle;
+use crate::error::{AcceptError, DecryptError, EncryptError, InitiateError};
+use crate::identity::IdentityKeyPair;
+use crate::prekeys::PrekeyStore;
+use crate::trace::Trace;
+use crate::wire::Writer;
+
+impl Session {
+    /// [`Session::initiate`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::too_many_arguments, clippy::missing_errors_doc)]
+    pub fn initiate_traced<R: TryCryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        bundle: &VerifiedBundle,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut Trace,
+    ) -> Result<(Self, Vec<u8>), InitiateError> {
+        let mut local = Trace::default();
+        let out = Self::initiate_with(
+            rng,
+            identity,
+            bundle,
+            plaintext,
+            associated_data,
+            now,
+            config,
+            &mut local,
+        )?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// [`Session::accept`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn accept_traced(
+        identity: &IdentityKeyPair,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut Trace,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
+        let mut local = Trace::default();
+        let out = Self::accept_with(
+            identity,
+            store,
+            message,
+            associated_data,
+            now,
+            config,
+            &mut local,
+        )?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// [`Session::encrypt`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn encrypt_traced<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+        plaintext: &[u8],
+        associated_data: &[u8],
+        trace: &mut Trace,
+    ) -> Result<Vec<u8>, EncryptError> {
+        let mut local = Trace::default();
+        let out = self.encrypt_with(rng, now, plaintext, associated_data, &mut local)?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// [`Session::decrypt`], recording the key schedule into `trace` on success.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn decrypt_traced(
+        &mut self,
+        message: &[u8],
+        associated_data: &[u8],
+        trace: &mut Trace,
+    ) -> Result<Vec<u8>, DecryptError> {
+        let mut local = Trace::default();
+        let out = self.decrypt_with(message, associated_data, &mut local)?;
+        trace.append(local);
+        Ok(out)
+    }
+
+    /// The current root key (for the post-compromise tests).
+    #[cfg(twofold_trace)]
+    #[must_use]
+    pub fn root_key(&self) -> [u8; 32] {
+        self.ratchet.root_key()
+    }
+
+    /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests.
+    #[cfg(twofold_trace)]
+    #[must_use]
+    pub fn state_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        self.encode_state(&mut w);
+        w.into_vec()
+    }
+}

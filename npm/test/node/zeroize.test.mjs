@@ -1,0 +1,66 @@
+// Behavioural check of dispose(): a session's secrets are in WebAssembly memory while it lives
+// and gone from all of it once it is disposed. The secret bytes are found by opening the
+// session's own sealed state here (docs/PROTOCOL.md section 10), so the test knows exactly
+// which 32 bytes to look for, and the positive control proves it could see them.
+import assert from "node:assert/strict";
+import { createDecipheriv, hkdfSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { Identity, PrekeyStore, Session, constants } from "twofold-pq";
+import { initSync } from "../../pkg/twofold_wasm.js";
+
+// The package has already instantiated the module; initSync returns that same instance.
+const exports = initSync({ module: readFileSync(new URL("../../pkg/twofold_wasm_bg.wasm", import.meta.url)) });
+const memory = () => new Uint8Array(exports.memory.buffer);
+
+function contains(haystack, needle) {
+  let at = haystack.indexOf(needle[0]);
+  while (at !== -1 && at + needle.length <= haystack.length) {
+    if (needle.every((b, i) => haystack[at + i] === b)) return true;
+    at = haystack.indexOf(needle[0], at + 1);
+  }
+  return false;
+}
+
+/** Opens a sealed blob: header(5) || salt(32) || ChaCha20-Poly1305(key, 0^12, aad = header). */
+function openSealed(blob, appKey) {
+  const header = blob.subarray(0, 5);
+  const salt = blob.subarray(5, 37);
+  const body = blob.subarray(37, blob.length - 16);
+  const tag = blob.subarray(blob.length - 16);
+  const info = Buffer.concat([Buffer.from("Twofold v1 sealed state"), Buffer.from([header[3]])]);
+  const key = Buffer.from(hkdfSync("sha256", appKey, salt, info, 32));
+  const d = createDecipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
+  d.setAAD(header);
+  d.setAuthTag(tag);
+  return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
+}
+
+test("dispose() wipes the sessions' root key from WebAssembly memory", () => {
+  const enc = new TextEncoder();
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob, { oneTime: 1 });
+  const alice = Identity.generate();
+  const { session: a, message } = Session.initiate(alice, store.bundle(), enc.encode("hi"));
+  const { session: b } = Session.accept(bob, store, message);
+  for (let i = 0; i < 3; i++) a.decrypt(b.encrypt(enc.encode(`r${i}`)));
+  b.decrypt(a.encrypt(enc.encode("back")));
+
+  const appKey = new Uint8Array(constants().appKeyLength).fill(9);
+  const state = openSealed(b.seal(appKey), appKey);
+  // Session plaintext (section 10.3): role(1) our fingerprint(32) peer identity body
+  // session AD(32) SAS(8) handshake id(32) pending-prefix flag(1, 0 for the responder),
+  // then the ratchet, whose first field is the root key.
+  assert.equal(state[1 + 32 + (constants().identityLength - 3) + 32 + 8 + 32], 0);
+  const rootAt = 1 + 32 + (constants().identityLength - 3) + 32 + 8 + 32 + 1;
+  // The last 16 bytes: a freed allocation's first words are reused by the allocator.
+  const root = state.slice(rootAt + 16, rootAt + 32);
+  state.fill(0);
+
+  // Both sides hold the same root key: the control sees it while either lives.
+  assert.ok(contains(memory(), root), "positive control: the live sessions' root key is in memory");
+  b.dispose();
+  assert.ok(contains(memory(), root), "positive control: Alice's session still holds it");
+  a.dispose();
+  assert.ok(!contains(memory(), root), "the root key survived dispose() somewhere in wasm memory");
+});

@@ -1,0 +1,303 @@
+//! The objects JavaScript holds: identities, prekey stores and sessions. Each wraps its core
+//! value in an `Option` (taken by `dispose`); the shared handling — access, `seal`, `open`,
+//! `dispose` — is written once, in [`handle_class!`].
+
+use js_sys::Uint8Array;
+use twofold_core as core_;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::records::{self, Accepted, Initiated, ToJs};
+use crate::{
+    DISPOSED, INVALID_ARGUMENT, app_key, config, core_error, error, rng, seconds, secret_out,
+};
+
+/// Declares a JS class over a core type: the `Option` handle, `get`/`get_mut` that throw
+/// `DISPOSED`, `seal`, `open`, `dispose` and `isDisposed`.
+macro_rules! handle_class {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $disposed:literal) => {
+        $(#[$doc])*
+        #[wasm_bindgen]
+        #[derive(Debug)]
+        pub struct $name {
+            inner: Option<$inner>,
+        }
+
+        impl $name {
+            fn wrap(inner: $inner) -> Self {
+                Self { inner: Some(inner) }
+            }
+
+            #[allow(dead_code)]
+            fn get(&self) -> Result<&$inner, JsValue> {
+                self.inner.as_ref().ok_or_else(|| error(DISPOSED, $disposed))
+            }
+
+            #[allow(dead_code)]
+            fn get_mut(&mut self) -> Result<&mut $inner, JsValue> {
+                self.inner.as_mut().ok_or_else(|| error(DISPOSED, $disposed))
+            }
+        }
+
+        #[wasm_bindgen]
+        impl $name {
+            /// Seals the object with an application key (for storage).
+            pub fn seal(&self, app_key_bytes: Vec<u8>) -> Result<Uint8Array, JsValue> {
+                let key = app_key(&Zeroizing::new(app_key_bytes))?;
+                let blob = self.get()?.seal(&mut rng(), &key).map_err(core_error)?;
+                Ok(Uint8Array::from(blob.as_slice()))
+            }
+
+            /// Opens a sealed object.
+            pub fn open(blob: &[u8], app_key_bytes: Vec<u8>) -> Result<$name, JsValue> {
+                let key = app_key(&Zeroizing::new(app_key_bytes))?;
+                Ok(Self::wrap(<$inner>::open(blob, &key).map_err(core_error)?))
+            }
+
+            /// Wipes the secrets; any later use throws `DISPOSED`.
+            pub fn dispose(&mut self) {
+                self.inner = None;
+            }
+
+            /// Whether `dispose()` was called.
+            #[wasm_bindgen(getter, js_name = isDisposed)]
+            pub fn is_disposed(&self) -> bool {
+                self.inner.is_none()
+            }
+        }
+    };
+}
+
+handle_class!(
+    /// A long-term hybrid identity key pair.
+    Identity(core_::IdentityKeyPair),
+    "Identity was disposed and can no longer be used"
+);
+
+handle_class!(
+    /// The responder's prekeys.
+    PrekeyStore(core_::PrekeyStore),
+    "PrekeyStore was disposed and can no longer be used"
+);
+
+handle_class!(
+    /// An end-to-end encrypted session.
+    Session(core_::Session),
+    "Session was disposed and can no longer be used"
+);
+
+fn count(n: u32) -> Result<usize, JsValue> {
+    usize::try_from(n).map_err(|_| error(INVALID_ARGUMENT, "count out of range"))
+}
+
+#[wasm_bindgen]
+impl Identity {
+    /// Generates a new identity.
+    pub fn generate() -> Result<Identity, JsValue> {
+        Ok(Self::wrap(
+            core_::IdentityKeyPair::generate(&mut rng()).map_err(core_error)?,
+        ))
+    }
+
+    /// The encoded public identity.
+    #[wasm_bindgen(js_name = publicBytes)]
+    pub fn public_bytes(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(self.get()?.public().to_bytes().as_slice()))
+    }
+}
+
+#[wasm_bindgen]
+impl PrekeyStore {
+    /// Creates a store with `one_time` one-time prekeys of each kind.
+    pub fn generate(identity: &Identity, one_time: u32, now: f64) -> Result<PrekeyStore, JsValue> {
+        let inner = core_::PrekeyStore::generate(
+            &mut rng(),
+            identity.get()?,
+            count(one_time)?,
+            seconds(now)?,
+        )
+        .map_err(core_error)?;
+        Ok(Self::wrap(inner))
+    }
+
+    /// The next bundle to publish (hands out the next one-time prekeys).
+    pub fn bundle(&mut self, identity: &Identity) -> Result<Uint8Array, JsValue> {
+        let id = identity.get()?;
+        let bytes = self.get_mut()?.bundle(&mut rng(), id).map_err(core_error)?;
+        Ok(Uint8Array::from(bytes.as_slice()))
+    }
+
+    /// Adds `count` one-time prekeys of each kind.
+    #[wasm_bindgen(js_name = addOneTimePrekeys)]
+    pub fn add_one_time_prekeys(&mut self, n: u32) -> Result<(), JsValue> {
+        let n = count(n)?;
+        self.get_mut()?
+            .add_one_time_prekeys(&mut rng(), n, n)
+            .map_err(core_error)
+    }
+
+    /// Replaces the signed prekeys; the old ones stay usable for the grace period.
+    #[wasm_bindgen(js_name = rotateSignedPrekeys)]
+    pub fn rotate_signed_prekeys(&mut self, identity: &Identity, now: f64) -> Result<(), JsValue> {
+        let id = identity.get()?;
+        let now = seconds(now)?;
+        self.get_mut()?
+            .rotate_signed_prekeys(&mut rng(), id, now)
+            .map_err(core_error)
+    }
+
+    /// Drops signed prekeys whose grace period has passed.
+    pub fn prune(&mut self, now: f64) -> Result<(), JsValue> {
+        let now = seconds(now)?;
+        self.get_mut()?.prune(now);
+        Ok(())
+    }
+
+    /// Counts of available and issued prekeys.
+    #[wasm_bindgen(unchecked_return_type = "PrekeyStoreInfo")]
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        Ok(records::prekey_store_info(self.get()?.info()))
+    }
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Starts a session from a bundle. Without `pq_kind` the core's default PQ policy applies.
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(unchecked_return_type = "Initiated")]
+    pub fn initiate(
+        identity: &Identity,
+        bundle: &[u8],
+        plaintext: Vec<u8>,
+        associated_data: &[u8],
+        now: f64,
+        #[wasm_bindgen(unchecked_param_type = "PqPolicyKind | undefined")] pq_kind: Option<String>,
+        pq_messages: u32,
+        pq_seconds: f64,
+    ) -> Result<JsValue, JsValue> {
+        let plaintext = Zeroizing::new(plaintext);
+        let config = config(pq_kind, pq_messages, pq_seconds)?;
+        let now = seconds(now)?;
+        let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
+        let (session, message) = core_::Session::initiate(
+            &mut rng(),
+            identity.get()?,
+            &bundle,
+            &plaintext,
+            associated_data,
+            now,
+            &config,
+        )
+        .map_err(core_error)?;
+        Ok(Initiated {
+            session: JsValue::from(Self::wrap(session)),
+            message: message.as_slice(),
+        }
+        .to_js())
+    }
+
+    /// Accepts an initial message. Without `pq_kind` the core's default PQ policy applies.
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(unchecked_return_type = "Accepted")]
+    pub fn accept(
+        identity: &Identity,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        associated_data: &[u8],
+        now: f64,
+        #[wasm_bindgen(unchecked_param_type = "PqPolicyKind | undefined")] pq_kind: Option<String>,
+        pq_messages: u32,
+        pq_seconds: f64,
+    ) -> Result<JsValue, JsValue> {
+        let config = config(pq_kind, pq_messages, pq_seconds)?;
+        let now = seconds(now)?;
+        let id = identity.get()?;
+        let (session, plaintext) =
+            core_::Session::accept(id, store.get_mut()?, message, associated_data, now, &config)
+                .map_err(core_error)?;
+        Ok(Accepted {
+            session: JsValue::from(Self::wrap(session)),
+            plaintext: JsValue::from(secret_out(plaintext)),
+        }
+        .to_js())
+    }
+
+    /// Encrypts a message.
+    pub fn encrypt(
+        &mut self,
+        plaintext: Vec<u8>,
+        associated_data: &[u8],
+        now: f64,
+    ) -> Result<Uint8Array, JsValue> {
+        let plaintext = Zeroizing::new(plaintext);
+        let now = seconds(now)?;
+        let out = self
+            .get_mut()?
+            .encrypt(&mut rng(), now, &plaintext, associated_data)
+            .map_err(core_error)?;
+        Ok(Uint8Array::from(out.as_slice()))
+    }
+
+    /// Decrypts a message; on failure the session is unchanged.
+    pub fn decrypt(
+        &mut self,
+        message: &[u8],
+        associated_data: &[u8],
+    ) -> Result<Uint8Array, JsValue> {
+        let out = self
+            .get_mut()?
+            .decrypt(message, associated_data)
+            .map_err(core_error)?;
+        Ok(secret_out(out))
+    }
+
+    /// Non-secret state for UIs.
+    #[wasm_bindgen(unchecked_return_type = "SessionInfo")]
+    pub fn info(&self, now: f64) -> Result<JsValue, JsValue> {
+        let s = self.get()?;
+        Ok(records::session_info(
+            s.info(),
+            s.pq_step_due(seconds(now)?),
+        ))
+    }
+
+    /// The 60-digit safety number.
+    #[wasm_bindgen(js_name = safetyNumber)]
+    pub fn safety_number(&self) -> Result<String, JsValue> {
+        Ok(self.get()?.safety_number().to_digits())
+    }
+
+    /// The QR payload of the safety number.
+    #[wasm_bindgen(js_name = safetyQr)]
+    pub fn safety_qr(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(
+            self.get()?.safety_number().qr_payload().as_slice(),
+        ))
+    }
+
+    /// Constant-time comparison with a scanned QR payload.
+    #[wasm_bindgen(js_name = matchesSafetyQr)]
+    pub fn matches_safety_qr(&self, scanned: &[u8]) -> Result<bool, JsValue> {
+        Ok(self.get()?.safety_number().matches_qr(scanned))
+    }
+
+    /// The short authentication string.
+    #[wasm_bindgen(unchecked_return_type = "Sas")]
+    pub fn sas(&self) -> Result<JsValue, JsValue> {
+        Ok(records::sas(self.get()?.sas()))
+    }
+
+    /// The peer's encoded public identity.
+    #[wasm_bindgen(js_name = peerIdentity)]
+    pub fn peer_identity(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(
+            self.get()?.peer_identity().to_bytes().as_slice(),
+        ))
+    }
+
+    /// SHA-256 of the handshake fields; equal on both sides.
+    #[wasm_bindgen(js_name = handshakeId)]
+    pub fn handshake_id(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.get()?.handshake_id()[..]))
+    }
+}

@@ -1,0 +1,513 @@
+//! The values that cross the boundary as data: plain JS objects whose TypeScript declaration
+//! is generated from the same macro invocation that builds them ([`js_record!`],
+//! [`js_enum!`]), so the shape is stated once, here, and appears in the generated `.d.ts`.
+//! Each record is filled from the core's own type; nothing is computed.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use twofold_core::{self as core_, PqPolicy};
+use wasm_bindgen::prelude::*;
+
+/// A value as JavaScript sees it.
+pub(crate) trait ToJs {
+    fn to_js(self) -> JsValue;
+}
+
+impl ToJs for JsValue {
+    fn to_js(self) -> JsValue {
+        self
+    }
+}
+
+impl ToJs for u32 {
+    fn to_js(self) -> JsValue {
+        self.into()
+    }
+}
+
+impl ToJs for u16 {
+    fn to_js(self) -> JsValue {
+        self.into()
+    }
+}
+
+impl ToJs for bool {
+    fn to_js(self) -> JsValue {
+        self.into()
+    }
+}
+
+/// A count bounded by the core's limits (far below 2^53).
+impl ToJs for usize {
+    fn to_js(self) -> JsValue {
+        JsValue::from_f64(u32::try_from(self).map_or(f64::from(u32::MAX), f64::from))
+    }
+}
+
+/// A 64-bit counter or clock: exact up to 2^53, clamped there (not reachable in practice).
+impl ToJs for u64 {
+    fn to_js(self) -> JsValue {
+        let n = self.min(1 << 53);
+        let high = u32::try_from(n >> 32).map_or(0.0, f64::from);
+        let low = u32::try_from(n & 0xFFFF_FFFF).map_or(0.0, f64::from);
+        JsValue::from_f64(high * 4_294_967_296.0 + low)
+    }
+}
+
+impl ToJs for &str {
+    fn to_js(self) -> JsValue {
+        JsValue::from_str(self)
+    }
+}
+
+impl ToJs for &[u8] {
+    fn to_js(self) -> JsValue {
+        Uint8Array::from(self).into()
+    }
+}
+
+/// Absent values are `null`.
+impl<T: ToJs> ToJs for Option<T> {
+    fn to_js(self) -> JsValue {
+        self.map_or(JsValue::NULL, ToJs::to_js)
+    }
+}
+
+impl<T: ToJs> ToJs for Vec<T> {
+    fn to_js(self) -> JsValue {
+        self.into_iter().map(ToJs::to_js).collect::<Array>().into()
+    }
+}
+
+/// Declares a string union: a Rust enum, its `ToJs`, its parser, and `export type`.
+macro_rules! js_enum {
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident = $js:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum $name {
+            $($(#[doc = $vdoc])* $variant,)+
+        }
+
+        impl ToJs for $name {
+            fn to_js(self) -> JsValue {
+                JsValue::from_str(match self { $($name::$variant => $js,)+ })
+            }
+        }
+
+        impl $name {
+            /// Parses the JS string form.
+            #[allow(dead_code)]
+            pub(crate) fn parse(s: &str) -> Option<Self> {
+                match s { $($js => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        const _: () = {
+            #[wasm_bindgen(typescript_custom_section)]
+            const TS: &'static str = concat!(
+                "\n/**", $($doc, "\n *",)* " */\nexport type ", stringify!($name), " = ",
+                $("\"", $js, "\" | ",)+ "never;\n"
+            );
+        };
+    };
+}
+
+/// Declares a record: a builder from named field values to a plain JS object, and the
+/// TypeScript `interface` with each field's documentation and type.
+macro_rules! js_record {
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[doc = $fdoc:literal])* $field:ident : $ts:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        #[allow(non_snake_case, non_camel_case_types)]
+        pub(crate) struct $name<$($field),+> {
+            $($(#[doc = $fdoc])* pub(crate) $field: $field,)+
+        }
+
+        #[allow(non_camel_case_types)]
+        impl<$($field: ToJs),+> ToJs for $name<$($field),+> {
+            fn to_js(self) -> JsValue {
+                let o = Object::new();
+                // Setting a property of a fresh plain object cannot fail.
+                $(let _ = Reflect::set(&o, &JsValue::from_str(stringify!($field)), &self.$field.to_js());)+
+                o.into()
+            }
+        }
+
+        const _: () = {
+            #[wasm_bindgen(typescript_custom_section)]
+            const TS: &'static str = concat!(
+                "\n/**", $($doc, "\n *",)* " */\nexport interface ", stringify!($name), " {\n",
+                $("  /**", $($fdoc,)* " */\n  readonly ", stringify!($field), ": ", $ts, ";\n",)+
+                "}\n"
+            );
+        };
+    };
+}
+
+js_enum! {
+    /// Which side of the handshake a session was.
+    Role {
+        /// Started the session from a bundle.
+        Initiator = "initiator",
+        /// Accepted an initial message.
+        Responder = "responder",
+    }
+}
+
+js_enum! {
+    /// Initial or ratchet message.
+    MessageKind {
+        /// An initial message: for `Session.accept` (or the session of its handshake).
+        Initial = "initial",
+        /// A ratchet message of an existing session.
+        Ratchet = "ratchet",
+    }
+}
+
+js_enum! {
+    /// Which ML-KEM prekey an initial message names.
+    KemPrekeyKind {
+        /// The signed last-resort ML-KEM prekey.
+        LastResort = "last-resort",
+        /// A signed one-time ML-KEM prekey.
+        OneTime = "one-time",
+    }
+}
+
+js_enum! {
+    /// When the sparse ML-KEM ratchet performs a PQ step.
+    PqPolicyKind {
+        /// Every new sending chain.
+        EveryStep = "every-step",
+        /// After `messages` messages or `seconds` seconds since the last PQ step.
+        Interval = "interval",
+    }
+}
+
+js_record! {
+    /// A PQ policy as a session reports it.
+    PqPolicyInfo {
+        /// The kind of policy.
+        kind: "PqPolicyKind",
+        /// Messages between PQ steps (`interval` only; 0 otherwise).
+        messages: "number",
+        /// Seconds between PQ steps (`interval` only; 0 otherwise).
+        seconds: "number",
+    }
+}
+
+js_record! {
+    /// The handshake fields of an initial message, as a server sees them.
+    HandshakeInfo {
+        /// Id of the signed prekey used.
+        signedPrekeyId: "number",
+        /// Id of the one-time X25519 prekey used, or `null`.
+        oneTimePrekeyId: "number | null",
+        /// Which ML-KEM prekey was used.
+        kemPrekeyKind: "KemPrekeyKind",
+        /// Its id.
+        kemPrekeyId: "number",
+    }
+}
+
+js_record! {
+    /// What anyone who sees a message can read from it: nothing here is secret or
+    /// authenticated.
+    MessageDescription {
+        /// Initial or ratchet message.
+        kind: "MessageKind",
+        /// For an initial message: the prekeys it names; `null` otherwise.
+        handshake: "HandshakeInfo | null",
+        /// The sender's ratchet public key (one per sending chain).
+        ratchetKey: "Uint8Array",
+        /// Index of the message in its chain.
+        index: "number",
+        /// Length of the sender's previous chain.
+        previousChainLength: "number",
+        /// Id of the receiver's KEM key this message encapsulates to (a PQ step), or `null`.
+        kemCiphertextFor: "number | null",
+        /// Id of the KEM key this message offers, or `null`.
+        kemOffer: "number | null",
+        /// Length of the AEAD ciphertext (plaintext + tag).
+        ciphertextLength: "number",
+    }
+}
+
+js_record! {
+    /// Non-secret session state.
+    SessionInfo {
+        /// Which side of the handshake we were.
+        role: "Role",
+        /// DH ratchet steps so far.
+        dhEpoch: "number",
+        /// ML-KEM secrets mixed into the root key so far.
+        pqEpoch: "number",
+        /// A KEM key we offered has not been answered yet (a PQ round trip is under way).
+        pqOfferPending: "boolean",
+        /// Our next new sending chain will perform a PQ step.
+        pqStepDue: "boolean",
+        /// Messages we sent since our last PQ step.
+        messagesSincePqStep: "number",
+        /// Caller's clock (seconds) at our last PQ step, or the handshake.
+        lastPqStepAt: "number",
+        /// The PQ policy in force.
+        pqPolicy: "PqPolicyInfo",
+        /// Index of our next message in the current sending chain.
+        sendingIndex: "number",
+        /// Index of the next expected message in the current receiving chain.
+        receivingIndex: "number",
+        /// Message keys held for messages that have not arrived yet.
+        skippedKeys: "number",
+        /// Distinct chains those keys belong to.
+        skippedChains: "number",
+        /// Messages encrypted.
+        sent: "number",
+        /// Messages decrypted.
+        received: "number",
+        /// Initiator only: no reply yet, so messages still carry the handshake.
+        awaitingReply: "boolean",
+        /// The next message starts a new sending chain (DH step; PQ step if `pqStepDue`).
+        newChainNext: "boolean",
+    }
+}
+
+js_record! {
+    /// Counts of what a prekey store holds.
+    PrekeyStoreInfo {
+        /// Id of the current signed prekey.
+        signedPrekeyId: "number",
+        /// Whether a previous signed prekey is still accepted (grace period).
+        hasPreviousSignedPrekey: "boolean",
+        /// One-time X25519 prekeys not yet handed out.
+        oneTimeAvailable: "number",
+        /// One-time X25519 prekeys handed out and not yet used.
+        oneTimeIssued: "number",
+        /// One-time ML-KEM prekeys not yet handed out.
+        oneTimeKemAvailable: "number",
+        /// One-time ML-KEM prekeys handed out and not yet used.
+        oneTimeKemIssued: "number",
+        /// Handshakes remembered for replay detection.
+        replayCacheLength: "number",
+    }
+}
+
+js_record! {
+    /// One emoji of a short authentication string.
+    SasEmoji {
+        /// The emoji.
+        emoji: "string",
+        /// Its name (for screen readers and reading aloud).
+        name: "string",
+    }
+}
+
+js_record! {
+    /// The short authentication string of a handshake.
+    Sas {
+        /// Seven emoji (42 bits).
+        emoji: "SasEmoji[]",
+        /// Three numbers from 1000 to 9191 (39 bits).
+        decimal: "number[]",
+    }
+}
+
+js_record! {
+    /// The public facts of a verified bundle.
+    BundleInfo {
+        /// The owner's encoded public identity.
+        identity: "Uint8Array",
+        /// Id of the signed X25519 prekey.
+        signedPrekeyId: "number",
+        /// Id of the one-time X25519 prekey, or `null`.
+        oneTimePrekeyId: "number | null",
+        /// Id of the one-time ML-KEM prekey, or `null` (the last-resort one is used).
+        oneTimeKemPrekeyId: "number | null",
+    }
+}
+
+js_record! {
+    /// The protocol's sizes, limits and defaults, from the core: applications and the JS
+    /// layer read them here instead of restating any number.
+    Constants {
+        /// Largest message of either kind `decrypt` and `accept` take.
+        maxMessageLength: "number",
+        /// Largest bundle.
+        maxBundleLength: "number",
+        /// Largest plaintext `encrypt` takes.
+        maxPlaintextLength: "number",
+        /// Length of the application key that seals state.
+        appKeyLength: "number",
+        /// Length of an encoded public identity.
+        identityLength: "number",
+        /// Length of a safety-number QR payload.
+        safetyQrLength: "number",
+        /// Bytes of a ratchet message header without PQ data.
+        headerLength: "number",
+        /// Bytes a KEM ciphertext (with its key id) adds to a header.
+        headerKemCiphertextLength: "number",
+        /// Bytes a KEM public key (with its id) adds to a header.
+        headerKemPublicKeyLength: "number",
+        /// Bytes of the AEAD tag at the end of every message.
+        aeadTagLength: "number",
+        /// Largest forward jump within one chain.
+        maxForwardJump: "number",
+        /// Skipped message keys kept in total.
+        maxSkippedKeys: "number",
+        /// One-time prekeys of each kind a store holds at most.
+        maxOneTimePrekeys: "number",
+        /// The PQ policy used when none is given.
+        defaultPqPolicy: "PqPolicyInfo",
+    }
+}
+
+js_record! {
+    /// A new session and the initial message to send.
+    Initiated {
+        /// The initiator's session.
+        session: "Session",
+        /// The initial message.
+        message: "Uint8Array",
+    }
+}
+
+js_record! {
+    /// A new session and the plaintext of the initial message.
+    Accepted {
+        /// The responder's session.
+        session: "Session",
+        /// The first message's plaintext.
+        plaintext: "Uint8Array",
+    }
+}
+
+pub(crate) fn pq_policy(p: PqPolicy) -> JsValue {
+    let (kind, messages, seconds) = match p {
+        PqPolicy::Interval { messages, seconds } => (PqPolicyKind::Interval, messages, seconds),
+        _ => (PqPolicyKind::EveryStep, 0, 0),
+    };
+    PqPolicyInfo {
+        kind,
+        messages,
+        seconds,
+    }
+    .to_js()
+}
+
+pub(crate) fn message_kind(k: core_::MessageKind) -> MessageKind {
+    match k {
+        core_::MessageKind::Initial => MessageKind::Initial,
+        _ => MessageKind::Ratchet,
+    }
+}
+
+pub(crate) fn message_description(d: core_::MessageDescription) -> JsValue {
+    let handshake = d.handshake.map(|h| {
+        let (kind, id) = match h.kem_prekey {
+            core_::KemPrekeyUsed::LastResort(id) => (KemPrekeyKind::LastResort, id),
+            core_::KemPrekeyUsed::OneTime(id) => (KemPrekeyKind::OneTime, id),
+        };
+        HandshakeInfo {
+            signedPrekeyId: h.signed_prekey_id,
+            oneTimePrekeyId: h.one_time_prekey_id,
+            kemPrekeyKind: kind,
+            kemPrekeyId: id,
+        }
+        .to_js()
+    });
+    MessageDescription {
+        kind: message_kind(d.kind),
+        handshake,
+        ratchetKey: &d.ratchet_key.as_bytes()[..],
+        index: d.index,
+        previousChainLength: d.previous_chain_len,
+        kemCiphertextFor: d.kem_ciphertext_for,
+        kemOffer: d.kem_offer,
+        ciphertextLength: d.ciphertext_len,
+    }
+    .to_js()
+}
+
+pub(crate) fn session_info(i: core_::SessionInfo, pq_step_due: bool) -> JsValue {
+    SessionInfo {
+        role: match i.role {
+            core_::Role::Initiator => Role::Initiator,
+            core_::Role::Responder => Role::Responder,
+        },
+        dhEpoch: i.dh_epoch,
+        pqEpoch: i.pq_epoch,
+        pqOfferPending: i.pq_offer_pending,
+        pqStepDue: pq_step_due,
+        messagesSincePqStep: i.messages_since_pq_step,
+        lastPqStepAt: i.last_pq_step_at,
+        pqPolicy: pq_policy(i.pq_policy),
+        sendingIndex: i.sending_index,
+        receivingIndex: i.receiving_index,
+        skippedKeys: i.skipped_keys,
+        skippedChains: i.skipped_chains,
+        sent: i.sent,
+        received: i.received,
+        awaitingReply: i.awaiting_reply,
+        newChainNext: i.new_chain_next,
+    }
+    .to_js()
+}
+
+pub(crate) fn prekey_store_info(i: core_::PrekeyStoreInfo) -> JsValue {
+    PrekeyStoreInfo {
+        signedPrekeyId: i.signed_prekey_id,
+        hasPreviousSignedPrekey: i.has_previous_signed_prekey,
+        oneTimeAvailable: i.one_time_available,
+        oneTimeIssued: i.one_time_issued,
+        oneTimeKemAvailable: i.one_time_kem_available,
+        oneTimeKemIssued: i.one_time_kem_issued,
+        replayCacheLength: i.replay_cache_len,
+    }
+    .to_js()
+}
+
+pub(crate) fn sas(sas: core_::Sas) -> JsValue {
+    Sas {
+        emoji: sas
+            .emoji()
+            .iter()
+            .map(|(emoji, name)| {
+                SasEmoji {
+                    emoji: *emoji,
+                    name: *name,
+                }
+                .to_js()
+            })
+            .collect::<Vec<_>>(),
+        decimal: sas.decimal().to_vec(),
+    }
+    .to_js()
+}
+
+pub(crate) fn bundle_info(b: &core_::VerifiedBundle) -> JsValue {
+    BundleInfo {
+        identity: b.identity().to_bytes().as_slice(),
+        signedPrekeyId: b.signed_prekey_id(),
+        oneTimePrekeyId: b.one_time_prekey_id(),
+        oneTimeKemPrekeyId: b.one_time_kem_prekey_id(),
+    }
+    .to_js()
+}
+
+pub(crate) fn constants() -> JsValue {
+    use core_::consts;
+    Constants {
+        maxMessageLength: core_::MAX_INITIAL_MESSAGE_LEN,
+        maxBundleLength: core_::BUNDLE_MAX_LEN,
+        maxPlaintextLength: consts::MAX_PLAINTEXT_LEN,
+        appKeyLength: core_::APP_KEY_LEN,
+        identityLength: core_::IDENTITY_LEN,
+        safetyQrLength: core_::SAFETY_QR_LEN,
+        headerLength: core_::HEADER_LEN,
+        headerKemCiphertextLength: core_::HEADER_KEM_CIPHERTEXT_LEN,
+        headerKemPublicKeyLength: core_::HEADER_KEM_PUBLIC_LEN,
+        aeadTagLength: core_::AEAD_TAG_LEN,
+        maxForwardJump: consts::MAX_FORWARD_JUMP,
+        maxSkippedKeys: consts::MAX_SKIPPED_KEYS,
+        maxOneTimePrekeys: consts::MAX_ONE_TIME_PREKEYS,
+        defaultPqPolicy: pq_policy(PqPolicy::default()),
+    }
+    .to_js()
+}
