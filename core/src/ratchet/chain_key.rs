@@ -41,6 +41,27 @@ pub(crate) struct Walk {
     pub(crate) next: ChainKey,
 }
 
+/// Derives the message keys of `from..to` from `start` (the chain key at `from`), calling
+/// `each` with every `(index, chain key, message key)`; returns them with the chain key at
+/// `to` (`None` when `from == to`: it is `start`). No chain key is ever copied.
+fn advance(
+    start: &ChainKey,
+    from: u32,
+    to: u32,
+    each: &mut impl FnMut(u32, &ChainKey, &MessageKey),
+) -> (Vec<(u32, MessageKey)>, Option<ChainKey>) {
+    let mut keys = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
+    let mut cur: Option<ChainKey> = None;
+    for i in from..to {
+        let ck = cur.as_ref().unwrap_or(start);
+        let mk = ck.message_key();
+        each(i, ck, &mk);
+        keys.push((i, mk));
+        cur = Some(ck.next());
+    }
+    (keys, cur)
+}
+
 /// Walks from `start` (the chain key at index `from`) to index `to`, calling `each` with every
 /// `(index, chain key, message key)` derived (for the trace). Callers bound `to - from`.
 pub(crate) fn walk(
@@ -49,15 +70,7 @@ pub(crate) fn walk(
     to: u32,
     mut each: impl FnMut(u32, &ChainKey, &MessageKey),
 ) -> Walk {
-    let mut skipped = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
-    let mut cur: Option<ChainKey> = None;
-    for i in from..to {
-        let ck = cur.as_ref().unwrap_or(start);
-        let mk = ck.message_key();
-        each(i, ck, &mk);
-        skipped.push((i, mk));
-        cur = Some(ck.next());
-    }
+    let (skipped, cur) = advance(start, from, to, &mut each);
     let ck = cur.as_ref().unwrap_or(start);
     let message_key = ck.message_key();
     each(to, ck, &message_key);
@@ -76,16 +89,7 @@ pub(crate) fn skip(
     to: u32,
     mut each: impl FnMut(u32, &ChainKey, &MessageKey),
 ) -> Vec<(u32, MessageKey)> {
-    let mut keys = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
-    let mut cur: Option<ChainKey> = None;
-    for i in from..to {
-        let ck = cur.as_ref().unwrap_or(start);
-        let mk = ck.message_key();
-        each(i, ck, &mk);
-        keys.push((i, mk));
-        cur = Some(ck.next());
-    }
-    keys
+    advance(start, from, to, &mut each).0
 }
 
 #[cfg(test)]

@@ -13,9 +13,17 @@ use crate::prekeys::PrekeyStore;
 use crate::trace::Trace;
 use crate::wire::Writer;
 
+/// Runs `op` with a fresh trace and appends its events to `trace` only if it succeeds, so a
+/// failed operation records nothing (as it changes nothing).
+fn committed<T, E>(trace: &mut Trace, op: impl FnOnce(&mut Trace) -> Result<T, E>) -> Result<T, E> {
+    let mut local = Trace::default();
+    let out = op(&mut local)?;
+    trace.append(local);
+    Ok(out)
+}
+
 impl Session {
     /// [`Session::initiate`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
     #[allow(clippy::too_many_arguments, clippy::missing_errors_doc)]
     pub fn initiate_traced<R: TryCryptoRng + ?Sized>(
         rng: &mut R,
@@ -27,23 +35,21 @@ impl Session {
         config: &SessionConfig,
         trace: &mut Trace,
     ) -> Result<(Self, Vec<u8>), InitiateError> {
-        let mut local = Trace::default();
-        let out = Self::initiate_with(
-            rng,
-            identity,
-            bundle,
-            plaintext,
-            associated_data,
-            now,
-            config,
-            &mut local,
-        )?;
-        trace.append(local);
-        Ok(out)
+        committed(trace, |local| {
+            Self::initiate_with(
+                rng,
+                identity,
+                bundle,
+                plaintext,
+                associated_data,
+                now,
+                config,
+                local,
+            )
+        })
     }
 
     /// [`Session::accept`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
     #[allow(clippy::missing_errors_doc)]
     pub fn accept_traced(
         identity: &IdentityKeyPair,
@@ -54,22 +60,20 @@ impl Session {
         config: &SessionConfig,
         trace: &mut Trace,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
-        let mut local = Trace::default();
-        let out = Self::accept_with(
-            identity,
-            store,
-            message,
-            associated_data,
-            now,
-            config,
-            &mut local,
-        )?;
-        trace.append(local);
-        Ok(out)
+        committed(trace, |local| {
+            Self::accept_with(
+                identity,
+                store,
+                message,
+                associated_data,
+                now,
+                config,
+                local,
+            )
+        })
     }
 
     /// [`Session::encrypt`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
     #[allow(clippy::missing_errors_doc)]
     pub fn encrypt_traced<R: TryCryptoRng + ?Sized>(
         &mut self,
@@ -79,14 +83,12 @@ impl Session {
         associated_data: &[u8],
         trace: &mut Trace,
     ) -> Result<Vec<u8>, EncryptError> {
-        let mut local = Trace::default();
-        let out = self.encrypt_with(rng, now, plaintext, associated_data, &mut local)?;
-        trace.append(local);
-        Ok(out)
+        committed(trace, |local| {
+            self.encrypt_with(rng, now, plaintext, associated_data, local)
+        })
     }
 
     /// [`Session::decrypt`], recording the key schedule into `trace` on success.
-    #[cfg(twofold_trace)]
     #[allow(clippy::missing_errors_doc)]
     pub fn decrypt_traced(
         &mut self,
@@ -94,21 +96,18 @@ impl Session {
         associated_data: &[u8],
         trace: &mut Trace,
     ) -> Result<Vec<u8>, DecryptError> {
-        let mut local = Trace::default();
-        let out = self.decrypt_with(message, associated_data, &mut local)?;
-        trace.append(local);
-        Ok(out)
+        committed(trace, |local| {
+            self.decrypt_with(message, associated_data, local)
+        })
     }
 
     /// The current root key (for the post-compromise tests).
-    #[cfg(twofold_trace)]
     #[must_use]
     pub fn root_key(&self) -> [u8; 32] {
         self.ratchet.root_key()
     }
 
     /// The plain (unsealed) state encoding, for byte-for-byte comparisons in tests.
-    #[cfg(twofold_trace)]
     #[must_use]
     pub fn state_bytes(&self) -> Vec<u8> {
         let mut w = Writer::default();
