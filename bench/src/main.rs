@@ -196,6 +196,51 @@ fn main() {
             black_box(b.decrypt(&m, b"").unwrap());
         }),
     );
+    // Forged messages at the maximum forward jump: what an unauthenticated message costs the
+    // receiver before its tag is checked (each is rejected and changes nothing, so it repeats).
+    let (mut a, mut b, mut rng) = pair(PqPolicy::default());
+    let honest = a.encrypt(&mut rng, 0, &[1; 100], b"").unwrap();
+    b.decrypt(&honest, b"").unwrap();
+    let next = a.encrypt(&mut rng, 0, &[1; 100], b"").unwrap();
+    let jump = twofold_core::consts::MAX_FORWARD_JUMP;
+    let at = |m: &[u8], field: std::ops::Range<usize>, v: u32| {
+        let mut m = m.to_vec();
+        m[field].copy_from_slice(&v.to_be_bytes());
+        m
+    };
+    // Header: version, type, suite, flags, ratchet key (4..36), previous length (36..40),
+    // index (40..44).
+    let same_chain = at(&next, 40..44, 1 + jump);
+    let mut new_chain = at(&at(&next, 36..40, 1 + jump), 40..44, jump);
+    let fresh = IdentityKeyPair::generate(&mut rng).unwrap();
+    new_chain[4..36].copy_from_slice(fresh.public().dh_key().as_bytes());
+    let forged_current = time(20, || {
+        black_box(b.decrypt(&same_chain, b"").unwrap_err());
+    });
+    let forged_new = time(20, || {
+        black_box(b.decrypt(&new_chain, b"").unwrap_err());
+    });
+    // The honest reference: encrypt + decrypt of one 100 B message in the same chain (with a
+    // second pair, so the forged messages above keep their receiver's state).
+    let (mut c, mut d, mut rng2) = pair(PqPolicy::default());
+    let honest_decrypt = time(2000, || {
+        let m = c.encrypt(&mut rng2, 0, &[1; 100], b"").unwrap();
+        black_box(d.decrypt(&m, b"").unwrap());
+    });
+    report(
+        "forged message, current chain, index +MAX_FORWARD_JUMP",
+        forged_current,
+    );
+    report(
+        "forged message, new chain, previous length and index +MAX_FORWARD_JUMP",
+        forged_new,
+    );
+    println!(
+        "  (ratio to one honest 100 B encrypt + decrypt: {:.0}x and {:.0}x)",
+        forged_current / honest_decrypt,
+        forged_new / honest_decrypt
+    );
+
     // A DH + PQ ratchet step: a new chain that encapsulates and offers a key, and its receipt.
     let (mut a, mut b, mut rng) = pair(PqPolicy::EveryStep);
     let mut pq_message = 0;

@@ -10,11 +10,13 @@
 /// Largest gap between the next expected message number of a chain and the number of an
 /// arriving message (including the gap up to the peer's announced previous-chain length).
 ///
-/// Each skipped position costs two HMAC-SHA-256 computations and, if kept, one stored key, so
-/// an unauthenticated message can make the receiver spend at most this many derivations before
-/// the AEAD tag is checked. 2,000 derivations take about 1 ms natively; a chat app that drops
-/// more than 2,000 consecutive messages of one chain has a bigger problem than lost messages.
-/// libsignal allows 25,000; vodozemac 2,000, which we follow.
+/// Before a message's tag is checked the receiver derives only the chain keys up to its index
+/// (one HMAC-SHA-256 each) and its message key; the skipped keys (two HMACs and one stored key
+/// each) only after it authenticated. So a forged message costs at most this many HMACs, one
+/// X25519 and one ML-KEM decapsulation: measured by `make bench` ("forged message ..."), about
+/// 0.45 ms natively at the maximum, some 90 times an honest 100-byte message. A chat app that
+/// drops more than 2,000 consecutive messages of one chain has a bigger problem than lost
+/// messages. libsignal allows 25,000; vodozemac 2,000, which we follow.
 pub const MAX_FORWARD_JUMP: u32 = 2_000;
 
 /// Skipped message keys kept for one receiving chain; the oldest are evicted first.

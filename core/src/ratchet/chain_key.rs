@@ -1,8 +1,9 @@
 //! Symmetric chains: `MK = HMAC(CK, 0x01)`, `CK' = HMAC(CK, 0x02)`.
 //!
 //! Spec: `docs/PROTOCOL.md`, section 6.2. [`ChainKey`] derives without changing itself, so a
-//! staged walk along a chain leaves the committed state untouched; [`walk`] and [`skip`] do
-//! that walk without ever copying a chain key.
+//! staged walk along a chain leaves the committed state untouched; [`key_at`] (before the tag
+//! check: chain steps only) and [`skip`] (after it: the skipped message keys) walk without
+//! ever copying a chain key.
 
 use alloc::vec::Vec;
 
@@ -31,54 +32,16 @@ impl ChainKey {
     }
 }
 
-/// The keys derived by walking a chain from index `from` to index `to`.
-pub(crate) struct Walk {
-    /// The message keys of `from..to`, to keep as skipped keys.
-    pub(crate) skipped: Vec<(u32, MessageKey)>,
-    /// The message key of `to`.
-    pub(crate) message_key: MessageKey,
-    /// The chain key of `to + 1`.
-    pub(crate) next: ChainKey,
-}
-
-/// Derives the message keys of `from..to` from `start` (the chain key at `from`), calling
-/// `each` with every `(index, chain key, message key)`; returns them with the chain key at
-/// `to` (`None` when `from == to`: it is `start`). No chain key is ever copied.
-fn advance(
-    start: &ChainKey,
-    from: u32,
-    to: u32,
-    each: &mut impl FnMut(u32, &ChainKey, &MessageKey),
-) -> (Vec<(u32, MessageKey)>, Option<ChainKey>) {
-    let mut keys = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
+/// The chain key at index `to` from `start` (the chain key at `from`) and the message key of
+/// `to`: one HMAC per position and none of the skipped message keys. This is all a receiver
+/// derives before a message's tag is checked (`consts::MAX_FORWARD_JUMP` bounds `to - from`).
+pub(crate) fn key_at(start: &ChainKey, from: u32, to: u32) -> (Option<ChainKey>, MessageKey) {
     let mut cur: Option<ChainKey> = None;
-    for i in from..to {
-        let ck = cur.as_ref().unwrap_or(start);
-        let mk = ck.message_key();
-        each(i, ck, &mk);
-        keys.push((i, mk));
-        cur = Some(ck.next());
+    for _ in from..to {
+        cur = Some(cur.as_ref().unwrap_or(start).next());
     }
-    (keys, cur)
-}
-
-/// Walks from `start` (the chain key at index `from`) to index `to`, calling `each` with every
-/// `(index, chain key, message key)` derived (for the trace). Callers bound `to - from`.
-pub(crate) fn walk(
-    start: &ChainKey,
-    from: u32,
-    to: u32,
-    mut each: impl FnMut(u32, &ChainKey, &MessageKey),
-) -> Walk {
-    let (skipped, cur) = advance(start, from, to, &mut each);
-    let ck = cur.as_ref().unwrap_or(start);
-    let message_key = ck.message_key();
-    each(to, ck, &message_key);
-    Walk {
-        skipped,
-        message_key,
-        next: ck.next(),
-    }
+    let message_key = cur.as_ref().unwrap_or(start).message_key();
+    (cur, message_key)
 }
 
 /// The message keys of `from..to` from `start` (the chain key at `from`), for a chain that is
@@ -89,7 +52,16 @@ pub(crate) fn skip(
     to: u32,
     mut each: impl FnMut(u32, &ChainKey, &MessageKey),
 ) -> Vec<(u32, MessageKey)> {
-    advance(start, from, to, &mut each).0
+    let mut keys = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
+    let mut cur: Option<ChainKey> = None;
+    for i in from..to {
+        let ck = cur.as_ref().unwrap_or(start);
+        let mk = ck.message_key();
+        each(i, ck, &mk);
+        keys.push((i, mk));
+        cur = Some(ck.next());
+    }
+    keys
 }
 
 #[cfg(test)]
@@ -105,27 +77,25 @@ mod tests {
     }
 
     #[test]
-    fn walk_equals_stepping_and_skip_agrees() {
+    fn key_at_and_skip_agree_with_stepping() {
         let ck = ChainKey::take(&mut [3; 32]);
-        let w = walk(&ck, 5, 8, |_, _, _| {});
         let mut c = ck.next();
         let mut keys = alloc::vec![ck.message_key()];
         for _ in 0..3 {
             keys.push(c.message_key());
             c = c.next();
         }
-        assert_eq!(w.skipped.len(), 3);
-        for ((i, mk), expected) in w.skipped.iter().zip(&keys) {
+        let (at, mk) = key_at(&ck, 5, 8);
+        assert_eq!(mk.as_bytes(), keys[3].as_bytes());
+        assert_eq!(at.unwrap().next().as_bytes(), c.as_bytes());
+        let s = skip(&ck, 5, 8, |_, _, _| {});
+        assert_eq!(s.len(), 3);
+        for ((i, mk), expected) in s.iter().zip(&keys) {
             assert!(*i >= 5 && *i < 8);
             assert_eq!(mk.as_bytes(), expected.as_bytes());
         }
-        assert_eq!(w.message_key.as_bytes(), keys[3].as_bytes());
-        assert_eq!(w.next.as_bytes(), c.as_bytes());
-        let s = skip(&ck, 5, 8, |_, _, _| {});
-        assert_eq!(s.len(), 3);
-        assert_eq!(s[2].1.as_bytes(), keys[2].as_bytes());
-        let none = walk(&ck, 4, 4, |_, _, _| {});
-        assert!(none.skipped.is_empty());
-        assert_eq!(none.message_key.as_bytes(), ck.message_key().as_bytes());
+        let (none, mk) = key_at(&ck, 4, 4);
+        assert!(none.is_none());
+        assert_eq!(mk.as_bytes(), ck.message_key().as_bytes());
     }
 }

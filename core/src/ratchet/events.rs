@@ -16,7 +16,30 @@ pub(super) fn record_ratchet_key<T: TraceSink>(trace: &mut T, key: &OurRatchetKe
     });
 }
 
+/// The event of one message key.
 #[cfg_attr(not(twofold_trace), allow(unused_variables))]
+fn message_key_event(
+    direction: Direction,
+    ratchet_key: &X25519PublicKey,
+    index: u32,
+    chain_key: &ChainKey,
+    message_key: &MessageKey,
+) -> TraceEvent {
+    #[cfg(twofold_trace)]
+    let (aead_key, nonce) = message_key.key_and_nonce();
+    #[cfg(not(twofold_trace))]
+    let (aead_key, nonce) = ([0; 32], [0; 12]);
+    TraceEvent::MessageKey {
+        direction,
+        ratchet_key: *ratchet_key.as_bytes(),
+        index,
+        chain_key: *chain_key.as_bytes(),
+        message_key: *message_key.as_bytes(),
+        aead_key,
+        nonce,
+    }
+}
+
 pub(super) fn record_message_key<T: TraceSink>(
     trace: &mut T,
     direction: Direction,
@@ -25,20 +48,26 @@ pub(super) fn record_message_key<T: TraceSink>(
     chain_key: &ChainKey,
     message_key: &MessageKey,
 ) {
+    trace.record(|| message_key_event(direction, ratchet_key, index, chain_key, message_key));
+}
+
+/// Reports the message key at `index` of a chain whose chain key there is `chain_key` (the
+/// key itself was consumed by opening the message; the trace derives it again).
+pub(super) fn record_message_key_at<T: TraceSink>(
+    trace: &mut T,
+    direction: Direction,
+    ratchet_key: &X25519PublicKey,
+    index: u32,
+    chain_key: &ChainKey,
+) {
     trace.record(|| {
-        #[cfg(twofold_trace)]
-        let (aead_key, nonce) = message_key.key_and_nonce();
-        #[cfg(not(twofold_trace))]
-        let (aead_key, nonce) = ([0; 32], [0; 12]);
-        TraceEvent::MessageKey {
+        message_key_event(
             direction,
-            ratchet_key: *ratchet_key.as_bytes(),
+            ratchet_key,
             index,
-            chain_key: *chain_key.as_bytes(),
-            message_key: *message_key.as_bytes(),
-            aead_key,
-            nonce,
-        }
+            chain_key,
+            &chain_key.message_key(),
+        )
     });
 }
 

@@ -36,8 +36,8 @@ use crate::keys::{X25519PublicKey, X25519SecretKey};
 use crate::message::ratchet::{MessageView, associated_data};
 use crate::trace::{Direction, TraceSink};
 
-use chain_key::{ChainKey, walk};
-use events::{record_message_key, record_ratchet_key, record_root_step};
+use chain_key::ChainKey;
+use events::{record_message_key, record_message_key_at, record_ratchet_key, record_root_step};
 use pq::{KemRatchet, PqPolicy, StagedReceive, StagedSend};
 use receiver_chain::{ReceivingChain, RetiredKeys};
 use root_key::RootKey;
@@ -252,7 +252,8 @@ impl Ratchet {
             };
         }
 
-        // 2. The current receiving chain.
+        // 2. The current receiving chain. Before the tag check only the chain steps to the
+        //    message's own key are derived; the skipped keys only once it authenticated.
         if let Some(rc) = &self.receiving
             && rc.ratchet_key == h.ratchet_key
         {
@@ -260,19 +261,22 @@ impl Ratchet {
                 return Err(DecryptError::DuplicateMessage);
             }
             check_jump(rc.next, h.index)?;
-            let w = walk(&rc.chain_key, rc.next, h.index, |i, ck, mk| {
-                record_message_key(trace, Direction::Receiving, &h.ratchet_key, i, ck, mk);
-            });
-            let plaintext = w
-                .message_key
+            let (at, message_key) = chain_key::key_at(&rc.chain_key, rc.next, h.index);
+            let plaintext = message_key
                 .open(&aad, message.ciphertext)
                 .map_err(|_| DecryptError::AuthFailed)?;
             let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
+            let skipped = chain_key::skip(&rc.chain_key, rc.next, h.index, |i, ck, mk| {
+                record_message_key(trace, Direction::Receiving, &h.ratchet_key, i, ck, mk);
+            });
+            let at = at.as_ref().unwrap_or(&rc.chain_key);
+            record_message_key_at(trace, Direction::Receiving, &h.ratchet_key, h.index, at);
+            let next_chain_key = at.next();
             if let Some(rc) = &mut self.receiving {
-                rc.chain_key = w.next;
+                rc.chain_key = next_chain_key;
                 rc.next = next;
             }
-            self.skipped.insert(h.ratchet_key, w.skipped);
+            self.skipped.insert(h.ratchet_key, skipped);
             self.received = self.received.saturating_add(1);
             return Ok((plaintext, Authenticated(())));
         }
@@ -283,22 +287,35 @@ impl Ratchet {
         }
 
         // 4. A new ratchet key: DH step (and KEM step if the header carries a ciphertext).
+        //    Before the tag check: the DH, the decapsulation, the root step and the new chain's
+        //    steps to the message's key; the skipped keys of both chains only after it.
         let ours = self.send.ours().ok_or(DecryptError::AuthFailed)?;
-        let old = match &self.receiving {
+        let pn = match &self.receiving {
             Some(rc) => {
                 let pn = h.previous_chain_len.max(rc.next);
                 check_jump(rc.next, pn)?;
-                let keys = chain_key::skip(&rc.chain_key, rc.next, pn, |i, ck, mk| {
-                    record_message_key(trace, Direction::Receiving, &rc.ratchet_key, i, ck, mk);
-                });
-                Some((rc.ratchet_key, keys))
+                pn
             }
-            None => None,
+            None => 0,
         };
         check_jump(0, h.index)?;
         let dh = ours.secret.diffie_hellman(&h.ratchet_key)?;
-        let (kem_secret, pq) = self.kem.stage_receive(&h.pq, trace)?;
+        let (kem_secret, pq) = self.kem.stage_receive(&h.pq)?;
         let (root, chain_key) = self.root.advance(&dh, kem_secret.as_ref());
+        let (at, message_key) = chain_key::key_at(&chain_key, 0, h.index);
+        let plaintext = message_key
+            .open(&aad, message.ciphertext)
+            .map_err(|_| DecryptError::AuthFailed)?;
+        let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
+
+        // Authenticated: the skipped keys, reported in the order they are derived.
+        let old = self.receiving.as_ref().map(|rc| {
+            let keys = chain_key::skip(&rc.chain_key, rc.next, pn, |i, ck, mk| {
+                record_message_key(trace, Direction::Receiving, &rc.ratchet_key, i, ck, mk);
+            });
+            (rc.ratchet_key, keys)
+        });
+        KemRatchet::record_receive(&pq, kem_secret.as_ref(), trace);
         record_root_step(
             trace,
             Direction::Receiving,
@@ -308,14 +325,12 @@ impl Ratchet {
             &root,
             &chain_key,
         );
-        let w = walk(&chain_key, 0, h.index, |i, ck, mk| {
+        let skipped = chain_key::skip(&chain_key, 0, h.index, |i, ck, mk| {
             record_message_key(trace, Direction::Receiving, &h.ratchet_key, i, ck, mk);
         });
-        let plaintext = w
-            .message_key
-            .open(&aad, message.ciphertext)
-            .map_err(|_| DecryptError::AuthFailed)?;
-        let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
+        let at = at.as_ref().unwrap_or(&chain_key);
+        record_message_key_at(trace, Direction::Receiving, &h.ratchet_key, h.index, at);
+        let next_chain_key = at.next();
 
         // Commit.
         self.root = root;
@@ -325,10 +340,10 @@ impl Ratchet {
         }
         self.receiving = Some(ReceivingChain {
             ratchet_key: h.ratchet_key,
-            chain_key: w.next,
+            chain_key: next_chain_key,
             next,
         });
-        self.skipped.insert(h.ratchet_key, w.skipped);
+        self.skipped.insert(h.ratchet_key, skipped);
         let placeholder = SendState::NeedsStep {
             ours: None,
             peer: h.ratchet_key,

@@ -235,21 +235,16 @@ impl KemRatchet {
 
     /// The KEM secret of a new receiving chain: the decapsulation of its ciphertext, if it
     /// carries one. A ciphertext for a key we do not hold is an authentication failure.
-    /// Changes nothing.
-    pub(crate) fn stage_receive<T: TraceSink>(
+    /// Changes nothing (and records nothing: the caller reports the decapsulation with
+    /// [`KemRatchet::record_receive`] once the message authenticated).
+    pub(crate) fn stage_receive(
         &self,
         pq: &PqData,
-        trace: &mut T,
     ) -> Result<(Option<KemSharedSecret>, StagedReceive), DecryptError> {
         let (secret, answered) = match &pq.ciphertext {
             Some((id, ct)) => {
                 let key = self.find_ours(*id).ok_or(DecryptError::AuthFailed)?;
-                let ss = key.decapsulate(ct);
-                trace.record(|| TraceEvent::KemDecapsulated {
-                    key_id: *id,
-                    secret: *ss.as_bytes(),
-                });
-                (Some(ss), Some(*id))
+                (Some(key.decapsulate(ct)), Some(*id))
             }
             None => (None, None),
         };
@@ -260,6 +255,20 @@ impl KemRatchet {
                 offer: pq.offer.clone(),
             },
         ))
+    }
+
+    /// Applies nothing; reports the decapsulation of a staged receiving step to `trace`.
+    pub(crate) fn record_receive<T: TraceSink>(
+        staged: &StagedReceive,
+        secret: Option<&KemSharedSecret>,
+        trace: &mut T,
+    ) {
+        if let (Some(id), Some(ss)) = (staged.answered, secret) {
+            trace.record(|| TraceEvent::KemDecapsulated {
+                key_id: id,
+                secret: *ss.as_bytes(),
+            });
+        }
     }
 
     /// The PQ transition of the responder's first (handshake) chain: it may carry an offer,
