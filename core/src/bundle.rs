@@ -173,8 +173,8 @@ impl PrekeyBundle {
     /// # Errors
     /// [`VerifyError::BadSignature`] naming the signature that failed.
     pub fn verify(self) -> Result<VerifiedBundle, VerifyError> {
-        let identity = self.identity.verified()?;
-        if !identity.verify(
+        let (identity, key) = self.identity.verified_with_key()?;
+        if !key.verify(
             labels::SIG_CTX_SIGNED_PREKEYS,
             &signed_prekeys_message(&self.signed_prekey, &self.last_resort_kem),
             &self.signature,
@@ -184,7 +184,7 @@ impl PrekeyBundle {
             });
         }
         if let Some(sig) = &self.one_time_signature
-            && !identity.verify(
+            && !key.verify(
                 labels::SIG_CTX_ONE_TIME,
                 &one_time_message(&self.one_time),
                 sig,

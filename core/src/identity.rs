@@ -16,8 +16,8 @@ use rand_core::TryCryptoRng;
 use crate::error::{DecodeError, RngError, SignatureKind, VerifyError};
 use crate::kdf;
 use crate::keys::{
-    SIG_PUBLIC_KEY_LEN, SIGNATURE_LEN, SigPublicKey, SigSecretKey, Signature, X25519_LEN,
-    X25519PublicKey, X25519SecretKey,
+    SIG_PUBLIC_KEY_LEN, SIGNATURE_LEN, SigPublicKey, SigSecretKey, SigVerifier, Signature,
+    X25519_LEN, X25519PublicKey, X25519SecretKey,
 };
 use crate::labels::{self, object};
 use crate::wire::{Reader, Writer};
@@ -106,11 +106,6 @@ impl PublicIdentity {
         Ok(UnverifiedIdentity(Self { dh, sig, binding }))
     }
 
-    /// Checks a signature made by this identity's ML-DSA key.
-    pub(crate) fn verify(&self, ctx: &[u8], message: &[u8], signature: &Signature) -> bool {
-        self.sig.verify(ctx, message, signature)
-    }
-
     /// The whole body as one transcript item (keys and binding signature).
     pub(crate) fn transcript_parts(&self) -> [&[u8]; 3] {
         [
@@ -136,13 +131,20 @@ pub(crate) struct UnverifiedIdentity(PublicIdentity);
 
 impl UnverifiedIdentity {
     pub(crate) fn verified(self) -> Result<PublicIdentity, VerifyError> {
+        self.verified_with_key().map(|(id, _)| id)
+    }
+
+    /// Verifies the binding and hands back the expanded ML-DSA key too, for checking more
+    /// signatures of the same identity without expanding it again.
+    pub(crate) fn verified_with_key(self) -> Result<(PublicIdentity, SigVerifier), VerifyError> {
         let id = self.0;
-        if id.sig.verify(
+        let verifier = id.sig.verifier();
+        if verifier.verify(
             labels::SIG_CTX_IDENTITY,
             &binding_message(&id.dh),
             &id.binding,
         ) {
-            Ok(id)
+            Ok((id, verifier))
         } else {
             Err(VerifyError::BadSignature {
                 which: SignatureKind::Identity,

@@ -22,8 +22,8 @@ mod x25519;
 pub use kem::{KemCiphertext, KemPublicKey};
 pub(crate) use kem::{KemSecretKey, KemSharedSecret};
 pub(crate) use secret::{SecretBox, random_bytes, role_secret};
-pub(crate) use sig::SigSecretKey;
 pub use sig::{SigPublicKey, Signature};
+pub(crate) use sig::{SigSecretKey, SigVerifier};
 pub use x25519::X25519PublicKey;
 pub(crate) use x25519::{DhOutput, HandshakeEphemeral, X25519SecretKey};
 

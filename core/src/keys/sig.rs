@@ -16,21 +16,22 @@ use super::{
 };
 use crate::error::RngError;
 
-/// An ML-DSA-65 verifying key.
+/// An ML-DSA-65 verifying key, held as its 1952-byte encoding. The expanded form (the
+/// matrix `A_hat` and `t1` in the NTT domain, about 43 KB) exists only while signatures are
+/// being checked ([`SigPublicKey::verifier`]): a session that keeps its peer's identity keeps
+/// only the bytes.
 #[derive(Clone)]
 pub struct SigPublicKey {
     bytes: Box<[u8; SIG_PUBLIC_KEY_LEN]>,
-    key: Box<ml_dsa::VerifyingKey<MlDsa65>>,
 }
 
 impl SigPublicKey {
-    /// Decodes a verifying key (FIPS 204 `pkDecode`; every 1952-byte string decodes).
+    /// Wraps a verifying key's encoding (FIPS 204 `pkDecode` accepts every 1952-byte string;
+    /// it runs when a signature is checked).
     #[must_use]
     pub fn from_bytes(bytes: &[u8; SIG_PUBLIC_KEY_LEN]) -> Self {
-        let array = ml_dsa::EncodedVerifyingKey::<MlDsa65>::from(*bytes);
         Self {
             bytes: Box::new(*bytes),
-            key: Box::new(ml_dsa::VerifyingKey::<MlDsa65>::decode(&array)),
         }
     }
 
@@ -40,11 +41,28 @@ impl SigPublicKey {
         &self.bytes
     }
 
+    /// The expanded key, for checking one or more signatures.
+    pub(crate) fn verifier(&self) -> SigVerifier {
+        let array = ml_dsa::EncodedVerifyingKey::<MlDsa65>::from(*self.bytes);
+        SigVerifier(Box::new(ml_dsa::VerifyingKey::<MlDsa65>::decode(&array)))
+    }
+
+    /// Checks one signature (expanding the key for it).
+    #[cfg(any(test, twofold_trace))]
+    pub(crate) fn verify(&self, ctx: &[u8], message: &[u8], signature: &Signature) -> bool {
+        self.verifier().verify(ctx, message, signature)
+    }
+}
+
+/// An expanded ML-DSA-65 verifying key: built for a batch of checks and dropped after.
+pub(crate) struct SigVerifier(Box<ml_dsa::VerifyingKey<MlDsa65>>);
+
+impl SigVerifier {
     /// FIPS 204 `ML-DSA.Verify(pk, M, sigma, ctx)`. The signature is decoded strictly
     /// (`sigDecode` with the hint-encoding and `||z||_inf` checks); any failure is `false`.
     pub(crate) fn verify(&self, ctx: &[u8], message: &[u8], signature: &Signature) -> bool {
         match ml_dsa::Signature::<MlDsa65>::try_from(&signature.0[..]) {
-            Ok(sig) => self.key.verify_with_context(message, ctx, &sig),
+            Ok(sig) => self.0.verify_with_context(message, ctx, &sig),
             Err(_) => false,
         }
     }
@@ -107,8 +125,7 @@ impl SigSecretKey {
     pub(crate) fn from_seed(seed: &[u8; SIG_SEED_LEN]) -> Self {
         let xi = Zeroizing::new(ml_dsa::Seed::from(*seed));
         let key = ml_dsa::SigningKey::<MlDsa65>::from_seed(&xi);
-        let vk: ml_dsa::VerifyingKey<MlDsa65> =
-            AsRef::<ml_dsa::VerifyingKey<MlDsa65>>::as_ref(&key).clone();
+        let vk: &ml_dsa::VerifyingKey<MlDsa65> = key.as_ref();
         let mut public = [0u8; SIG_PUBLIC_KEY_LEN];
         for (o, b) in public.iter_mut().zip(vk.to_bytes().iter()) {
             *o = *b;
@@ -116,10 +133,7 @@ impl SigSecretKey {
         Self {
             seed: SecretBox::from_ref(seed),
             key: Box::new(key),
-            public: SigPublicKey {
-                bytes: Box::new(public),
-                key: Box::new(vk),
-            },
+            public: SigPublicKey::from_bytes(&public),
         }
     }
 
