@@ -51,12 +51,13 @@ pub const MAX_PENDING_KEM_KEYS: usize = 4;
 /// in a message, not by the ratchet.
 pub const MAX_PLAINTEXT_LEN: usize = 4 * 1024 * 1024;
 
-/// Initial messages accepted by a prekey store remembered to reject a replay, even of a
-/// handshake that used only the (never consumed) last-resort KEM prekey. 20 bytes each
-/// (signed prekey id and 16 bytes of hash): 80 KiB at most. Entries of a signed prekey that has
-/// been pruned are dropped with it. The oldest entry is evicted first, so an attacker who
-/// completes this many handshakes of his own can push a victim's entry out: rotating signed
-/// prekeys bounds how long such a replay stays possible (docs/PROTOCOL.md section 11).
+/// Handshakes without a one-time prekey that one signed prekey accepts, each remembered to
+/// reject its replay (a handshake that consumed a one-time prekey cannot be replayed and is
+/// not recorded). 20 bytes each (signed prekey id and 16 bytes of hash), at most two live
+/// signed prekeys: 160 KiB at most. No entry is ever evicted while its signed prekey lives:
+/// a full signed prekey refuses such handshakes (`LIMIT_EXCEEDED`) until it is rotated, so
+/// an attacker who completes this many handshakes of his own cannot push a victim's entry
+/// out (docs/PROTOCOL.md 5.3). Entries go with their signed prekey when it is pruned.
 pub const MAX_REPLAY_CACHE: usize = 4_096;
 
 /// One-time prekeys (X25519 and ML-KEM each) a store holds at most. A one-time ML-KEM key is

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::bundle::{VerifiedBundle, WithId};
 use crate::error::{AcceptError, InitiateError};
-use crate::identity::{IdentityKeyPair, PublicIdentity};
+use crate::identity::{IdentityKeyPair, PublicIdentity, UnverifiedIdentity};
 use crate::kdf::{self, Transcript};
 use crate::keys::{
     DhOutput, HandshakeEphemeral, KemCiphertext, KemPublicKey, KemSharedSecret, X25519PublicKey,
@@ -207,12 +207,12 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized, T: TraceSink>(
     })
 }
 
-/// What the responder learns from a valid initial message, before the first ratchet message
-/// is authenticated. Nothing in the store has changed yet: `staged` is what
-/// `PrekeyStore::commit_accept` applies once it has.
+/// What the responder learns from an initial message before its first ratchet message is
+/// authenticated: the key agreement, the initiator's identity (binding not yet checked) and
+/// what the store will consume. Nothing has changed yet.
 pub(crate) struct Responded {
     pub(crate) agreement: KeyAgreement,
-    pub(crate) initiator: PublicIdentity,
+    pub(crate) initiator: UnverifiedIdentity,
     pub(crate) staged: StagedAccept,
 }
 
@@ -223,8 +223,10 @@ fn replay_tag(fields: &UnverifiedFields) -> ReplayTag {
     ReplayTag::new(fields.signed_prekey_id, &digest)
 }
 
-/// Responder side: refuse replays, verify the initiator's identity, find the prekeys, and
-/// compute the same key agreement. Does not modify the store.
+/// Responder side: refuse replays, find the prekeys (cheap lookups first), compute the same
+/// key agreement. No ML-DSA signature is checked here: the initiator's identity binding is
+/// verified by `Session::accept` only once the first message authenticated, so a forged
+/// initial message costs no signature verification. Does not modify the store.
 pub(crate) fn respond<T: TraceSink>(
     identity: &IdentityKeyPair,
     store: &PrekeyStore,
@@ -236,16 +238,15 @@ pub(crate) fn respond<T: TraceSink>(
     if store.seen(&replay) {
         return Err(AcceptError::ReplayedHandshake);
     }
-    let fields = fields.verified()?;
     let keys = store.lookup(
         fields.signed_prekey_id,
         fields.one_time_prekey_id,
         fields.kem_prekey,
     )?;
+    let staged = store.stage_accept(fields.one_time_prekey_id, fields.kem_prekey, replay)?;
+    let initiator = fields.initiator.unchecked();
     let dh = DhOutputs {
-        dh1: keys
-            .signed_prekey
-            .diffie_hellman(fields.initiator.dh_key())?,
+        dh1: keys.signed_prekey.diffie_hellman(initiator.dh_key())?,
         dh2: identity.dh_secret().diffie_hellman(&fields.ephemeral)?,
         dh3: keys.signed_prekey.diffie_hellman(&fields.ephemeral)?,
         dh4: match keys.one_time_prekey {
@@ -255,7 +256,7 @@ pub(crate) fn respond<T: TraceSink>(
     };
     let kem_secret = keys.kem_prekey.decapsulate(&fields.ciphertext);
     let inputs = TranscriptInputs {
-        initiator: &fields.initiator,
+        initiator,
         responder: identity.public(),
         signed_prekey: WithId {
             id: fields.signed_prekey_id,
@@ -273,7 +274,6 @@ pub(crate) fn respond<T: TraceSink>(
         ciphertext: &fields.ciphertext,
     };
     let agreement = agree(&inputs, &dh, &kem_secret, trace);
-    let staged = store.stage_accept(fields.one_time_prekey_id, fields.kem_prekey, replay);
     Ok(Responded {
         agreement,
         initiator: fields.initiator,

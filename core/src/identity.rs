@@ -130,6 +130,13 @@ impl fmt::Debug for PublicIdentity {
 pub(crate) struct UnverifiedIdentity(PublicIdentity);
 
 impl UnverifiedIdentity {
+    /// The identity as it was decoded, for computing with its public keys before its binding
+    /// is checked (the handshake binds every byte of it into the transcript, and the
+    /// responder checks the binding once the first message authenticated).
+    pub(crate) fn unchecked(&self) -> &PublicIdentity {
+        &self.0
+    }
+
     pub(crate) fn verified(self) -> Result<PublicIdentity, VerifyError> {
         self.verified_with_key().map(|(id, _)| id)
     }

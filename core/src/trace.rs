@@ -96,6 +96,9 @@ pub enum TraceEvent {
         /// The new chain key.
         chain_key: [u8; 32],
     },
+    /// An ML-DSA signature was verified (recorded by `accept` for the initiator's identity
+    /// binding, so tests can count the verifications a message cost).
+    SignatureVerified,
     /// A message key used to encrypt or decrypt.
     MessageKey {
         /// Sending or receiving.

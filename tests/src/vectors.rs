@@ -125,8 +125,13 @@ pub fn event_json(e: &TraceEvent) -> Value {
     }
 }
 
+/// The key-schedule events (signature-verification markers are not part of the vectors).
 fn events(trace: &[TraceEvent]) -> Vec<Value> {
-    trace.iter().map(event_json).collect()
+    trace
+        .iter()
+        .filter(|e| !matches!(e, TraceEvent::SignatureVerified))
+        .map(event_json)
+        .collect()
 }
 
 fn identity_json(id: &IdentityKeyPair) -> Value {
@@ -468,9 +473,11 @@ pub fn rejections() -> Value {
             ErrorCode::UnknownPrekey,
         ),
         (
+            // The binding is part of the transcript: a changed bit fails authentication,
+            // before the binding itself is checked (5.5).
             "initial: initiator binding signature bit flipped",
             edited(&xor(3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 10, 0x04)),
-            ErrorCode::BadSignature,
+            ErrorCode::AuthFailed,
         ),
         (
             "initial: ephemeral key of small order (u = 0)",
@@ -507,10 +514,10 @@ pub fn rejections() -> Value {
         im(name, bytes, None, code);
     }
     im(
-        "initial: replay of an accepted message",
+        "initial: replay of an accepted message (its one-time prekeys are consumed)",
         m.clone(),
         Some("accept the valid message first"),
-        ErrorCode::ReplayedHandshake,
+        ErrorCode::PrekeyAlreadyUsed,
     );
     im(
         "initial: another initiator reusing the consumed one-time prekeys",

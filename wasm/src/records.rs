@@ -264,6 +264,9 @@ js_record! {
         received: "number",
         /// Initiator only: no reply yet, so messages still carry the handshake.
         awaitingReply: "boolean",
+        /// The peer answered our ratchet key (hold back side effects of earlier messages,
+        /// which a replayed initial message could repeat).
+        peerConfirmed: "boolean",
         /// The next message starts a new sending chain (DH step; PQ step if `pqStepDue`).
         newChainNext: "boolean",
     }
@@ -286,6 +289,9 @@ js_record! {
         oneTimeKemIssued: "number",
         /// Handshakes remembered for replay detection.
         replayCacheLength: "number",
+        /// Handshakes without a one-time prekey the current signed prekey still takes before
+        /// it must be rotated (`LIMIT_EXCEEDED` after that).
+        replayCacheRemaining: "number",
     }
 }
 
@@ -445,6 +451,7 @@ pub(crate) fn session_info(i: core_::SessionInfo, pq_step_due: bool) -> JsValue 
         sent: i.sent,
         received: i.received,
         awaitingReply: i.awaiting_reply,
+        peerConfirmed: i.peer_confirmed,
         newChainNext: i.new_chain_next,
     }
     .to_js()
@@ -459,6 +466,7 @@ pub(crate) fn prekey_store_info(i: core_::PrekeyStoreInfo) -> JsValue {
         oneTimeKemAvailable: i.one_time_kem_available,
         oneTimeKemIssued: i.one_time_kem_issued,
         replayCacheLength: i.replay_cache_len,
+        replayCacheRemaining: i.replay_cache_remaining,
     }
     .to_js()
 }

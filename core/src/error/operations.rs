@@ -189,6 +189,10 @@ pub enum AcceptError {
     /// The identity passed is not the one that owns the prekey store.
     #[error("identity does not own this prekey store")]
     IdentityMismatch,
+    /// The replay cache of the named signed prekey is full: it accepts no more handshakes
+    /// without a one-time prekey until the signed prekeys are rotated.
+    #[error("replay cache of this signed prekey is full: rotate the signed prekeys")]
+    LimitExceeded,
 }
 
 codes!(AcceptError {
@@ -201,6 +205,7 @@ codes!(AcceptError {
     AuthFailed,
     TooFarAhead,
     IdentityMismatch,
+    LimitExceeded,
 });
 
 impl From<NonContributory> for AcceptError {

@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use crate::error::{AcceptError, DecodeError};
+use crate::error::DecodeError;
 use crate::identity::{IDENTITY_LEN, PublicIdentity, UnverifiedIdentity};
 use crate::keys::{KEM_CIPHERTEXT_LEN, KemCiphertext, X25519PublicKey};
 use crate::labels::{kem_prekey, object};
@@ -42,30 +42,12 @@ pub(crate) struct InitialFields {
 /// Handshake fields whose initiator identity is not verified yet.
 #[derive(Debug)]
 pub(crate) struct UnverifiedFields {
-    initiator: UnverifiedIdentity,
+    pub(crate) initiator: UnverifiedIdentity,
     pub(crate) signed_prekey_id: u32,
     pub(crate) kem_prekey: KemPrekeyUsed,
     pub(crate) one_time_prekey_id: Option<u32>,
     pub(crate) ephemeral: X25519PublicKey,
     pub(crate) ciphertext: KemCiphertext,
-}
-
-impl UnverifiedFields {
-    /// Verifies the initiator's identity binding signature.
-    pub(crate) fn verified(self) -> Result<InitialFields, AcceptError> {
-        let initiator = self
-            .initiator
-            .verified()
-            .map_err(|_| AcceptError::BadSignature)?;
-        Ok(InitialFields {
-            initiator,
-            signed_prekey_id: self.signed_prekey_id,
-            kem_prekey: self.kem_prekey,
-            one_time_prekey_id: self.one_time_prekey_id,
-            ephemeral: self.ephemeral,
-            ciphertext: self.ciphertext,
-        })
-    }
 }
 
 /// A decoded initial message: the handshake fields, their exact bytes, and the embedded

@@ -49,6 +49,9 @@ pub struct PrekeyStoreInfo {
     pub one_time_kem_issued: usize,
     /// Handshakes remembered for replay detection.
     pub replay_cache_len: usize,
+    /// Further handshakes without a one-time prekey the current signed prekey accepts before
+    /// it must be rotated (`LIMIT_EXCEEDED` after that).
+    pub replay_cache_remaining: usize,
 }
 
 /// The responder's prekeys. Create with [`PrekeyStore::generate`], publish with
@@ -95,12 +98,13 @@ pub(crate) struct HandshakeKeys<'a> {
 }
 
 /// What accepting a handshake changes in the store: the one-time prekeys it used are
-/// consumed and the handshake is remembered. Applied only by [`PrekeyStore::commit_accept`].
+/// consumed, or, when it used none, the handshake is remembered in the replay cache. Applied
+/// only by [`PrekeyStore::commit_accept`].
 #[must_use = "a staged accept changes nothing until it is committed"]
 pub(crate) struct StagedAccept {
     one_time_prekey: Option<u32>,
     one_time_kem: Option<u32>,
-    replay: ReplayTag,
+    replay: Option<ReplayTag>,
 }
 
 impl PrekeyStore {
@@ -263,6 +267,7 @@ impl PrekeyStore {
             one_time_kem_available: self.one_time_kem.available(),
             one_time_kem_issued: self.one_time_kem.issued(),
             replay_cache_len: self.replay.len(),
+            replay_cache_remaining: self.replay.remaining_for(self.current.spk_id),
         }
     }
 
@@ -320,21 +325,36 @@ impl PrekeyStore {
     }
 
     /// What accepting this handshake will change; changes nothing now.
+    ///
+    /// A handshake that consumes a one-time prekey of either kind cannot be replayed (the
+    /// replay would name a consumed prekey). One that uses only the signed prekey and the
+    /// last-resort KEM prekey is remembered instead; the cache never forgets an entry while
+    /// its signed prekey is live, so when the entries of that signed prekey reach
+    /// [`crate::consts::MAX_REPLAY_CACHE`] such handshakes are refused with
+    /// `LIMIT_EXCEEDED` until the owner rotates the signed prekeys.
     pub(crate) fn stage_accept(
         &self,
         one_time_prekey: Option<u32>,
         kem: KemPrekeyUsed,
         replay: ReplayTag,
-    ) -> StagedAccept {
+    ) -> Result<StagedAccept, AcceptError> {
         let one_time_kem = match kem {
             KemPrekeyUsed::OneTime(id) => Some(id),
             KemPrekeyUsed::LastResort(_) => None,
         };
-        StagedAccept {
+        let replay = if one_time_prekey.is_none() && one_time_kem.is_none() {
+            if self.replay.is_full_for(&replay) {
+                return Err(AcceptError::LimitExceeded);
+            }
+            Some(replay)
+        } else {
+            None
+        };
+        Ok(StagedAccept {
             one_time_prekey,
             one_time_kem,
             replay,
-        }
+        })
     }
 
     /// Applies an accepted handshake: consumes the one-time prekeys it used and remembers it.
@@ -346,7 +366,9 @@ impl PrekeyStore {
         if let Some(id) = staged.one_time_kem {
             self.one_time_kem.consume(id);
         }
-        self.replay.insert(staged.replay);
+        if let Some(tag) = staged.replay {
+            self.replay.insert(tag);
+        }
     }
 }
 

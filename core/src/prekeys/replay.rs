@@ -1,7 +1,10 @@
 //! The replay cache: handshakes a prekey store has accepted, so an initial message is
 //! accepted at most once even when it used only the (never consumed) last-resort KEM prekey.
 //!
-//! Spec: `docs/PROTOCOL.md`, section 5.3. Bounded by [`MAX_REPLAY_CACHE`], oldest evicted.
+//! Spec: `docs/PROTOCOL.md`, section 5.3. At most [`MAX_REPLAY_CACHE`] entries per signed
+//! prekey, none ever evicted while that prekey is live: a full cache refuses (the store
+//! reports `LIMIT_EXCEEDED`) instead of forgetting, so it cannot be flushed. Entries go with
+//! their signed prekey when it is pruned.
 
 use alloc::collections::VecDeque;
 
@@ -37,12 +40,26 @@ impl ReplayCache {
         self.0.contains(tag)
     }
 
-    /// Remembers a handshake, evicting the oldest entry at the bound.
+    fn count_for(&self, spk_id: u32) -> usize {
+        self.0.iter().filter(|t| t.spk_id == spk_id).count()
+    }
+
+    /// Whether the entries of this tag's signed prekey have reached the bound.
+    pub(crate) fn is_full_for(&self, tag: &ReplayTag) -> bool {
+        self.count_for(tag.spk_id) >= MAX_REPLAY_CACHE
+    }
+
+    /// Entries left for a signed prekey.
+    pub(crate) fn remaining_for(&self, spk_id: u32) -> usize {
+        MAX_REPLAY_CACHE.saturating_sub(self.count_for(spk_id))
+    }
+
+    /// Remembers a handshake (callers check [`ReplayCache::is_full_for`] first; a full entry
+    /// set is never trimmed, the cache only refuses).
     pub(crate) fn insert(&mut self, tag: ReplayTag) {
-        if self.0.len() >= MAX_REPLAY_CACHE {
-            self.0.pop_front();
+        if !self.is_full_for(&tag) {
+            self.0.push_back(tag);
         }
-        self.0.push_back(tag);
     }
 
     /// Forgets the handshakes of a signed prekey that is gone (they can no longer be replayed).
@@ -63,7 +80,8 @@ impl ReplayCache {
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.count(MAX_REPLAY_CACHE, "replay cache length")?;
+        // Two signed prekeys are live at most (current and previous).
+        let n = r.count(MAX_REPLAY_CACHE.saturating_mul(2), "replay cache length")?;
         let mut entries = VecDeque::with_capacity(n);
         for _ in 0..n {
             entries.push_back(ReplayTag {
@@ -80,21 +98,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bounded_and_evicts_oldest() {
+    fn full_per_signed_prekey_and_never_evicts() {
         let mut cache = ReplayCache::default();
-        let tag = |i: u32| {
+        let tag = |spk: u32, i: u32| {
             let mut d = [0u8; 32];
             d[..4].copy_from_slice(&i.to_be_bytes());
-            ReplayTag::new(1, &d)
+            ReplayTag::new(spk, &d)
         };
         let n = u32::try_from(MAX_REPLAY_CACHE).unwrap();
-        for i in 0..=n {
-            cache.insert(tag(i));
+        for i in 0..n {
+            assert!(!cache.is_full_for(&tag(1, i)));
+            cache.insert(tag(1, i));
         }
+        assert!(cache.is_full_for(&tag(1, n)));
+        cache.insert(tag(1, n));
         assert_eq!(cache.len(), MAX_REPLAY_CACHE);
-        assert!(!cache.contains(&tag(0)));
-        assert!(cache.contains(&tag(1)));
-        assert!(cache.contains(&tag(n)));
+        assert!(cache.contains(&tag(1, 0)), "the oldest entry is kept");
+        assert!(!cache.contains(&tag(1, n)));
+        assert_eq!(cache.remaining_for(1), 0);
+        assert!(!cache.is_full_for(&tag(2, 0)));
         cache.forget_signed_prekey(1);
         assert_eq!(cache.len(), 0);
     }

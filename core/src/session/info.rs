@@ -60,6 +60,12 @@ pub struct SessionInfo {
     pub received: u64,
     /// Initiator only: no reply received yet, so messages still carry the handshake.
     pub awaiting_reply: bool,
+    /// The peer answered our ratchet key: for the initiator, the first reply arrived; for the
+    /// responder, the initiator started a chain against the responder's first reply. Before
+    /// that, a first message could be a replay of a recorded initial message (its handshake
+    /// used no one-time prekey and a store restored from an old blob has no record of it), so
+    /// an application can hold back side effects of messages received until then.
+    pub peer_confirmed: bool,
     /// Our next message starts a new sending chain (a DH ratchet step, and a PQ step if
     /// [`Session::pq_step_due`]).
     pub new_chain_next: bool,

@@ -37,7 +37,7 @@ use crate::message::ratchet::MessageView;
 use crate::message::{MessageKind, message_kind};
 use crate::prekeys::PrekeyStore;
 use crate::ratchet::Ratchet;
-use crate::trace::{NoTrace, TraceSink};
+use crate::trace::{NoTrace, TraceEvent, TraceSink};
 mod codec;
 mod info;
 #[cfg(twofold_trace)]
@@ -201,7 +201,12 @@ impl Session {
                 DecryptError::NonContributory => AcceptError::NonContributory,
                 _ => AcceptError::AuthFailed,
             })?;
-        // Authenticated: only now is anything consumed.
+        // Authenticated: only now is the initiator's ML-DSA binding checked (a forged
+        // message never costs a signature verification), and only then is anything consumed.
+        trace.record(|| TraceEvent::SignatureVerified);
+        let initiator = initiator
+            .verified()
+            .map_err(|_| AcceptError::BadSignature)?;
         ratchet.commit_initial(first_pq, &proof);
         store.commit_accept(staged, &proof);
         let session = Self {
@@ -323,6 +328,14 @@ impl Session {
             sent: c.sent,
             received: c.received,
             awaiting_reply: self.pending_prefix.is_some(),
+            // Each received DH step answers our latest ratchet key. The initiator's first one
+            // is the reply (dh_epoch 1); the responder's epochs go accept 0, its reply 1, the
+            // initiator's answering chain 2.
+            peer_confirmed: c.dh_epoch
+                >= match self.role {
+                    Role::Initiator => 1,
+                    Role::Responder => 2,
+                },
             new_chain_next: c.new_chain_next,
         }
     }

@@ -73,6 +73,29 @@ impl Session {
         })
     }
 
+    /// [`Session::accept`], recording every event into `trace`, those of a failed call too (to
+    /// count the work a rejected message cost).
+    #[allow(clippy::missing_errors_doc)]
+    pub fn accept_observed(
+        identity: &IdentityKeyPair,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        trace: &mut Trace,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
+        Self::accept_with(
+            identity,
+            store,
+            message,
+            associated_data,
+            now,
+            config,
+            trace,
+        )
+    }
+
     /// [`Session::encrypt`], recording the key schedule into `trace` on success.
     #[allow(clippy::missing_errors_doc)]
     pub fn encrypt_traced<R: TryCryptoRng + ?Sized>(

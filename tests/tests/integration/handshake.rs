@@ -238,12 +238,18 @@ fn replays_and_reused_one_time_prekeys_are_rejected() {
         let mut store = s.store.fork();
         accept(&s, &mut store, &s.initial).unwrap();
         let after = store.state_bytes();
-        assert_eq!(
-            accept(&s, &mut store, &s.initial).unwrap_err(),
-            AcceptError::ReplayedHandshake,
-            "{}",
-            variant.name()
-        );
+        // A handshake that consumed a one-time prekey cannot be replayed: the prekey is gone.
+        // One that used only the signed and last-resort prekeys is in the replay cache.
+        let got = accept(&s, &mut store, &s.initial).unwrap_err();
+        if variant == Variant::LastResortOnly {
+            assert_eq!(got, AcceptError::ReplayedHandshake);
+        } else {
+            assert!(
+                matches!(got, AcceptError::PrekeyAlreadyUsed { .. }),
+                "{}: {got:?}",
+                variant.name()
+            );
+        }
         assert_eq!(after, store.state_bytes());
     }
     // The same bundle handed to a second initiator: its one-time prekeys were consumed.
@@ -472,4 +478,86 @@ fn low_order_first_ratchet_key_is_refused_at_accept() {
         AcceptError::NonContributory
     );
     assert_eq!(before, store.state_bytes());
+}
+
+/// The replay cache cannot be flushed: after 4,096 other handshakes on the same signed
+/// prekey, a replay of the first is still refused, and the signed prekey takes no further
+/// handshake without a one-time prekey until it is rotated (docs/PROTOCOL.md 5.3).
+#[test]
+fn replay_after_a_cache_filling_run_is_refused() {
+    let s = setup("replay flood", Variant::LastResortOnly);
+    let mut store = s.store.fork();
+    accept(&s, &mut store, &s.initial).unwrap();
+    let bundle = VerifiedBundle::from_bytes(&s.bundle).unwrap();
+    let mut rng = rng("replay flood attackers");
+    let mallory = IdentityKeyPair::generate(&mut rng).unwrap();
+    let config = SessionConfig::default();
+    let flood = |rng: &mut _, store: &mut PrekeyStore| {
+        let (_, m) = Session::initiate(rng, &mallory, &bundle, b"x", b"ad", 0, &config).unwrap();
+        Session::accept(&s.bob, store, &m, b"ad", 0, &config).map(|_| ())
+    };
+    let cap = twofold_core::consts::MAX_REPLAY_CACHE;
+    for _ in 1..cap {
+        flood(&mut rng, &mut store).unwrap();
+    }
+    assert_eq!(store.info().replay_cache_len, cap);
+    assert_eq!(store.info().replay_cache_remaining, 0);
+    // Full: the 4,097th is refused rather than an old entry forgotten...
+    let before = store.state_bytes();
+    assert_eq!(flood(&mut rng, &mut store), Err(AcceptError::LimitExceeded));
+    assert_eq!(before, store.state_bytes());
+    // ...so the victim's handshake is still known, after 4,096 others.
+    assert_eq!(
+        accept(&s, &mut store, &s.initial).unwrap_err(),
+        AcceptError::ReplayedHandshake
+    );
+    // Rotation makes room on the new signed prekey; the old one's entries stay while it lives.
+    let mut rng2 = twofold_tests::rng("replay flood rotation");
+    store.rotate_signed_prekeys(&mut rng2, &s.bob, 10).unwrap();
+    assert_eq!(store.info().replay_cache_remaining, cap);
+    assert_eq!(
+        accept(&s, &mut store, &s.initial).unwrap_err(),
+        AcceptError::ReplayedHandshake
+    );
+    // Once the old signed prekey is pruned, its handshakes name a prekey that is gone.
+    store.prune(10 + twofold_core::consts::SIGNED_PREKEY_GRACE_SECS);
+    assert!(matches!(
+        accept(&s, &mut store, &s.initial).unwrap_err(),
+        AcceptError::UnknownPrekey { .. }
+    ));
+}
+
+/// Bob checks no ML-DSA signature for a forged initial message: the initiator's identity
+/// binding is verified only after the first message authenticated. Counted, not timed.
+#[test]
+fn a_forged_initial_message_costs_no_signature_verification() {
+    use twofold_core::trace::Trace;
+    let s = setup("forged initial", Variant::Full);
+    let config = SessionConfig::default();
+    let verifications = |trace: &mut Trace| {
+        let events = trace.take();
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, TraceEvent::Handshake { .. })),
+            "the observation sees the work done"
+        );
+        events
+            .iter()
+            .filter(|e| matches!(e, TraceEvent::SignatureVerified))
+            .count()
+    };
+    let mut forged = s.initial.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let mut store = s.store.fork();
+    let mut trace = Trace::default();
+    let r = Session::accept_observed(&s.bob, &mut store, &forged, b"ad", 0, &config, &mut trace);
+    assert_eq!(r.err(), Some(AcceptError::AuthFailed));
+    assert_eq!(verifications(&mut trace), 0);
+    let r = Session::accept_observed(
+        &s.bob, &mut store, &s.initial, b"ad", 0, &config, &mut trace,
+    );
+    assert!(r.is_ok());
+    assert_eq!(verifications(&mut trace), 1);
 }

@@ -853,3 +853,24 @@ fn oversized_ciphertexts_are_refused() {
         ))
     ));
 }
+
+/// `peer_confirmed`: each side learns the peer answered its ratchet key only from the peer's
+/// answering chain, never from more messages of a chain that a replay could have produced.
+#[test]
+fn peer_confirmed_follows_the_first_answering_chain() {
+    let mut p = pair("peer confirmed", Variant::LastResortOnly, &config(NO_PQ));
+    assert!(!p.a.info().peer_confirmed);
+    assert!(!p.b.info().peer_confirmed);
+    // More messages on Alice's first chain confirm nothing for Bob.
+    let m = p.a.encrypt(&mut p.rng, 0, b"again", b"").unwrap();
+    p.b.decrypt(&m, b"").unwrap();
+    assert!(!p.b.info().peer_confirmed);
+    let r = p.b.encrypt(&mut p.rng, 0, b"reply", b"").unwrap();
+    assert!(!p.b.info().peer_confirmed, "sending confirms nothing");
+    p.a.decrypt(&r, b"").unwrap();
+    assert!(p.a.info().peer_confirmed);
+    assert!(!p.b.info().peer_confirmed);
+    let m = p.a.encrypt(&mut p.rng, 0, b"answer", b"").unwrap();
+    p.b.decrypt(&m, b"").unwrap();
+    assert!(p.b.info().peer_confirmed);
+}
