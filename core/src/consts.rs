@@ -64,6 +64,11 @@ pub const MAX_REPLAY_CACHE: usize = 4_096;
 /// stored as a 64-byte seed, so 1,000 of them plus X25519 keys cost about 100 KB.
 pub const MAX_ONE_TIME_PREKEYS: usize = 1_000;
 
+/// One-time prekeys of each kind a new prekey store is created with when the caller does not
+/// say (the JS API's default): enough for a hundred first contacts before the owner tops the
+/// store up with `add_one_time_prekeys`.
+pub const DEFAULT_ONE_TIME_PREKEYS: usize = 100;
+
 /// How long (seconds) a replaced signed prekey pair stays usable after rotation, so initial
 /// messages built from a bundle fetched just before the rotation still succeed. Seven days,
 /// measured by the caller's clock (the core has none): see `PrekeyStore::prune`.

@@ -162,6 +162,12 @@ impl UnverifiedIdentity {
 
 /// A party's long-term identity key pair. Secrets are wiped on drop; `Debug` shows only the
 /// public half. Not `Clone`: keep one live copy and persist it with `seal`.
+///
+/// ```compile_fail
+/// fn fork(id: &twofold_core::IdentityKeyPair) -> twofold_core::IdentityKeyPair {
+///     id.clone()
+/// }
+/// ```
 pub struct IdentityKeyPair {
     dh: X25519SecretKey,
     sig: SigSecretKey,

@@ -73,17 +73,21 @@ pub(crate) fn from_prk(prk: &[u8; 32]) -> Hkdf<Sha256> {
 
 /// `HKDF-Expand(prk, info, N)` for a fixed `N`.
 pub(crate) fn expand<const N: usize>(hk: &Hkdf<Sha256>, info: &[&[u8]]) -> Zeroizing<[u8; N]> {
+    // HKDF-SHA-256 outputs at most 255 blocks of 32 bytes: checked at compile time.
+    const { assert!(N <= 255 * 32) };
     let mut out = Zeroizing::new([0u8; N]);
-    #[allow(clippy::expect_used)] // every N used is at most 64 bytes; the limit is 8,160
+    #[allow(clippy::expect_used)] // N <= 8,160 is asserted above at compile time
     hk.expand_multi_info(info, out.as_mut_slice())
-        .expect("HKDF-SHA-256 output of at most 64 bytes");
+        .expect("HKDF-SHA-256 output within its 8,160-byte limit");
     out
 }
 
-/// Splits a fixed-size buffer into its first `A` bytes and the `B` bytes after them.
-pub(crate) fn split<const A: usize, const B: usize>(
-    bytes: &[u8],
+/// Splits an `N`-byte buffer into its first `A` bytes and the `B` bytes after them; `A + B`
+/// must be `N` (checked at compile time), so no byte is left over or made up.
+pub(crate) fn split<const A: usize, const B: usize, const N: usize>(
+    bytes: &[u8; N],
 ) -> (Zeroizing<[u8; A]>, Zeroizing<[u8; B]>) {
+    const { assert!(A + B == N) };
     let mut a = Zeroizing::new([0u8; A]);
     let mut b = Zeroizing::new([0u8; B]);
     let mut it = bytes.iter();
@@ -187,7 +191,7 @@ mod tests {
     #[test]
     fn split_takes_prefix_and_rest() {
         let bytes: [u8; 44] = core::array::from_fn(|i| u8::try_from(i).unwrap());
-        let (a, b) = split::<32, 12>(&bytes);
+        let (a, b) = split::<32, 12, 44>(&bytes);
         assert_eq!(a[31], 31);
         assert_eq!(b[0], 32);
         assert_eq!(b[11], 43);

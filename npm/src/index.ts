@@ -151,7 +151,11 @@ let cachedConstants: Constants | undefined;
  * policy. Nothing in this package restates them.
  */
 export function constants(): Constants {
-  cachedConstants ??= call(() => Object.freeze(wasm.constants()));
+  cachedConstants ??= call(() => {
+    const c = wasm.constants();
+    Object.freeze(c.defaultPqPolicy);
+    return Object.freeze(c);
+  });
   return cachedConstants;
 }
 
@@ -283,7 +287,7 @@ export class Identity extends Disposable<wasm.Identity> {
 
 /** Options of {@link PrekeyStore.generate}. */
 export interface PrekeyStoreOptions {
-  /** One-time prekeys of each kind (X25519 and ML-KEM) to create. Default 100. */
+  /** One-time prekeys of each kind (X25519 and ML-KEM) to create. Default: `constants().defaultOneTimePrekeys`. */
   oneTime?: number;
   /** The current time in seconds. Default: the system clock. */
   now?: number;
@@ -301,7 +305,7 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   /** Creates a store owned by `identity`. */
   static generate(identity: Identity, opts?: PrekeyStoreOptions): PrekeyStore {
     const o = options(opts, "options");
-    const oneTime = o.oneTime ?? 100;
+    const oneTime = o.oneTime ?? constants().defaultOneTimePrekeys;
     if (!Number.isInteger(oneTime) || oneTime < 0 || oneTime > 0xffffffff) {
       throw new TwofoldError("INVALID_ARGUMENT", "`oneTime` must be a non-negative integer");
     }

@@ -311,7 +311,7 @@ js_record! {
         /// Seven emoji (42 bits).
         emoji: "SasEmoji[]",
         /// Three numbers from 1000 to 9191 (39 bits).
-        decimal: "number[]",
+        decimal: "[number, number, number]",
     }
 }
 
@@ -361,6 +361,8 @@ js_record! {
         maxOneTimePrekeys: "number",
         /// The PQ policy used when none is given.
         defaultPqPolicy: "PqPolicyInfo",
+        /// One-time prekeys of each kind a new store gets when none is asked for.
+        defaultOneTimePrekeys: "number",
     }
 }
 
@@ -516,6 +518,7 @@ pub(crate) fn constants() -> JsValue {
         maxSkippedKeys: consts::MAX_SKIPPED_KEYS,
         maxOneTimePrekeys: consts::MAX_ONE_TIME_PREKEYS,
         defaultPqPolicy: pq_policy(PqPolicy::default()),
+        defaultOneTimePrekeys: consts::DEFAULT_ONE_TIME_PREKEYS,
     }
     .to_js()
 }

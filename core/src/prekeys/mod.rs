@@ -57,6 +57,12 @@ pub struct PrekeyStoreInfo {
 /// The responder's prekeys. Create with [`PrekeyStore::generate`], publish with
 /// [`PrekeyStore::bundle`], persist with `seal`/`open`. Not `Clone`: two copies would hand out
 /// and consume one-time prekeys independently.
+///
+/// ```compile_fail
+/// fn fork(store: &twofold_core::PrekeyStore) -> twofold_core::PrekeyStore {
+///     store.clone()
+/// }
+/// ```
 pub struct PrekeyStore {
     owner: [u8; 32],
     current: SignedPrekeys,

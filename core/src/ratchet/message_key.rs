@@ -28,7 +28,7 @@ impl MessageKey {
             &kdf::from_prk(self.as_bytes()),
             &[labels::KDF_MESSAGE_KEY],
         );
-        kdf::split::<AEAD_KEY_LEN, AEAD_NONCE_LEN>(okm.as_slice())
+        kdf::split::<AEAD_KEY_LEN, AEAD_NONCE_LEN, { AEAD_KEY_LEN + AEAD_NONCE_LEN }>(&okm)
     }
 
     /// The expanded AEAD key and nonce (trace and hazmat only).

@@ -29,7 +29,7 @@ impl RootKey {
         };
         let flag = [u8::from(kem.is_some())];
         let okm = kdf::expand::<64>(&hk, &[labels::KDF_ROOT, &flag]);
-        let (mut rk, mut ck) = kdf::split::<32, 32>(okm.as_slice());
+        let (mut rk, mut ck) = kdf::split::<32, 32, 64>(&okm);
         (RootKey::take(&mut rk), ChainKey::take(&mut ck))
     }
 }
