@@ -50,6 +50,18 @@ pub(crate) struct KeyAgreement {
     pub(crate) secrets: HandshakeSecrets,
 }
 
+impl KeyAgreement {
+    /// `(TH, first root key, first chain key, SAS bytes)`, moved out for the session.
+    pub(crate) fn into_parts(self) -> ([u8; 32], RootKey, ChainKey, Zeroizing<[u8; 8]>) {
+        let HandshakeSecrets {
+            root_key,
+            chain_key,
+            sas,
+        } = self.secrets;
+        (self.transcript_hash, root_key, chain_key, sas)
+    }
+}
+
 /// The public values both sides bind into the transcript.
 struct TranscriptInputs<'a> {
     initiator: &'a PublicIdentity,

@@ -28,10 +28,12 @@ pub enum KemPrekeyUsed {
     OneTime(u32),
 }
 
-/// The handshake fields of an initial message, with a verified initiator identity.
+/// The handshake fields of an initial message. `I` is the initiator's identity: a
+/// [`PublicIdentity`] when the initiator writes them, an [`UnverifiedIdentity`] when they are
+/// decoded (its binding is checked only once the first message authenticated).
 #[derive(Debug)]
-pub(crate) struct InitialFields {
-    pub(crate) initiator: PublicIdentity,
+pub(crate) struct Fields<I> {
+    pub(crate) initiator: I,
     pub(crate) signed_prekey_id: u32,
     pub(crate) kem_prekey: KemPrekeyUsed,
     pub(crate) one_time_prekey_id: Option<u32>,
@@ -39,16 +41,10 @@ pub(crate) struct InitialFields {
     pub(crate) ciphertext: KemCiphertext,
 }
 
-/// Handshake fields whose initiator identity is not verified yet.
-#[derive(Debug)]
-pub(crate) struct UnverifiedFields {
-    pub(crate) initiator: UnverifiedIdentity,
-    pub(crate) signed_prekey_id: u32,
-    pub(crate) kem_prekey: KemPrekeyUsed,
-    pub(crate) one_time_prekey_id: Option<u32>,
-    pub(crate) ephemeral: X25519PublicKey,
-    pub(crate) ciphertext: KemCiphertext,
-}
+/// The fields as the initiator writes them.
+pub(crate) type InitialFields = Fields<PublicIdentity>;
+/// The fields as the responder decodes them.
+pub(crate) type UnverifiedFields = Fields<UnverifiedIdentity>;
 
 /// A decoded initial message: the handshake fields, their exact bytes, and the embedded
 /// ratchet message.
@@ -87,7 +83,7 @@ impl<'a> InitialMessage<'a> {
         let ratchet_message = r.rest();
         Ok(Self {
             prefix,
-            fields: UnverifiedFields {
+            fields: Fields {
                 initiator,
                 signed_prekey_id,
                 kem_prekey,

@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 use crate::bundle::VerifiedBundle;
 use crate::error::{AcceptError, DecryptError, EncryptError, InitiateError};
 use crate::fingerprint::{SafetyNumber, Sas};
-use crate::handshake::{self, HandshakeSecrets, Initiated, KeyAgreement, Responded};
+use crate::handshake::{self, Initiated, Responded};
 use crate::identity::{IdentityKeyPair, PublicIdentity};
 use crate::kdf;
 use crate::message::initial::InitialMessage;
@@ -101,15 +101,7 @@ impl Session {
             return Err(InitiateError::TooLarge);
         }
         let Initiated { agreement, prefix } = handshake::initiate(rng, identity, bundle, trace)?;
-        let KeyAgreement {
-            transcript_hash,
-            secrets:
-                HandshakeSecrets {
-                    root_key,
-                    chain_key,
-                    sas,
-                },
-        } = agreement;
+        let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
         let ratchet =
             Ratchet::new_initiator(rng, root_key, chain_key, config.pq_policy, now, trace)?;
         let mut session = Self {
@@ -177,15 +169,7 @@ impl Session {
             initiator,
             staged,
         } = handshake::respond(identity, store, initial.fields, trace)?;
-        let KeyAgreement {
-            transcript_hash,
-            secrets:
-                HandshakeSecrets {
-                    root_key,
-                    chain_key,
-                    sas,
-                },
-        } = agreement;
+        let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
         let mut ratchet = Ratchet::new_responder(
             root_key,
             chain_key,
