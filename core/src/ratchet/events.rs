@@ -16,8 +16,7 @@ pub(super) fn record_ratchet_key<T: TraceSink>(trace: &mut T, key: &OurRatchetKe
     });
 }
 
-/// The event of one message key.
-#[cfg_attr(not(twofold_trace), allow(unused_variables))]
+/// The event of one message key (built only by a recording sink).
 fn message_key_event(
     direction: Direction,
     ratchet_key: &X25519PublicKey,
@@ -25,10 +24,7 @@ fn message_key_event(
     chain_key: &ChainKey,
     message_key: &MessageKey,
 ) -> TraceEvent {
-    #[cfg(twofold_trace)]
     let (aead_key, nonce) = message_key.key_and_nonce();
-    #[cfg(not(twofold_trace))]
-    let (aead_key, nonce) = ([0; 32], [0; 12]);
     TraceEvent::MessageKey {
         direction,
         ratchet_key: *ratchet_key.as_bytes(),

@@ -31,8 +31,8 @@ impl MessageKey {
         kdf::split::<AEAD_KEY_LEN, AEAD_NONCE_LEN, { AEAD_KEY_LEN + AEAD_NONCE_LEN }>(&okm)
     }
 
-    /// The expanded AEAD key and nonce (trace and hazmat only).
-    #[cfg(twofold_trace)]
+    /// The expanded AEAD key and nonce, for the key-schedule trace (called only by a
+    /// recording sink, which exists only with `--cfg twofold_trace`) and hazmat.
     pub(crate) fn key_and_nonce(&self) -> ([u8; AEAD_KEY_LEN], [u8; AEAD_NONCE_LEN]) {
         let (k, n) = self.expand();
         (*k, *n)
