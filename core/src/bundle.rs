@@ -9,10 +9,13 @@ use alloc::vec::Vec;
 
 use crate::error::{DecodeError, SignatureKind, VerifyError};
 use crate::identity::{IDENTITY_BODY_LEN, PublicIdentity, UnverifiedIdentity};
+use crate::identity_cache::IdentityCache;
 use crate::keys::{
-    KEM_PUBLIC_KEY_LEN, KemPublicKey, SIGNATURE_LEN, Signature, X25519_LEN, X25519PublicKey,
+    KEM_PUBLIC_KEY_LEN, KemPublicKey, SIGNATURE_LEN, SigVerifier, Signature, X25519_LEN,
+    X25519PublicKey,
 };
 use crate::labels::{self, object};
+use crate::trace::{NoTrace, TraceEvent, TraceSink};
 use crate::wire::{Reader, Writer};
 
 /// Flag bit: the bundle carries a one-time X25519 prekey.
@@ -173,26 +176,75 @@ impl PrekeyBundle {
     /// # Errors
     /// [`VerifyError::BadSignature`] naming the signature that failed.
     pub fn verify(self) -> Result<VerifiedBundle, VerifyError> {
-        let (identity, key) = self.identity.verified_with_key()?;
-        if !key.verify(
+        self.verify_with_sink(None, &mut NoTrace)
+    }
+
+    /// As [`PrekeyBundle::verify`], with the caller's cache of verified identities: for an
+    /// identity cached byte for byte, the binding is not verified again and the expanded key
+    /// is reused (two ML-DSA verifications instead of three, and no key expansion); a newly
+    /// verified identity is added to the cache.
+    ///
+    /// # Errors
+    /// As [`PrekeyBundle::verify`].
+    pub fn verify_with(self, cache: &mut IdentityCache) -> Result<VerifiedBundle, VerifyError> {
+        self.verify_with_sink(Some(cache), &mut NoTrace)
+    }
+
+    /// As [`PrekeyBundle::verify_with`] (or `verify` without a cache), reporting each ML-DSA
+    /// verification to `trace`, so tests can count them.
+    #[cfg(twofold_trace)]
+    #[allow(clippy::missing_errors_doc)]
+    pub fn verify_traced(
+        self,
+        cache: Option<&mut IdentityCache>,
+        trace: &mut crate::trace::Trace,
+    ) -> Result<VerifiedBundle, VerifyError> {
+        self.verify_with_sink(cache, trace)
+    }
+
+    fn verify_with_sink<T: TraceSink>(
+        self,
+        cache: Option<&mut IdentityCache>,
+        trace: &mut T,
+    ) -> Result<VerifiedBundle, VerifyError> {
+        let key = match cache.as_deref().and_then(|c| c.find(&self.identity)) {
+            Some((identity, key)) => IdentityKey::Cached(identity, key),
+            None => {
+                trace.record(|| TraceEvent::SignatureVerified);
+                let (identity, key) = self.identity.verified_with_key()?;
+                IdentityKey::Fresh(identity, key)
+            }
+        };
+        let (identity, verifier) = key.parts();
+        let identity = identity.clone();
+        let check = |ctx: &[u8], message: &[u8], sig: &Signature, which, trace: &mut T| {
+            trace.record(|| TraceEvent::SignatureVerified);
+            if verifier.verify(ctx, message, sig) {
+                Ok(())
+            } else {
+                Err(VerifyError::BadSignature { which })
+            }
+        };
+        check(
             labels::SIG_CTX_SIGNED_PREKEYS,
             &signed_prekeys_message(&self.signed_prekey, &self.last_resort_kem),
             &self.signature,
-        ) {
-            return Err(VerifyError::BadSignature {
-                which: SignatureKind::SignedPrekeys,
-            });
-        }
-        if let Some(sig) = &self.one_time_signature
-            && !key.verify(
+            SignatureKind::SignedPrekeys,
+            trace,
+        )?;
+        if let Some(sig) = &self.one_time_signature {
+            check(
                 labels::SIG_CTX_ONE_TIME,
                 &one_time_message(&self.one_time),
                 sig,
-            )
+                SignatureKind::OneTimePrekeys,
+                trace,
+            )?;
+        }
+        if let IdentityKey::Fresh(identity, key) = key
+            && let Some(cache) = cache
         {
-            return Err(VerifyError::BadSignature {
-                which: SignatureKind::OneTimePrekeys,
-            });
+            cache.insert(identity, key);
         }
         Ok(VerifiedBundle {
             identity,
@@ -201,6 +253,22 @@ impl PrekeyBundle {
             one_time_prekey: self.one_time.prekey,
             one_time_kem: self.one_time.kem,
         })
+    }
+}
+
+/// The bundle owner's verified identity and expanded ML-DSA key: from the caller's cache, or
+/// just verified.
+enum IdentityKey<'a> {
+    Cached(&'a PublicIdentity, &'a SigVerifier),
+    Fresh(PublicIdentity, SigVerifier),
+}
+
+impl IdentityKey<'_> {
+    fn parts(&self) -> (&PublicIdentity, &SigVerifier) {
+        match self {
+            IdentityKey::Cached(identity, key) => (identity, key),
+            IdentityKey::Fresh(identity, key) => (identity, key),
+        }
     }
 }
 
@@ -221,6 +289,15 @@ impl VerifiedBundle {
     /// As [`PrekeyBundle::decode`] and [`PrekeyBundle::verify`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         PrekeyBundle::decode(bytes)?.verify()
+    }
+
+    /// Decodes and verifies in one step, with the caller's identity cache
+    /// ([`PrekeyBundle::verify_with`]).
+    ///
+    /// # Errors
+    /// As [`PrekeyBundle::decode`] and [`PrekeyBundle::verify`].
+    pub fn from_bytes_with(bytes: &[u8], cache: &mut IdentityCache) -> Result<Self, VerifyError> {
+        PrekeyBundle::decode(bytes)?.verify_with(cache)
     }
 
     /// The responder's identity.

@@ -11,6 +11,7 @@ mod bundle;
 mod fingerprint;
 mod handshake;
 mod identity;
+mod identity_cache;
 mod kdf;
 mod keys;
 mod labels;
@@ -35,6 +36,7 @@ pub use error::{
 };
 pub use fingerprint::{SAFETY_QR_LEN, SAS_EMOJI, SafetyNumber, Sas};
 pub use identity::{IDENTITY_LEN, IdentityKeyPair, PublicIdentity};
+pub use identity_cache::IdentityCache;
 pub use kdf::AEAD_TAG_LEN;
 pub use keys::{
     KEM_CIPHERTEXT_LEN, KEM_PUBLIC_KEY_LEN, KemCiphertext, KemPublicKey, SIG_PUBLIC_KEY_LEN,

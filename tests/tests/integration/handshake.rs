@@ -561,3 +561,58 @@ fn a_forged_initial_message_costs_no_signature_verification() {
     assert!(r.is_ok());
     assert_eq!(verifications(&mut trace), 1);
 }
+
+/// Alice's verifications of a bundle, counted: three for an identity she has not seen (binding,
+/// signed prekeys, one-time prekeys), two once it is in her cache; a bundle whose identity
+/// differs from the cached one in any byte is verified in full.
+#[test]
+fn an_identity_cache_saves_the_binding_verification_of_a_known_identity() {
+    use twofold_core::trace::Trace;
+    use twofold_core::{IdentityCache, PrekeyBundle};
+    let mut rng = rng("identity cache");
+    let (bob, mut store) = responder(&mut rng, Variant::Full);
+    store.add_one_time_prekeys(&mut rng, 2, 2).unwrap();
+    let count = |bundle: &[u8], cache: Option<&mut IdentityCache>| {
+        let mut trace = Trace::default();
+        let r = PrekeyBundle::decode(bundle)
+            .unwrap()
+            .verify_traced(cache, &mut trace);
+        let n = trace
+            .take()
+            .iter()
+            .filter(|e| matches!(e, TraceEvent::SignatureVerified))
+            .count();
+        (r, n)
+    };
+    let first = store.bundle(&mut rng, &bob).unwrap();
+    let second = store.bundle(&mut rng, &bob).unwrap();
+    let mut cache = IdentityCache::new(4);
+    let (r, n) = count(&first, None);
+    assert!(r.is_ok());
+    assert_eq!(n, 3, "no cache: binding, signed prekeys, one-time prekeys");
+    let (r, n) = count(&first, Some(&mut cache));
+    assert!(r.is_ok());
+    assert_eq!(n, 3, "first sight: verified in full, then cached");
+    assert!(cache.contains(&bob.public().fingerprint()));
+    let (r, n) = count(&second, Some(&mut cache));
+    assert_eq!(r.unwrap().identity(), bob.public());
+    assert_eq!(n, 2, "known identity: no binding verification");
+    // The same keys with a changed binding signature are not the cached identity.
+    let mut forged = second.clone();
+    forged[3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 7] ^= 1;
+    let (r, n) = count(&forged, Some(&mut cache));
+    assert!(matches!(r, Err(VerifyError::BadSignature { .. })));
+    assert_eq!(n, 1, "verified from scratch, and rejected at the binding");
+    // A bundle of a cached identity whose prekey signature is bad is still rejected.
+    let mut bad = second.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(matches!(
+        count(&bad, Some(&mut cache)).0,
+        Err(VerifyError::BadSignature { .. })
+    ));
+    // Bounded: a zero-capacity cache keeps nothing.
+    let mut none = IdentityCache::new(0);
+    count(&first, Some(&mut none)).0.unwrap();
+    assert!(none.is_empty());
+}
