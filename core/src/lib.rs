@@ -8,6 +8,7 @@ pub mod consts;
 pub mod error;
 
 mod bundle;
+mod erasure;
 mod fingerprint;
 mod handshake;
 mod identity;
