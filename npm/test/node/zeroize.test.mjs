@@ -64,3 +64,34 @@ test("dispose() wipes the sessions' root key from WebAssembly memory", () => {
   a.dispose();
   assert.ok(!contains(memory(), root), "the root key survived dispose() somewhere in wasm memory");
 });
+
+test("dispose() wipes an identity's and a prekey store's secrets from WebAssembly memory", () => {
+  const appKey = new Uint8Array(constants().appKeyLength).fill(7);
+  const id = Identity.generate();
+  const store = PrekeyStore.generate(id, { oneTime: 1 });
+  // Identity plaintext (section 10.4): X25519 secret (32) || ML-DSA seed (32) || binding.
+  const ids = openSealed(id.seal(appKey), appKey);
+  // Prekey store plaintext (section 10.5): owner (32) || spk id (4) || spk secret (32) ||
+  // kem id (4) || kem seed (64) || ...
+  const sts = openSealed(store.seal(appKey), appKey);
+  // Last 16 bytes of each: a freed allocation's first words are reused by the allocator.
+  const secrets = {
+    "identity X25519 secret": ids.slice(16, 32),
+    "identity ML-DSA seed": ids.slice(48, 64),
+    "signed prekey secret": sts.slice(52, 68),
+    "last-resort KEM seed": sts.slice(120, 136),
+  };
+  ids.fill(0);
+  sts.fill(0);
+  for (const [name, s] of Object.entries(secrets)) {
+    assert.ok(contains(memory(), s), `positive control: the live ${name} is in memory`);
+  }
+  store.dispose();
+  for (const name of ["signed prekey secret", "last-resort KEM seed"]) {
+    assert.ok(!contains(memory(), secrets[name]), `the ${name} survived dispose()`);
+  }
+  id.dispose();
+  for (const name of ["identity X25519 secret", "identity ML-DSA seed"]) {
+    assert.ok(!contains(memory(), secrets[name]), `the ${name} survived dispose()`);
+  }
+});
