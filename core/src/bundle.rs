@@ -15,7 +15,7 @@ use crate::keys::{
     X25519PublicKey,
 };
 use crate::labels::{self, object};
-use crate::trace::{NoTrace, TraceEvent, TraceSink};
+use crate::trace::{NoTrace, TraceSink};
 use crate::wire::{Reader, Writer};
 
 /// Flag bit: the bundle carries a one-time X25519 prekey.
@@ -210,16 +210,14 @@ impl PrekeyBundle {
         let key = match cache.as_deref().and_then(|c| c.find(&self.identity)) {
             Some((identity, key)) => IdentityKey::Cached(identity, key),
             None => {
-                trace.record(|| TraceEvent::SignatureVerified);
-                let (identity, key) = self.identity.verified_with_key()?;
+                let (identity, key) = self.identity.verified_with_key(trace)?;
                 IdentityKey::Fresh(identity, key)
             }
         };
         let (identity, verifier) = key.parts();
         let identity = identity.clone();
         let check = |ctx: &[u8], message: &[u8], sig: &Signature, which, trace: &mut T| {
-            trace.record(|| TraceEvent::SignatureVerified);
-            if verifier.verify(ctx, message, sig) {
+            if verifier.verify(ctx, message, sig, trace) {
                 Ok(())
             } else {
                 Err(VerifyError::BadSignature { which })

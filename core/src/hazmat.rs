@@ -128,6 +128,16 @@ pub fn message_key_expand(message_key: &[u8; 32]) -> ([u8; AEAD_KEY_LEN], [u8; A
     MessageKey::from_ref(message_key).key_and_nonce()
 }
 
+/// A copy of `identity` whose public identity carries `binding` as its binding signature: an
+/// initiator who holds the keys of an identity whose binding does not verify.
+#[must_use]
+pub fn identity_with_binding(
+    identity: &crate::IdentityKeyPair,
+    binding: &[u8; SIGNATURE_LEN],
+) -> crate::IdentityKeyPair {
+    identity.with_binding(Signature::from_bytes(binding))
+}
+
 /// HKDF-SHA-256 (extract with `salt`, expand with `info`) to `len` bytes; `None` beyond the
 /// 8,160-byte limit.
 #[must_use]

@@ -20,6 +20,7 @@ use crate::keys::{
     X25519_LEN, X25519PublicKey, X25519SecretKey,
 };
 use crate::labels::{self, object};
+use crate::trace::{NoTrace, TraceSink};
 use crate::wire::{Reader, Writer};
 
 /// Length of an identity body (without the three-byte header): X25519 key, ML-DSA key,
@@ -138,18 +139,30 @@ impl UnverifiedIdentity {
     }
 
     pub(crate) fn verified(self) -> Result<PublicIdentity, VerifyError> {
-        self.verified_with_key().map(|(id, _)| id)
+        self.verified_with_key(&mut NoTrace).map(|(id, _)| id)
+    }
+
+    /// As [`UnverifiedIdentity::verified`], reporting the verification to `trace`.
+    pub(crate) fn verified_traced<T: TraceSink>(
+        self,
+        trace: &mut T,
+    ) -> Result<PublicIdentity, VerifyError> {
+        self.verified_with_key(trace).map(|(id, _)| id)
     }
 
     /// Verifies the binding and hands back the expanded ML-DSA key too, for checking more
     /// signatures of the same identity without expanding it again.
-    pub(crate) fn verified_with_key(self) -> Result<(PublicIdentity, SigVerifier), VerifyError> {
+    pub(crate) fn verified_with_key<T: TraceSink>(
+        self,
+        trace: &mut T,
+    ) -> Result<(PublicIdentity, SigVerifier), VerifyError> {
         let id = self.0;
         let verifier = id.sig.verifier();
         if verifier.verify(
             labels::SIG_CTX_IDENTITY,
             &binding_message(&id.dh),
             &id.binding,
+            trace,
         ) {
             Ok((id, verifier))
         } else {
@@ -236,6 +249,20 @@ impl IdentityKeyPair {
             }
         })?;
         Ok(Self { dh, sig, public })
+    }
+
+    /// A copy of this key pair whose public identity carries `binding` instead of its own
+    /// binding signature (hazmat, for testing that a responder refuses it).
+    #[cfg(twofold_trace)]
+    pub(crate) fn with_binding(&self, binding: Signature) -> Self {
+        let dh = X25519SecretKey::from_bytes(&self.dh.to_bytes());
+        let sig = SigSecretKey::from_seed(self.sig.seed());
+        let public = PublicIdentity {
+            dh: dh.public_key(),
+            sig: sig.public_key().clone(),
+            binding,
+        };
+        Self { dh, sig, public }
     }
 
     /// The X25519 secret key and the ML-DSA seed (for the vector generator).

@@ -413,6 +413,18 @@ pub fn rejections() -> Value {
     let ek_at = opk_at + 4;
     let ct_at = ek_at + 32;
     let msg_at = ct_at + twofold_core::KEM_CIPHERTEXT_LEN;
+    // An initiator with the keys of an identity whose binding signature does not verify: the
+    // first message authenticates, and the responder refuses it at the binding check (5.5).
+    let dave = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut binding = *dave.public().to_bytes()[3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN..]
+        .first_chunk::<{ twofold_core::SIGNATURE_LEN }>()
+        .unwrap();
+    binding[100] ^= 1;
+    let broken = twofold_core::hazmat::identity_with_binding(&dave, &binding);
+    let (_, broken_initial) = Session::initiate(
+        &mut rng, &broken, &verified, b"dave", FIRST_AD, NOW, &config,
+    )
+    .unwrap();
     let mut im = |name: &str, bytes: Vec<u8>, after: Option<&str>, expected: ErrorCode| {
         let prior = after.map(|_| initial.as_slice());
         let got = accept(&bytes, prior);
@@ -524,6 +536,12 @@ pub fn rejections() -> Value {
         initial_carol.clone(),
         Some("accept the valid message first"),
         ErrorCode::PrekeyAlreadyUsed,
+    );
+    im(
+        "initial: initiator holds the keys of an identity whose binding does not verify",
+        broken_initial,
+        None,
+        ErrorCode::BadSignature,
     );
     json!({
         "description": "Inputs that must be rejected, with the error code (docs/PROTOCOL.md section 9). Initial-message cases run against the responder state sealed below, starting fresh for each case; when `after` is set, the valid `initial_message` is accepted first.",

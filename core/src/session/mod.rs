@@ -37,7 +37,7 @@ use crate::message::ratchet::MessageView;
 use crate::message::{MessageKind, message_kind};
 use crate::prekeys::PrekeyStore;
 use crate::ratchet::Ratchet;
-use crate::trace::{NoTrace, TraceEvent, TraceSink};
+use crate::trace::{NoTrace, TraceSink};
 mod codec;
 mod info;
 #[cfg(twofold_trace)]
@@ -118,12 +118,13 @@ impl Session {
         Ok((session, message))
     }
 
-    /// Accepts an initial message: verifies the initiator's identity, finds the prekeys it
-    /// names, computes the handshake and decrypts the embedded first message.
+    /// Accepts an initial message: finds the prekeys it names, computes the handshake,
+    /// decrypts the embedded first message and, once that authenticated, verifies the
+    /// initiator's identity binding (a forged message costs no signature verification).
     ///
-    /// Only once the first message authenticates is the store changed: the one-time prekeys
-    /// used are consumed and the handshake is remembered, so a replay is refused. On error
-    /// the store is unchanged.
+    /// Only then is the store changed: the one-time prekeys used are consumed, or, for a
+    /// handshake that used none, it is remembered in the replay cache, so a replay is refused.
+    /// On error the store is unchanged.
     ///
     /// # Errors
     /// [`AcceptError`].
@@ -187,9 +188,8 @@ impl Session {
             })?;
         // Authenticated: only now is the initiator's ML-DSA binding checked (a forged
         // message never costs a signature verification), and only then is anything consumed.
-        trace.record(|| TraceEvent::SignatureVerified);
         let initiator = initiator
-            .verified()
+            .verified_traced(trace)
             .map_err(|_| AcceptError::BadSignature)?;
         ratchet.commit_initial(first_pq, &proof);
         store.commit_accept(staged, &proof);

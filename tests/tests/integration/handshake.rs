@@ -616,3 +616,38 @@ fn an_identity_cache_saves_the_binding_verification_of_a_known_identity() {
     count(&first, Some(&mut none)).0.unwrap();
     assert!(none.is_empty());
 }
+
+/// An initiator holding the keys of an identity whose binding does not verify gets through the
+/// authentication of the first message and is refused at the binding check, the last step
+/// before the commit: BAD_SIGNATURE, and the store is unchanged.
+#[test]
+fn an_initiator_with_a_broken_binding_is_refused_after_authentication() {
+    let s = setup("broken binding", Variant::Full);
+    let mut rng = rng("broken binding alice");
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut binding = *alice.public().to_bytes()[3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN..]
+        .first_chunk::<{ twofold_core::SIGNATURE_LEN }>()
+        .unwrap();
+    binding[100] ^= 1;
+    let broken = twofold_core::hazmat::identity_with_binding(&alice, &binding);
+    let bundle = VerifiedBundle::from_bytes(&s.bundle).unwrap();
+    let (_, m) = Session::initiate(
+        &mut rng,
+        &broken,
+        &bundle,
+        b"hi",
+        b"ad",
+        0,
+        &SessionConfig::default(),
+    )
+    .unwrap();
+    let mut store = s.store.fork();
+    let before = store.state_bytes();
+    assert_eq!(
+        accept(&s, &mut store, &m).unwrap_err(),
+        AcceptError::BadSignature
+    );
+    assert_eq!(before, store.state_bytes());
+    // The same message with the honest identity's binding is a different transcript.
+    assert_eq!(accept(&s, &mut store, &s.initial).unwrap(), b"hello");
+}

@@ -646,6 +646,11 @@ fn save_load_continues_identically_at_every_point() {
             };
             let blob = s.seal(&mut p.rng, &key).unwrap();
             let mut reopened = Session::open(&blob, &key).unwrap();
+            assert_eq!(
+                reopened.state_bytes(),
+                s.state_bytes(),
+                "step {step}: sealing loses state"
+            );
             let mut r1 = twofold_tests::rng(&format!("same {step}"));
             let mut r2 = twofold_tests::rng(&format!("same {step}"));
             let x = s.encrypt(&mut r1, step, b"probe", b"").unwrap();
