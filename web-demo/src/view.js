@@ -133,6 +133,10 @@ function renderRatchet(demo, party) {
     row("Chain index sending / receiving", `${fmtInt(i.sendingIndex)} / ${fmtInt(i.receivingIndex)}`),
     row("Skipped keys held", fmtInt(i.skippedKeys), i.skippedKeys ? `${i.skippedChains} chain(s)` : "for late messages"),
     i.awaitingReply ? row("Awaiting reply", "yes: each message still carries the handshake") : null,
+    row(
+      "Peer confirmed",
+      i.peerConfirmed ? `yes: ${peer} answered ${possessive(party.name)} ratchet key` : "not yet: a replayed first message could look like this",
+    ),
   );
 }
 
@@ -225,7 +229,7 @@ function renderBobControls(demo) {
   input.placeholder = bob.session ? "Reply to Alice" : "Bob can reply once he has accepted Alice's first message";
   if (bob.store) {
     const info = bob.store.info();
-    $("bob-store").textContent = `Prekey store: signed prekey #${info.signedPrekeyId}, ${info.oneTimeAvailable} one-time prekeys and ${info.oneTimeKemAvailable} one-time ML-KEM prekeys not yet handed out.`;
+    $("bob-store").textContent = `Prekey store: signed prekey #${info.signedPrekeyId}, ${info.oneTimeAvailable} one-time prekeys and ${info.oneTimeKemAvailable} one-time ML-KEM prekeys not yet handed out; the signed prekey takes ${info.replayCacheRemaining} more handshakes without one-time prekeys before it must be rotated.`;
   } else {
     $("bob-store").textContent = "";
   }
