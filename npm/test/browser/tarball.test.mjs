@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { build } from "vite";
 import { launchBrowser, watchErrors } from "../../../scripts/browser.mjs";
 import { serve } from "../../../scripts/serve.mjs";
-import { installPackedPackage } from "../shared/tarball.js";
+import { installPackedPackage } from "../common/tarball.js";
 
 test("the quick start from the installed tarball runs in Chromium", async () => {
   const { dir, app } = installPackedPackage();

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import * as api from "twofold-pq";
-import { conformance } from "../shared/conformance.js";
+import { conformance } from "../common/conformance.js";
 
 const root = new URL("../../../vectors/", import.meta.url);
 

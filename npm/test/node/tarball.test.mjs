@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { test } from "node:test";
-import { installPackedPackage } from "../shared/tarball.js";
+import { installPackedPackage } from "../common/tarball.js";
 
 test("npm pack, install the .tgz in a fresh project, run the quick start in Node", (t) => {
   const { dir, app, files, size } = installPackedPackage();

@@ -1,0 +1,40 @@
+// A quick loop over the npm API, for comparing builds of the package (docs/BENCHMARKS.md,
+// "Levers tried"): full setup (two identities, a store with one one-time prekey each, bundle,
+// initiate, accept, one reply), 100 B ping-pong (the ratchet turns each message) and 100 B one
+// way, medians of 9 samples. Build the variant (scripts/build-wasm, scripts/build-npm), then
+//   node bench/js/api-loop.mjs
+import { Identity, PrekeyStore, Session } from "twofold-pq";
+
+const enc = new TextEncoder();
+function setup() {
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob, { oneTime: 1 });
+  const alice = Identity.generate();
+  const { session: a, message } = Session.initiate(alice, store.bundle(), enc.encode("hi"));
+  const { session: b } = Session.accept(bob, store, message);
+  a.decrypt(b.encrypt(enc.encode("r")));
+  return [a, b, alice, bob, store];
+}
+/** Median milliseconds per call of `f` over 9 samples of `n` calls. */
+function median(f, n, samples = 9) {
+  const xs = [];
+  for (let s = 0; s < samples; s++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) f();
+    xs.push((performance.now() - t) / n);
+  }
+  xs.sort((x, y) => x - y);
+  return xs[samples >> 1];
+}
+for (const o of setup()) o.dispose();
+console.log(`full setup      ${median(() => { for (const o of setup()) o.dispose(); }, 10).toFixed(2)} ms`);
+const [a, b, ...rest] = setup();
+let [x, y] = [a, b];
+const pt = new Uint8Array(100);
+const pingPong = median(() => {
+  y.decrypt(x.encrypt(pt));
+  [x, y] = [y, x];
+}, 300);
+console.log(`100 B ping-pong ${(1000 * pingPong).toFixed(1)} µs`);
+console.log(`100 B one way   ${(1000 * median(() => b.decrypt(a.encrypt(pt)), 2000)).toFixed(1)} µs`);
+for (const o of [a, b, ...rest]) o.dispose();
