@@ -21,10 +21,6 @@ async function main() {
   const t0 = performance.now();
   const results = {};
   results.twofold = await runScenarios(makeTwofoldAdapter(tf), { config, log });
-  results.twofoldEveryStep = await runScenarios(
-    makeTwofoldAdapter(tf, { pqPolicy: { kind: "every-step" }, id: "twofold-every-step", label: "twofold-pq (PQ every step)" }),
-    { config, only: ["pingpong100"], log },
-  );
   results.libsignal = NOT_USABLE;
   results.noble = await runScenarios(makeNobleAdapter(), { config, log });
   const out = {

@@ -53,10 +53,6 @@ export async function runNodeBench({ quick = false, log = (s) => console.log(`  
   const t0 = performance.now();
   const results = {};
   results.twofold = await runScenarios(makeTwofoldAdapter(tf), { config, log });
-  results.twofoldEveryStep = await runScenarios(
-    makeTwofoldAdapter(tf, { pqPolicy: { kind: "every-step" }, id: "twofold-every-step", label: "twofold-pq (PQ every step)" }),
-    { config, only: ["pingpong100"], log },
-  );
   results.libsignal = await runScenarios(makeLibsignalAdapter(), { config, log });
   results.noble = await runScenarios(makeNobleAdapter(), { config, log });
   const seconds = (performance.now() - t0) / 1000;

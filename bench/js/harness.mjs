@@ -107,8 +107,8 @@ async function establish(adapter, pt) {
 }
 
 /**
- * Runs the scenarios on one adapter. `only` limits them (e.g. ["pingpong100"] for the
- * every-step row). `log` gets progress lines. Times in ms per op, sizes in bytes.
+ * Runs the scenarios on one adapter. `only` limits them (e.g. ["pingpong100"]). `log` gets
+ * progress lines. Times in ms per op, sizes in bytes.
  */
 export async function runScenarios(adapter, { config = CONFIG, only, log = () => {} } = {}) {
   const want = (k) => !only || only.includes(k);
@@ -177,12 +177,11 @@ const ratio = (peer, ours) =>
   peer === undefined || ours === undefined || ours === 0 ? "–" : `${(peer / ours).toFixed(2)}×`;
 
 /**
- * Builds the table. `results`: { twofold, twofoldEveryStep, libsignal, noble }, each a
+ * Builds the table. `results`: { twofold, libsignal, noble }, each a
  * runScenarios() result, or a string (e.g. "not usable") for a library that cannot run.
  */
 export function buildTable(results) {
   const tf = results.twofold;
-  const es = results.twofoldEveryStep;
   const peers = [
     ["libsignal", results.libsignal],
     ["noble", results.noble],
@@ -191,14 +190,12 @@ export function buildTable(results) {
   const size = (r, k) => (typeof r === "object" ? r[k] : undefined);
   const rows = [
     ["full setup", (r) => time(r, "setup"), fmtTime, tf],
-    ["100 B ping-pong, per msg", (r) => time(r, "pingpong100"), fmtTime, tf],
-    ["100 B ping-pong, twofold PQ every step ¹", (r) => time(r, "pingpong100"), fmtTime, es],
+    ["100 B ping-pong, per msg ¹", (r) => time(r, "pingpong100"), fmtTime, tf],
     ["100 B one direction, per msg", (r) => time(r, "oneway100"), fmtTime, tf],
     ["64 KiB one direction, per msg", (r) => time(r, "oneway64k"), fmtTime, tf],
     ["initial message size ²", (r) => size(r, "initialBytes"), fmtBytes, tf],
     ["overhead, 100 B one direction ³", (r) => size(r, "overheadOneway"), fmtBytes, tf],
     ["overhead, 100 B ping-pong ³", (r) => size(r, "overheadPingpong"), fmtBytes, tf],
-    ["overhead, ping-pong, PQ every step ¹ ³", (r) => size(r, "overheadPingpong"), fmtBytes, es],
   ];
   const header = ["scenario", "twofold-pq", "libsignal (native)", "noble JS", "libsignal/twofold", "noble/twofold"];
   const body = rows.map(([name, get, fmt, ours]) => {
@@ -218,12 +215,12 @@ export function buildTable(results) {
 export const LEGEND = [
   "Times: median over samples of the mean per message (encrypt + decrypt) or per setup; ratios are",
   "peer/twofold, so > 1 means twofold-pq is faster (for sizes: smaller).",
-  "¹ twofold-pq with pqPolicy {kind:\"every-step\"}; the peers' cells repeat their ping-pong row (their",
-  "  PQ schedule is fixed: libsignal's SPQR always runs, the noble reference has no PQ ratchet).",
+  "¹ all three run their PQ schedule as fixed by design: twofold-pq's chunked ML-KEM ratchet and",
+  "  libsignal's SPQR always run (one chunk per message); the noble reference has no PQ ratchet.",
   "² bytes of Alice's first message (100 B plaintext), handshake included.",
   "³ mean ciphertext length minus plaintext length over every message of that scenario.",
   "Full setup = Bob's identity + prekeys (one one-time X25519/EC and one ML-KEM/Kyber prekey) and",
   "bundle, Alice initiates, Bob accepts, Bob replies, Alice decrypts; Alice's identity pre-exists.",
   "libsignal: PQXDH with Kyber-1024 prekeys and SPQR (native, async API); noble: pure-JS reference",
-  "(X25519, ML-KEM-768, ML-DSA-65, not secure, no PQ ratchet); twofold-pq: wasm, default PQ policy.",
+  "(X25519, ML-KEM-768, ML-DSA-65, not secure, no PQ ratchet); twofold-pq: wasm.",
 ].join("\n");

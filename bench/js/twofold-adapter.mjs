@@ -3,12 +3,8 @@
 // Bob's store holds one one-time prekey of each kind (X25519 and ML-KEM), like the bundles
 // built for the peers; the default of `PrekeyStore.generate` (100) would time 200 key pairs.
 
-/**
- * @param tf the twofold-pq module (already `ready()`)
- * @param opts.pqPolicy passed to initiate/accept (undefined = the library default)
- */
-export function makeTwofoldAdapter(tf, { pqPolicy, id = "twofold", label = "twofold-pq" } = {}) {
-  const sessionOptions = pqPolicy === undefined ? undefined : { pqPolicy };
+/** @param tf the twofold-pq module (already `ready()`) */
+export function makeTwofoldAdapter(tf, { id = "twofold", label = "twofold-pq" } = {}) {
   // Alice's long-term identity exists before the benchmark (as for the other libraries).
   const alice = tf.Identity.generate();
   return {
@@ -20,8 +16,8 @@ export function makeTwofoldAdapter(tf, { pqPolicy, id = "twofold", label = "twof
       const bob = tf.Identity.generate();
       const store = tf.PrekeyStore.generate(bob, { oneTime: 1 });
       const bundle = store.bundle();
-      const { session: a, message } = tf.Session.initiate(alice, bundle, ptA, sessionOptions);
-      const { session: b, plaintext } = tf.Session.accept(bob, store, message, sessionOptions);
+      const { session: a, message } = tf.Session.initiate(alice, bundle, ptA);
+      const { session: b, plaintext } = tf.Session.accept(bob, store, message);
       if (plaintext.length !== ptA.length) throw new Error("twofold: initial message mismatch");
       if (a.decrypt(b.encrypt(ptB)).length !== ptB.length) throw new Error("twofold: reply mismatch");
       store.dispose();

@@ -17,9 +17,9 @@ use std::time::Instant;
 
 use chacha20::ChaCha20Rng;
 use rand_core::SeedableRng;
-use twofold_core::{
-    IdentityKeyPair, PqPolicy, PrekeyStore, Session, SessionConfig, VerifiedBundle,
-};
+use twofold_core::{IdentityKeyPair, PrekeyStore, Session, SessionConfig, VerifiedBundle};
+
+mod patterns;
 
 const SAMPLES: usize = 9;
 
@@ -55,9 +55,9 @@ fn seeded() -> ChaCha20Rng {
 }
 
 /// Two sessions after a handshake and one reply (both directions ready).
-fn pair(policy: PqPolicy) -> (Session, Session, ChaCha20Rng) {
+fn pair() -> (Session, Session, ChaCha20Rng) {
     let mut rng = seeded();
-    let config = SessionConfig::with_pq_policy(policy);
+    let config = SessionConfig::default();
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
     let mut store = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
     let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
@@ -164,15 +164,14 @@ fn main() {
         }),
     );
 
-    for (label, policy) in [
-        ("default policy", PqPolicy::default()),
-        ("PQ step every turn", PqPolicy::EveryStep),
-    ] {
-        let (mut a, mut b, mut rng) = pair(policy);
+    {
+        // 2,000 messages per sample: every PQ operation of about 15 epochs (key generation,
+        // chunking, decoding, encapsulation, decapsulation) is in the mean.
+        let (mut a, mut b, mut rng) = pair();
         let mut t = 0;
         report(
-            &format!("100 B ping-pong, ratchet turns each time ({label})"),
-            time(200, || {
+            "100 B ping-pong, ratchet turns each time (PQ epochs included)",
+            time(2000, || {
                 t += 1;
                 let m = a.encrypt(&mut rng, t, &[1; 100], b"").unwrap();
                 black_box(b.decrypt(&m, b"").unwrap());
@@ -180,7 +179,7 @@ fn main() {
             }),
         );
     }
-    let (mut a, mut b, mut rng) = pair(PqPolicy::default());
+    let (mut a, mut b, mut rng) = pair();
     report(
         "100 B one direction (encrypt + decrypt)",
         time(2000, || {
@@ -198,7 +197,7 @@ fn main() {
     );
     // Forged messages at the maximum forward jump: what an unauthenticated message costs the
     // receiver before its tag is checked (each is rejected and changes nothing, so it repeats).
-    let (mut a, mut b, mut rng) = pair(PqPolicy::default());
+    let (mut a, mut b, mut rng) = pair();
     let honest = a.encrypt(&mut rng, 0, &[1; 100], b"").unwrap();
     b.decrypt(&honest, b"").unwrap();
     let next = a.encrypt(&mut rng, 0, &[1; 100], b"").unwrap();
@@ -222,7 +221,7 @@ fn main() {
     });
     // The honest reference: encrypt + decrypt of one 100 B message in the same chain (with a
     // second pair, so the forged messages above keep their receiver's state).
-    let (mut c, mut d, mut rng2) = pair(PqPolicy::default());
+    let (mut c, mut d, mut rng2) = pair();
     let honest_decrypt = time(2000, || {
         let m = c.encrypt(&mut rng2, 0, &[1; 100], b"").unwrap();
         black_box(d.decrypt(&m, b"").unwrap());
@@ -241,18 +240,25 @@ fn main() {
         forged_new / honest_decrypt
     );
 
-    // A DH + PQ ratchet step: a new chain that encapsulates and offers a key, and its receipt.
-    let (mut a, mut b, mut rng) = pair(PqPolicy::EveryStep);
-    let mut pq_message = 0;
-    report(
-        "DH + PQ ratchet step (new chain: encaps + keygen; receipt: decaps)",
-        time(100, || {
-            let m = a.encrypt(&mut rng, 0, b"x", b"").unwrap();
-            pq_message = m.len();
-            black_box(b.decrypt(&m, b"").unwrap());
-            std::mem::swap(&mut a, &mut b);
-        }),
+    // PQ bytes, overhead and healing latency in three traffic patterns.
+    println!();
+    println!("chunked PQ ratchet, 100 B messages: bytes per message and healing latency");
+    println!(
+        "  {:<38} {:>9} {:>7} {:>9} {:>7}   {:>17} {:>17}",
+        "pattern", "PQ avg", "PQ max", "overh avg", "max", "heal A mean/max", "heal B mean/max"
     );
+    for p in [patterns::ping_pong(), patterns::bursts(), patterns::lossy()] {
+        let (pq, pq_max, over, over_max) = p.bytes();
+        let [ha, hb] = p.healing();
+        println!(
+            "  {:<38} {:>9.1} {:>7} {:>9.1} {:>7}   {:>11.1} / {:<4} {:>11.1} / {:<4}",
+            p.name, pq, pq_max, over, over_max, ha.0, ha.1, hb.0, hb.1
+        );
+    }
+    println!(
+        "  (healing: messages each side sends after a compromise until its first message under"
+    );
+    println!("   a root that mixes an epoch keyed after the compromise; A initiator, B responder)");
 
     // Sizes.
     let mut rng = seeded();
@@ -271,9 +277,11 @@ fn main() {
         &config,
     )
     .unwrap();
-    let (mut a, mut b, mut rng) = pair(PqPolicy::default());
+    let (mut a, mut b, mut rng) = pair();
     let normal = a.encrypt(&mut rng, 0, &[0; 100], b"").unwrap();
     b.decrypt(&normal, b"").unwrap();
+    let reply = b.encrypt(&mut rng, 0, &[0; 100], b"").unwrap();
+    a.decrypt(&reply, b"").unwrap();
     let key = [1; 32];
     println!();
     println!("sizes (bytes)");
@@ -291,12 +299,12 @@ fn main() {
     );
     println!("  initial message with 100 B plaintext   {}", initial.len());
     println!(
-        "  per-message overhead, normal           {}",
+        "  per-message overhead, with a PQ chunk  {}",
         normal.len() - 100
     );
     println!(
-        "  per-message overhead, DH+PQ step       {}",
-        pq_message - 1
+        "  per-message overhead, without a chunk  {}",
+        reply.len() - 100
     );
     println!(
         "  sealed session after a few messages    {}",

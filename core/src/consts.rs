@@ -14,7 +14,7 @@
 /// (one HMAC-SHA-256 each) and its message key; the skipped keys (two HMACs and one stored key
 /// each) only after it authenticated. So a forged message costs at most this many chain-key
 /// HMACs, one message-key HMAC, the fixed HKDF work of one message key (and one root step),
-/// one X25519 and one ML-KEM decapsulation: measured by `make bench` ("forged message ..."), about
+/// one X25519 and the SIV check of the body (no KEM operation, no chunk decoding): measured by `make bench` ("forged message ..."), about
 /// 0.45 ms natively at the maximum, some 90 times an honest 100-byte message. A chat app that
 /// drops more than 2,000 consecutive messages of one chain has a bigger problem than lost
 /// messages. libsignal allows 25,000; vodozemac 2,000, which we follow.
@@ -42,10 +42,30 @@ pub const MAX_RECEIVING_CHAINS: usize = 5;
 /// an older chain is an authentication failure.
 pub const MAX_RETIRED_RATCHET_KEYS: usize = 32;
 
-/// Our own ML-KEM ratchet key pairs kept while waiting for the peer to encapsulate to them.
-/// A newer offer normally supersedes older ones; keeping a few covers offers whose chains were
-/// lost. Stored as 64-byte seeds.
-pub const MAX_PENDING_KEM_KEYS: usize = 4;
+/// Bytes of one chunk of PQ ratchet material (17 GF(2^16) symbols): the largest chunk that
+/// keeps a chunk-carrying ratchet message within 100 bytes of overhead (design note
+/// `chunked-pq-ratchet.md`, section 4.3).
+pub const PQ_CHUNK_LEN: usize = 34;
+
+/// Chunks of a PQ key object (`ek || c_ek`, 1,216 bytes padded to 1,224): any this many
+/// distinct chunks of one epoch give the key back.
+pub const PQ_KEY_OBJECT_CHUNKS: usize = 36;
+
+/// Chunks of a PQ ciphertext object (`ct || conf`, 1,120 bytes padded to 1,122).
+pub const PQ_CIPHERTEXT_OBJECT_CHUNKS: usize = 33;
+
+/// PQ epochs one side holds at once: the initiator's keys still waiting for their
+/// ciphertext, or the responder's ciphertexts not yet mixed plus a decoded key. Two is what
+/// pipelining needs (the next key starts when the current one is acknowledged); an honest
+/// peer never makes a third necessary. Each held key costs a 64-byte seed in the sealed
+/// state; each held ciphertext 1,156 bytes.
+pub const MAX_PENDING_EPOCHS: usize = 2;
+
+/// Digests `(ratchet key prefix, index, tag prefix)` of the last messages decrypted, kept so
+/// that a second, different message at an index already used is reported as
+/// `CONFLICTING_MESSAGE` rather than `DUPLICATE_MESSAGE`: it covers a peer that lost up to
+/// this many encryptions (a crash before persisting, a restored backup). 20 bytes each.
+pub const MAX_MESSAGE_DIGESTS: usize = 16;
 
 /// Largest plaintext accepted by `encrypt` and largest ciphertext accepted by `decrypt`.
 /// Messages are for chat and trading messages; bulk data should be encrypted with a key sent
@@ -78,9 +98,3 @@ pub const SIGNED_PREKEY_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
 /// Largest handshake prefix of an initial message (an identity and the handshake fields):
 /// bounds the copy a session keeps until the initiator hears back.
 pub const MAX_HANDSHAKE_PREFIX_LEN: usize = 8 * 1024;
-
-/// Default sparse-PQ policy: a KEM step when 50 messages were sent since the last one ...
-pub const DEFAULT_PQ_INTERVAL_MESSAGES: u32 = 50;
-
-/// ... or when this many seconds passed since it (one day), whichever comes first.
-pub const DEFAULT_PQ_INTERVAL_SECS: u64 = 24 * 60 * 60;

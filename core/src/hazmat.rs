@@ -13,13 +13,14 @@ use crate::keys::{
 };
 use crate::ratchet::chain_key::ChainKey;
 use crate::ratchet::message_key::MessageKey;
+use crate::ratchet::pq::EpochSecret;
 use crate::ratchet::root_key::RootKey;
 
-/// The ratchet root KDF: `(RK', CK) = KDF_RK(RK, DH, [SS])`.
+/// The ratchet root KDF: `(RK', CK) = KDF_RK(RK, DH, [s_e])`.
 #[must_use]
-pub fn root_step(root: &[u8; 32], dh: &[u8; 32], kem: Option<&[u8; 32]>) -> ([u8; 32], [u8; 32]) {
-    let kem = kem.map(KemSharedSecret::from_ref);
-    let (rk, ck) = RootKey::from_ref(root).advance(&DhOutput::from_ref(dh), kem.as_ref());
+pub fn root_step(root: &[u8; 32], dh: &[u8; 32], pq: Option<&[u8; 32]>) -> ([u8; 32], [u8; 32]) {
+    let pq = pq.map(EpochSecret::from_ref);
+    let (rk, ck) = RootKey::from_ref(root).advance(&DhOutput::from_ref(dh), pq.as_ref());
     (*rk.as_bytes(), *ck.as_bytes())
 }
 
@@ -122,10 +123,44 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     *kdf::hmac(key, message)
 }
 
-/// The AEAD key and nonce expanded from a message key.
+/// The SIV encryption and MAC keys `(K_enc, K_mac)` expanded from a message key.
 #[must_use]
-pub fn message_key_expand(message_key: &[u8; 32]) -> ([u8; AEAD_KEY_LEN], [u8; AEAD_NONCE_LEN]) {
-    MessageKey::from_ref(message_key).key_and_nonce()
+pub fn message_key_expand(message_key: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
+    MessageKey::from_ref(message_key).siv_keys()
+}
+
+/// The SIV tag of a ratchet message: `HMAC-SHA-256(K_mac, u64(|AD|) || AD || P)[0..16]`.
+#[must_use]
+pub fn siv_tag(mac_key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> [u8; 16] {
+    kdf::siv_tag(mac_key, aad, plaintext)
+}
+
+/// `data` XOR the RFC 8439 ChaCha20 key stream under `key`, nonce `nonce`, counter 0.
+#[must_use]
+pub fn chacha20_xor(key: &[u8; 32], nonce: &[u8; 12], data: &[u8]) -> Vec<u8> {
+    let mut tag = [0u8; 16];
+    for (t, n) in tag.iter_mut().zip(nonce) {
+        *t = *n;
+    }
+    let mut out = data.to_vec();
+    if kdf::siv_xor(key, &tag, &mut out) {
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+/// Chunk `t` of an object under the GF(2^16) Reed–Solomon code of the PQ ratchet; `None` for
+/// an empty object or one of more than 65,535 chunks.
+#[must_use]
+pub fn erasure_chunk(object: &[u8], t: u16) -> Option<[u8; 34]> {
+    crate::erasure::chunk(object, t)
+}
+
+/// The `k · 34` bytes of an object from `k` chunks with distinct indices.
+#[must_use]
+pub fn erasure_decode(k: usize, chunks: &[(u16, [u8; 34])]) -> Option<Vec<u8>> {
+    crate::erasure::decode(k, chunks)
 }
 
 /// A copy of `identity` whose public identity carries `binding` as its binding signature: an
@@ -145,4 +180,31 @@ pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<V
     let mut out = alloc::vec![0u8; len];
     kdf::extract(salt, ikm).expand(info, &mut out).ok()?;
     Some(out)
+}
+
+/// `c_ek = SHA-256("Twofold v2 ek commitment" || u32(epoch) || ek)`; `None` for a key that
+/// fails the FIPS 203 check.
+#[must_use]
+pub fn pq_key_commitment(epoch: u32, ek: &[u8; KEM_PUBLIC_KEY_LEN]) -> Option<[u8; 32]> {
+    let ek = KemPublicKey::from_bytes(ek).ok()?;
+    Some(crate::ratchet::pq::objects::key_commitment(epoch, &ek))
+}
+
+/// The values of one PQ epoch from its shared secret: `(th_e, conf_e, s_e)`.
+#[must_use]
+pub fn pq_epoch_keys(
+    session_ad: &[u8; 32],
+    epoch: u32,
+    commitment: &[u8; 32],
+    ciphertext: &[u8; KEM_CIPHERTEXT_LEN],
+    shared_secret: &[u8; 32],
+) -> ([u8; 32], [u8; 32], [u8; 32]) {
+    let keys = crate::ratchet::pq::objects::epoch_keys(
+        session_ad,
+        epoch,
+        commitment,
+        &KemCiphertext::from_bytes(ciphertext),
+        &KemSharedSecret::from_ref(shared_secret),
+    );
+    (keys.transcript, keys.confirm, *keys.secret.as_bytes())
 }

@@ -1,5 +1,6 @@
 //! The primitives of the key schedule: transcript hash, HKDF-SHA-256, HMAC-SHA-256,
-//! ChaCha20-Poly1305, and the sealed-state key.
+//! ChaCha20-Poly1305 (sealed state), the SIV construction of ratchet messages
+//! (HMAC-SHA-256 tag as the ChaCha20 nonce), and the sealed-state key.
 //!
 //! Spec: `docs/PROTOCOL.md`, sections 5.4 ("Key agreement and key derivation"), 6.2 ("Chains")
 //! and 10.2. Every label comes from [`crate::labels`]; the role-typed keys built from these
@@ -12,6 +13,8 @@
 
 use alloc::vec::Vec;
 
+use chacha20::ChaCha20;
+use chacha20::cipher::{KeyIvInit as _, StreamCipher as _};
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{AeadInOut as _, KeyInit as _};
 use hkdf::Hkdf;
@@ -102,9 +105,18 @@ pub(crate) fn split<const A: usize, const B: usize, const N: usize>(
 
 /// `HMAC-SHA-256(key, input)`.
 pub(crate) fn hmac(key: &[u8], input: &[u8]) -> Zeroizing<[u8; 32]> {
+    hmac_parts(key, &[input])
+}
+
+/// `HMAC-SHA-256(key, parts[0] || parts[1] || ...)`. Never inlined: the chain KDF and the SIV
+/// tag share one copy.
+#[inline(never)]
+fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
     #[allow(clippy::expect_used)] // HMAC takes keys of any length
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
-    mac.update(input);
+    for p in parts {
+        mac.update(p);
+    }
     let mut tag = mac.finalize().into_bytes();
     let mut out = Zeroizing::new([0u8; 32]);
     for (o, t) in out.iter_mut().zip(tag.iter()) {
@@ -167,6 +179,32 @@ pub(crate) fn open_with(
             None
         }
     }
+}
+
+/// Length of the SIV tag of a ratchet message (its first 12 bytes are the ChaCha20 nonce).
+pub(crate) const SIV_TAG_LEN: usize = 16;
+
+/// The SIV tag `HMAC-SHA-256(K_mac, u64(|AD|) || AD || plaintext)[0..16]`.
+pub(crate) fn siv_tag(mac_key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> [u8; SIV_TAG_LEN] {
+    let len = u64::try_from(aad.len()).unwrap_or(u64::MAX).to_be_bytes();
+    let full = hmac_parts(mac_key, &[&len, aad, plaintext]);
+    let mut tag = [0u8; SIV_TAG_LEN];
+    for (o, t) in tag.iter_mut().zip(full.iter()) {
+        *o = *t;
+    }
+    tag
+}
+
+/// XORs `buf` with the ChaCha20 key stream (RFC 8439: 96-bit nonce `tag[0..12]`, block
+/// counter from 0). `false` (and `buf` unchanged) only beyond the cipher's 256 GiB limit.
+#[must_use]
+pub(crate) fn siv_xor(enc_key: &[u8; 32], tag: &[u8; SIV_TAG_LEN], buf: &mut [u8]) -> bool {
+    let mut nonce = [0u8; AEAD_NONCE_LEN];
+    for (o, t) in nonce.iter_mut().zip(tag.iter()) {
+        *o = *t;
+    }
+    let mut cipher = ChaCha20::new(enc_key.into(), (&nonce).into());
+    cipher.try_apply_keystream(buf).is_ok()
 }
 
 /// Derives the one-use key of a sealed state blob:

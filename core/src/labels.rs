@@ -9,8 +9,20 @@
 /// Protocol name, bound into every transcript.
 pub(crate) const PROTOCOL_ID: &[u8] = b"Twofold";
 
-/// Wire format version carried as the first byte of every encoding.
+/// Format version of the identity, bundle, initial-message and sealed-blob encodings: the
+/// first byte of each (and the version byte of the transcript and fingerprint inputs).
 pub(crate) const VERSION: u8 = 1;
+
+/// Wire version of the ratchet message (the chunked PQ ratchet): its first byte.
+pub(crate) const RATCHET_VERSION: u8 = 2;
+
+/// The first byte of an encoding of `object`.
+pub(crate) const fn version_of(object_type: u8) -> u8 {
+    match object_type {
+        object::MESSAGE => RATCHET_VERSION,
+        _ => VERSION,
+    }
+}
 
 /// Cipher suite 1: X25519, ML-KEM-768, ML-DSA-65, HKDF-SHA-256, HMAC-SHA-256,
 /// ChaCha20-Poly1305. Carried as the third byte of every top-level encoding.
@@ -71,13 +83,21 @@ pub(crate) const KDF_HANDSHAKE_CHAIN: &[u8] = b"Twofold v1 handshake initial cha
 /// HKDF `info` for the short authentication string.
 pub(crate) const KDF_SAS: &[u8] = b"Twofold v1 short authentication string";
 /// HKDF `info` for a ratchet root step (followed by one byte: 0 = DH only, 1 = DH + KEM).
-pub(crate) const KDF_ROOT: &[u8] = b"Twofold v1 root step";
+pub(crate) const KDF_ROOT: &[u8] = b"Twofold v2 root step";
 /// HMAC input deriving a message key seed from a chain key.
 pub(crate) const KDF_CHAIN_MESSAGE: u8 = 0x01;
 /// HMAC input deriving the next chain key from a chain key.
 pub(crate) const KDF_CHAIN_NEXT: u8 = 0x02;
-/// HKDF `info` expanding a message key seed into an AEAD key and nonce.
-pub(crate) const KDF_MESSAGE_KEY: &[u8] = b"Twofold v1 message key";
+/// HKDF `info` expanding a message key into the SIV encryption and MAC keys.
+pub(crate) const KDF_MESSAGE_KEY: &[u8] = b"Twofold v2 message key";
+/// Hash prefix of the commitment to a PQ ratchet encapsulation key (`c_ek`).
+pub(crate) const PQ_KEY_COMMITMENT: &[u8] = b"Twofold v2 ek commitment";
+/// Hash prefix of a PQ epoch's transcript (`th_e`, the salt of its HKDF).
+pub(crate) const PQ_EPOCH_TRANSCRIPT: &[u8] = b"Twofold v2 epoch transcript";
+/// HKDF `info` of a PQ epoch's confirmation value (`conf_e`, sent in the clear).
+pub(crate) const PQ_EPOCH_CONFIRM: &[u8] = b"Twofold v2 epoch confirm";
+/// HKDF `info` of a PQ epoch's secret (`s_e`, mixed into one root step).
+pub(crate) const PQ_EPOCH_SECRET: &[u8] = b"Twofold v2 epoch secret";
 /// HKDF `info` deriving the key that seals a state blob (followed by the object type byte).
 pub(crate) const KDF_STATE_KEY: &[u8] = b"Twofold v1 sealed state";
 /// Hash prefix of a safety-number fingerprint.
@@ -101,5 +121,11 @@ pub(crate) mod kem_prekey {
 /// Version of the QR payload of a safety number.
 pub(crate) const SAFETY_QR_VERSION: u8 = 1;
 
-/// Version of the plaintext state formats inside sealed blobs.
-pub(crate) const STATE_FORMAT: u8 = 1;
+/// Version of the plaintext state formats inside sealed blobs, per object type: sessions are
+/// format 2 (the chunked PQ ratchet); identity key pairs and prekey stores format 1.
+pub(crate) const fn state_format(object_type: u8) -> u8 {
+    match object_type {
+        object::SESSION_STATE => 2,
+        _ => 1,
+    }
+}

@@ -43,15 +43,12 @@ pub use keys::{
     KEM_CIPHERTEXT_LEN, KEM_PUBLIC_KEY_LEN, KemCiphertext, KemPublicKey, SIG_PUBLIC_KEY_LEN,
     SIGNATURE_LEN, SigPublicKey, Signature, X25519_LEN, X25519PublicKey,
 };
-pub use message::ratchet::{
-    HEADER_KEM_CIPHERTEXT_LEN, HEADER_KEM_PUBLIC_LEN, HEADER_LEN, MAX_MESSAGE_LEN,
-};
+pub use message::ratchet::{HEADER_CHUNK_LEN, HEADER_LEN, MAX_MESSAGE_LEN};
 pub use message::{
     HandshakeDescription, KemPrekeyUsed, MAX_INITIAL_MESSAGE_LEN, MessageDescription, MessageKind,
-    describe_message, message_kind,
+    PqChunkDescription, PqChunkKind, describe_message, message_kind,
 };
 pub use prekeys::{PrekeyStore, PrekeyStoreInfo};
-pub use ratchet::pq::PqPolicy;
 pub use session::{Role, Session, SessionConfig, SessionInfo};
 pub use state::{APP_KEY_LEN, SEALED_OVERHEAD};
 
@@ -59,8 +56,12 @@ pub use state::{APP_KEY_LEN, SEALED_OVERHEAD};
 /// build for applications must not have it, and the wasm facade refuses to compile with it).
 pub const TRACE_ENABLED: bool = cfg!(twofold_trace);
 
-/// The wire format version this library writes and reads.
-pub const WIRE_VERSION: u8 = labels::VERSION;
+/// The wire version of the ratchet messages this library writes and reads (the chunked PQ
+/// ratchet). Identities, bundles, initial messages and sealed blobs carry format version
+/// [`FORMAT_VERSION`].
+pub const WIRE_VERSION: u8 = labels::RATCHET_VERSION;
+/// The format version of identities, bundles, initial messages and sealed blobs.
+pub const FORMAT_VERSION: u8 = labels::VERSION;
 /// The cipher suite this library implements.
 pub const SUITE: u8 = labels::SUITE;
 

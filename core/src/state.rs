@@ -21,7 +21,7 @@ use crate::error::{DecodeError, StateError};
 use crate::identity::IdentityKeyPair;
 use crate::kdf;
 use crate::keys::random_bytes;
-use crate::labels::{STATE_FORMAT, SUITE, VERSION, object};
+use crate::labels::{SUITE, VERSION, object, state_format};
 use crate::prekeys::PrekeyStore;
 use crate::session::Session;
 use crate::wire::{Reader, Writer};
@@ -41,8 +41,25 @@ fn seal<R: TryCryptoRng + ?Sized>(
     let salt = random_bytes::<32, R>(rng)?;
     let mut plain = Writer::default();
     encode(&mut plain);
-    let header = [VERSION, object::SEALED, SUITE, object_type, STATE_FORMAT];
-    let key = kdf::state_key(app_key, &salt, object_type);
+    seal_plaintext(app_key, object_type, &salt, plain)
+}
+
+/// The part of `seal` that does not depend on the state type (one copy for all three).
+#[inline(never)]
+fn seal_plaintext(
+    app_key: &[u8; APP_KEY_LEN],
+    object_type: u8,
+    salt: &[u8; 32],
+    mut plain: Writer,
+) -> Result<Vec<u8>, StateError> {
+    let header = [
+        VERSION,
+        object::SEALED,
+        SUITE,
+        object_type,
+        state_format(object_type),
+    ];
+    let key = kdf::state_key(app_key, salt, object_type);
     let mut out = Vec::with_capacity(plain.len().saturating_add(SEALED_OVERHEAD));
     out.extend_from_slice(&header);
     out.extend_from_slice(salt.as_slice());
@@ -63,6 +80,20 @@ fn open<T>(
     object_type: u8,
     decode: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
 ) -> Result<T, StateError> {
+    let plain = open_plaintext(blob, app_key, object_type)?;
+    let mut r = Reader::new(&plain);
+    let value = decode(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+/// The part of `open` that does not depend on the state type: header checks and decryption.
+#[inline(never)]
+fn open_plaintext(
+    blob: &[u8],
+    app_key: &[u8; APP_KEY_LEN],
+    object_type: u8,
+) -> Result<Zeroizing<Vec<u8>>, StateError> {
     let mut r = Reader::new(blob);
     r.header(object::SEALED)?;
     let found = r.u8()?;
@@ -74,7 +105,7 @@ fn open<T>(
         .into());
     }
     let format = r.u8()?;
-    if format != STATE_FORMAT {
+    if format != state_format(object_type) {
         return Err(DecodeError::UnsupportedVersion { found: format }.into());
     }
     let salt: [u8; 32] = r.array()?;
@@ -84,13 +115,9 @@ fn open<T>(
     }
     let header = [VERSION, object::SEALED, SUITE, object_type, format];
     let key = kdf::state_key(app_key, &salt, object_type);
-    let plain = Zeroizing::new(
+    Ok(Zeroizing::new(
         kdf::open_with(&key, &[0; 12], &header, body).ok_or(StateError::AuthFailed)?,
-    );
-    let mut r = Reader::new(&plain);
-    let value = decode(&mut r)?;
-    r.finish()?;
-    Ok(value)
+    ))
 }
 
 /// Gives a state type its `seal` and `open`, written once for every sealed object type.

@@ -56,30 +56,86 @@ pub enum TraceEvent {
         /// Its public key.
         public: [u8; 32],
     },
-    /// A new ML-KEM ratchet key pair was generated.
-    KemKeyGenerated {
-        /// Its id.
-        id: u32,
-        /// Its 64-byte seed `d || z`.
+    /// The initiator generated the ML-KEM key pair of a PQ epoch.
+    PqKeyGenerated {
+        /// The epoch.
+        epoch: u32,
+        /// Its 64-byte seed `d || z` (drawn from the RNG).
         seed: Vec<u8>,
+        /// The encapsulation key `ek`.
+        public: Vec<u8>,
+        /// `c_ek`.
+        commitment: [u8; 32],
     },
-    /// An encapsulation to the peer's ML-KEM ratchet key.
-    KemEncapsulated {
-        /// Id of the peer's key.
-        key_id: u32,
-        /// The 32 bytes `m` of the encapsulation.
+    /// The responder encapsulated to a decoded key of a PQ epoch.
+    PqEncapsulated {
+        /// The epoch.
+        epoch: u32,
+        /// The 32 bytes `m` of the encapsulation (drawn from the RNG).
         randomness: [u8; 32],
         /// The ciphertext.
         ciphertext: Vec<u8>,
-        /// The shared secret.
+        /// The ML-KEM shared secret.
+        shared_secret: [u8; 32],
+        /// `th_e`.
+        transcript: [u8; 32],
+        /// `conf_e`.
+        confirm: [u8; 32],
+        /// `s_e`.
         secret: [u8; 32],
     },
-    /// A decapsulation with one of our ML-KEM ratchet keys.
-    KemDecapsulated {
-        /// Id of our key.
-        key_id: u32,
-        /// The shared secret.
+    /// The initiator decapsulated a decoded ciphertext object of a PQ epoch.
+    PqDecapsulated {
+        /// The epoch.
+        epoch: u32,
+        /// The ML-KEM shared secret.
+        shared_secret: [u8; 32],
+        /// `th_e`.
+        transcript: [u8; 32],
+        /// `conf_e` as recomputed (compared with the object's).
+        confirm: [u8; 32],
+        /// `s_e` (kept only if the confirmation matched).
         secret: [u8; 32],
+    },
+    /// A chunk placed in an outgoing message.
+    PqChunkSent {
+        /// `"key"` or `"ciphertext"`.
+        kind: &'static str,
+        /// The object's epoch.
+        epoch: u32,
+        /// The chunk index.
+        index: u16,
+        /// The chunk.
+        bytes: [u8; 34],
+    },
+    /// What an authenticated message's chunk did.
+    PqChunkReceived {
+        /// `"key"` or `"ciphertext"`.
+        kind: &'static str,
+        /// The object's epoch.
+        epoch: u32,
+        /// The chunk index.
+        index: u16,
+        /// `"collected"`, `"repeated"`, `"ignored"`, `"conflict"` or `"decoded"`.
+        outcome: &'static str,
+    },
+    /// An incoming object was decoded from these chunk indices.
+    PqObjectDecoded {
+        /// `"key"` or `"ciphertext"`.
+        kind: &'static str,
+        /// The object's epoch.
+        epoch: u32,
+        /// The indices used, ascending.
+        indices: Vec<u16>,
+        /// The decoded object (padding included).
+        object: Vec<u8>,
+    },
+    /// A `PQ_INCONSISTENT` fault: the collection was dropped, nothing mixed.
+    PqFault {
+        /// The object's epoch.
+        epoch: u32,
+        /// What did not match.
+        reason: &'static str,
     },
     /// A root KDF step.
     RootStep {
@@ -89,8 +145,8 @@ pub enum TraceEvent {
         root_in: [u8; 32],
         /// The DH output.
         dh: [u8; 32],
-        /// The KEM secret mixed in, if any.
-        kem_secret: Option<[u8; 32]>,
+        /// The PQ epoch secret mixed in, if any.
+        pq_secret: Option<[u8; 32]>,
         /// Root key after the step.
         root_out: [u8; 32],
         /// The new chain key.
@@ -111,10 +167,10 @@ pub enum TraceEvent {
         chain_key: [u8; 32],
         /// `HMAC(CK, 0x01)`.
         message_key: [u8; 32],
-        /// AEAD key expanded from it.
-        aead_key: [u8; 32],
-        /// AEAD nonce expanded from it.
-        nonce: [u8; 12],
+        /// SIV encryption key `K_enc` expanded from it.
+        enc_key: [u8; 32],
+        /// SIV MAC key `K_mac` expanded from it.
+        mac_key: [u8; 32],
     },
 }
 

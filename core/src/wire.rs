@@ -10,7 +10,7 @@
 use alloc::vec::Vec;
 
 use crate::error::DecodeError;
-use crate::labels::{SUITE, VERSION};
+use crate::labels::{SUITE, version_of};
 
 /// A cursor over untrusted input.
 #[derive(Debug)]
@@ -26,7 +26,7 @@ impl<'a> Reader<'a> {
     /// Reads the three-byte header `version || object type || suite` and checks all three.
     pub(crate) fn header(&mut self, object: u8) -> Result<(), DecodeError> {
         let [version, found, suite] = self.array::<3>()?;
-        if version != VERSION {
+        if version != version_of(object) {
             return Err(DecodeError::UnsupportedVersion { found: version });
         }
         if found != object {
@@ -58,6 +58,10 @@ impl<'a> Reader<'a> {
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
         let [b] = self.array::<1>()?;
         Ok(b)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.array()?))
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
@@ -161,7 +165,7 @@ impl Writer {
     }
 
     pub(crate) fn header(&mut self, object: u8) {
-        self.bytes(&[VERSION, object, SUITE]);
+        self.bytes(&[version_of(object), object, SUITE]);
     }
 
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
@@ -171,6 +175,10 @@ impl Writer {
 
     pub(crate) fn u8(&mut self, v: u8) {
         self.bytes(&[v]);
+    }
+
+    pub(crate) fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_be_bytes());
     }
 
     pub(crate) fn u32(&mut self, v: u32) {
@@ -219,7 +227,7 @@ impl zeroize::Zeroize for Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labels::object;
+    use crate::labels::{VERSION, object};
 
     #[test]
     fn header_checks_each_byte_with_its_own_error() {

@@ -2,7 +2,7 @@
  * twofold-pq: post-quantum hybrid end-to-end encryption for JavaScript.
  *
  * A PQXDH-style handshake (X25519 + ML-KEM-768, prekeys signed with ML-DSA-65) and a hybrid
- * Double Ratchet with a sparse ML-KEM ratchet, compiled from the Rust crate `twofold-core`.
+ * Double Ratchet with a chunked ML-KEM ratchet, compiled from the Rust crate `twofold-core`.
  * This module only adapts the wasm facade to idiomatic JavaScript: it holds no protocol logic.
  *
  * In browsers and bundlers call `await ready()` once before anything else. In Node the
@@ -38,6 +38,9 @@ export const ERROR_CODES = [
   "REPLAYED_HANDSHAKE",
   "AUTH_FAILED",
   "DUPLICATE_MESSAGE",
+  "CONFLICTING_MESSAGE",
+  "UNKNOWN_EPOCH",
+  "PQ_INCONSISTENT",
   "TOO_FAR_AHEAD",
   "WRONG_SESSION",
   "COUNTER_EXHAUSTED",
@@ -73,8 +76,8 @@ export type {
   KemPrekeyKind,
   MessageDescription,
   MessageKind,
-  PqPolicyInfo,
-  PqPolicyKind,
+  PqChunkInfo,
+  PqChunkKind,
   PrekeyStoreInfo,
   Role,
   Sas,
@@ -86,7 +89,6 @@ import type {
   Constants,
   MessageDescription,
   MessageKind,
-  PqPolicyKind,
   PrekeyStoreInfo,
   Sas,
   SessionInfo,
@@ -147,14 +149,12 @@ let cachedConstants: Constants | undefined;
 
 /**
  * The protocol's sizes, limits and defaults, read from the core: maximum message, bundle and
- * plaintext lengths, the application-key length, header and tag sizes, and the default PQ
- * policy. Nothing in this package restates them.
+ * plaintext lengths, the application-key length, header, chunk and tag sizes. Nothing in this
+ * package restates them.
  */
 export function constants(): Constants {
   cachedConstants ??= call(() => {
-    const c = wasm.constants();
-    Object.freeze(c.defaultPqPolicy);
-    return Object.freeze(c);
+    return Object.freeze(wasm.constants());
   });
   return cachedConstants;
 }
@@ -363,50 +363,26 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   }
 }
 
-/** When the sparse ML-KEM ratchet performs a post-quantum step. */
-export type PqPolicy =
-  | { kind: "every-step" }
-  | { kind: "interval"; messages: number; seconds: number };
-
 /** Options of {@link Session.initiate} and {@link Session.accept}. */
 export interface SessionOptions {
   /** Bytes authenticated with the first message (both sides must pass the same). */
   associatedData?: Uint8Array;
-  /** The current time in seconds (for the PQ policy). Default: the system clock. */
+  /**
+   * The current time in seconds (recorded as `SessionInfo.lastPqEpochAt`). Default: the
+   * system clock.
+   */
   now?: number;
-  /** Default: the core's, `constants().defaultPqPolicy`. */
-  pqPolicy?: PqPolicy;
 }
 
 /** Options of {@link Session.encrypt} and {@link Session.decrypt}. */
 export interface MessageOptions {
   /** Bytes authenticated with the message (both sides must pass the same). */
   associatedData?: Uint8Array;
-  /** The current time in seconds (for the PQ policy). Default: the system clock. */
+  /**
+   * The current time in seconds (recorded as `SessionInfo.lastPqEpochAt`; `decrypt` ignores
+   * it). Default: the system clock.
+   */
   now?: number;
-}
-
-/** The policy as the wasm call takes it; `undefined` kind selects the core's default. */
-function policyArgs(policy: PqPolicy | undefined): [PqPolicyKind | undefined, number, number] {
-  if (policy === undefined) return [undefined, 0, 0];
-  if (typeof policy !== "object" || policy === null) {
-    throw new TwofoldError("INVALID_ARGUMENT", "`pqPolicy` must be an object");
-  }
-  if (policy.kind === "every-step") return [policy.kind, 0, 0];
-  if (
-    policy.kind === "interval" &&
-    Number.isInteger(policy.messages) &&
-    policy.messages >= 1 &&
-    policy.messages <= 0xffffffff &&
-    typeof policy.seconds === "number" &&
-    policy.seconds >= 0
-  ) {
-    return [policy.kind, policy.messages, policy.seconds];
-  }
-  throw new TwofoldError(
-    "INVALID_ARGUMENT",
-    '`pqPolicy` must be { kind: "every-step" } or { kind: "interval", messages >= 1, seconds >= 0 }',
-  );
 }
 
 /** An end-to-end encrypted session with one peer. */
@@ -426,13 +402,12 @@ export class Session extends Disposable<wasm.Session> {
     opts?: SessionOptions,
   ): { session: Session; message: Uint8Array } {
     const o = options(opts, "options");
-    const [kind, messages, seconds] = policyArgs(o.pqPolicy);
     const now = secondsNow(o.now);
     const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
     const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     return call(() => {
-      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now, kind, messages, seconds);
+      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now);
       return { session: new Session(r.session), message: r.message };
     });
   }
@@ -448,12 +423,11 @@ export class Session extends Disposable<wasm.Session> {
     opts?: SessionOptions,
   ): { session: Session; plaintext: Uint8Array } {
     const o = options(opts, "options");
-    const [kind, messages, seconds] = policyArgs(o.pqPolicy);
     const now = secondsNow(o.now);
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     const m = bounded(message, "message", "maxMessageLength");
     return call(() => {
-      const r = wasm.Session.accept(inner(identity), inner(store), m, ad, now, kind, messages, seconds);
+      const r = wasm.Session.accept(inner(identity), inner(store), m, ad, now);
       return { session: new Session(r.session), plaintext: r.plaintext };
     });
   }
@@ -469,7 +443,9 @@ export class Session extends Disposable<wasm.Session> {
 
   /**
    * Decrypts a message. On any error the session is unchanged: drop the message and carry
-   * on. Authentication failures all have code `AUTH_FAILED`; replays `DUPLICATE_MESSAGE`.
+   * on. Authentication failures all have code `AUTH_FAILED`; a resend of the same bytes is
+   * `DUPLICATE_MESSAGE`; a different message at an index already used (the peer restored an
+   * older state or runs a forked copy) is `CONFLICTING_MESSAGE`.
    */
   decrypt(message: Uint8Array, opts?: MessageOptions): Uint8Array {
     const ad = bytes(options(opts, "options").associatedData ?? EMPTY, "associatedData");
@@ -477,10 +453,12 @@ export class Session extends Disposable<wasm.Session> {
     return call(() => inner(this).decrypt(m, ad));
   }
 
-  /** Non-secret state (epochs, counters, skipped keys). */
-  info(now?: number): SessionInfo {
-    const t = secondsNow(now);
-    return call((): SessionInfo => inner(this).info(t));
+  /**
+   * Non-secret state: DH and PQ epochs, the PQ objects in flight (chunks sent and received),
+   * messages and time since the last PQ epoch, faults, counters, skipped keys.
+   */
+  info(): SessionInfo {
+    return call((): SessionInfo => inner(this).info());
   }
 
   /** The 60-digit safety number over both parties' full hybrid identities. */

@@ -371,9 +371,9 @@ export class RemoteSession extends RemoteObject {
     return invoke(this, "Session", "session.decrypt", message, options);
   }
 
-  /** Non-secret state (epochs, counters, skipped keys). */
-  info(now?: number): Promise<SessionInfo> {
-    return invoke(this, "Session", "session.info", now);
+  /** Non-secret state (epochs, PQ objects in flight, counters, skipped keys). */
+  info(): Promise<SessionInfo> {
+    return invoke(this, "Session", "session.info");
   }
 
   /** The 60-digit safety number. */

@@ -342,3 +342,54 @@ impl rand_core::TryRng for FailingRng {
 }
 
 impl TryCryptoRng for FailingRng {}
+
+/// An RNG that yields its first `switch_after` bytes from one seeded generator and the rest
+/// from another: two runs that share the first draws (a ratchet key) and differ afterwards
+/// (a PQ seed), as a restored state with a copied RNG would.
+pub struct SplicedRng {
+    first: ChaCha20Rng,
+    second: ChaCha20Rng,
+    left: usize,
+}
+
+impl SplicedRng {
+    pub fn new(first: &str, second: &str, switch_after: usize) -> Self {
+        Self {
+            first: rng(first),
+            second: rng(second),
+            left: switch_after,
+        }
+    }
+}
+
+impl rand_core::TryRng for SplicedRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            let mut one = [0u8];
+            if self.left > 0 {
+                self.left -= 1;
+                rand_core::Rng::fill_bytes(&mut self.first, &mut one);
+            } else {
+                rand_core::Rng::fill_bytes(&mut self.second, &mut one);
+            }
+            *b = one[0];
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for SplicedRng {}

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use chacha20::ChaCha20Rng;
 use twofold_core::consts::MAX_RECEIVING_CHAINS;
-use twofold_core::{DecryptError, PqPolicy, Session, SessionConfig};
+use twofold_core::{DecryptError, Session, SessionConfig};
 
 use crate::{Variant, pair};
 
@@ -92,8 +92,8 @@ fn ratchet_key_of(message: &[u8]) -> [u8; 32] {
 
 impl Conversation {
     /// A conversation after a completed handshake (`seed` names the RNG).
-    pub fn new(seed: &str, policy: PqPolicy) -> Self {
-        let p = pair(seed, Variant::Full, &SessionConfig::with_pq_policy(policy));
+    pub fn new(seed: &str) -> Self {
+        let p = pair(seed, Variant::Full, &SessionConfig::default());
         let first = ratchet_key_of(&p.initial);
         Self {
             sessions: [p.a.session, p.b.session],

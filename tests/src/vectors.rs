@@ -6,10 +6,11 @@
 //! `vectors/README.md`.
 
 use serde_json::{Value, json};
+use twofold_core::consts::MAX_FORWARD_JUMP;
 use twofold_core::trace::{Direction, TraceEvent};
 use twofold_core::{
-    ErrorCode, HasErrorCode, IDENTITY_LEN, IdentityKeyPair, PqPolicy, PrekeyStore, Session,
-    SessionConfig, VerifiedBundle,
+    ErrorCode, HasErrorCode, IDENTITY_LEN, IdentityKeyPair, PrekeyStore, Session, SessionConfig,
+    VerifiedBundle,
 };
 
 use crate::{Traced, Variant, hx, responder, rng};
@@ -64,34 +65,96 @@ pub fn event_json(e: &TraceEvent) -> Value {
             "secret": hx(secret),
             "public": hx(public),
         }),
-        TraceEvent::KemKeyGenerated { id, seed } => json!({
-            "event": "kem_key_generated",
-            "id": id,
+        TraceEvent::PqKeyGenerated {
+            epoch,
+            seed,
+            public,
+            commitment,
+        } => json!({
+            "event": "pq_key_generated",
+            "epoch": epoch,
             "seed": hx(seed),
-            "public": hx(&twofold_core::hazmat::kem_public(&seed.as_slice().try_into().unwrap())),
+            "public": hx(public),
+            "commitment": hx(commitment),
         }),
-        TraceEvent::KemEncapsulated {
-            key_id,
+        TraceEvent::PqEncapsulated {
+            epoch,
             randomness,
             ciphertext,
+            shared_secret,
+            transcript,
+            confirm,
             secret,
         } => json!({
-            "event": "kem_encapsulated",
-            "key_id": key_id,
+            "event": "pq_encapsulated",
+            "epoch": epoch,
             "randomness": hx(randomness),
             "ciphertext": hx(ciphertext),
-            "shared_secret": hx(secret),
+            "shared_secret": hx(shared_secret),
+            "epoch_transcript": hx(transcript),
+            "confirm": hx(confirm),
+            "epoch_secret": hx(secret),
         }),
-        TraceEvent::KemDecapsulated { key_id, secret } => json!({
-            "event": "kem_decapsulated",
-            "key_id": key_id,
-            "shared_secret": hx(secret),
+        TraceEvent::PqDecapsulated {
+            epoch,
+            shared_secret,
+            transcript,
+            confirm,
+            secret,
+        } => json!({
+            "event": "pq_decapsulated",
+            "epoch": epoch,
+            "shared_secret": hx(shared_secret),
+            "epoch_transcript": hx(transcript),
+            "confirm": hx(confirm),
+            "epoch_secret": hx(secret),
+        }),
+        TraceEvent::PqChunkSent {
+            kind,
+            epoch,
+            index,
+            bytes,
+        } => json!({
+            "event": "pq_chunk_sent",
+            "kind": kind,
+            "epoch": epoch,
+            "index": index,
+            "chunk": hx(bytes),
+        }),
+        TraceEvent::PqChunkReceived {
+            kind,
+            epoch,
+            index,
+            outcome,
+        } => json!({
+            "event": "pq_chunk_received",
+            "kind": kind,
+            "epoch": epoch,
+            "index": index,
+            "outcome": outcome,
+        }),
+        TraceEvent::PqObjectDecoded {
+            kind,
+            epoch,
+            indices,
+            object,
+        } => json!({
+            "event": "pq_object_decoded",
+            "kind": kind,
+            "epoch": epoch,
+            "indices": indices,
+            "object": hx(object),
+        }),
+        TraceEvent::PqFault { epoch, reason } => json!({
+            "event": "pq_fault",
+            "epoch": epoch,
+            "reason": reason,
         }),
         TraceEvent::RootStep {
             direction: d,
             root_in,
             dh,
-            kem_secret,
+            pq_secret,
             root_out,
             chain_key,
         } => json!({
@@ -99,7 +162,7 @@ pub fn event_json(e: &TraceEvent) -> Value {
             "direction": direction(*d),
             "root_key_in": hx(root_in),
             "dh": hx(dh),
-            "kem_shared_secret": kem_secret.map(|k| hx(&k)),
+            "epoch_secret": pq_secret.map(|k| hx(&k)),
             "root_key_out": hx(root_out),
             "chain_key": hx(chain_key),
         }),
@@ -109,8 +172,8 @@ pub fn event_json(e: &TraceEvent) -> Value {
             index,
             chain_key,
             message_key,
-            aead_key,
-            nonce,
+            enc_key,
+            mac_key,
         } => json!({
             "event": "message_key",
             "direction": direction(*d),
@@ -118,8 +181,8 @@ pub fn event_json(e: &TraceEvent) -> Value {
             "index": index,
             "chain_key": hx(chain_key),
             "message_key": hx(message_key),
-            "aead_key": hx(aead_key),
-            "nonce": hx(nonce),
+            "enc_key": hx(enc_key),
+            "mac_key": hx(mac_key),
         }),
         _ => json!({ "event": "unknown" }),
     }
@@ -211,7 +274,6 @@ pub fn handshake_vector(variant: Variant) -> Value {
             "identity": identity_json(&alice),
         },
         "now": NOW,
-        "pq_policy": "interval(50 messages, 86400 s)",
         "plaintext": String::from_utf8_lossy(FIRST_PLAINTEXT),
         "associated_data": hx(FIRST_AD),
         "initiator_trace": events(&a_trace),
@@ -556,11 +618,39 @@ pub fn rejections() -> Value {
     })
 }
 
-/// `vectors/ratchet/transcript.json`: a conversation with out-of-order delivery and PQ steps
-/// (policy `EveryStep`), with every key.
-pub fn ratchet_transcript() -> Value {
-    let mut rng = rng("ratchet/transcript");
-    let config = SessionConfig::with_pq_policy(PqPolicy::EveryStep);
+/// One operation of a scripted conversation.
+#[derive(Clone, Copy)]
+pub enum Op {
+    /// `who` encrypts message number `id` (its plaintext names it).
+    Send(Who, u32),
+    /// The peer of the sender of `id` decrypts it.
+    Recv(u32),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Who {
+    Alice,
+    Bob,
+}
+
+impl Who {
+    fn name(self) -> &'static str {
+        match self {
+            Who::Alice => "alice",
+            Who::Bob => "bob",
+        }
+    }
+}
+
+fn message_name(who: Who, id: u32) -> String {
+    format!("{}{id}", if who == Who::Alice { "a" } else { "b" })
+}
+
+/// Runs `ops` after a handshake of the `Full` variant and records every step with its trace.
+/// Returns the steps, the identities and both sessions (for the callers' own checks).
+pub fn scripted(label: &str, ops: &[Op]) -> (Vec<Value>, Value, Traced, Traced) {
+    let mut rng = rng(label);
+    let config = SessionConfig::default();
     let (bob, mut store) = responder(&mut rng, Variant::Full);
     let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
@@ -568,7 +658,7 @@ pub fn ratchet_transcript() -> Value {
     let (mut a, initial) =
         Traced::initiate(&mut rng, &alice, &bundle, b"a0", b"", NOW, &config).unwrap();
     steps.push(json!({
-        "op": "initiate", "by": "alice", "id": "a0", "plaintext": "a0",
+        "op": "initiate", "by": "alice", "id": "a0", "plaintext": "a0", "now": NOW,
         "message": hx(&initial), "trace": events(&a.take_trace()),
     }));
     let (mut b, p) = Traced::accept(&bob, &mut store, &initial, b"", NOW, &config).unwrap();
@@ -577,138 +667,376 @@ pub fn ratchet_transcript() -> Value {
         "op": "accept", "by": "bob", "id": "a0", "plaintext": "a0",
         "trace": events(&b.take_trace()),
     }));
-    let mut sent: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut sent: std::collections::HashMap<u32, (Who, Vec<u8>)> = Default::default();
     let mut t = NOW;
-    // Script: (who, op, id). "send" encrypts a message named id; "recv" decrypts it.
-    let script: &[(&str, &str, &str)] = &[
-        ("bob", "send", "b1"),
-        ("bob", "send", "b2"),
-        ("bob", "send", "b3"),
-        ("alice", "recv", "b3"),
-        ("alice", "recv", "b1"),
-        ("alice", "send", "a1"),
-        ("alice", "send", "a2"),
-        ("bob", "recv", "a2"),
-        ("alice", "recv", "b2"),
-        ("bob", "recv", "a1"),
-        ("bob", "send", "b4"),
-        ("alice", "recv", "b4"),
-        ("alice", "send", "a3"),
-        ("bob", "recv", "a3"),
-        ("bob", "send", "b5"),
-        ("alice", "recv", "b5"),
-    ];
-    for (who, op, id) in script {
-        t += 60;
-        let s = if *who == "alice" { &mut a } else { &mut b };
-        let ad = format!("ad:{id}");
+    for op in ops {
         match *op {
-            "send" => {
-                let m = s
-                    .encrypt(&mut rng, t, id.as_bytes(), ad.as_bytes())
-                    .unwrap();
+            Op::Send(who, id) => {
+                t += 1;
+                let s = if who == Who::Alice { &mut a } else { &mut b };
+                let name = message_name(who, id);
+                let m = s.encrypt(&mut rng, t, name.as_bytes(), b"").unwrap();
                 steps.push(json!({
-                    "op": "encrypt", "by": who, "id": id, "now": t, "plaintext": id,
-                    "associated_data": hx(ad.as_bytes()), "message": hx(&m),
-                    "trace": events(&s.take_trace()),
+                    "op": "encrypt", "by": who.name(), "id": name, "now": t, "plaintext": name,
+                    "message": hx(&m), "trace": events(&s.take_trace()),
                 }));
-                sent.push(((*id).to_string(), m));
+                sent.insert(id, (who, m));
             }
-            _ => {
-                let m = &sent.iter().find(|(n, _)| n == id).unwrap().1;
-                let p = s.decrypt(m, ad.as_bytes()).unwrap();
-                assert_eq!(p, id.as_bytes());
+            Op::Recv(id) => {
+                let (from, m) = sent.get(&id).unwrap();
+                let who = if *from == Who::Alice {
+                    Who::Bob
+                } else {
+                    Who::Alice
+                };
+                let s = if who == Who::Alice { &mut a } else { &mut b };
+                let name = message_name(*from, id);
+                let p = s.decrypt(m, b"").unwrap();
+                assert_eq!(p, name.as_bytes());
                 steps.push(json!({
-                    "op": "decrypt", "by": who, "id": id, "plaintext": id,
-                    "associated_data": hx(ad.as_bytes()), "trace": events(&s.take_trace()),
+                    "op": "decrypt", "by": who.name(), "id": name, "plaintext": name,
+                    "trace": events(&s.take_trace()),
                 }));
             }
         }
     }
-    assert!(a.info().pq_epoch >= 2 && b.info().pq_epoch >= 2);
-    json!({
-        "description": "A conversation under PQ policy every-step: out-of-order delivery (b3 before b1, a2 before a1, b2 after a chain change) and several sparse-PQ ratchet steps, with every intermediate key. The handshake inputs are in the initiate/accept traces.",
-        "pq_policy": "every-step",
+    let identities = json!({
         "alice_identity": identity_json(&alice),
         "bob_identity": identity_json(&bob),
         "bob_prekeys": store_secrets_json(&store),
+    });
+    (steps, identities, a, b)
+}
+
+fn pq_json(s: &Session) -> Value {
+    let i = s.info();
+    json!({
+        "dh_epoch": i.dh_epoch,
+        "pq_epoch": i.pq_epoch,
+        "pq_sending_epoch": i.pq_sending_epoch,
+        "pq_chunks_sent": i.pq_chunks_sent,
+        "pq_receiving_epoch": i.pq_receiving_epoch,
+        "pq_chunks_received": i.pq_chunks_received,
+        "pq_faults": i.pq_faults,
+    })
+}
+
+fn conversation_vector(description: &str, label: &str, ops: &[Op], min_epochs: u32) -> Value {
+    let (steps, identities, a, b) = scripted(label, ops);
+    assert!(
+        a.info().pq_epoch >= min_epochs && b.info().pq_epoch >= min_epochs,
+        "{label}: {:?} / {:?}",
+        a.info(),
+        b.info()
+    );
+    let mut rng = rng(&format!("{label} snapshot"));
+    json!({
+        "description": description,
+        "identities": identities,
         "steps": steps,
-        "final": {
-            "alice": { "dh_epoch": a.info().dh_epoch, "pq_epoch": a.info().pq_epoch },
-            "bob": { "dh_epoch": b.info().dh_epoch, "pq_epoch": b.info().pq_epoch },
+        "final": { "alice": pq_json(&a), "bob": pq_json(&b) },
+        "snapshot": {
+            "app_key": hx(&APP_KEY),
+            "alice_session": hx(&a.seal(&mut rng, &APP_KEY).unwrap()),
+            "bob_session": hx(&b.seal(&mut rng, &APP_KEY).unwrap()),
         },
     })
 }
 
-/// `vectors/state/v1.json`: sealed blobs written by format version 1. Generated once and then
-/// frozen: the tests only load it (it must keep loading in every later version).
-pub fn state_v1() -> Value {
-    let mut rng = rng("state/v1");
-    let config = SessionConfig::with_pq_policy(PqPolicy::EveryStep);
-    let (bob, mut store) = responder(&mut rng, Variant::Full);
-    store.add_one_time_prekeys(&mut rng, 2, 2).unwrap();
-    let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
-    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
-    let (mut a, initial) =
-        Session::initiate(&mut rng, &alice, &bundle, b"hello", b"", NOW, &config).unwrap();
-    let (mut b, _) = Session::accept(&bob, &mut store, &initial, b"", NOW, &config).unwrap();
-    // Some conversation, with a message held back so a skipped key is stored.
-    let mut t = NOW;
-    let mut held = Vec::new();
-    for round in 0..3 {
-        t += 10;
-        let m1 = b
-            .encrypt(&mut rng, t, format!("b{round}.1").as_bytes(), b"")
-            .unwrap();
-        let m2 = b
-            .encrypt(&mut rng, t, format!("b{round}.2").as_bytes(), b"")
-            .unwrap();
-        a.decrypt(&m2, b"").unwrap();
-        if round == 1 {
-            held.push((format!("b{round}.1"), m1));
-        } else {
-            a.decrypt(&m1, b"").unwrap();
-        }
-        let r = a
-            .encrypt(&mut rng, t, format!("a{round}").as_bytes(), b"")
-            .unwrap();
-        b.decrypt(&r, b"").unwrap();
+/// Ping-pong: Bob answers, Alice answers, `rounds` times.
+pub fn ping_pong_ops(rounds: u32) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut id = 0;
+    for _ in 0..rounds {
+        id += 1;
+        ops.push(Op::Send(Who::Bob, id));
+        ops.push(Op::Recv(id));
+        id += 1;
+        ops.push(Op::Send(Who::Alice, id));
+        ops.push(Op::Recv(id));
     }
-    // Messages in flight at the time of sealing.
-    t += 10;
-    let to_alice = b.encrypt(&mut rng, t, b"in flight to alice", b"").unwrap();
-    let to_bob = a.encrypt(&mut rng, t, b"in flight to bob", b"").unwrap();
-    // Another initiator's message for the store.
-    let bundle2 = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
-    let carol = IdentityKeyPair::generate(&mut rng).unwrap();
-    let (_, carol_initial) = Session::initiate(
-        &mut rng,
-        &carol,
-        &bundle2,
-        b"hi from carol",
-        b"",
-        t,
-        &config,
+    ops
+}
+
+/// One-way bursts with losses: Alice sends 50 messages of which Bob receives the last 40 (so
+/// her key is decoded with parity chunks), Bob answers with 45 of which Alice receives all
+/// but the first 6, Alice sends two more (the first mixes the epoch) and Bob one.
+pub fn burst_ops() -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut id = 0;
+    let mut round = |ops: &mut Vec<Op>, who: Who, n: u32, skip: u32| {
+        let first = id + 1;
+        for _ in 0..n {
+            id += 1;
+            ops.push(Op::Send(who, id));
+        }
+        for i in first + skip..=id {
+            ops.push(Op::Recv(i));
+        }
+    };
+    round(&mut ops, Who::Alice, 50, 10);
+    round(&mut ops, Who::Bob, 45, 6);
+    round(&mut ops, Who::Alice, 2, 0);
+    round(&mut ops, Who::Bob, 1, 0);
+    ops
+}
+
+/// Random turns of one to three messages, 10 % of messages lost, the rest delivered after
+/// zero to two further turns in shuffled order (seeded).
+pub fn lossy_ops(turns: u32) -> Vec<Op> {
+    use rand_core::Rng as _;
+    let mut r = rng("ratchet/lossy schedule");
+    let mut ops = Vec::new();
+    let mut pending: Vec<(u32, u32)> = Vec::new(); // (deliver after turn, id)
+    let mut id = 0;
+    for turn in 0..turns {
+        let who = if turn % 2 == 0 { Who::Alice } else { Who::Bob };
+        let n = 1 + r.next_u32() % 3;
+        for _ in 0..n {
+            id += 1;
+            ops.push(Op::Send(who, id));
+            if !r.next_u32().is_multiple_of(10) {
+                pending.push((turn + r.next_u32() % 3, id));
+            }
+        }
+        let mut due: Vec<u32> = pending
+            .iter()
+            .filter(|(at, _)| *at <= turn)
+            .map(|(_, i)| *i)
+            .collect();
+        pending.retain(|(at, _)| *at > turn);
+        for k in (1..due.len()).rev() {
+            due.swap(k, (r.next_u32() as usize) % (k + 1));
+        }
+        ops.extend(due.into_iter().map(Op::Recv));
+    }
+    ops.extend(pending.into_iter().map(|(_, i)| Op::Recv(i)));
+    ops
+}
+
+/// `vectors/ratchet/{ping_pong,burst,lossy}.json`.
+pub fn ratchet_conversations() -> Vec<(String, Value)> {
+    vec![
+        (
+            "ratchet/ping_pong.json".into(),
+            conversation_vector(
+                "Ping-pong until two PQ epochs are mixed on both sides, with every chunk, epoch transition and key. Alice's messages carry data chunks 0.. of her epoch-1 key; Bob's ciphertext chunks start once he decoded it; Alice starts epoch 2 at Bob's first ciphertext chunk. The snapshot seals both sessions at the end, mid-way through epoch 3.",
+                "ratchet/ping_pong",
+                &ping_pong_ops(PING_PONG_ROUNDS),
+                2,
+            ),
+        ),
+        (
+            "ratchet/burst.json".into(),
+            conversation_vector(
+                "One-way bursts with the first messages of each burst lost, so both objects are decoded with parity chunks (indices at or above k).",
+                "ratchet/burst",
+                &burst_ops(),
+                1,
+            ),
+        ),
+        (
+            "ratchet/lossy.json".into(),
+            conversation_vector(
+                "Random turns with 10 % loss and reordering (seeded schedule), until a PQ epoch is mixed on both sides.",
+                "ratchet/lossy",
+                &lossy_ops(LOSSY_TURNS),
+                1,
+            ),
+        ),
+    ]
+}
+
+/// Rounds of the ping-pong vector: enough for two epochs with pipelining.
+pub const PING_PONG_ROUNDS: u32 = 110;
+/// Turns of the lossy vector.
+pub const LOSSY_TURNS: u32 = 120;
+
+/// `vectors/ratchet/rejections.json`: ratchet messages and session blobs every implementation
+/// must reject, against Bob's session sealed in the file (each case from a fresh copy).
+pub fn ratchet_rejections() -> Value {
+    let config = SessionConfig::default();
+    let mut p = crate::pair("ratchet/rejections", Variant::Full, &config);
+    for _ in 0..3 {
+        let r = p.b.encrypt(&mut p.rng, NOW, b"r", b"").unwrap();
+        p.a.decrypt(&r, b"").unwrap();
+        let m = p.a.encrypt(&mut p.rng, NOW, b"m", b"").unwrap();
+        p.b.decrypt(&m, b"").unwrap();
+    }
+    let r = p.b.encrypt(&mut p.rng, NOW, b"r", b"").unwrap();
+    p.a.decrypt(&r, b"").unwrap();
+    // Alice's next message, delivered; then a restored copy of Alice encrypts a different one
+    // at the same position (same ratchet key: the same RNG output).
+    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY).unwrap();
+    let mut same = rng("ratchet/rejections fork");
+    let delivered = p.a.encrypt(&mut same, NOW, b"delivered", b"").unwrap();
+    p.b.decrypt(&delivered, b"").unwrap();
+    let mut fork = Session::open(&alice_blob, &APP_KEY).unwrap();
+    let mut same = rng("ratchet/rejections fork");
+    let conflicting = fork.encrypt(&mut same, NOW, b"forked", b"").unwrap();
+    // The next message of Alice's chain, not delivered: the base of the mutations.
+    let next = p.a.encrypt(&mut p.rng, NOW, b"next", b"").unwrap();
+    let bob_blob = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    let other = crate::pair("ratchet/rejections other", Variant::Full, &config).initial;
+    let mut cases = Vec::new();
+    let mut case = |name: &str, bytes: Vec<u8>, expected: ErrorCode| {
+        let mut b = Session::open(&bob_blob, &APP_KEY).unwrap();
+        let before = b.state_bytes();
+        let got = code_of(b.decrypt(&bytes, b""));
+        assert_eq!(got, expected.as_str(), "ratchet case {name}");
+        assert_eq!(before, b.state_bytes(), "{name}: session changed");
+        cases.push(
+            json!({ "name": name, "object": "ratchet_message", "bytes": hx(&bytes), "error": got }),
+        );
+    };
+    let with = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut m = next.clone();
+        f(&mut m);
+        m
+    };
+    case(
+        "duplicate: a message already decrypted",
+        delivered.clone(),
+        ErrorCode::DuplicateMessage,
+    );
+    case(
+        "conflicting: another message at a used index",
+        conflicting,
+        ErrorCode::ConflictingMessage,
+    );
+    case(
+        "too far ahead",
+        with(&|m| m[40..44].copy_from_slice(&(MAX_FORWARD_JUMP + 2).to_be_bytes())),
+        ErrorCode::TooFarAhead,
+    );
+    case(
+        "wrong session: another handshake's initial message",
+        other,
+        ErrorCode::WrongSession,
+    );
+    case(
+        "unknown epoch: a key chunk of epoch 9",
+        with(&|m| m[44..48].copy_from_slice(&9u32.to_be_bytes())),
+        ErrorCode::UnknownEpoch,
+    );
+    case(
+        "role: a ciphertext chunk from the initiator",
+        with(&|m| m[3] = 0x02),
+        ErrorCode::InvalidEncoding,
+    );
+    case(
+        "role: no chunk from the initiator",
+        {
+            let mut m = next[..44].to_vec();
+            m[3] = 0;
+            m.extend_from_slice(&next[84..]);
+            m
+        },
+        ErrorCode::InvalidEncoding,
+    );
+    case(
+        "reserved flag bit 0x08",
+        with(&|m| m[3] |= 0x08),
+        ErrorCode::InvalidEncoding,
+    );
+    case(
+        "chunk kind 0b11",
+        with(&|m| m[3] |= 0x03),
+        ErrorCode::InvalidEncoding,
+    );
+    case(
+        "chunk epoch 0",
+        with(&|m| m[44..48].fill(0)),
+        ErrorCode::InvalidEncoding,
+    );
+    case(
+        "truncated chunk field",
+        next[..64].to_vec(),
+        ErrorCode::Truncated,
+    );
+    case(
+        "truncated body",
+        next[..84 + 15].to_vec(),
+        ErrorCode::Truncated,
+    );
+    case(
+        "a wire-version-1 message",
+        with(&|m| m[0] = 0x01),
+        ErrorCode::UnsupportedVersion,
+    );
+    case(
+        "non-contributory ratchet key (all zeros)",
+        {
+            // A new chain's key: Bob has not seen it, so the DH is computed (and refused).
+            let mut m = next.clone();
+            m[4..36].fill(0);
+            m
+        },
+        ErrorCode::NonContributory,
+    );
+    case(
+        "tampered tag",
+        with(&|m| {
+            let last = m.len() - 1;
+            m[last] ^= 1;
+        }),
+        ErrorCode::AuthFailed,
+    );
+    case(
+        "tampered chunk",
+        with(&|m| m[60] ^= 1),
+        ErrorCode::AuthFailed,
+    );
+    let mut blob_case = |name: &str, bytes: Vec<u8>, expected: ErrorCode, key: [u8; 32]| {
+        let got = code_of(Session::open(&bytes, &key));
+        assert_eq!(got, expected.as_str(), "blob case {name}");
+        cases.push(json!({ "name": name, "object": "session_blob", "bytes": hx(&bytes), "key": hx(&key), "error": got }));
+    };
+    blob_case(
+        "session blob, wrong key",
+        bob_blob.clone(),
+        ErrorCode::AuthFailed,
+        [0; 32],
+    );
+    blob_case(
+        "identity blob opened as a session",
+        p.bob
+            .seal(&mut rng("ratchet/rejections identity"), &APP_KEY)
+            .unwrap(),
+        ErrorCode::WrongObjectType,
+        APP_KEY,
+    );
+    blob_case(
+        "session blob, truncated",
+        bob_blob[..36].to_vec(),
+        ErrorCode::Truncated,
+        APP_KEY,
+    );
+    blob_case(
+        "session blob, a trailing byte",
+        [&bob_blob[..], &[0]].concat(),
+        ErrorCode::AuthFailed,
+        APP_KEY,
+    );
+    let v1: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/state/v1.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
+    blob_case(
+        "a state-format-1 session blob",
+        crate::unhex(v1["alice_session"].as_str().unwrap()),
+        ErrorCode::UnsupportedVersion,
+        APP_KEY,
+    );
     json!({
-        "description": "State blobs sealed by format version 1 with `app_key`. Frozen: later versions must keep opening these and continue (decrypt the listed messages, then talk).",
-        "format_version": 1,
+        "description": "Ratchet messages (`object` = ratchet_message, decrypted by the session in `bob_session` under `app_key`, from a fresh copy for each case, which must be unchanged afterwards) and sealed session blobs (`session_blob`, opened with `key`) that must be rejected with the error code given (docs/PROTOCOL.md sections 6 and 9).",
         "app_key": hx(&APP_KEY),
-        "alice_identity": hx(&alice.seal(&mut rng, &APP_KEY).unwrap()),
-        "alice_identity_public": hx(&alice.public().to_bytes()),
-        "bob_identity": hx(&bob.seal(&mut rng, &APP_KEY).unwrap()),
-        "bob_identity_public": hx(&bob.public().to_bytes()),
-        "bob_prekey_store": hx(&store.seal(&mut rng, &APP_KEY).unwrap()),
-        "alice_session": hx(&a.seal(&mut rng, &APP_KEY).unwrap()),
-        "bob_session": hx(&b.seal(&mut rng, &APP_KEY).unwrap()),
-        "safety_number": a.safety_number().to_digits(),
-        "to_alice": [
-            { "message": hx(&held[0].1), "plaintext": held[0].0 },
-            { "message": hx(&to_alice), "plaintext": "in flight to alice" },
-        ],
-        "to_bob": [ { "message": hx(&to_bob), "plaintext": "in flight to bob" } ],
-        "store_accepts": { "message": hx(&carol_initial), "plaintext": "hi from carol" },
+        "bob_session": hx(&bob_blob),
+        "base_message": hx(&next),
+        "cases": cases,
     })
 }
 
@@ -719,7 +1047,8 @@ pub fn regenerated() -> Vec<(String, Value)> {
         .map(|v| (format!("handshake/{}.json", v.name()), handshake_vector(*v)))
         .collect();
     out.push(("handshake/rejections.json".into(), rejections()));
-    out.push(("ratchet/transcript.json".into(), ratchet_transcript()));
+    out.extend(ratchet_conversations());
+    out.push(("ratchet/rejections.json".into(), ratchet_rejections()));
     out
 }
 

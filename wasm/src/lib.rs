@@ -20,12 +20,12 @@ mod objects;
 mod records;
 
 use js_sys::{Array, Reflect};
-use twofold_core::{self as core_, HasErrorCode, PqPolicy, SessionConfig};
+use twofold_core::{self as core_, HasErrorCode};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 pub use objects::{Identity, PrekeyStore, Session};
-use records::{PqPolicyKind, ToJs};
+use records::ToJs;
 
 // A build with `--cfg twofold_trace` records every key: a wasm module must never have it.
 #[cfg(target_arch = "wasm32")]
@@ -76,27 +76,6 @@ fn app_key(key: &[u8]) -> Result<Zeroizing<[u8; core_::APP_KEY_LEN]>, JsValue> {
     <[u8; core_::APP_KEY_LEN]>::try_from(key)
         .map(Zeroizing::new)
         .map_err(|_| error(INVALID_ARGUMENT, "application key has the wrong length"))
-}
-
-/// The session options: the core's default policy when `kind` is absent; an interval of
-/// `Infinity` seconds means "never by time".
-fn config(kind: Option<String>, messages: u32, pq_seconds: f64) -> Result<SessionConfig, JsValue> {
-    let Some(kind) = kind else {
-        return Ok(SessionConfig::default());
-    };
-    let policy = match PqPolicyKind::parse(&kind) {
-        Some(PqPolicyKind::EveryStep) => PqPolicy::EveryStep,
-        Some(PqPolicyKind::Interval) => PqPolicy::Interval {
-            messages,
-            seconds: if pq_seconds == f64::INFINITY {
-                u64::MAX
-            } else {
-                seconds(pq_seconds)?
-            },
-        },
-        None => return Err(error(INVALID_ARGUMENT, "unknown PQ policy kind")),
-    };
-    Ok(SessionConfig::with_pq_policy(policy))
 }
 
 /// Copies secret bytes into a JS-owned array and wipes the wasm copy.

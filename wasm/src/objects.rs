@@ -3,14 +3,12 @@
 //! `dispose` — is written once, in [`handle_class!`].
 
 use js_sys::Uint8Array;
-use twofold_core as core_;
+use twofold_core::{self as core_, SessionConfig};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::records::{self, Accepted, Initiated, ToJs};
-use crate::{
-    DISPOSED, INVALID_ARGUMENT, app_key, config, core_error, error, rng, seconds, secret_out,
-};
+use crate::{DISPOSED, INVALID_ARGUMENT, app_key, core_error, error, rng, seconds, secret_out};
 
 /// Declares a JS class over a core type: the `Option` handle, `get`/`get_mut` that throw
 /// `DISPOSED`, `seal`, `open`, `dispose` and `isDisposed`.
@@ -162,8 +160,7 @@ impl PrekeyStore {
 
 #[wasm_bindgen]
 impl Session {
-    /// Starts a session from a bundle. Without `pq_kind` the core's default PQ policy applies.
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a session from a bundle.
     #[wasm_bindgen(unchecked_return_type = "Initiated")]
     pub fn initiate(
         identity: &Identity,
@@ -171,12 +168,9 @@ impl Session {
         plaintext: Vec<u8>,
         associated_data: &[u8],
         now: f64,
-        #[wasm_bindgen(unchecked_param_type = "PqPolicyKind | undefined")] pq_kind: Option<String>,
-        pq_messages: u32,
-        pq_seconds: f64,
     ) -> Result<JsValue, JsValue> {
         let plaintext = Zeroizing::new(plaintext);
-        let config = config(pq_kind, pq_messages, pq_seconds)?;
+        let config = SessionConfig::default();
         let now = seconds(now)?;
         let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
         let (session, message) = core_::Session::initiate(
@@ -196,8 +190,7 @@ impl Session {
         .to_js())
     }
 
-    /// Accepts an initial message. Without `pq_kind` the core's default PQ policy applies.
-    #[allow(clippy::too_many_arguments)]
+    /// Accepts an initial message.
     #[wasm_bindgen(unchecked_return_type = "Accepted")]
     pub fn accept(
         identity: &Identity,
@@ -205,11 +198,8 @@ impl Session {
         message: &[u8],
         associated_data: &[u8],
         now: f64,
-        #[wasm_bindgen(unchecked_param_type = "PqPolicyKind | undefined")] pq_kind: Option<String>,
-        pq_messages: u32,
-        pq_seconds: f64,
     ) -> Result<JsValue, JsValue> {
-        let config = config(pq_kind, pq_messages, pq_seconds)?;
+        let config = SessionConfig::default();
         let now = seconds(now)?;
         let id = identity.get()?;
         let (session, plaintext) =
@@ -253,12 +243,8 @@ impl Session {
 
     /// Non-secret state for UIs.
     #[wasm_bindgen(unchecked_return_type = "SessionInfo")]
-    pub fn info(&self, now: f64) -> Result<JsValue, JsValue> {
-        let s = self.get()?;
-        Ok(records::session_info(
-            s.info(),
-            s.pq_step_due(seconds(now)?),
-        ))
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        Ok(records::session_info(self.get()?.info()))
     }
 
     /// The 60-digit safety number.

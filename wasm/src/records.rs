@@ -4,7 +4,7 @@
 //! Each record is filled from the core's own type; nothing is computed.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use twofold_core::{self as core_, PqPolicy};
+use twofold_core as core_;
 use wasm_bindgen::prelude::*;
 
 /// A value as JavaScript sees it.
@@ -173,24 +173,24 @@ js_enum! {
 }
 
 js_enum! {
-    /// When the sparse ML-KEM ratchet performs a PQ step.
-    PqPolicyKind {
-        /// Every new sending chain.
-        EveryStep = "every-step",
-        /// After `messages` messages or `seconds` seconds since the last PQ step.
-        Interval = "interval",
+    /// Which PQ object a chunk belongs to.
+    PqChunkKind {
+        /// The initiator's ML-KEM key of an epoch.
+        Key = "key",
+        /// The responder's ML-KEM ciphertext of an epoch.
+        Ciphertext = "ciphertext",
     }
 }
 
 js_record! {
-    /// A PQ policy as a session reports it.
-    PqPolicyInfo {
-        /// The kind of policy.
-        kind: "PqPolicyKind",
-        /// Messages between PQ steps (`interval` only; 0 otherwise).
-        messages: "number",
-        /// Seconds between PQ steps (`interval` only; 0 otherwise).
-        seconds: "number",
+    /// The public fields of the PQ chunk a message carries.
+    PqChunkInfo {
+        /// The object it belongs to.
+        kind: "PqChunkKind",
+        /// The object's epoch.
+        epoch: "number",
+        /// The chunk's index (the erasure code's evaluation point).
+        index: "number",
     }
 }
 
@@ -222,11 +222,11 @@ js_record! {
         index: "number",
         /// Length of the sender's previous chain.
         previousChainLength: "number",
-        /// Id of the receiver's KEM key this message encapsulates to (a PQ step), or `null`.
-        kemCiphertextFor: "number | null",
-        /// Id of the KEM key this message offers, or `null`.
-        kemOffer: "number | null",
-        /// Length of the AEAD ciphertext (plaintext + tag).
+        /// The PQ chunk the message carries, or `null`.
+        pqChunk: "PqChunkInfo | null",
+        /// The message's chain mixed a PQ epoch secret.
+        pqMix: "boolean",
+        /// Length of the SIV ciphertext (plaintext + tag).
         ciphertextLength: "number",
     }
 }
@@ -238,18 +238,28 @@ js_record! {
         role: "Role",
         /// DH ratchet steps so far.
         dhEpoch: "number",
-        /// ML-KEM secrets mixed into the root key so far.
+        /// PQ epochs mixed into the root key so far (0: only the handshake's ML-KEM secret).
         pqEpoch: "number",
-        /// A KEM key we offered has not been answered yet (a PQ round trip is under way).
-        pqOfferPending: "boolean",
-        /// Our next new sending chain will perform a PQ step.
-        pqStepDue: "boolean",
-        /// Messages we sent since our last PQ step.
-        messagesSincePqStep: "number",
-        /// Caller's clock (seconds) at our last PQ step, or the handshake.
-        lastPqStepAt: "number",
-        /// The PQ policy in force.
-        pqPolicy: "PqPolicyInfo",
+        /// Epoch of the PQ object we send chunks of (0 if none).
+        pqSendingEpoch: "number",
+        /// Chunks of it sent so far.
+        pqChunksSent: "number",
+        /// Epoch of the PQ object we collect chunks of.
+        pqReceivingEpoch: "number",
+        /// Distinct chunks of it held.
+        pqChunksReceived: "number",
+        /// Distinct chunks it needs (36 for a key, 33 for a ciphertext).
+        pqChunksNeeded: "number",
+        /// Messages we sent since the last PQ epoch was mixed (or the handshake).
+        messagesSentSincePqEpoch: "number",
+        /// Messages we received since then.
+        messagesReceivedSincePqEpoch: "number",
+        /// Caller's clock (seconds) at our first message after the last PQ epoch, or the
+        /// handshake: warn when it grows old (a peer that never completes PQ epochs).
+        lastPqEpochAt: "number",
+        /// PQ objects from the peer that failed their checks (`PQ_INCONSISTENT`: a forked or
+        /// broken peer); the messages that carried them were delivered.
+        pqFaults: "number",
         /// Index of our next message in the current sending chain.
         sendingIndex: "number",
         /// Index of the next expected message in the current receiving chain.
@@ -267,7 +277,7 @@ js_record! {
         /// The peer answered our ratchet key (hold back side effects of earlier messages,
         /// which a replayed initial message could repeat).
         peerConfirmed: "boolean",
-        /// The next message starts a new sending chain (DH step; PQ step if `pqStepDue`).
+        /// The next message starts a new sending chain (DH step).
         newChainNext: "boolean",
     }
 }
@@ -347,11 +357,9 @@ js_record! {
         safetyQrLength: "number",
         /// Bytes of a ratchet message header without PQ data.
         headerLength: "number",
-        /// Bytes a KEM ciphertext (with its key id) adds to a header.
-        headerKemCiphertextLength: "number",
-        /// Bytes a KEM public key (with its id) adds to a header.
-        headerKemPublicKeyLength: "number",
-        /// Bytes of the AEAD tag at the end of every message.
+        /// Bytes a PQ chunk (epoch, index, 34 bytes) adds to a header.
+        headerChunkLength: "number",
+        /// Bytes of the tag at the end of every message.
         aeadTagLength: "number",
         /// Largest forward jump within one chain.
         maxForwardJump: "number",
@@ -359,8 +367,6 @@ js_record! {
         maxSkippedKeys: "number",
         /// One-time prekeys of each kind a store holds at most.
         maxOneTimePrekeys: "number",
-        /// The PQ policy used when none is given.
-        defaultPqPolicy: "PqPolicyInfo",
         /// One-time prekeys of each kind a new store gets when none is asked for.
         defaultOneTimePrekeys: "number",
     }
@@ -384,19 +390,6 @@ js_record! {
         /// The first message's plaintext.
         plaintext: "Uint8Array",
     }
-}
-
-pub(crate) fn pq_policy(p: PqPolicy) -> JsValue {
-    let (kind, messages, seconds) = match p {
-        PqPolicy::Interval { messages, seconds } => (PqPolicyKind::Interval, messages, seconds),
-        _ => (PqPolicyKind::EveryStep, 0, 0),
-    };
-    PqPolicyInfo {
-        kind,
-        messages,
-        seconds,
-    }
-    .to_js()
 }
 
 pub(crate) fn message_kind(k: core_::MessageKind) -> MessageKind {
@@ -426,14 +419,24 @@ pub(crate) fn message_description(d: core_::MessageDescription) -> JsValue {
         ratchetKey: &d.ratchet_key.as_bytes()[..],
         index: d.index,
         previousChainLength: d.previous_chain_len,
-        kemCiphertextFor: d.kem_ciphertext_for,
-        kemOffer: d.kem_offer,
+        pqChunk: d.pq_chunk.map(|c| {
+            PqChunkInfo {
+                kind: match c.kind {
+                    core_::PqChunkKind::Key => PqChunkKind::Key,
+                    core_::PqChunkKind::Ciphertext => PqChunkKind::Ciphertext,
+                },
+                epoch: c.epoch,
+                index: c.index,
+            }
+            .to_js()
+        }),
+        pqMix: d.pq_mix,
         ciphertextLength: d.ciphertext_len,
     }
     .to_js()
 }
 
-pub(crate) fn session_info(i: core_::SessionInfo, pq_step_due: bool) -> JsValue {
+pub(crate) fn session_info(i: core_::SessionInfo) -> JsValue {
     SessionInfo {
         role: match i.role {
             core_::Role::Initiator => Role::Initiator,
@@ -441,11 +444,15 @@ pub(crate) fn session_info(i: core_::SessionInfo, pq_step_due: bool) -> JsValue 
         },
         dhEpoch: i.dh_epoch,
         pqEpoch: i.pq_epoch,
-        pqOfferPending: i.pq_offer_pending,
-        pqStepDue: pq_step_due,
-        messagesSincePqStep: i.messages_since_pq_step,
-        lastPqStepAt: i.last_pq_step_at,
-        pqPolicy: pq_policy(i.pq_policy),
+        pqSendingEpoch: i.pq_sending_epoch,
+        pqChunksSent: i.pq_chunks_sent,
+        pqReceivingEpoch: i.pq_receiving_epoch,
+        pqChunksReceived: i.pq_chunks_received,
+        pqChunksNeeded: i.pq_chunks_needed,
+        messagesSentSincePqEpoch: i.messages_sent_since_pq_epoch,
+        messagesReceivedSincePqEpoch: i.messages_received_since_pq_epoch,
+        lastPqEpochAt: i.last_pq_epoch_at,
+        pqFaults: i.pq_faults,
         sendingIndex: i.sending_index,
         receivingIndex: i.receiving_index,
         skippedKeys: i.skipped_keys,
@@ -511,13 +518,11 @@ pub(crate) fn constants() -> JsValue {
         identityLength: core_::IDENTITY_LEN,
         safetyQrLength: core_::SAFETY_QR_LEN,
         headerLength: core_::HEADER_LEN,
-        headerKemCiphertextLength: core_::HEADER_KEM_CIPHERTEXT_LEN,
-        headerKemPublicKeyLength: core_::HEADER_KEM_PUBLIC_LEN,
+        headerChunkLength: core_::HEADER_CHUNK_LEN,
         aeadTagLength: core_::AEAD_TAG_LEN,
         maxForwardJump: consts::MAX_FORWARD_JUMP,
         maxSkippedKeys: consts::MAX_SKIPPED_KEYS,
         maxOneTimePrekeys: consts::MAX_ONE_TIME_PREKEYS,
-        defaultPqPolicy: pq_policy(PqPolicy::default()),
         defaultOneTimePrekeys: consts::DEFAULT_ONE_TIME_PREKEYS,
     }
     .to_js()

@@ -4,7 +4,7 @@
 
 import { Identity, PrekeyStore, Session, TwofoldError, inspectBundle } from "twofold-pq";
 import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, utf8 } from "./format.js";
-import { kemCiphertextBytes, kemOfferBytes, Server } from "./server.js";
+import { chunkName, pqChunkBytes, Server } from "./server.js";
 import {
   RECORD_VERSION,
   clearRecord,
@@ -16,17 +16,6 @@ import {
   saveRecord,
 } from "./storage.js";
 
-export const POLICIES = {
-  interval: {
-    describe: "a PQ step on a new sending chain once 3 messages were sent since the last one, or an hour passed",
-    value: { kind: "interval", messages: 3, seconds: 3600 },
-  },
-  "every-step": {
-    describe: "a PQ step on every new sending chain (about 2.3 KB on each turn of the conversation)",
-    value: { kind: "every-step" },
-  },
-};
-
 const ONE_TIME_PREKEYS = 10;
 const KEEP_TIMELINE = 160;
 const KEEP_CHAT = 120;
@@ -35,6 +24,8 @@ const KEEP_CHAT = 120;
 export const ERROR_MEANING = {
   AUTH_FAILED: "the message does not authenticate (modified, forged, or not for this session)",
   DUPLICATE_MESSAGE: "this message was already received (a replay)",
+  CONFLICTING_MESSAGE: "a different message at a position already used: the sender restored an older state or runs a forked copy",
+  UNKNOWN_EPOCH: "the message carries a post-quantum chunk of an epoch the sender cannot have reached (forged, forked or corrupted)",
   BAD_SIGNATURE: "a signature in the bundle does not verify",
   WRONG_SESSION: "the message belongs to another session",
   REPLAYED_HANDSHAKE: "this initial message was already accepted (a replayed handshake)",
@@ -45,6 +36,60 @@ export const ERROR_MEANING = {
 
 export const explainError = (e) =>
   e instanceof TwofoldError ? `${e.code}: ${ERROR_MEANING[e.code] ?? e.message}` : String(e?.message ?? e);
+
+/** The chat tags of what a message carries for the PQ ratchet (anyone on the wire sees them). */
+function pqTags(item) {
+  const tags = [];
+  if (item.pqChunk) tags.push(`${chunkName(item.pqChunk)} +${fmtBytes(pqChunkBytes())}`);
+  if (item.pqMix) tags.push("chain mixes a PQ epoch");
+  return tags;
+}
+
+/**
+ * What one `encrypt` did for the PQ ratchet, from the chunk the message carries and the
+ * sender's info before and after. `event`: worth a "pq" line even when routine ones are quiet.
+ */
+function pqSendNotes(peer, before, after, item) {
+  const notes = [];
+  const c = item.pqChunk;
+  if (c?.index === 0 && c.kind === "key") {
+    // Pipelining: the initiator starts a key once the previous one was acknowledged.
+    notes.push(`started PQ epoch ${c.epoch}: generated a fresh ML-KEM-768 key and sent its first chunk${c.epoch > 1 ? ` (${peer} has begun answering epoch ${c.epoch - 1})` : ""}`);
+  }
+  if (c?.index === 0 && c.kind === "ciphertext") {
+    notes.push(`sent the first chunk of the ML-KEM-768 ciphertext of PQ epoch ${c.epoch}, encapsulated to ${peer}'s key of that epoch`);
+  }
+  if (after.pqEpoch > before.pqEpoch) {
+    notes.push(`this new chain mixes the secret of PQ epoch ${after.pqEpoch} into the root key (MIX)`);
+  }
+  return { notes, event: notes.length > 0 };
+}
+
+/**
+ * What one successful `decrypt` did for the PQ ratchet. A collection that empties without a
+ * new fault was decoded (the library empties it on the last chunk, or on a conflict, which
+ * it counts as a fault).
+ */
+function pqReceiveNotes(peer, before, after, item) {
+  const notes = [];
+  let fault = false;
+  const decoded =
+    after.pqReceivingEpoch > before.pqReceivingEpoch ||
+    (before.pqChunksReceived > 0 && after.pqChunksReceived === 0 && after.pqFaults === before.pqFaults);
+  if (item.pqChunk && decoded) {
+    const epoch = before.pqReceivingEpoch;
+    notes.push(
+      after.role === "responder"
+        ? `held ${before.pqChunksNeeded} chunks of ${peer}'s PQ epoch ${epoch} key and decoded it: the next message encapsulates to it`
+        : `held ${before.pqChunksNeeded} ciphertext chunks of PQ epoch ${epoch}, decapsulated and checked the confirmation: the next new sending chain mixes the secret`,
+    );
+  }
+  if (after.pqFaults > before.pqFaults) {
+    fault = true;
+    notes.push(`PQ_INCONSISTENT: a PQ object from ${peer} failed its checks (fault counted; the message itself is genuine and was delivered)`);
+  }
+  return { notes, event: notes.length > 0, fault };
+}
 
 function newParty(name) {
   return { name, identity: null, store: null, session: null, chat: [] };
@@ -72,7 +117,6 @@ export class Demo {
       p?.store?.dispose();
       p?.identity?.dispose();
     }
-    this.policyId = "interval";
     this.hold = false;
     this.alice = newParty("Alice");
     this.bob = newParty("Bob");
@@ -83,10 +127,6 @@ export class Demo {
     this.scan = null;
     this.attacks = {};
     this.status = { text: "", tone: "info" };
-  }
-
-  get policy() {
-    return POLICIES[this.policyId].value;
   }
 
   party(name) {
@@ -115,6 +155,16 @@ export class Demo {
   chat(party, entry) {
     party.chat.push(entry);
     if (party.chat.length > KEEP_CHAT) party.chat.shift();
+  }
+
+  /** Logs a PQ epoch that `party`'s session completed with its last operation. */
+  logPqEpoch(party, before, after) {
+    if (after.pqEpoch <= before.pqEpoch) return;
+    const how =
+      after.role === "initiator"
+        ? `${party.name}'s new sending chain mixed it`
+        : `${party.name} opened ${this.peerOf(party.name).name}'s chain that mixes it`;
+    this.log(party.name, `PQ epoch ${after.pqEpoch} complete: the root key now depends on a fresh ML-KEM secret (${how})`, { tone: "pq" });
   }
 
   changed() {
@@ -204,9 +254,7 @@ export class Demo {
     let result;
     let ms;
     try {
-      [result, ms] = timed(() =>
-        Session.initiate(alice.identity, bundle.bytes, utf8(text), { pqPolicy: this.policy }),
-      );
+      [result, ms] = timed(() => Session.initiate(alice.identity, bundle.bytes, utf8(text)));
     } catch (e) {
       this.log("Alice", `Rejected the bundle: ${explainError(e)}`, { tone: "error" });
       this.say(`Alice rejected the bundle: ${explainError(e)}`, "error");
@@ -215,11 +263,11 @@ export class Demo {
     alice.session = result.session;
     this.log(
       "Alice",
-      "Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: an initial message carrying her identity and the handshake",
-      { bytes: result.message.length, ms },
+      "Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: an initial message carrying her identity, the handshake and chunk 0 of her PQ epoch 1 key (generated with the session)",
+      { bytes: result.message.length, ms, tone: "pq" },
     );
     const item = this.server.enqueue("Alice", "Bob", result.message);
-    this.chat(alice, { kind: "sent", text, bytes: result.message.length, msgId: item.id, tags: ["initial message"] });
+    this.chat(alice, { kind: "sent", text, bytes: result.message.length, msgId: item.id, tags: ["initial message", ...pqTags(item)] });
     this.say("Alice sent her first message through the server. Bob accepts it when it is delivered.");
     if (!this.hold) this.deliver(item.id);
     return item;
@@ -227,36 +275,40 @@ export class Demo {
 
   // ---- messages ----
 
-  /** Encrypts `text` from `name` and queues it at the server; delivers unless held. */
-  send(name, text, { deliver = !this.hold, attack } = {}) {
+  /**
+   * Encrypts `text` from `name` and queues it at the server; delivers unless held. `quiet`
+   * (long automated runs): no chat entry, and only PQ events and errors in the timeline.
+   */
+  send(name, text, { deliver = !this.hold, attack, quiet = false } = {}) {
     const party = this.party(name);
     if (!party.session) {
       this.say(`${name} has no session yet.`, "error");
       return undefined;
     }
+    const peer = this.peerOf(name).name;
     const before = party.session.info();
     const [bytes, ms] = timed(() => party.session.encrypt(utf8(text)));
     const after = party.session.info();
-    const item = this.server.enqueue(name, name === "Alice" ? "Bob" : "Alice", bytes, attack ? { attack } : {});
+    const item = this.server.enqueue(name, peer, bytes, attack ? { attack } : {});
+    const newChain = after.dhEpoch > before.dhEpoch;
+    const pq = pqSendNotes(peer, before, after, item);
     const tags = [];
-    const notes = [];
     if (item.kind === "initial") tags.push("initial message (no reply yet)");
-    if (after.dhEpoch > before.dhEpoch) notes.push("started a new sending chain with a fresh X25519 ratchet key (DH step)");
-    if (after.pqEpoch > before.pqEpoch) notes.push(`PQ step: encapsulated a secret to ${this.peerOf(name).name}'s ML-KEM-768 key`);
-    if (item.kemCiphertext) tags.push(`ML-KEM ciphertext +${fmtBytes(kemCiphertextBytes())}`);
-    if (item.kemOffer) tags.push(`new ML-KEM key +${fmtBytes(kemOfferBytes())}`);
-    if (item.kemOffer && after.dhEpoch > before.dhEpoch) notes.push("offered a fresh ML-KEM-768 public key for the next PQ step");
-    this.chat(party, { kind: "sent", text, bytes: bytes.length, msgId: item.id, tags, attack });
-    this.lastSend = {
-      newChain: after.dhEpoch > before.dhEpoch,
-      encapsulated: after.pqEpoch > before.pqEpoch,
-    };
-    this.log(name, `Encrypted message #${item.id}${notes.length ? `; ${notes.join("; ")}` : ""}`, {
-      bytes: bytes.length,
-      ms,
-      tone: after.pqEpoch > before.pqEpoch || (item.kemOffer && after.dhEpoch > before.dhEpoch) ? "pq" : "ok",
-    });
-    if (deliver) this.deliver(item.id);
+    tags.push(...pqTags(item));
+    const notes = [];
+    if (newChain) notes.push("started a new sending chain with a fresh X25519 ratchet key (DH step)");
+    notes.push(...pq.notes);
+    this.lastSend = { newChain };
+    if (!quiet) this.chat(party, { kind: "sent", text, bytes: bytes.length, msgId: item.id, tags, attack });
+    if (!quiet || pq.event) {
+      this.log(name, `Encrypted message #${item.id}${notes.length ? `; ${notes.join("; ")}` : ""}`, {
+        bytes: bytes.length,
+        ms,
+        tone: pq.event ? "pq" : "ok",
+      });
+    }
+    this.logPqEpoch(party, before, after);
+    if (deliver) this.deliver(item.id, { quiet });
     return item;
   }
 
@@ -264,7 +316,7 @@ export class Demo {
    * The server delivers queued message `id` to its recipient, who accepts (initial message,
    * no session yet) or decrypts it. Returns { ok, text } or { ok: false, error }.
    */
-  deliver(id, { attack } = {}) {
+  deliver(id, { attack, quiet = false } = {}) {
     const item = this.server.take(id);
     if (!item) return undefined;
     const to = this.party(item.to);
@@ -272,7 +324,7 @@ export class Demo {
     let outcome;
     try {
       if (!to.session && item.to === "Bob" && item.kind === "initial") {
-        const [r, ms] = timed(() => Session.accept(to.identity, to.store, item.bytes, { pqPolicy: this.policy }));
+        const [r, ms] = timed(() => Session.accept(to.identity, to.store, item.bytes));
         to.session = r.session;
         const text = fromUtf8(r.plaintext);
         this.log(
@@ -281,7 +333,7 @@ export class Demo {
           { bytes: item.bytes.length, ms },
         );
         this.chat(to, { kind: "note", text: "Session established with Alice. Compare safety numbers to be sure it is her." });
-        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags: ["initial message"], attack });
+        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags: ["initial message", ...pqTags(item)], attack });
         this.say("Bob accepted Alice's first message: the session is established. Chat away, then verify.", "ok");
         outcome = { ok: true, text };
       } else if (!to.session) {
@@ -291,20 +343,24 @@ export class Demo {
         const [plaintext, ms] = timed(() => to.session.decrypt(item.bytes));
         const after = to.session.info();
         const text = fromUtf8(plaintext);
+        const pq = pqReceiveNotes(from, before, after, item);
         const notes = [];
         if (after.dhEpoch > before.dhEpoch) notes.push(`new ratchet key from ${from}: DH step`);
-        if (after.pqEpoch > before.pqEpoch) notes.push("decapsulated the ML-KEM secret: PQ step complete");
+        notes.push(...pq.notes);
         if (after.skippedKeys > before.skippedKeys) notes.push(`holding ${after.skippedKeys} skipped key${after.skippedKeys === 1 ? "" : "s"} for messages still missing`);
         if (after.skippedKeys < before.skippedKeys) notes.push(`used a skipped key (${after.skippedKeys} still held)`);
-        this.log(to.name, `Decrypted message #${item.id}${item.replayOf ? " (replay)" : ""}${notes.length ? `; ${notes.join("; ")}` : ""}`, {
-          bytes: item.bytes.length,
-          ms,
-          tone: after.pqEpoch > before.pqEpoch ? "pq" : "ok",
-        });
+        if (!quiet || pq.event) {
+          this.log(to.name, `Decrypted message #${item.id}${item.replayOf ? " (replay)" : ""}${notes.length ? `; ${notes.join("; ")}` : ""}`, {
+            bytes: item.bytes.length,
+            ms,
+            tone: pq.fault ? "error" : pq.event ? "pq" : "ok",
+          });
+        }
+        this.logPqEpoch(to, before, after);
         const tags = [];
         if (after.skippedKeys < before.skippedKeys) tags.push("arrived late: skipped key");
-        if (item.kemCiphertext || item.kemOffer) tags.push("carried ML-KEM data");
-        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags, attack });
+        tags.push(...pqTags(item));
+        if (!quiet) this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags, attack });
         outcome = { ok: true, text };
       }
     } catch (e) {
@@ -434,7 +490,6 @@ export class Demo {
       bobSession: seal(this.bob.session),
     };
     const ui = {
-      policyId: this.policyId,
       hold: this.hold,
       aliceChat: this.alice.chat,
       bobChat: this.bob.chat,
@@ -503,7 +558,7 @@ export class Demo {
       await clearRecord();
       return false;
     }
-    this.policyId = ui.policyId in POLICIES ? ui.policyId : "interval";
+    // Records saved before the PQ policy was removed also hold a `policyId`: ignored.
     this.hold = ui.hold;
     this.alice.chat = ui.aliceChat;
     this.bob.chat = ui.bobChat;

@@ -45,6 +45,11 @@ export function timed(fn) {
 
 export const nowSeconds = () => Date.now() / 1000;
 
-export function clockTime(seconds) {
-  return new Date(seconds * 1000).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+/** "12 s ago", "5 min ago", "3 h ago", "2 days ago": a coarse age in seconds. */
+export function fmtAge(seconds) {
+  if (seconds < 60) return `${Math.floor(seconds)} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
+  const days = Math.floor(seconds / 86400);
+  return `${number.format(days)} day${days === 1 ? "" : "s"} ago`;
 }

@@ -5,10 +5,28 @@
 import { constants, describeMessage as describe } from "twofold-pq";
 import { fromHex, toHex } from "./format.js";
 
-// Bytes a PQ step adds to a message (KEM key id + ciphertext, KEM key id + public key), as
-// the package reports them; functions, because the module may load before `ready()`.
-export const kemCiphertextBytes = () => constants().headerKemCiphertextLength;
-export const kemOfferBytes = () => constants().headerKemPublicKeyLength;
+// Bytes a PQ chunk adds to a message header (its epoch, its index and 34 bytes of the
+// erasure-coded object), as the package reports it; a function, because the module may load
+// before `ready()`.
+export const pqChunkBytes = () => constants().headerChunkLength;
+
+/** The most a ratchet message adds to its plaintext: header, a PQ chunk if `withChunk`, tag. */
+export function ratchetOverheadBytes(withChunk) {
+  const c = constants();
+  return c.headerLength + (withChunk ? c.headerChunkLength : 0) + c.aeadTagLength;
+}
+
+/** "PQ key chunk 3 of epoch 1": the public fields of the chunk a message carries. */
+export const chunkName = (chunk) => `PQ ${chunk.kind} chunk ${chunk.index} of epoch ${chunk.epoch}`;
+
+/**
+ * Bytes a ratchet message adds to its plaintext (header, PQ chunk if any, tag), from what the
+ * server can read; `null` for an initial message, which also carries the handshake.
+ */
+export function overheadBytes(item) {
+  if (item.kind !== "ratchet" || item.ciphertextLength === undefined) return null;
+  return item.bytes.length - (item.ciphertextLength - constants().aeadTagLength);
+}
 
 /** What anyone on the wire can read from a message without keys (the package decodes it). */
 export function describeMessage(bytes) {
@@ -24,14 +42,15 @@ export function describeMessage(bytes) {
     ratchetKey: toHex(d.ratchetKey.subarray(0, 4)),
     previousChainLength: d.previousChainLength,
     index: d.index,
-    kemCiphertext: d.kemCiphertextFor !== null,
-    kemOffer: d.kemOffer !== null,
+    pqChunk: d.pqChunk,
+    pqMix: d.pqMix,
+    ciphertextLength: d.ciphertextLength,
   };
 }
 
 /**
- * A copy of `bytes` with one bit flipped in the last encrypted byte before the Poly1305 tag:
- * with a bare stream cipher this would flip the same bit of the plaintext.
+ * A copy of `bytes` with one bit flipped in the last encrypted byte before the tag: with a
+ * bare stream cipher this would flip the same bit of the plaintext.
  */
 export function tamper(bytes) {
   const copy = bytes.slice();

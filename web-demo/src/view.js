@@ -2,9 +2,9 @@
 // (never as HTML), except the QR code SVG, which the qr library builds from the payload bytes
 // (numbers only: no text of the page or of a message goes into it).
 
-import { POLICIES } from "./demo.js";
-import { clockTime, fmtBytes, fmtInt, fmtMs, hexPreview, nowSeconds } from "./format.js";
+import { fmtAge, fmtBytes, fmtInt, fmtMs, hexPreview, nowSeconds } from "./format.js";
 import { decodeQrImageFile, qrSvg, qrVersion } from "./qr.js";
+import { chunkName, pqChunkBytes } from "./server.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -100,14 +100,49 @@ function renderChat(party) {
   list.scrollTop = list.scrollHeight;
 }
 
-function nextPqStep(info, peerName, policyId) {
-  if (info.pqStepDue) {
-    return `due: ${info.role === "initiator" ? "Alice's" : "Bob's"} next new sending chain (after ${peerName} writes) carries ML-KEM data`;
+const plural = (n, word) => `${fmtInt(n)} ${word}${n === 1 ? "" : "s"}`;
+
+// The roles of the chunked PQ ratchet are fixed: the initiator sends an ML-KEM key per epoch
+// and collects the ciphertexts, the responder the other way round.
+const sends = (info) => (info.role === "initiator" ? "key" : "ciphertext");
+const collects = (info) => (info.role === "initiator" ? "ciphertext" : "key");
+
+/** The PQ object this side sends a chunk of in each message, if any. */
+function pqOutgoing(info) {
+  if (info.pqSendingEpoch === 0) return "nothing to send";
+  return `sending ${sends(info)} of epoch ${info.pqSendingEpoch}: ${plural(info.pqChunksSent, "chunk")} sent`;
+}
+
+/** The PQ object this side collects from the peer's messages. */
+function pqIncoming(info) {
+  return `collecting ${collects(info)} of epoch ${info.pqReceivingEpoch}: ${fmtInt(info.pqChunksReceived)} of ${plural(info.pqChunksNeeded, "chunk")}`;
+}
+
+/**
+ * What completes the next PQ epoch, as far as this side can tell from its own state: it does
+ * not see how many chunks the peer holds. The epochs complete in order, so an object of a
+ * later epoch than the next one means the next one's exchange is done on this side.
+ */
+function nextPqEpoch(info, name, peer) {
+  const next = info.pqEpoch + 1;
+  if (info.role === "initiator") {
+    if (info.pqReceivingEpoch > next) return `epoch ${next}: its ciphertext is verified; ${possessive(name)} next new sending chain mixes it`;
+    const left = info.pqChunksNeeded - info.pqChunksReceived;
+    const wait = info.pqSendingEpoch === next ? ` (${peer} sends them once ${possessive(name)} key is complete there)` : "";
+    return `epoch ${next}: ${plural(left, "more ciphertext chunk")} from ${peer}${wait}, then ${possessive(name)} next new sending chain mixes it`;
   }
-  if (policyId === "every-step") return "on every new sending chain";
-  const left = Math.max(0, info.pqPolicy.messages - info.messagesSincePqStep);
-  const at = info.lastPqStepAt + info.pqPolicy.seconds;
-  return `after ${left} more sent message${left === 1 ? "" : "s"} or at ${clockTime(at)}, on the next new chain`;
+  if (info.pqSendingEpoch > 0) {
+    return `epoch ${info.pqSendingEpoch}: once ${peer} holds enough of its ciphertext chunks, ${possessive(peer)} next new chain mixes it; it completes here when ${name} opens that chain`;
+  }
+  if (info.pqReceivingEpoch > next) return `epoch ${next}: ${possessive(peer)} key is complete; ${possessive(name)} next message encapsulates to it`;
+  const left = info.pqChunksNeeded - info.pqChunksReceived;
+  return `epoch ${next}: ${plural(left, "more key chunk")} from ${peer}, then ${name} encapsulates and sends the ciphertext back`;
+}
+
+/** Messages and time since the last PQ epoch (or the handshake), as the session counts them. */
+function sincePqEpoch(info) {
+  const age = Math.max(0, nowSeconds() - info.lastPqEpochAt);
+  return `${fmtInt(info.messagesSentSincePqEpoch)} sent / ${fmtInt(info.messagesReceivedSincePqEpoch)} received, ${fmtAge(age)}`;
 }
 
 function renderRatchet(demo, party) {
@@ -117,18 +152,20 @@ function renderRatchet(demo, party) {
     replace(dl, el("div", { class: "row muted" }, el("dt", {}, "Session"), el("dd", {}, "not started")));
     return;
   }
-  const i = party.session.info(nowSeconds());
+  const i = party.session.info();
   const row = (term, value, hint) =>
     el("div", { class: "row" }, el("dt", {}, term, hint ? el("small", {}, hint) : null), el("dd", {}, value));
   replace(
     dl,
     row("DH epoch", fmtInt(i.dhEpoch), "X25519 ratchet steps"),
     row("PQ epoch", fmtInt(i.pqEpoch), "ML-KEM secrets mixed in"),
-    row("Next PQ step", nextPqStep(i, peer, demo.policyId)),
-    row(
-      "PQ offer pending",
-      i.pqOfferPending ? `yes: waiting for ${peer} to encapsulate to ${possessive(party.name)} ML-KEM key` : "no",
-    ),
+    row("PQ sending", pqOutgoing(i), `one ${fmtBytes(pqChunkBytes())} chunk per message`),
+    row("PQ receiving", pqIncoming(i), `from ${possessive(peer)} messages`),
+    row("Next PQ epoch", nextPqEpoch(i, party.name, peer)),
+    row("Since the last PQ epoch", sincePqEpoch(i), i.pqEpoch === 0 ? "or the handshake" : null),
+    i.pqFaults
+      ? row("PQ faults", fmtInt(i.pqFaults), `PQ_INCONSISTENT: objects from ${peer} that failed their checks (a forked or broken peer)`)
+      : null,
     row("Messages sent / received", `${fmtInt(i.sent)} / ${fmtInt(i.received)}`),
     row("Chain index sending / receiving", `${fmtInt(i.sendingIndex)} / ${fmtInt(i.receivingIndex)}`),
     row("Skipped keys held", fmtInt(i.skippedKeys), i.skippedKeys ? `${i.skippedChains} chain(s)` : "for late messages"),
@@ -242,8 +279,8 @@ function messageFacts(m) {
     return `initial message: ${m.from}'s public identity, the handshake (ephemeral X25519 key, ML-KEM-768 ciphertext) and an encrypted message`;
   }
   if (m.kind !== "ratchet") return "unrecognised bytes";
-  const pq = [m.kemCiphertext ? "ML-KEM ciphertext" : null, m.kemOffer ? "new ML-KEM key" : null].filter(Boolean);
-  return `ratchet message: key ${m.ratchetKey}…, chain index ${m.index}, previous chain ${m.previousChainLength}${pq.length ? `, ${pq.join(" + ")}` : ""}`;
+  const pq = [m.pqChunk ? `${chunkName(m.pqChunk)} (+${fmtBytes(pqChunkBytes())})` : null, m.pqMix ? "MIX (its chain mixes a PQ epoch)" : null].filter(Boolean);
+  return `ratchet message: key ${m.ratchetKey}…, chain index ${m.index}, previous chain ${m.previousChainLength}${pq.length ? `, ${pq.join(", ")}` : ""}`;
 }
 
 function serverMessage(m, actions) {
@@ -488,11 +525,6 @@ function renderSaveState(demo) {
 export function render(demo) {
   renderStatus(demo);
   renderSteps(demo);
-  $("policy").value = demo.policyId;
-  $("policy").disabled = Boolean(demo.alice.session || demo.bob.session);
-  $("policy-note").textContent = demo.alice.session
-    ? `Fixed for this session: ${POLICIES[demo.policyId].describe}. Reset to change it.`
-    : `${POLICIES[demo.policyId].describe}. Chosen before the handshake.`;
   renderParty(demo, "Alice");
   renderParty(demo, "Bob");
   renderAliceControls(demo);
@@ -554,11 +586,6 @@ export function bind(demo, act) {
       });
     });
   }
-  $("policy").addEventListener("change", (ev) =>
-    act(() => {
-      if (!demo.alice.session) demo.policyId = ev.target.value;
-    }),
-  );
   $("compare").addEventListener("click", () => act(() => demo.compare()));
   $("scan-as").addEventListener("change", () => render(demo));
   // A picked file or a photo from the camera: decode it here, then hand the bytes to the model.

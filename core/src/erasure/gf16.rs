@@ -6,11 +6,13 @@
 /// `x^16` reduced: `x^12 + x^3 + x + 1`.
 const REDUCTION: u16 = 0x100B;
 
-/// The product of two elements.
-pub(super) fn mul(a: u16, b: u16) -> u16 {
+/// The product of two elements (a `const fn`, so weight tables can be computed at compile
+/// time).
+pub(super) const fn mul(a: u16, b: u16) -> u16 {
     let mut acc = 0u16;
     let mut a = a;
-    for i in 0..16u32 {
+    let mut i = 0u32;
+    while i < 16 {
         if (b.wrapping_shr(i)) & 1 == 1 {
             acc ^= a;
         }
@@ -19,13 +21,14 @@ pub(super) fn mul(a: u16, b: u16) -> u16 {
         if carry {
             a ^= REDUCTION;
         }
+        i = i.wrapping_add(1);
     }
     acc
 }
 
 /// The inverse of a non-zero element, `a^(2^16 - 2)`; 0 for 0 (callers divide only by
 /// products of differences of distinct points, which are never 0).
-pub(super) fn inv(a: u16) -> u16 {
+pub(super) const fn inv(a: u16) -> u16 {
     // 65534 = 0b1111_1111_1111_1110: square-and-multiply.
     let mut result = 1u16;
     let mut base = a;
@@ -40,9 +43,21 @@ pub(super) fn inv(a: u16) -> u16 {
     result
 }
 
-/// `a / b`.
-pub(super) fn div(a: u16, b: u16) -> u16 {
-    mul(a, inv(b))
+/// Replaces every element of `values` (all non-zero) by its inverse with one inversion and
+/// `3 (n - 1)` multiplications (Montgomery's trick).
+pub(super) fn invert_all(values: &mut [u16]) {
+    let mut prefix = alloc::vec::Vec::with_capacity(values.len());
+    let mut acc = 1u16;
+    for v in values.iter() {
+        prefix.push(acc);
+        acc = mul(acc, *v);
+    }
+    let mut inv_acc = inv(acc);
+    for (v, before) in values.iter_mut().zip(prefix).rev() {
+        let inverse = mul(inv_acc, before);
+        inv_acc = mul(inv_acc, *v);
+        *v = inverse;
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +85,14 @@ mod tests {
         ] {
             assert_eq!(inv(a), i, "inverse of {a:04x}");
         }
+    }
+
+    #[test]
+    fn batch_inversion_matches_single_inversions() {
+        let mut v: alloc::vec::Vec<u16> = (1..=300u16).map(|i| i.wrapping_mul(2_654)).collect();
+        let want: alloc::vec::Vec<u16> = v.iter().map(|a| inv(*a)).collect();
+        invert_all(&mut v);
+        assert_eq!(v, want);
     }
 
     #[test]

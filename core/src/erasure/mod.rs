@@ -1,10 +1,9 @@
 //! A systematic Reed–Solomon erasure code over GF(2^16), for the chunked post-quantum ratchet
 //! of wire version 2 (`docs/design/chunked-pq-ratchet.md`, section 4).
 //!
-//! Not yet used by the protocol: wire version 1 sends whole KEM keys and ciphertexts. The code
-//! is complete and tested on its own (field values cross-checked with an independent
-//! implementation, and reconstruction from every tried subset of chunks) so that the ratchet
-//! that will use it builds on a checked part.
+//! The PQ ratchet (`ratchet::pq`) sends its key and ciphertext objects through it. Field values
+//! are cross-checked with an independent implementation, and reconstruction with many subsets
+//! of chunks.
 //!
 //! An object of `L` bytes is zero-padded to `k · CHUNK_LEN` bytes, `k = ⌈L / CHUNK_LEN⌉`, and
 //! read as `k` data chunks `D_0 .. D_{k-1}` of [`SYMBOLS`] big-endian 16-bit symbols. Chunk `t`
@@ -13,14 +12,13 @@
 //! parity chunk otherwise. Any `k` chunks with distinct indices give the object back.
 //! Everything here handles public bytes only (keys and ciphertexts travel in clear headers), so
 //! nothing needs to be constant-time.
-#![cfg_attr(not(test), allow(dead_code))]
 
 mod gf16;
 
 use alloc::vec;
 use alloc::vec::Vec;
 
-use gf16::{div, mul};
+use gf16::{inv, invert_all, mul};
 
 /// Bytes of one chunk.
 pub(crate) const CHUNK_LEN: usize = 34;
@@ -56,57 +54,100 @@ fn to_bytes(symbols: &[u16; SYMBOLS]) -> [u8; CHUNK_LEN] {
     out
 }
 
-/// Lagrange weights of the points `xs` at `x`: `w_s = Π_{r≠s} (x ⊕ x_r) / (x_s ⊕ x_r)`, so that
-/// the polynomial through `(x_s, y_s)` takes the value `Σ w_s · y_s` at `x`. The points must be
-/// distinct (callers check); `x` equal to a point gives weight 1 there and 0 elsewhere.
-fn weights(xs: &[u16], x: u16) -> Vec<u16> {
-    xs.iter()
+/// The barycentric weights of the points `xs`: `w_s = 1 / Π_{r≠s} (x_s ⊕ x_r)`. The points
+/// must be distinct (callers check).
+fn point_weights(xs: &[u16]) -> Vec<u16> {
+    let mut w: Vec<u16> = xs
+        .iter()
         .enumerate()
         .map(|(s, &xs_s)| {
-            let mut num = 1u16;
-            let mut den = 1u16;
-            for (r, &xs_r) in xs.iter().enumerate() {
-                if r != s {
-                    num = mul(num, x ^ xs_r);
-                    den = mul(den, xs_s ^ xs_r);
-                }
-            }
-            div(num, den)
+            xs.iter()
+                .enumerate()
+                .filter(|(r, _)| *r != s)
+                .fold(1u16, |acc, (_, &xs_r)| mul(acc, xs_s ^ xs_r))
         })
-        .collect()
+        .collect();
+    invert_all(&mut w);
+    w
 }
 
-/// Evaluates, symbol by symbol, the polynomial through `(xs[s], ys[s])` at `x`.
-fn evaluate(xs: &[u16], ys: &[[u16; SYMBOLS]], x: u16) -> [u16; SYMBOLS] {
-    let w = weights(xs, x);
+/// The barycentric weights of the data points `0 .. K`, computed at compile time: the
+/// encoder's table for an object of `K` chunks.
+// `s < K` and `r < K` by the loop conditions (indexing cannot fail), and the tables in use
+// have K <= 36 (the casts cannot truncate); both are evaluated at compile time.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+pub(crate) const fn data_weights<const K: usize>() -> [u16; K] {
+    let mut out = [0u16; K];
+    let mut s = 0usize;
+    while s < K {
+        let mut den = 1u16;
+        let mut r = 0usize;
+        while r < K {
+            if r != s {
+                den = mul(den, (s as u16) ^ (r as u16));
+            }
+            r = r.wrapping_add(1);
+        }
+        out[s] = inv(den);
+        s = s.wrapping_add(1);
+    }
+    out
+}
+
+/// Evaluates, symbol by symbol, the polynomial through `(xs[s], ys[s])` at `x` not among the
+/// points: `Σ_s ys[s] · w_s · ℓ(x) / (x ⊕ x_s)` with `ℓ(x) = Π_r (x ⊕ x_r)` (barycentric form).
+fn evaluate(xs: &[u16], w: &[u16], ys: &[[u16; SYMBOLS]], x: u16) -> [u16; SYMBOLS] {
+    let ell = xs.iter().fold(1u16, |acc, &xr| mul(acc, x ^ xr));
+    let mut d: Vec<u16> = xs.iter().map(|&xs_s| x ^ xs_s).collect();
+    invert_all(&mut d);
     let mut out = [0u16; SYMBOLS];
-    for (ws, y) in w.iter().zip(ys) {
+    for ((ws, ds), y) in w.iter().zip(&d).zip(ys) {
+        let l = mul(ell, mul(*ws, *ds));
         for (o, yj) in out.iter_mut().zip(y) {
-            *o ^= mul(*ws, *yj);
+            *o ^= mul(l, *yj);
         }
     }
     out
 }
 
 /// The number of chunks `k` of an object of `len` bytes.
+#[cfg(test)]
 pub(crate) fn chunk_count(len: usize) -> usize {
     len.div_ceil(CHUNK_LEN)
 }
 
-/// Chunk `t` of `object`. `None` for an empty object or one of more than 65,536 chunks.
+/// Chunk `t` of `object`. `None` for an empty object or one of more than 65,535 chunks.
+#[cfg(any(test, twofold_trace))]
 pub(crate) fn chunk(object: &[u8], t: u16) -> Option<[u8; CHUNK_LEN]> {
     let data = data_chunks(object);
     if data.is_empty() || data.len() > usize::from(u16::MAX) {
         return None;
     }
-    let t_index = usize::from(t);
-    if let Some(d) = data.get(t_index) {
-        return Some(to_bytes(d));
+    let xs: Vec<u16> = (0..data.len())
+        .filter_map(|i| u16::try_from(i).ok())
+        .collect();
+    Some(chunk_of_data(&data, &point_weights(&xs), t))
+}
+
+/// Chunk `t` of a fixed-size object of `K` chunks (1 to 65,535, checked at compile time),
+/// with the encoder's weight table `weights = data_weights::<K>()`.
+pub(crate) fn chunk_fixed<const N: usize, const K: usize>(
+    object: &[u8; N],
+    weights: &[u16; K],
+    t: u16,
+) -> [u8; CHUNK_LEN] {
+    const { assert!(K > 0 && K <= 65_535 && N == K * CHUNK_LEN) };
+    chunk_of_data(&data_chunks(object), weights, t)
+}
+
+fn chunk_of_data(data: &[[u16; SYMBOLS]], weights: &[u16], t: u16) -> [u8; CHUNK_LEN] {
+    if let Some(d) = data.get(usize::from(t)) {
+        return to_bytes(d);
     }
     let xs: Vec<u16> = (0..data.len())
         .filter_map(|i| u16::try_from(i).ok())
         .collect();
-    Some(to_bytes(&evaluate(&xs, &data, t)))
+    to_bytes(&evaluate(&xs, weights, data, t))
 }
 
 /// The `k · CHUNK_LEN` bytes of an object from `k` chunks with distinct indices, or `None` if
@@ -127,12 +168,13 @@ pub(crate) fn decode(k: usize, chunks: &[(u16, [u8; CHUNK_LEN])]) -> Option<Vec<
         .iter()
         .filter_map(|(_, c)| data_chunks(c).into_iter().next())
         .collect();
+    let w = point_weights(&xs);
     let mut out = vec![0u8; k.saturating_mul(CHUNK_LEN)];
     for (i, slot) in out.chunks_exact_mut(CHUNK_LEN).enumerate() {
         let i = u16::try_from(i).ok()?;
         let d = match xs.iter().position(|t| *t == i) {
             Some(p) => *ys.get(p)?,
-            None => evaluate(&xs, &ys, i),
+            None => evaluate(&xs, &w, &ys, i),
         };
         slot.copy_from_slice(&to_bytes(&d));
     }
@@ -209,6 +251,20 @@ mod tests {
                     "len {len}, indices {ts:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn compile_time_weights_match_the_runtime_ones() {
+        let xs: Vec<u16> = (0..36).collect();
+        assert_eq!(data_weights::<36>().to_vec(), point_weights(&xs));
+        let obj: Vec<u8> = (0..36 * CHUNK_LEN).map(|i| (i * 7 % 256) as u8).collect();
+        let arr: [u8; 36 * CHUNK_LEN] = obj.clone().try_into().unwrap();
+        for t in [0u16, 35, 36, 1000, 65_535] {
+            assert_eq!(
+                chunk_fixed(&arr, &data_weights::<36>(), t),
+                chunk(&obj, t).unwrap()
+            );
         }
     }
 

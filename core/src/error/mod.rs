@@ -79,6 +79,14 @@ error_codes! {
     /// The message was already decrypted, or its key was discarded under the skipped-key
     /// limits.
     DuplicateMessage = "DUPLICATE_MESSAGE", "message already decrypted, or its key was discarded";
+    /// A different message at an index already used: the peer restored an older state or
+    /// runs a forked copy (a resend of the same bytes is `DuplicateMessage`).
+    ConflictingMessage = "CONFLICTING_MESSAGE", "a different message was already received at this index";
+    /// A PQ ratchet chunk of an epoch the peer cannot have reached.
+    UnknownEpoch = "UNKNOWN_EPOCH", "PQ ratchet chunk of an epoch the peer cannot have reached";
+    /// Not an error of any operation: the fault a successful `decrypt` counts when the peer's
+    /// PQ chunks decode to an object that fails its checks (`SessionInfo::pq_faults`).
+    PqInconsistent = "PQ_INCONSISTENT", "the peer's PQ ratchet chunks were inconsistent";
     /// The message number is further ahead than `MAX_FORWARD_JUMP` allows.
     TooFarAhead = "TOO_FAR_AHEAD", "message number too far ahead";
     /// The initial message belongs to a different handshake than this session's.

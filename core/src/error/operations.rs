@@ -193,9 +193,16 @@ pub enum AcceptError {
     /// without a one-time prekey until the signed prekeys are rotated.
     #[error("replay cache of this signed prekey is full: rotate the signed prekeys")]
     LimitExceeded,
+    /// The first message carries a PQ chunk of an epoch other than 1.
+    #[error("PQ chunk of epoch {epoch} in an initial message")]
+    UnknownEpoch {
+        /// The chunk's epoch.
+        epoch: u32,
+    },
 }
 
 codes!(AcceptError {
+    UnknownEpoch { epoch },
     Decode(e),
     BadSignature,
     UnknownPrekey { kind, id },
@@ -262,6 +269,17 @@ pub enum DecryptError {
     /// The message was already decrypted, or its key was discarded under the limits.
     #[error("message already decrypted (or its key was discarded)")]
     DuplicateMessage,
+    /// A different message at an index already used: the peer encrypted twice at one
+    /// position (it restored an older state or runs a forked copy). Decided before any
+    /// authentication, like `DuplicateMessage`.
+    #[error("a different message was already received at this index")]
+    ConflictingMessage,
+    /// The message carries a PQ chunk of an epoch the peer cannot have reached.
+    #[error("PQ chunk of epoch {epoch}, beyond what the peer can have reached")]
+    UnknownEpoch {
+        /// The chunk's epoch.
+        epoch: u32,
+    },
     /// The message number is too far ahead of what was received.
     #[error("message would skip {jump} keys; the limit is {max}", max = crate::consts::MAX_FORWARD_JUMP)]
     TooFarAhead {
@@ -280,6 +298,8 @@ codes!(DecryptError {
     Decode(e),
     AuthFailed,
     DuplicateMessage,
+    ConflictingMessage,
+    UnknownEpoch { epoch },
     TooFarAhead { jump },
     NonContributory,
     WrongSession,

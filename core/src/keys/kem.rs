@@ -45,6 +45,7 @@ impl KemPublicKey {
     ///
     /// # Errors
     /// [`DecodeError::InvalidKey`] if the check fails.
+    #[inline(never)]
     pub fn from_bytes(bytes: &[u8; KEM_PUBLIC_KEY_LEN]) -> Result<Self, DecodeError> {
         let array = ml_kem::array::Array::from(*bytes);
         let key = ml_kem::EncapsulationKey::<MlKem768>::new(&array)
@@ -136,7 +137,9 @@ impl KemSecretKey {
         Ok(Self::from_seed(&seed))
     }
 
-    /// Expands a seed `d || z` (FIPS 203, `ML-KEM.KeyGen_internal`).
+    /// Expands a seed `d || z` (FIPS 203, `ML-KEM.KeyGen_internal`). Never inlined: several
+    /// decoders call it, and one copy keeps the wasm package small.
+    #[inline(never)]
     pub(crate) fn from_seed(seed: &[u8; KEM_SEED_LEN]) -> Self {
         let key = ml_kem::DecapsulationKey::<MlKem768>::from_seed(ml_kem::Seed::from(*seed));
         let ek = key.encapsulation_key();

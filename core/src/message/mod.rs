@@ -18,6 +18,7 @@ use crate::wire::Reader;
 
 use initial::InitialMessage;
 use ratchet::MessageView;
+pub use ratchet::PqChunkKind;
 
 /// Largest message of either kind: a ratchet message after the largest handshake prefix.
 pub const MAX_INITIAL_MESSAGE_LEN: usize = ratchet::MAX_MESSAGE_LEN + MAX_HANDSHAKE_PREFIX_LEN;
@@ -37,15 +38,14 @@ pub enum MessageKind {
 /// # Errors
 /// A [`DecodeError`] if the bytes are neither.
 pub fn message_kind(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
-    let mut r = Reader::new(bytes);
-    match r.header(object::MESSAGE) {
-        Ok(()) => Ok(MessageKind::Ratchet),
-        Err(DecodeError::WrongObjectType {
-            found: object::INITIAL_MESSAGE,
-            ..
-        }) => Ok(MessageKind::Initial),
-        Err(e) => Err(e),
-    }
+    // The type byte decides which version the first byte must carry (initial messages are
+    // format 1, ratchet messages wire version 2).
+    let (kind, object_type) = match bytes.get(1) {
+        Some(&object::INITIAL_MESSAGE) => (MessageKind::Initial, object::INITIAL_MESSAGE),
+        _ => (MessageKind::Ratchet, object::MESSAGE),
+    };
+    Reader::new(bytes).header(object_type)?;
+    Ok(kind)
 }
 
 /// The handshake fields of an initial message, as a server sees them.
@@ -75,13 +75,24 @@ pub struct MessageDescription {
     pub index: u32,
     /// The length of the sender's previous chain.
     pub previous_chain_len: u32,
-    /// The id of the receiver's KEM key this message encapsulates to, if it carries a KEM
-    /// ciphertext (a PQ step).
-    pub kem_ciphertext_for: Option<u32>,
-    /// The id of the KEM key this message offers, if any.
-    pub kem_offer: Option<u32>,
-    /// Length of the AEAD ciphertext (plaintext length + 16).
+    /// The PQ chunk the message carries, if any.
+    pub pq_chunk: Option<PqChunkDescription>,
+    /// The message's chain mixed a PQ epoch secret (`MIX`).
+    pub pq_mix: bool,
+    /// Length of the SIV body (plaintext length + 16).
     pub ciphertext_len: usize,
+}
+
+/// The public fields of a PQ chunk (its 34 bytes are not described).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PqChunkDescription {
+    /// The object it belongs to.
+    pub kind: PqChunkKind,
+    /// The object's epoch.
+    pub epoch: u32,
+    /// The chunk's index.
+    pub index: u16,
 }
 
 /// Decodes the public parts of a message strictly, without any key.
@@ -111,8 +122,12 @@ pub fn describe_message(bytes: &[u8]) -> Result<MessageDescription, DecodeError>
         ratchet_key: h.ratchet_key,
         index: h.index,
         previous_chain_len: h.previous_chain_len,
-        kem_ciphertext_for: h.pq.ciphertext.as_ref().map(|(id, _)| *id),
-        kem_offer: h.pq.offer.as_ref().map(|(id, _)| *id),
+        pq_chunk: h.chunk.as_ref().map(|c| PqChunkDescription {
+            kind: c.kind,
+            epoch: c.epoch,
+            index: c.index,
+        }),
+        pq_mix: h.mix,
         ciphertext_len: view.ciphertext.len(),
     })
 }

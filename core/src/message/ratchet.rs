@@ -1,47 +1,54 @@
-//! The ratchet message format: header and AEAD ciphertext.
+//! The ratchet message format (wire version 2): header, at most one chunk of PQ ratchet
+//! material, SIV ciphertext.
 //!
 //! Spec: `docs/PROTOCOL.md`, section 6.1 ("Message format").
 //!
 //! ```text
-//! version || 0x04 || suite || flags
+//! 0x02 || 0x04 || suite || flags
 //! || ratchet key (32) || previous chain length (u32) || index (u32)
-//! || [KEM key id (u32) || KEM ciphertext (1088)]   if flags & 0x01
-//! || [KEM key id (u32) || KEM public key (1184)]   if flags & 0x02
-//! || AEAD ciphertext (plaintext length + 16)
+//! || [chunk epoch (u32) || chunk index (u16) || chunk (34)]   if flags & 0x03 != 0
+//! || SIV ciphertext (plaintext length) || tag (16)
 //! ```
 
 use alloc::vec::Vec;
 
-use crate::consts::MAX_PLAINTEXT_LEN;
+use crate::consts::{MAX_PLAINTEXT_LEN, PQ_CHUNK_LEN};
 use crate::error::DecodeError;
-use crate::kdf::AEAD_TAG_LEN;
-use crate::keys::{KemCiphertext, KemPublicKey, X25519PublicKey};
+use crate::kdf::SIV_TAG_LEN;
+use crate::keys::X25519PublicKey;
 use crate::labels::object;
 use crate::wire::{Reader, Writer};
 
-const FLAG_KEM_CIPHERTEXT: u8 = 0x01;
-const FLAG_KEM_PUBLIC: u8 = 0x02;
+const FLAGS_CHUNK_KIND: u8 = 0x03;
+const KIND_KEY: u8 = 0x01;
+const KIND_CIPHERTEXT: u8 = 0x02;
+const FLAG_MIX: u8 = 0x04;
 
-/// Bytes of a header without PQ data: 3 + flags + key + two counters.
+/// Bytes of a header without a chunk: 3 + flags + key + two counters.
 pub const HEADER_LEN: usize = 3 + 1 + 32 + 4 + 4;
-/// Bytes a KEM ciphertext adds to a header.
-pub const HEADER_KEM_CIPHERTEXT_LEN: usize = 4 + crate::keys::KEM_CIPHERTEXT_LEN;
-/// Bytes a KEM public key adds to a header.
-pub const HEADER_KEM_PUBLIC_LEN: usize = 4 + crate::keys::KEM_PUBLIC_KEY_LEN;
+/// Bytes a chunk adds to a header: epoch, index and the chunk.
+pub const HEADER_CHUNK_LEN: usize = 4 + 2 + PQ_CHUNK_LEN;
 /// Largest ratchet message.
-pub const MAX_MESSAGE_LEN: usize = HEADER_LEN
-    + HEADER_KEM_CIPHERTEXT_LEN
-    + HEADER_KEM_PUBLIC_LEN
-    + MAX_PLAINTEXT_LEN
-    + AEAD_TAG_LEN;
+pub const MAX_MESSAGE_LEN: usize = HEADER_LEN + HEADER_CHUNK_LEN + MAX_PLAINTEXT_LEN + SIV_TAG_LEN;
 
-/// The sparse-PQ data a sending chain carries in every one of its messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct PqData {
-    /// Encapsulation to the peer's KEM ratchet key with this id.
-    pub(crate) ciphertext: Option<(u32, KemCiphertext)>,
-    /// Our new KEM ratchet public key offered to the peer, with its id.
-    pub(crate) offer: Option<(u32, KemPublicKey)>,
+/// Which PQ object a chunk belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PqChunkKind {
+    /// The initiator's key object `ek || c_ek` of an epoch.
+    Key,
+    /// The responder's ciphertext object `ct || conf` of an epoch.
+    Ciphertext,
+}
+
+/// One chunk of a PQ object: public bytes, authenticated with the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub(crate) kind: PqChunkKind,
+    /// Epoch of the object (never 0).
+    pub(crate) epoch: u32,
+    /// Evaluation point of the erasure code.
+    pub(crate) index: u16,
+    pub(crate) bytes: [u8; PQ_CHUNK_LEN],
 }
 
 /// The decoded header of a ratchet message.
@@ -50,41 +57,44 @@ pub(crate) struct Header {
     pub(crate) ratchet_key: X25519PublicKey,
     pub(crate) previous_chain_len: u32,
     pub(crate) index: u32,
-    pub(crate) pq: PqData,
+    /// The chain's root step mixed the next PQ epoch secret (initiator only).
+    pub(crate) mix: bool,
+    pub(crate) chunk: Option<Chunk>,
 }
 
 impl Header {
     pub(crate) fn encode(&self, w: &mut Writer) {
         w.header(object::MESSAGE);
-        let mut flags = 0;
-        if self.pq.ciphertext.is_some() {
-            flags |= FLAG_KEM_CIPHERTEXT;
-        }
-        if self.pq.offer.is_some() {
-            flags |= FLAG_KEM_PUBLIC;
+        let mut flags = match self.chunk.as_ref().map(|c| c.kind) {
+            None => 0,
+            Some(PqChunkKind::Key) => KIND_KEY,
+            Some(PqChunkKind::Ciphertext) => KIND_CIPHERTEXT,
+        };
+        if self.mix {
+            flags |= FLAG_MIX;
         }
         w.u8(flags);
         w.bytes(self.ratchet_key.as_bytes());
         w.u32(self.previous_chain_len);
         w.u32(self.index);
-        if let Some((id, ct)) = &self.pq.ciphertext {
-            w.u32(*id);
-            w.bytes(ct.as_bytes());
-        }
-        if let Some((id, pk)) = &self.pq.offer {
-            w.u32(*id);
-            w.bytes(pk.as_bytes());
+        if let Some(c) = &self.chunk {
+            w.u32(c.epoch);
+            w.u16(c.index);
+            w.bytes(&c.bytes);
         }
     }
 }
 
-/// A decoded message: the header, its exact bytes (bound as AEAD associated data) and the
-/// ciphertext.
+/// A decoded message: the header, its exact bytes (bound as associated data) and the SIV
+/// body.
 #[derive(Debug)]
 pub(crate) struct MessageView<'a> {
     pub(crate) header: Header,
     pub(crate) header_bytes: &'a [u8],
+    /// The SIV body `ciphertext || tag`.
     pub(crate) ciphertext: &'a [u8],
+    /// The body's tag (its last 16 bytes), for the digests of `CONFLICTING_MESSAGE`.
+    pub(crate) tag: [u8; SIV_TAG_LEN],
 }
 
 impl<'a> MessageView<'a> {
@@ -97,27 +107,45 @@ impl<'a> MessageView<'a> {
         }
         let mut r = Reader::new(bytes);
         r.header(object::MESSAGE)?;
-        let flags = r.flags(FLAG_KEM_CIPHERTEXT | FLAG_KEM_PUBLIC, "message flags")?;
+        let flags = r.flags(FLAGS_CHUNK_KIND | FLAG_MIX, "message flags")?;
+        let kind = match flags & FLAGS_CHUNK_KIND {
+            0 => None,
+            KIND_KEY => Some(PqChunkKind::Key),
+            KIND_CIPHERTEXT => Some(PqChunkKind::Ciphertext),
+            _ => {
+                return Err(DecodeError::InvalidEncoding {
+                    field: "chunk kind",
+                });
+            }
+        };
         let ratchet_key = X25519PublicKey::from_bytes(r.array()?);
         let previous_chain_len = r.u32()?;
         let index = r.u32()?;
-        let ciphertext = if flags & FLAG_KEM_CIPHERTEXT != 0 {
-            Some((r.u32()?, KemCiphertext::from_bytes(&r.array()?)))
-        } else {
-            None
-        };
-        let offer = if flags & FLAG_KEM_PUBLIC != 0 {
-            Some((r.u32()?, KemPublicKey::from_bytes(&r.array()?)?))
-        } else {
-            None
+        let chunk = match kind {
+            Some(kind) => {
+                let epoch = r.u32()?;
+                if epoch == 0 {
+                    return Err(DecodeError::InvalidEncoding {
+                        field: "chunk epoch",
+                    });
+                }
+                Some(Chunk {
+                    kind,
+                    epoch,
+                    index: r.u16()?,
+                    bytes: r.array()?,
+                })
+            }
+            None => None,
         };
         let header_len = bytes.len().saturating_sub(r.remaining());
         let header_bytes = bytes.get(..header_len).ok_or(DecodeError::Truncated)?;
         let body = r.rest();
-        if body.len() < AEAD_TAG_LEN {
-            return Err(DecodeError::Truncated);
-        }
-        let max_body = MAX_PLAINTEXT_LEN.saturating_add(AEAD_TAG_LEN);
+        let tag = body
+            .last_chunk::<SIV_TAG_LEN>()
+            .copied()
+            .ok_or(DecodeError::Truncated)?;
+        let max_body = MAX_PLAINTEXT_LEN.saturating_add(SIV_TAG_LEN);
         if body.len() > max_body {
             return Err(DecodeError::TooLarge {
                 len: body.len(),
@@ -129,10 +157,12 @@ impl<'a> MessageView<'a> {
                 ratchet_key,
                 previous_chain_len,
                 index,
-                pq: PqData { ciphertext, offer },
+                mix: flags & FLAG_MIX != 0,
+                chunk,
             },
             header_bytes,
             ciphertext: body,
+            tag,
         })
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Spec: `docs/PROTOCOL.md`, section 10.3. The layout is fixed by the state format; every
 //! field is checked on decoding and an impossible combination (an active sending chain
-//! without our ratchet key) is `INVALID_ENCODING`.
+//! without our ratchet key, a `MIX` chain of the responder) is `INVALID_ENCODING`.
 
 use alloc::collections::VecDeque;
 
@@ -10,13 +10,13 @@ use zeroize::Zeroizing;
 
 use crate::consts::MAX_RETIRED_RATCHET_KEYS;
 use crate::error::DecodeError;
-use crate::keys::{KemCiphertext, KemPublicKey, X25519PublicKey, X25519SecretKey};
-use crate::message::ratchet::PqData;
+use crate::keys::{X25519PublicKey, X25519SecretKey};
 use crate::wire::{Reader, Writer};
 
 use super::Ratchet;
 use super::chain_key::ChainKey;
-use super::pq::KemRatchet;
+use super::digests::MessageDigests;
+use super::pq::PqRatchet;
 use super::receiver_chain::{ReceivingChain, RetiredKeys};
 use super::root_key::RootKey;
 use super::sender_chain::{OurRatchetKey, SendState, SendingChain};
@@ -41,22 +41,7 @@ impl Ratchet {
                 w.bytes(chain.chain_key.as_bytes());
                 w.u32(chain.index);
                 w.u32(chain.previous_chain_len);
-                match &chain.pq.ciphertext {
-                    Some((id, ct)) => {
-                        w.bool(true);
-                        w.u32(*id);
-                        w.bytes(ct.as_bytes());
-                    }
-                    None => w.bool(false),
-                }
-                match &chain.pq.offer {
-                    Some((id, pk)) => {
-                        w.bool(true);
-                        w.u32(*id);
-                        w.bytes(pk.as_bytes());
-                    }
-                    None => w.bool(false),
-                }
+                w.bool(chain.mix);
             }
             SendState::NeedsStep {
                 peer,
@@ -82,7 +67,8 @@ impl Ratchet {
         for k in self.retired.iter() {
             w.bytes(k.as_bytes());
         }
-        self.kem.encode(w);
+        self.digests.encode(w);
+        self.pq.encode(w);
         w.u32(self.dh_epoch);
         w.u64(self.sent);
         w.u64(self.received);
@@ -128,14 +114,21 @@ impl Ratchet {
         for _ in 0..n {
             retired.push_back(X25519PublicKey::from_bytes(r.array()?));
         }
-        let kem = KemRatchet::decode(r)?;
+        let digests = MessageDigests::decode(r)?;
+        let pq = PqRatchet::decode(r)?;
+        if !pq.is_initiator() && matches!(&send, SendState::Active { chain, .. } if chain.mix) {
+            return Err(DecodeError::InvalidEncoding {
+                field: "MIX chain of the responder",
+            });
+        }
         Ok(Self {
             root,
             send,
             receiving,
             skipped,
             retired: RetiredKeys::from_keys(retired),
-            kem,
+            digests,
+            pq,
             dh_epoch: r.u32()?,
             sent: r.u64()?,
             received: r.u64()?,
@@ -147,20 +140,11 @@ fn decode_sending_chain(r: &mut Reader<'_>) -> Result<SendingChain, DecodeError>
     let chain_key = ChainKey::from_ref(&Zeroizing::new(r.array()?));
     let index = r.u32()?;
     let previous_chain_len = r.u32()?;
-    let ciphertext = if r.bool("PQ ciphertext")? {
-        Some((r.u32()?, KemCiphertext::from_bytes(&r.array()?)))
-    } else {
-        None
-    };
-    let offer = if r.bool("PQ offer")? {
-        Some((r.u32()?, KemPublicKey::from_bytes(&r.array()?)?))
-    } else {
-        None
-    };
+    let mix = r.bool("MIX")?;
     Ok(SendingChain {
         chain_key,
         index,
         previous_chain_len,
-        pq: PqData { ciphertext, offer },
+        mix,
     })
 }

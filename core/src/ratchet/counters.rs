@@ -1,16 +1,14 @@
 //! Non-secret counters of the ratchet, for `Session::info`.
 
 use super::Ratchet;
+use super::pq::PqCounters;
 use super::sender_chain::SendState;
 
 /// Non-secret counters for UIs (see `Session::info`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RatchetCounters {
     pub(crate) dh_epoch: u32,
-    pub(crate) pq_epoch: u32,
-    pub(crate) pq_offer_pending: bool,
-    pub(crate) messages_since_pq_step: u32,
-    pub(crate) last_pq_step_at: u64,
+    pub(crate) pq: PqCounters,
     pub(crate) sending_index: u32,
     pub(crate) receiving_index: u32,
     pub(crate) skipped_keys: usize,
@@ -24,10 +22,7 @@ impl Ratchet {
     pub(crate) fn counters(&self) -> RatchetCounters {
         RatchetCounters {
             dh_epoch: self.dh_epoch,
-            pq_epoch: self.kem.epoch(),
-            pq_offer_pending: self.kem.offer_pending(),
-            messages_since_pq_step: self.kem.sent_since_step(),
-            last_pq_step_at: self.kem.last_step_at(),
+            pq: self.pq.counters(),
             sending_index: match &self.send {
                 SendState::Active { chain, .. } => chain.index,
                 SendState::NeedsStep { .. } => 0,

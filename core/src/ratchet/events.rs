@@ -1,11 +1,12 @@
 //! The ratchet's key-schedule events, reported to the caller's [`TraceSink`] (which records
 //! nothing unless the crate is built with `--cfg twofold_trace`).
 
-use crate::keys::{DhOutput, KemSharedSecret, X25519PublicKey};
+use crate::keys::{DhOutput, X25519PublicKey};
 use crate::trace::{Direction, TraceEvent, TraceSink};
 
 use super::chain_key::ChainKey;
 use super::message_key::MessageKey;
+use super::pq::EpochSecret;
 use super::root_key::RootKey;
 use super::sender_chain::OurRatchetKey;
 
@@ -24,15 +25,15 @@ fn message_key_event(
     chain_key: &ChainKey,
     message_key: &MessageKey,
 ) -> TraceEvent {
-    let (aead_key, nonce) = message_key.key_and_nonce();
+    let (enc_key, mac_key) = message_key.siv_keys();
     TraceEvent::MessageKey {
         direction,
         ratchet_key: *ratchet_key.as_bytes(),
         index,
         chain_key: *chain_key.as_bytes(),
         message_key: *message_key.as_bytes(),
-        aead_key,
-        nonce,
+        enc_key,
+        mac_key,
     }
 }
 
@@ -72,7 +73,7 @@ pub(super) fn record_root_step<T: TraceSink>(
     direction: Direction,
     root_in: &RootKey,
     dh: &DhOutput,
-    kem_secret: Option<&KemSharedSecret>,
+    pq_secret: Option<&EpochSecret>,
     root_out: &RootKey,
     chain_key: &ChainKey,
 ) {
@@ -80,7 +81,7 @@ pub(super) fn record_root_step<T: TraceSink>(
         direction,
         root_in: *root_in.as_bytes(),
         dh: *dh.as_bytes(),
-        kem_secret: kem_secret.map(|s| *s.as_bytes()),
+        pq_secret: pq_secret.map(|s| *s.as_bytes()),
         root_out: *root_out.as_bytes(),
         chain_key: *chain_key.as_bytes(),
     });

@@ -1,23 +1,24 @@
-//! The hybrid ratchet: Double Ratchet (X25519 DH ratchet, HMAC-SHA-256 chains) with the sparse
-//! ML-KEM-768 ratchet of [`pq`].
+//! The hybrid ratchet: Double Ratchet (X25519 DH ratchet, HMAC-SHA-256 chains, SIV message
+//! encryption) with the chunked ML-KEM-768 ratchet of [`pq`].
 //!
 //! Spec: `docs/PROTOCOL.md`, section 6 ("Ratchet"). One file per concept: [`root_key`],
 //! [`chain_key`], [`message_key`], [`sender_chain`], [`receiver_chain`], [`skipped`] (the
-//! bounded store of skipped keys), [`pq`] and the state codec in [`codec`].
+//! bounded store of skipped keys), [`digests`] (conflicting-message detection), [`pq`] and the
+//! state codec in [`codec`].
 //!
 //! Both operations are transactional. `encrypt` and `decrypt` compute everything into local
 //! values first (new root, chain and KEM state, skipped keys) and write them into `self` only
-//! after the last fallible step: the RNG for `encrypt`, the AEAD tag check for `decrypt`. On
+//! after the last fallible step: the RNG for `encrypt`, the SIV tag check for `decrypt`. On
 //! failure the state is unchanged.
 //!
 //! The DH ratchet is lazy: receiving a new ratchet key derives the receiving chain at once,
-//! but the matching sending chain (with a fresh key pair, and the PQ step if one is due) is
-//! created by the next `encrypt`. So `decrypt` needs no RNG, and the PQ decision uses the
-//! caller's clock at sending time.
+//! but the matching sending chain (with a fresh key pair, mixing a verified PQ epoch secret if
+//! one waits) is created by the next `encrypt`. So `decrypt` needs no RNG and no clock.
 
 pub(crate) mod chain_key;
 mod codec;
 mod counters;
+mod digests;
 mod events;
 pub(crate) mod message_key;
 pub(crate) mod pq;
@@ -33,12 +34,13 @@ use rand_core::TryCryptoRng;
 use crate::consts::{MAX_FORWARD_JUMP, MAX_PLAINTEXT_LEN};
 use crate::error::{DecryptError, EncryptError};
 use crate::keys::{X25519PublicKey, X25519SecretKey};
-use crate::message::ratchet::{MessageView, associated_data};
+use crate::message::ratchet::{Header, MessageView, associated_data};
 use crate::trace::{Direction, TraceSink};
 
 use chain_key::ChainKey;
+use digests::MessageDigests;
 use events::{record_message_key, record_message_key_at, record_ratchet_key, record_root_step};
-use pq::{KemRatchet, PqPolicy, StagedReceive, StagedSend};
+use pq::PqRatchet;
 use receiver_chain::{ReceivingChain, RetiredKeys};
 use root_key::RootKey;
 use sender_chain::{OurRatchetKey, SendState, SendingChain, seal_in_chain};
@@ -55,7 +57,8 @@ pub(crate) struct Ratchet {
     receiving: Option<ReceivingChain>,
     skipped: SkippedKeys,
     retired: RetiredKeys,
-    kem: KemRatchet,
+    digests: MessageDigests,
+    pq: PqRatchet,
     dh_epoch: u32,
     sent: u64,
     received: u64,
@@ -66,7 +69,6 @@ struct StagedStep {
     ours: OurRatchetKey,
     root: RootKey,
     chain: SendingChain,
-    pq: StagedSend,
 }
 
 impl Ratchet {
@@ -75,13 +77,12 @@ impl Ratchet {
         rng: &mut R,
         root: RootKey,
         chain_key: ChainKey,
-        policy: PqPolicy,
         now: u64,
         trace: &mut T,
     ) -> Result<Self, EncryptError> {
         let ours = OurRatchetKey::new(X25519SecretKey::generate(rng)?);
         record_ratchet_key(trace, &ours);
-        let (kem, pq) = KemRatchet::new_initiator(policy, now, rng, trace)?;
+        let pq = PqRatchet::new_initiator(rng, now, trace)?;
         Ok(Self {
             root,
             send: SendState::Active {
@@ -90,13 +91,14 @@ impl Ratchet {
                     chain_key,
                     index: 0,
                     previous_chain_len: 0,
-                    pq,
+                    mix: false,
                 },
             },
             receiving: None,
             skipped: SkippedKeys::default(),
             retired: RetiredKeys::default(),
-            kem,
+            digests: MessageDigests::default(),
+            pq,
             dh_epoch: 0,
             sent: 0,
             received: 0,
@@ -109,7 +111,6 @@ impl Ratchet {
         root: RootKey,
         chain_key: ChainKey,
         initiator_ratchet_key: X25519PublicKey,
-        policy: PqPolicy,
         now: u64,
     ) -> Self {
         Self {
@@ -126,19 +127,19 @@ impl Ratchet {
             }),
             skipped: SkippedKeys::default(),
             retired: RetiredKeys::default(),
-            kem: KemRatchet::new(policy, now),
+            digests: MessageDigests::default(),
+            pq: PqRatchet::new_responder(now),
             dh_epoch: 0,
             sent: 0,
             received: 0,
         }
     }
 
-    /// Computes a new sending chain: fresh ratchet key, DH with the peer's key, and the PQ step
-    /// if due. Changes nothing.
+    /// Computes a new sending chain: fresh ratchet key, DH with the peer's key, and the root
+    /// step, mixing the verified PQ epoch secret if one waits. Changes nothing.
     fn stage_step<R: TryCryptoRng + ?Sized, T: TraceSink>(
         &self,
         rng: &mut R,
-        now: u64,
         peer: &X25519PublicKey,
         previous_chain_len: u32,
         trace: &mut T,
@@ -146,14 +147,14 @@ impl Ratchet {
         let ours = OurRatchetKey::new(X25519SecretKey::generate(rng)?);
         record_ratchet_key(trace, &ours);
         let dh = ours.secret.diffie_hellman(peer)?;
-        let pq = self.kem.stage_send(rng, now, trace)?;
-        let (root, chain_key) = self.root.advance(&dh, pq.secret.as_ref());
+        let mix = self.pq.send_mix();
+        let (root, chain_key) = self.root.advance(&dh, mix);
         record_root_step(
             trace,
             Direction::Sending,
             &self.root,
             &dh,
-            pq.secret.as_ref(),
+            mix,
             &root,
             &chain_key,
         );
@@ -164,9 +165,8 @@ impl Ratchet {
                 chain_key,
                 index: 0,
                 previous_chain_len,
-                pq: pq.data,
+                mix: mix.is_some(),
             },
-            pq: pq.staged,
         })
     }
 
@@ -185,46 +185,67 @@ impl Ratchet {
                 len: plaintext.len(),
             });
         }
-        let (sealed, staged) = match &self.send {
-            SendState::Active { ours, chain } => (
-                seal_in_chain(ours.public, chain, plaintext, ad, session_ad, trace)?,
-                None,
-            ),
+        // Draws, in order: the ratchet secret of a DH step, then the PQ draw (6.3).
+        let (sealed, step, pq) = match &self.send {
+            SendState::Active { ours, chain } => {
+                let (chunk, pq) = self.pq.stage_send(rng, session_ad, trace)?;
+                let sealed =
+                    seal_in_chain(ours.public, chain, chunk, plaintext, ad, session_ad, trace)?;
+                (sealed, None, pq)
+            }
             SendState::NeedsStep {
                 peer,
                 previous_chain_len,
                 ..
             } => {
-                let step = self.stage_step(rng, now, peer, *previous_chain_len, trace)?;
+                let step = self.stage_step(rng, peer, *previous_chain_len, trace)?;
+                let (chunk, pq) = self.pq.stage_send(rng, session_ad, trace)?;
                 let sealed = seal_in_chain(
                     step.ours.public,
                     &step.chain,
+                    chunk,
                     plaintext,
                     ad,
                     session_ad,
                     trace,
                 )?;
-                (sealed, Some(step))
+                (sealed, Some(step), pq)
             }
         };
 
         // Commit.
-        if let Some(step) = staged {
+        let mixed = step.as_ref().is_some_and(|s| s.chain.mix);
+        if let Some(step) = step {
             self.root = step.root;
             self.send = SendState::Active {
                 ours: step.ours,
                 chain: step.chain,
             };
             self.dh_epoch = self.dh_epoch.saturating_add(1);
-            self.kem.commit_send(step.pq, now);
         }
         if let SendState::Active { chain, .. } = &mut self.send {
             chain.chain_key = sealed.next_chain_key;
             chain.index = sealed.next_index;
         }
-        self.kem.note_sent();
+        self.pq.commit_send(pq, mixed, now);
         self.sent = self.sent.saturating_add(1);
         Ok(sealed.message)
+    }
+
+    /// Commits what every authenticated message changes besides its chain: the digest, the
+    /// PQ part, the counter.
+    fn commit_received<T: TraceSink>(
+        &mut self,
+        message: &MessageView<'_>,
+        opened_mix: bool,
+        session_ad: &[u8; 32],
+        trace: &mut T,
+    ) -> Authenticated {
+        let h = &message.header;
+        self.digests.record(&h.ratchet_key, h.index, &message.tag);
+        self.pq.commit_receive(h, opened_mix, session_ad, trace);
+        self.received = self.received.saturating_add(1);
+        Authenticated(())
     }
 
     /// Decrypts one message. On any error the state is unchanged (byte for byte).
@@ -237,13 +258,17 @@ impl Ratchet {
     ) -> Result<(Vec<u8>, Authenticated), DecryptError> {
         let h = &message.header;
         let aad = associated_data(session_ad, message.header_bytes, ad);
+        let tag = &message.tag;
+
+        // 0. The PQ fields against the peer's role and the epochs it can have reached.
+        self.pq.check(h)?;
 
         // 1. A key skipped earlier: taken out, and put back in its place if the tag fails.
         if let Some((key, taken)) = self.skipped.take(&h.ratchet_key, h.index) {
             return match key.open(&aad, message.ciphertext) {
                 Ok(plaintext) => {
-                    self.received = self.received.saturating_add(1);
-                    Ok((plaintext, Authenticated(())))
+                    let proof = self.commit_received(message, false, session_ad, trace);
+                    Ok((plaintext, proof))
                 }
                 Err(key) => {
                     self.skipped.restore(key, taken);
@@ -258,7 +283,7 @@ impl Ratchet {
             && rc.ratchet_key == h.ratchet_key
         {
             if h.index < rc.next {
-                return Err(DecryptError::DuplicateMessage);
+                return Err(self.digests.verdict(&h.ratchet_key, h.index, tag));
             }
             check_jump(rc.next, h.index)?;
             let (at, message_key) = chain_key::key_at(&rc.chain_key, rc.next, h.index);
@@ -277,17 +302,17 @@ impl Ratchet {
                 rc.next = next;
             }
             self.skipped.insert(h.ratchet_key, skipped);
-            self.received = self.received.saturating_add(1);
-            return Ok((plaintext, Authenticated(())));
+            let proof = self.commit_received(message, false, session_ad, trace);
+            return Ok((plaintext, proof));
         }
 
         // 3. A chain we already left: the message was delivered before or its key is gone.
         if self.retired.contains(&h.ratchet_key) || self.skipped.has_chain(&h.ratchet_key) {
-            return Err(DecryptError::DuplicateMessage);
+            return Err(self.digests.verdict(&h.ratchet_key, h.index, tag));
         }
 
-        // 4. A new ratchet key: DH step (and KEM step if the header carries a ciphertext).
-        //    Before the tag check: the DH, the decapsulation, the root step and the new chain's
+        // 4. A new ratchet key: DH step, mixing the oldest pending PQ epoch secret if the
+        //    chain says so. Before the tag check: the DH, the root step and the new chain's
         //    steps to the message's key; the skipped keys of both chains only after it.
         let ours = self.send.ours().ok_or(DecryptError::AuthFailed)?;
         let pn = match &self.receiving {
@@ -300,8 +325,12 @@ impl Ratchet {
         };
         check_jump(0, h.index)?;
         let dh = ours.secret.diffie_hellman(&h.ratchet_key)?;
-        let (kem_secret, pq) = self.kem.stage_receive(&h.pq)?;
-        let (root, chain_key) = self.root.advance(&dh, kem_secret.as_ref());
+        let mix = if h.mix {
+            Some(self.pq.receive_mix().ok_or(DecryptError::AuthFailed)?)
+        } else {
+            None
+        };
+        let (root, chain_key) = self.root.advance(&dh, mix);
         let (at, message_key) = chain_key::key_at(&chain_key, 0, h.index);
         let plaintext = message_key
             .open(&aad, message.ciphertext)
@@ -315,13 +344,12 @@ impl Ratchet {
             });
             (rc.ratchet_key, keys)
         });
-        KemRatchet::record_receive(&pq, kem_secret.as_ref(), trace);
         record_root_step(
             trace,
             Direction::Receiving,
             &self.root,
             &dh,
-            kem_secret.as_ref(),
+            mix,
             &root,
             &chain_key,
         );
@@ -351,28 +379,25 @@ impl Ratchet {
         };
         self.send = core::mem::replace(&mut self.send, placeholder).after_peer_step(h.ratchet_key);
         self.dh_epoch = self.dh_epoch.saturating_add(1);
-        self.kem.commit_receive(pq);
-        self.received = self.received.saturating_add(1);
-        Ok((plaintext, Authenticated(())))
+        let proof = self.commit_received(message, h.mix, session_ad, trace);
+        Ok((plaintext, proof))
     }
 
-    /// Responder only: the PQ part of the initiator's first chain, checked before any other
-    /// work (it may offer a KEM key, never carry a ciphertext).
-    pub(crate) fn stage_initial(message: &MessageView<'_>) -> Result<StagedReceive, DecryptError> {
-        KemRatchet::stage_initial(&message.header.pq)
+    /// Responder only, before any handshake work: the initiator's first message MUST carry
+    /// chunk of its epoch-1 key and no `MIX` (`INVALID_ENCODING`, `UNKNOWN_EPOCH`).
+    pub(crate) fn check_initial(header: &Header) -> Result<(), DecryptError> {
+        if header.mix {
+            return Err(DecryptError::Decode(
+                crate::error::DecodeError::InvalidEncoding {
+                    field: "MIX flag in the initial message",
+                },
+            ));
+        }
+        PqRatchet::new_responder(0).check(header)
     }
 
-    /// Responder only, once the first message authenticated: take the initiator's KEM offer.
-    pub(crate) fn commit_initial(&mut self, staged: StagedReceive, _proof: &Authenticated) {
-        self.kem.commit_receive(staged);
-    }
-
-    pub(crate) fn pq_step_due(&self, now: u64) -> bool {
-        self.kem.due(now)
-    }
-
-    pub(crate) fn policy(&self) -> PqPolicy {
-        self.kem.policy()
+    pub(crate) fn is_initiator(&self) -> bool {
+        self.pq.is_initiator()
     }
 
     #[cfg(twofold_trace)]

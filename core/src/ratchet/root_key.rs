@@ -1,14 +1,15 @@
 //! The root key and the root KDF of the hybrid ratchet.
 //!
 //! Spec: `docs/PROTOCOL.md`, section 6.2:
-//! `RK' || CK = HKDF(salt = RK, IKM = DH [|| SS], info = "Twofold v1 root step" || flag)`,
-//! where the flag byte is 1 when a KEM shared secret is mixed in and 0 otherwise.
+//! `RK' || CK = HKDF(salt = RK, IKM = DH [|| s_e], info = "Twofold v2 root step" || flag)`,
+//! where the flag byte is 1 when a PQ epoch secret is mixed in and 0 otherwise.
 
 use crate::kdf;
-use crate::keys::{DhOutput, KemSharedSecret, role_secret};
+use crate::keys::{DhOutput, role_secret};
 use crate::labels;
 
 use super::chain_key::ChainKey;
+use super::pq::EpochSecret;
 
 role_secret!(
     /// The ratchet's root key. Advancing it yields the next root key and a new chain key.
@@ -18,16 +19,12 @@ role_secret!(
 impl RootKey {
     /// One root step. Takes `self` by reference: the caller commits the new root key (and
     /// drops the old one) only once the whole operation succeeded.
-    pub(crate) fn advance(
-        &self,
-        dh: &DhOutput,
-        kem: Option<&KemSharedSecret>,
-    ) -> (RootKey, ChainKey) {
-        let hk = match kem {
+    pub(crate) fn advance(&self, dh: &DhOutput, pq: Option<&EpochSecret>) -> (RootKey, ChainKey) {
+        let hk = match pq {
             Some(ss) => kdf::extract(self.as_bytes(), &concat(dh.as_bytes(), ss.as_bytes())[..]),
             None => kdf::extract(self.as_bytes(), dh.as_bytes()),
         };
-        let flag = [u8::from(kem.is_some())];
+        let flag = [u8::from(pq.is_some())];
         let okm = kdf::expand::<64>(&hk, &[labels::KDF_ROOT, &flag]);
         let (mut rk, mut ck) = kdf::split::<32, 32, 64>(&okm);
         (RootKey::take(&mut rk), ChainKey::take(&mut ck))
@@ -48,12 +45,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn root_step_depends_on_kem_secret_and_flag() {
+    fn root_step_depends_on_pq_secret_and_flag() {
         let rk = RootKey::take(&mut [1; 32]);
         let dh = DhOutput::take(&mut [2; 32]);
         let (a, _) = rk.advance(&dh, None);
-        let (b, _) = rk.advance(&dh, Some(&KemSharedSecret::take(&mut [3; 32])));
-        let (c, _) = rk.advance(&dh, Some(&KemSharedSecret::take(&mut [4; 32])));
+        let (b, _) = rk.advance(&dh, Some(&EpochSecret::take(&mut [3; 32])));
+        let (c, _) = rk.advance(&dh, Some(&EpochSecret::take(&mut [4; 32])));
         assert_ne!(a.as_bytes(), b.as_bytes());
         assert_ne!(b.as_bytes(), c.as_bytes());
     }

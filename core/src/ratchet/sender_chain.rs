@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use crate::error::EncryptError;
 use crate::kdf;
 use crate::keys::{X25519PublicKey, X25519SecretKey};
-use crate::message::ratchet::{HEADER_LEN, Header, PqData, associated_data};
+use crate::message::ratchet::{Chunk, HEADER_CHUNK_LEN, HEADER_LEN, Header, associated_data};
 use crate::trace::{Direction, TraceSink};
 use crate::wire::Writer;
 
@@ -34,8 +34,8 @@ pub(crate) struct SendingChain {
     pub(crate) chain_key: ChainKey,
     pub(crate) index: u32,
     pub(crate) previous_chain_len: u32,
-    /// The PQ data every message of this chain carries.
-    pub(crate) pq: PqData,
+    /// The chain's root step mixed a PQ epoch secret: every message of it says so (`MIX`).
+    pub(crate) mix: bool,
 }
 
 /// Whether the next message continues the current sending chain or starts a new one.
@@ -93,10 +93,12 @@ pub(crate) struct Sealed {
     pub(crate) next_index: u32,
 }
 
-/// Encrypts one message at the current position of `chain` (sent under `ratchet_key`).
+/// Encrypts one message at the current position of `chain` (sent under `ratchet_key`),
+/// carrying `chunk`.
 pub(crate) fn seal_in_chain<T: TraceSink>(
     ratchet_key: X25519PublicKey,
     chain: &SendingChain,
+    chunk: Option<Chunk>,
     plaintext: &[u8],
     ad: &[u8],
     session_ad: &[u8; 32],
@@ -119,12 +121,11 @@ pub(crate) fn seal_in_chain<T: TraceSink>(
         ratchet_key,
         previous_chain_len: chain.previous_chain_len,
         index: chain.index,
-        pq: chain.pq.clone(),
+        mix: chain.mix,
+        chunk,
     };
     let mut w = Writer::with_capacity(
-        HEADER_LEN
-            .saturating_add(plaintext.len())
-            .saturating_add(kdf::AEAD_TAG_LEN),
+        (HEADER_LEN + HEADER_CHUNK_LEN + kdf::SIV_TAG_LEN).saturating_add(plaintext.len()),
     );
     header.encode(&mut w);
     let aad = associated_data(session_ad, w.as_slice(), ad);

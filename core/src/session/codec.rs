@@ -55,6 +55,11 @@ impl Session {
             None
         };
         let ratchet = Ratchet::decode(r)?;
+        if ratchet.is_initiator() != (role == Role::Initiator) {
+            return Err(DecodeError::InvalidEncoding {
+                field: "PQ side of the role",
+            });
+        }
         Ok(Self {
             role,
             our_fingerprint,

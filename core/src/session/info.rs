@@ -1,23 +1,12 @@
 //! The public data types of a session: its options, its role, and what `Session::info`
 //! reports.
 
-use crate::ratchet::pq::PqPolicy;
-
-/// Session options.
+/// Session options. Wire version 2 has none yet (the chunked PQ ratchet runs continuously,
+/// so the v1 PQ policy is gone); the type stays so that options can be added without
+/// changing every signature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SessionConfig {
-    /// When the sparse ML-KEM ratchet performs a step.
-    pub pq_policy: PqPolicy,
-}
-
-impl SessionConfig {
-    /// A configuration with the given PQ policy.
-    #[must_use]
-    pub fn with_pq_policy(pq_policy: PqPolicy) -> Self {
-        Self { pq_policy }
-    }
-}
+pub struct SessionConfig {}
 
 /// Which side of the handshake this session was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,16 +25,32 @@ pub struct SessionInfo {
     pub role: Role,
     /// DH ratchet steps so far (both directions).
     pub dh_epoch: u32,
-    /// ML-KEM secrets mixed into the root key so far (both directions, handshake excluded).
+    /// PQ epochs mixed into the root key so far (0: only the handshake's ML-KEM secret). An
+    /// epoch completes when the initiator's key (36 chunks) and the responder's ciphertext (33
+    /// chunks) have both arrived and the initiator's next chain mixed the secret.
     pub pq_epoch: u32,
-    /// We offered a KEM key that the peer has not answered yet (a PQ round trip is under way).
-    pub pq_offer_pending: bool,
-    /// Messages we sent since our last PQ step.
-    pub messages_since_pq_step: u32,
-    /// Caller's clock at our last PQ step (or the handshake).
-    pub last_pq_step_at: u64,
-    /// The PQ policy in force.
-    pub pq_policy: PqPolicy,
+    /// Epoch of the PQ object we send chunks of (initiator: our key; responder: our oldest
+    /// unmixed ciphertext; 0 if none).
+    pub pq_sending_epoch: u32,
+    /// Chunks of that object sent so far.
+    pub pq_chunks_sent: u32,
+    /// Epoch of the PQ object we collect chunks of (the peer's ciphertext or key).
+    pub pq_receiving_epoch: u32,
+    /// Distinct chunks of it held.
+    pub pq_chunks_received: u32,
+    /// Distinct chunks that object needs (33 for a ciphertext, 36 for a key).
+    pub pq_chunks_needed: u32,
+    /// Messages we sent since the last PQ epoch was mixed (or the handshake).
+    pub messages_sent_since_pq_epoch: u32,
+    /// Messages we received since then.
+    pub messages_received_since_pq_epoch: u32,
+    /// Caller's clock (`now` of `encrypt`) at our first message after the last PQ epoch was
+    /// mixed, or at the handshake. An application can warn when this grows old: a peer that
+    /// never completes PQ epochs keeps the session from healing against a quantum attacker.
+    pub last_pq_epoch_at: u64,
+    /// `PQ_INCONSISTENT` faults: PQ objects from the peer that failed their checks after
+    /// decoding (a forked or broken peer). The messages that carried them were delivered.
+    pub pq_faults: u32,
     /// Index of our next message in the current sending chain (0 if a new chain is due).
     pub sending_index: u32,
     /// Index of the next expected message in the current receiving chain.
@@ -66,7 +71,6 @@ pub struct SessionInfo {
     /// used no one-time prekey and a store restored from an old blob has no record of it), so
     /// an application can hold back side effects of messages received until then.
     pub peer_confirmed: bool,
-    /// Our next message starts a new sending chain (a DH ratchet step, and a PQ step if
-    /// [`Session::pq_step_due`]).
+    /// Our next message starts a new sending chain (a DH ratchet step).
     pub new_chain_next: bool,
 }

@@ -60,8 +60,8 @@ pub struct Session {
 impl Session {
     /// Starts a session with the owner of `bundle` and encrypts the first message.
     ///
-    /// `now` is the caller's clock in seconds (used only by the PQ policy; pass 0 without a
-    /// clock). Returns the session and the initial message to send.
+    /// `now` is the caller's clock in seconds (only recorded, for `SessionInfo::last_pq_epoch_at`;
+    /// pass 0 without a clock). Returns the session and the initial message to send.
     ///
     /// # Errors
     /// [`InitiateError`]; nothing was sent and nothing needs undoing.
@@ -100,10 +100,10 @@ impl Session {
         if plaintext.len() > crate::consts::MAX_PLAINTEXT_LEN {
             return Err(InitiateError::TooLarge);
         }
+        let SessionConfig {} = *config;
         let Initiated { agreement, prefix } = handshake::initiate(rng, identity, bundle, trace)?;
         let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
-        let ratchet =
-            Ratchet::new_initiator(rng, root_key, chain_key, config.pq_policy, now, trace)?;
+        let ratchet = Ratchet::new_initiator(rng, root_key, chain_key, now, trace)?;
         let mut session = Self {
             role: Role::Initiator,
             our_fingerprint: identity.public().fingerprint(),
@@ -156,9 +156,14 @@ impl Session {
         config: &SessionConfig,
         trace: &mut T,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
+        let SessionConfig {} = *config;
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
-        let first_pq = Ratchet::stage_initial(&view).map_err(|_| AcceptError::AuthFailed)?;
+        Ratchet::check_initial(&view.header).map_err(|e| match e {
+            DecryptError::UnknownEpoch { epoch } => AcceptError::UnknownEpoch { epoch },
+            DecryptError::Decode(d) => AcceptError::Decode(d),
+            _ => AcceptError::AuthFailed,
+        })?;
         // The initiator's first ratchet key is used only by our first reply: check it now so a
         // session that could never answer is not created (and no one-time prekey consumed).
         if view.header.ratchet_key.is_low_order() {
@@ -171,13 +176,7 @@ impl Session {
             staged,
         } = handshake::respond(identity, store, initial.fields, trace)?;
         let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
-        let mut ratchet = Ratchet::new_responder(
-            root_key,
-            chain_key,
-            view.header.ratchet_key,
-            config.pq_policy,
-            now,
-        );
+        let mut ratchet = Ratchet::new_responder(root_key, chain_key, view.header.ratchet_key, now);
         let (plaintext, proof) = ratchet
             .decrypt(&view, associated_data, &transcript_hash, trace)
             .map_err(|e| match e {
@@ -191,7 +190,6 @@ impl Session {
         let initiator = initiator
             .verified_traced(trace)
             .map_err(|_| AcceptError::BadSignature)?;
-        ratchet.commit_initial(first_pq, &proof);
         store.commit_accept(staged, &proof);
         let session = Self {
             role: Role::Responder,
@@ -207,7 +205,8 @@ impl Session {
     }
 
     /// Encrypts `plaintext`, authenticating `associated_data` too (the receiver must pass
-    /// the same bytes). `now` is the caller's clock in seconds, for the PQ policy.
+    /// the same bytes). `now` is the caller's clock in seconds, only recorded (for
+    /// `SessionInfo::last_pq_epoch_at`).
     ///
     /// Never reuses a message key: every call advances the sending chain. On error the
     /// session is unchanged.
@@ -300,11 +299,16 @@ impl Session {
         SessionInfo {
             role: self.role,
             dh_epoch: c.dh_epoch,
-            pq_epoch: c.pq_epoch,
-            pq_offer_pending: c.pq_offer_pending,
-            messages_since_pq_step: c.messages_since_pq_step,
-            last_pq_step_at: c.last_pq_step_at,
-            pq_policy: self.ratchet.policy(),
+            pq_epoch: c.pq.epoch,
+            pq_sending_epoch: c.pq.sending_epoch,
+            pq_chunks_sent: c.pq.chunks_sent,
+            pq_receiving_epoch: c.pq.receiving_epoch,
+            pq_chunks_received: c.pq.chunks_received,
+            pq_chunks_needed: c.pq.chunks_needed,
+            messages_sent_since_pq_epoch: c.pq.sent_since,
+            messages_received_since_pq_epoch: c.pq.received_since,
+            last_pq_epoch_at: c.pq.last_epoch_at,
+            pq_faults: c.pq.faults,
             sending_index: c.sending_index,
             receiving_index: c.receiving_index,
             skipped_keys: c.skipped_keys,
@@ -322,12 +326,6 @@ impl Session {
                 },
             new_chain_next: c.new_chain_next,
         }
-    }
-
-    /// Whether our next new sending chain would perform a PQ step at time `now`.
-    #[must_use]
-    pub fn pq_step_due(&self, now: u64) -> bool {
-        self.ratchet.pq_step_due(now)
     }
 
     /// The peer's identity (verified during the handshake).

@@ -86,30 +86,49 @@ export async function conformance(api, load) {
     check();
   }
 
-  // --- 1c. state format v1 keeps loading and continues ---
+  // --- 1c. state format 1: identities and prekey stores open; sessions are refused ---
   const s = await load("state/v1.json");
   const sk = hex(s.app_key);
   eq(api.Identity.open(hex(s.alice_identity), sk).publicKey, hex(s.alice_identity_public), "v1 alice");
   const sbob = api.Identity.open(hex(s.bob_identity), sk);
   eq(sbob.publicKey, hex(s.bob_identity_public), "v1 bob");
-  const a = api.Session.open(hex(s.alice_session), sk);
-  const b = api.Session.open(hex(s.bob_session), sk);
-  eq(a.safetyNumber(), s.safety_number, "v1 safety number");
-  for (const m of s.to_alice) eq(str(a.decrypt(hex(m.message))), m.plaintext, "v1 to alice");
-  for (const m of s.to_bob) eq(str(b.decrypt(hex(m.message))), m.plaintext, "v1 to bob");
-  for (let i = 0; i < 3; i++) {
-    eq(str(b.decrypt(a.encrypt(text(`js ${i}`)))), `js ${i}`, "v1 continue a->b");
-    eq(str(a.decrypt(b.encrypt(text(`re ${i}`)))), `re ${i}`, "v1 continue b->a");
-  }
+  eq(code(api, () => api.Session.open(hex(s.alice_session), sk)), "UNSUPPORTED_VERSION", "v1 alice session");
+  eq(code(api, () => api.Session.open(hex(s.bob_session), sk)), "UNSUPPORTED_VERSION", "v1 bob session");
   const vstore = api.PrekeyStore.open(hex(s.bob_prekey_store), sk, sbob);
   eq(
-    str(api.Session.accept(sbob, vstore, hex(s.store_accepts.message)).plaintext),
-    s.store_accepts.plaintext,
-    "v1 store accepts",
+    code(api, () => api.Session.accept(sbob, vstore, hex(s.store_accepts.message))),
+    "UNSUPPORTED_VERSION",
+    "v1 initial message",
   );
   eq(code(api, () => api.Session.open(hex(s.alice_identity), sk)), "WRONG_OBJECT_TYPE", "v1 type");
-  eq(code(api, () => api.Session.open(hex(s.alice_session), new Uint8Array(32))), "AUTH_FAILED", "v1 key");
   check();
+
+  // --- 1d. ratchet rejections (wire version 2) and the mid-epoch snapshots ---
+  const rj = await load("ratchet/rejections.json");
+  const rk = hex(rj.app_key);
+  for (const c of rj.cases) {
+    if (c.object === "ratchet_message") {
+      const bob = api.Session.open(hex(rj.bob_session), rk);
+      const before = bob.seal(rk).length;
+      eq(code(api, () => bob.decrypt(hex(c.bytes))), c.error, c.name);
+      eq(bob.seal(rk).length, before, `${c.name}: state size`);
+      bob.dispose();
+    } else {
+      eq(code(api, () => api.Session.open(hex(c.bytes), hex(c.key))), c.error, c.name);
+    }
+    check();
+  }
+  for (const name of ["ping_pong", "burst", "lossy"]) {
+    const v = await load(`ratchet/${name}.json`);
+    for (const who of ["alice", "bob"]) {
+      const session = api.Session.open(hex(v.snapshot[`${who}_session`]), hex(v.snapshot.app_key));
+      const info = session.info();
+      eq(info.pqEpoch, v.final[who].pq_epoch, `${name} ${who} epoch`);
+      eq(info.pqChunksReceived, v.final[who].pq_chunks_received, `${name} ${who} chunks`);
+      session.dispose();
+      check();
+    }
+  }
 
   // --- 2. garbage at every entry point ---
   const alice = api.Identity.generate();
@@ -149,7 +168,6 @@ export async function conformance(api, load) {
     "Session.initiate(bundle)": (x) => api.Session.initiate(alice, x, text("p")),
     "Session.initiate(plaintext)": (x) => api.Session.initiate(alice, bundle, x),
     "Session.initiate(ad)": (x) => api.Session.initiate(alice, bundle, text("p"), { associatedData: x }),
-    "Session.initiate(pqPolicy)": (x) => api.Session.initiate(alice, bundle, text("p"), { pqPolicy: x }),
     "Session.accept(message)": (x) => api.Session.accept(bobId, store, x),
     "Session.accept(now)": (x) => api.Session.accept(bobId, store, initial, { now: x }),
     "session.encrypt": (x) => sa.encrypt(x),

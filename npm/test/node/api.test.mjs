@@ -57,15 +57,18 @@ test("handshake and messages in both directions", () => {
 });
 
 test("describeMessage reads what a server sees", () => {
-  const { b, message } = pair({ pqPolicy: { kind: "every-step" } });
+  const { b, message } = pair();
   const d = describeMessage(message);
   assert.equal(d.kind, "initial");
   assert.deepEqual(d.handshake, { signedPrekeyId: 1, oneTimePrekeyId: 1, kemPrekeyKind: "one-time", kemPrekeyId: 1 });
-  assert.equal(d.kemOffer, 1);
+  assert.deepEqual(d.pqChunk, { kind: "key", epoch: 1, index: 0 });
+  assert.equal(d.pqMix, false);
   assert.equal(b.info().newChainNext, true);
+  assert.equal(b.info().pqChunksReceived, 1);
+  assert.equal(b.info().pqChunksNeeded, 36);
   const r = describeMessage(b.encrypt(enc.encode("12345")));
   assert.equal(r.kind, "ratchet");
-  assert.equal(r.kemCiphertextFor, 1);
+  assert.equal(r.pqChunk, null);
   assert.equal(r.ciphertextLength, 5 + constants().aeadTagLength);
   assert.equal(r.ratchetKey.length, 32);
 });
@@ -111,7 +114,8 @@ test("oversized input is refused before it reaches wasm memory", () => {
   const { a } = pair();
   throwsCode(() => a.decrypt(new Uint8Array(constants().maxMessageLength + 1)), "TOO_LARGE");
   throwsCode(() => a.encrypt(new Uint8Array(constants().maxPlaintextLength + 1)), "TOO_LARGE");
-  assert.equal(messageKind(Uint8Array.of(1, 4, 1, ...new Uint8Array(100))), "ratchet");
+  assert.equal(messageKind(Uint8Array.of(2, 4, 1, ...new Uint8Array(100))), "ratchet");
+  throwsCode(() => messageKind(Uint8Array.of(1, 4, 1, ...new Uint8Array(100))), "UNSUPPORTED_VERSION");
 });
 
 test("disposed objects throw DISPOSED", () => {

@@ -1,6 +1,6 @@
 //! Writes `vectors/` from fixed seeds: `cargo run -p twofold-tests --bin gen-vectors`
-//! (or `make vectors`). The stability file `state/v1.json` is written only if it is missing:
-//! once committed it is frozen.
+//! (or `make vectors`). The stability file `state/v1.json` was written by format version 1
+//! and is frozen: no later generator can write it.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use std::path::Path;
@@ -15,12 +15,5 @@ fn main() {
         std::fs::write(&file, vectors::render(&value)).unwrap();
         println!("wrote vectors/{path}");
     }
-    let state = root.join("state/v1.json");
-    if state.exists() {
-        println!("kept vectors/state/v1.json (frozen)");
-    } else {
-        std::fs::create_dir_all(state.parent().unwrap()).unwrap();
-        std::fs::write(&state, vectors::render(&vectors::state_v1())).unwrap();
-        println!("wrote vectors/state/v1.json");
-    }
+    println!("kept vectors/state/v1.json (frozen: written by format version 1)");
 }

@@ -428,12 +428,15 @@ fn debug_output_contains_no_key_material() {
             TraceEvent::RatchetKeyGenerated { secret, .. } => secrets.push(secret.to_vec()),
             TraceEvent::MessageKey {
                 message_key,
-                aead_key,
+                enc_key,
+                mac_key,
                 ..
             } => {
                 secrets.push(message_key.to_vec());
-                secrets.push(aead_key.to_vec());
+                secrets.push(enc_key.to_vec());
+                secrets.push(mac_key.to_vec());
             }
+            TraceEvent::PqKeyGenerated { seed, .. } => secrets.push(seed.clone()),
             _ => {}
         }
     }

@@ -1,6 +1,8 @@
 //! The cross-crate integration tests of Twofold, in one test binary:
 //! - `handshake`: agreement, strict rejection, key swaps, replays, low-order keys, hygiene;
-//! - `ratchet`: hostile-network conversations, transactional decrypt, FS and PCS, limits;
+//! - `ratchet`: hostile-network conversations, transactional decrypt, FS, limits;
+//! - `pq_ratchet`: post-compromise security (classical, quantum, with network control),
+//!   chunk authentication and faults, rollback, bytes per message;
 //! - `vectors`: the committed vectors regenerated, recomputed and loaded;
 //! - `wycheproof`: every vendored Wycheproof case through the protocol's wrappers.
 // Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
@@ -15,6 +17,7 @@
 )]
 
 mod handshake;
+mod pq_ratchet;
 mod ratchet;
 mod vectors;
 mod wycheproof;

@@ -9,17 +9,12 @@ use twofold_core::consts::{
     MAX_FORWARD_JUMP, MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS, MAX_SKIPPED_KEYS_PER_CHAIN,
 };
 use twofold_core::trace::{Direction, TraceEvent};
-use twofold_core::{DecryptError, PqPolicy, Session, SessionConfig, hazmat};
+use twofold_core::{DecryptError, Session, SessionConfig};
 use twofold_tests::scenario::{Conversation, Event, Side};
-use twofold_tests::{Pair, Traced, Variant, flip, pair, sweep_bits};
+use twofold_tests::{Traced, Variant, flip, pair};
 
-const NO_PQ: PqPolicy = PqPolicy::Interval {
-    messages: u32::MAX,
-    seconds: u64::MAX,
-};
-
-fn config(policy: PqPolicy) -> SessionConfig {
-    SessionConfig::with_pq_policy(policy)
+fn config() -> SessionConfig {
+    SessionConfig::default()
 }
 
 fn side() -> impl Strategy<Value = Side> {
@@ -37,17 +32,6 @@ fn event() -> impl Strategy<Value = Event> {
     ]
 }
 
-fn policy() -> impl Strategy<Value = PqPolicy> {
-    prop_oneof![
-        Just(PqPolicy::EveryStep),
-        (1u32..4).prop_map(|messages| PqPolicy::Interval {
-            messages,
-            seconds: 3600
-        }),
-        Just(NO_PQ),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
 
@@ -55,8 +39,8 @@ proptest! {
     /// delivered message decrypts exactly once, duplicates and forgeries are rejected without
     /// changing state, and both sides stay in sync.
     #[test]
-    fn random_conversations_stay_correct(seed in any::<u64>(), policy in policy(), events in proptest::collection::vec(event(), 1..120)) {
-        let mut c = Conversation::new(&format!("conversation {seed}"), policy);
+    fn random_conversations_stay_correct(seed in any::<u64>(), events in proptest::collection::vec(event(), 1..120)) {
+        let mut c = Conversation::new(&format!("conversation {seed}"));
         for e in &events {
             c.apply(e);
         }
@@ -64,36 +48,44 @@ proptest! {
     }
 }
 
-/// Every bit of a normal message, and a sweep of a PQ message: each change is rejected and
-/// the session is byte-identical afterwards; the genuine message then still decrypts.
+/// Every bit of a message without a PQ chunk (Bob's, before he has decoded a key) and of one
+/// with a chunk (Alice's): each change is rejected and the session is byte-identical
+/// afterwards; the genuine message then still decrypts.
 #[test]
 fn any_changed_bit_is_rejected_and_changes_nothing() {
-    for (policy, stride) in [(NO_PQ, 1), (PqPolicy::EveryStep, 5)] {
-        let mut p = pair("bit flips", Variant::Full, &config(policy));
-        let ad = b"ad";
-        let m0 = p.b.encrypt(&mut p.rng, 1, b"zero", ad).unwrap();
-        p.a.decrypt(&m0, ad).unwrap();
-        let m =
-            p.b.encrypt(&mut p.rng, 2, b"a message of some length", ad)
-                .unwrap();
-        let before = p.a.state_bytes();
-        let bits: Vec<usize> = if stride == 1 {
-            (0..m.len() * 8).collect()
-        } else {
-            sweep_bits(m.len(), stride)
-        };
-        for bit in bits {
-            let r = p.a.decrypt(&flip(&m, bit), ad);
+    let mut p = pair("bit flips", Variant::Full, &config());
+    let ad = b"ad";
+    let m0 = p.b.encrypt(&mut p.rng, 1, b"zero", ad).unwrap();
+    p.a.decrypt(&m0, ad).unwrap();
+    let to_a =
+        p.b.encrypt(&mut p.rng, 2, b"a message of some length", ad)
+            .unwrap();
+    let to_b =
+        p.a.encrypt(&mut p.rng, 3, b"a reply with a chunk", ad)
+            .unwrap();
+    assert_eq!(to_a.len(), 44 + 24 + 16);
+    assert_eq!(to_b.len(), 44 + 40 + 20 + 16);
+    for (receiver, m, plain) in [
+        (&mut p.a, &to_a, &b"a message of some length"[..]),
+        (&mut p.b, &to_b, &b"a reply with a chunk"[..]),
+    ] {
+        let before = receiver.state_bytes();
+        for bit in 0..m.len() * 8 {
+            let r = receiver.decrypt(&flip(m, bit), ad);
             assert!(r.is_err(), "bit {bit} of {} accepted", m.len());
-            assert_eq!(before, p.a.state_bytes(), "bit {bit} changed the session");
+            assert_eq!(
+                before,
+                receiver.state_bytes(),
+                "bit {bit} changed the session"
+            );
         }
-        assert_eq!(p.a.decrypt(&m, ad).unwrap(), b"a message of some length");
+        assert_eq!(receiver.decrypt(m, ad).unwrap(), plain);
     }
 }
 
 #[test]
 fn every_earlier_message_replayed_is_a_duplicate() {
-    let mut p = pair("replays", Variant::Full, &config(PqPolicy::EveryStep));
+    let mut p = pair("replays", Variant::Full, &config());
     let mut to_a = vec![];
     for round in 0..4 {
         for i in 0..3 {
@@ -123,14 +115,7 @@ fn every_earlier_message_replayed_is_a_duplicate() {
 /// Encrypting never reuses a message key or a (ratchet key, index) pair.
 #[test]
 fn encrypt_never_reuses_a_key() {
-    let mut p = pair(
-        "no reuse",
-        Variant::Full,
-        &config(PqPolicy::Interval {
-            messages: 2,
-            seconds: 60,
-        }),
-    );
+    let mut p = pair("no reuse", Variant::Full, &config());
     let mut keys = HashSet::new();
     let mut positions = HashSet::new();
     for i in 0..60u64 {
@@ -162,11 +147,7 @@ fn encrypt_never_reuses_a_key() {
 /// holds none of their keys.
 #[test]
 fn snapshots_cannot_decrypt_messages_already_received() {
-    let mut p = pair(
-        "forward secrecy",
-        Variant::Full,
-        &config(PqPolicy::EveryStep),
-    );
+    let mut p = pair("forward secrecy", Variant::Full, &config());
     let _ = p.a.take_trace();
     let msgs: Vec<Vec<u8>> = (0..3)
         .map(|i| {
@@ -182,16 +163,17 @@ fn snapshots_cannot_decrypt_messages_already_received() {
         match e {
             TraceEvent::MessageKey {
                 message_key,
-                aead_key,
+                enc_key,
+                mac_key,
                 chain_key,
                 ..
             } => {
-                past.extend([message_key, aead_key, chain_key]);
+                past.extend([message_key, enc_key, mac_key, chain_key]);
             }
             TraceEvent::RootStep {
                 root_in, chain_key, ..
             } => past.extend([root_in, chain_key]),
-            TraceEvent::KemDecapsulated { secret, .. } => past.push(secret),
+            TraceEvent::PqDecapsulated { shared_secret, .. } => past.push(shared_secret),
             _ => {}
         }
     }
@@ -213,315 +195,9 @@ fn snapshots_cannot_decrypt_messages_already_received() {
     }
 }
 
-/// An attacker following the root chain from a compromised state, with what he knows.
-struct Attacker {
-    /// X25519 secrets he holds (those of the compromised states; in the quantum model, all).
-    x25519: Vec<[u8; 32]>,
-    /// Every ratchet public key (they are sent in clear).
-    publics: Vec<[u8; 32]>,
-    /// ML-KEM seeds he holds (those of the compromised states).
-    kem_seeds: Vec<[u8; 64]>,
-    /// Whether he is also given every KEM shared secret: the model of a ratchet that does not
-    /// mix the KEM secret in, where the KEM protects nothing.
-    knows_kem_secrets: bool,
-}
-
-/// What the attacker managed.
-struct Outcome {
-    /// Root steps he followed before losing the chain.
-    followed: usize,
-    /// Root steps in the conversation.
-    total: usize,
-    /// Message keys after that point (the attacker derives his best guess for each).
-    after_heal: usize,
-    /// Of those, keys his guess got right.
-    leaked_after_heal: usize,
-}
-
-impl Attacker {
-    /// Replays the sending-side events (one root step per new chain) in order. While he holds
-    /// everything a step needs he computes it (and the test checks he gets the real value);
-    /// from the first step he cannot compute, he can only guess.
-    fn follow(&self, root: [u8; 32], events: &[TraceEvent]) -> Outcome {
-        let mut known = true;
-        let mut guess = root;
-        let mut last_ct: Option<Vec<u8>> = None;
-        let mut out = Outcome {
-            followed: 0,
-            total: 0,
-            after_heal: 0,
-            leaked_after_heal: 0,
-        };
-        let mut chains: Vec<([u8; 32], [u8; 32])> = Vec::new(); // (real ck, attacker's ck)
-        for e in events {
-            match e {
-                TraceEvent::KemEncapsulated { ciphertext, .. } => {
-                    last_ct = Some(ciphertext.clone())
-                }
-                TraceEvent::RootStep {
-                    direction: Direction::Sending,
-                    root_in,
-                    dh: _,
-                    kem_secret,
-                    root_out,
-                    chain_key,
-                } => {
-                    out.total += 1;
-                    // Every DH output he can compute from a secret he holds and a public key,
-                    // and every KEM secret he can obtain (decapsulating with the seeds he
-                    // holds), plus all-zero guesses. He follows the step if any combination
-                    // reproduces it; the checks below compare with the real values.
-                    let mut dhs: Vec<[u8; 32]> = vec![[0; 32]];
-                    for secret in &self.x25519 {
-                        for public in &self.publics {
-                            if let Some(d) = hazmat::x25519(secret, public) {
-                                dhs.push(d);
-                            }
-                        }
-                    }
-                    let mut kems: Vec<Option<[u8; 32]>> = vec![None, Some([0; 32])];
-                    if let Some(ct) = &last_ct {
-                        let ct: [u8; twofold_core::KEM_CIPHERTEXT_LEN] =
-                            ct.clone().try_into().unwrap();
-                        kems.extend(
-                            self.kem_seeds
-                                .iter()
-                                .map(|seed| Some(hazmat::kem_decapsulate(seed, &ct))),
-                        );
-                    }
-                    if self.knows_kem_secrets {
-                        kems.push(*kem_secret);
-                    }
-                    last_ct = None;
-                    let hit = known
-                        .then(|| {
-                            dhs.iter().find_map(|d| {
-                                kems.iter().find_map(|k| {
-                                    let (next, ck) = hazmat::root_step(&guess, d, k.as_ref());
-                                    (next == *root_out && ck == *chain_key).then_some((next, ck))
-                                })
-                            })
-                        })
-                        .flatten();
-                    match hit {
-                        Some((next, ck)) => {
-                            assert_eq!(guess, *root_in, "root chain continuity");
-                            guess = next;
-                            out.followed += 1;
-                            chains.push((*chain_key, ck));
-                        }
-                        None => {
-                            // His best guess from here on (it cannot match: checked).
-                            let (next, ck) = hazmat::root_step(&guess, &dhs[dhs.len() - 1], None);
-                            assert_ne!(ck, *chain_key);
-                            known = false;
-                            guess = next;
-                            chains.push((*chain_key, ck));
-                        }
-                    }
-                }
-                TraceEvent::MessageKey {
-                    direction: Direction::Sending,
-                    chain_key,
-                    message_key,
-                    ..
-                } => {
-                    // He walks his version of each chain forward.
-                    if let Some(pos) = chains.iter().position(|(real, _)| real == chain_key) {
-                        let (real, mine) = chains[pos];
-                        let (mine_next, mk) = hazmat::chain_step(&mine);
-                        if known {
-                            assert_eq!(mk, *message_key);
-                        } else {
-                            out.after_heal += 1;
-                            if mk == *message_key {
-                                out.leaked_after_heal += 1;
-                            }
-                        }
-                        let (real_next, _) = hazmat::chain_step(&real);
-                        chains[pos] = (real_next, mine_next);
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
-/// What an attacker learns from a compromise of both states at a synchronised point.
-struct Compromise {
-    /// The root key at the compromise.
-    root: [u8; 32],
-    /// Every event after the compromise, in order.
-    events: Vec<TraceEvent>,
-    /// X25519 secrets generated before the compromise (a superset of the states' own).
-    x25519_before: Vec<[u8; 32]>,
-    /// X25519 secrets generated after it (the fresh randomness).
-    x25519_after: Vec<[u8; 32]>,
-    /// Every ratchet public key.
-    publics: Vec<[u8; 32]>,
-    /// ML-KEM seeds generated before the compromise.
-    kem_seeds: Vec<[u8; 64]>,
-}
-
-fn conversation_after_compromise(p: &mut Pair, rounds: u64) -> Compromise {
-    let mut before = p.a.take_trace();
-    before.extend(p.b.take_trace());
-    for t in 0..2 {
-        let m = p.a.encrypt(&mut p.rng, t, b"warm", b"").unwrap();
-        p.b.decrypt(&m, b"").unwrap();
-        let r = p.b.encrypt(&mut p.rng, t, b"warm", b"").unwrap();
-        p.a.decrypt(&r, b"").unwrap();
-    }
-    before.extend(p.a.take_trace());
-    before.extend(p.b.take_trace());
-    // Both sides are in step: Alice has processed Bob's latest chain.
-    assert_eq!(p.a.root_key(), p.b.root_key());
-    let root = p.a.root_key();
-    let mut events = Vec::new();
-    for t in 10..10 + rounds {
-        let m = p.a.encrypt(&mut p.rng, t, b"after", b"").unwrap();
-        events.extend(p.a.take_trace());
-        p.b.decrypt(&m, b"").unwrap();
-        events.extend(p.b.take_trace());
-        let r = p.b.encrypt(&mut p.rng, t, b"after", b"").unwrap();
-        events.extend(p.b.take_trace());
-        p.a.decrypt(&r, b"").unwrap();
-        events.extend(p.a.take_trace());
-    }
-    let mut c = Compromise {
-        root,
-        events: Vec::new(),
-        x25519_before: Vec::new(),
-        x25519_after: Vec::new(),
-        publics: Vec::new(),
-        kem_seeds: Vec::new(),
-    };
-    for e in &before {
-        match e {
-            TraceEvent::RatchetKeyGenerated { secret, public } => {
-                c.x25519_before.push(*secret);
-                c.publics.push(*public);
-            }
-            TraceEvent::KemKeyGenerated { seed, .. } => {
-                c.kem_seeds.push(seed.clone().try_into().unwrap())
-            }
-            _ => {}
-        }
-    }
-    for e in &events {
-        if let TraceEvent::RatchetKeyGenerated { secret, public } = e {
-            c.x25519_after.push(*secret);
-            c.publics.push(*public);
-        }
-    }
-    c.events = events;
-    c
-}
-
-/// Post-compromise security against a quantum attacker: he holds both states at the
-/// compromise *and every X25519 secret ever used*. Only the KEM step can heal, and it does
-/// after one PQ round trip. Given the KEM secrets too (the model of a ratchet that does not
-/// mix them in), he follows the conversation to the end: the healing is the KEM's alone.
-#[test]
-fn post_compromise_security_post_quantum() {
-    let mut p = pair("pcs pq", Variant::Full, &config(PqPolicy::EveryStep));
-    let c = conversation_after_compromise(&mut p, 3);
-    let all: Vec<[u8; 32]> = c
-        .x25519_before
-        .iter()
-        .chain(&c.x25519_after)
-        .copied()
-        .collect();
-    let quantum = Attacker {
-        x25519: all.clone(),
-        publics: c.publics.clone(),
-        kem_seeds: c.kem_seeds.clone(),
-        knows_kem_secrets: false,
-    };
-    let o = quantum.follow(c.root, &c.events);
-    // Alice's first new chain encapsulates to Bob's pre-compromise offer: followed. Bob's
-    // reply encapsulates to Alice's fresh offer: the attacker loses the chain there.
-    assert_eq!(o.followed, 1, "healing must come after one PQ round trip");
-    assert_eq!(o.total, 6);
-    assert!(o.after_heal >= 5);
-    assert_eq!(o.leaked_after_heal, 0);
-    // Without the KEM secret's protection the same attacker follows everything: this is the
-    // check that fails if the KEM secret is not mixed into the root key.
-    let no_kem = Attacker {
-        x25519: all,
-        publics: c.publics,
-        kem_seeds: c.kem_seeds,
-        knows_kem_secrets: true,
-    };
-    let o = no_kem.follow(c.root, &c.events);
-    assert_eq!(o.followed, o.total);
-    assert_eq!(o.after_heal, 0);
-}
-
-/// Classical post-compromise security: the attacker holds both states at the compromise but
-/// not the randomness drawn later. One DH round trip heals, with no PQ step at all.
-#[test]
-fn post_compromise_security_classical() {
-    let mut p = pair("pcs classical", Variant::Full, &config(NO_PQ));
-    let key = [3; 32];
-    let m0 = p.a.encrypt(&mut p.rng, 0, b"w", b"").unwrap();
-    p.b.decrypt(&m0, b"").unwrap();
-    let r0 = p.b.encrypt(&mut p.rng, 0, b"w", b"").unwrap();
-    p.a.decrypt(&r0, b"").unwrap();
-    // The compromised states: sealed copies of both sessions.
-    let mut stolen_a = Session::open(&p.a.seal(&mut p.rng, &key).unwrap(), &key).unwrap();
-    let mut stolen_b = Session::open(&p.b.seal(&mut p.rng, &key).unwrap(), &key).unwrap();
-    let m1 = p.a.encrypt(&mut p.rng, 1, b"m1", b"").unwrap();
-    // Before the round trip completes, the stolen state still reads Alice's new message.
-    assert_eq!(stolen_b.decrypt(&m1, b"").unwrap(), b"m1");
-    p.b.decrypt(&m1, b"").unwrap();
-    let r1 = p.b.encrypt(&mut p.rng, 1, b"r1", b"").unwrap();
-    p.a.decrypt(&r1, b"").unwrap();
-    let m2 = p.a.encrypt(&mut p.rng, 2, b"m2", b"").unwrap();
-    p.b.decrypt(&m2, b"").unwrap();
-    let r2 = p.b.encrypt(&mut p.rng, 2, b"r2", b"").unwrap();
-    p.a.decrypt(&r2, b"").unwrap();
-    // After it, neither stolen copy reads anything new.
-    assert_eq!(stolen_a.decrypt(&r1, b""), Err(DecryptError::AuthFailed));
-    assert_eq!(stolen_a.decrypt(&r2, b""), Err(DecryptError::AuthFailed));
-    assert_eq!(stolen_b.decrypt(&m2, b""), Err(DecryptError::AuthFailed));
-
-    // The same in the key schedule: holding the compromised secrets, the attacker follows the
-    // first step (Alice's fresh key against Bob's known one) and loses the chain at the second
-    // (both keys fresh). With every X25519 secret (a quantum attacker) and no PQ step, nothing
-    // heals: that is what the KEM ratchet is for.
-    let mut q = pair("pcs classical schedule", Variant::Full, &config(NO_PQ));
-    let c = conversation_after_compromise(&mut q, 3);
-    let classical = Attacker {
-        x25519: c.x25519_before.clone(),
-        publics: c.publics.clone(),
-        kem_seeds: vec![],
-        knows_kem_secrets: false,
-    };
-    let o = classical.follow(c.root, &c.events);
-    assert_eq!(o.followed, 1);
-    assert_eq!(o.total, 6);
-    assert!(o.after_heal >= 5);
-    assert_eq!(o.leaked_after_heal, 0);
-    let quantum = Attacker {
-        x25519: c
-            .x25519_before
-            .iter()
-            .chain(&c.x25519_after)
-            .copied()
-            .collect(),
-        publics: c.publics,
-        kem_seeds: vec![],
-        knows_kem_secrets: false,
-    };
-    assert_eq!(quantum.follow(c.root, &c.events).followed, 6);
-}
-
 #[test]
 fn forward_jump_limit_holds_exactly() {
-    let mut p = pair("jump", Variant::Full, &config(NO_PQ));
+    let mut p = pair("jump", Variant::Full, &config());
     let limit = usize::try_from(MAX_FORWARD_JUMP).unwrap();
     // A gap of exactly MAX_FORWARD_JUMP skipped keys is accepted ...
     let msgs: Vec<Vec<u8>> = (0..=limit)
@@ -549,7 +225,7 @@ fn forward_jump_limit_holds_exactly() {
 /// A flood of skipped messages keeps memory bounded: per chain, in total, and in chains.
 #[test]
 fn skipped_key_limits_hold_under_a_flood() {
-    let mut p = pair("flood", Variant::Full, &config(NO_PQ));
+    let mut p = pair("flood", Variant::Full, &config());
     let jump = usize::try_from(MAX_FORWARD_JUMP).unwrap();
     let mut max_state = 0;
     let mut first_of_chain = Vec::new();
@@ -590,7 +266,7 @@ fn skipped_key_limits_hold_under_a_flood() {
         b"f"
     );
     // Per-chain bound: a second maximal jump in one chain evicts that chain's oldest keys.
-    let mut q = pair("per chain", Variant::Full, &config(NO_PQ));
+    let mut q = pair("per chain", Variant::Full, &config());
     let all: Vec<Vec<u8>> = (0..=2 * jump + 1)
         .map(|_| q.b.encrypt(&mut q.rng, 0, b"p", b"").unwrap())
         .collect();
@@ -607,7 +283,7 @@ fn skipped_key_limits_hold_under_a_flood() {
 /// A header claiming a previous chain longer than the limit is refused before any work.
 #[test]
 fn previous_chain_length_is_bounded_too() {
-    let mut p = pair("pn", Variant::Full, &config(NO_PQ));
+    let mut p = pair("pn", Variant::Full, &config());
     let r = p.b.encrypt(&mut p.rng, 0, b"r", b"").unwrap();
     p.a.decrypt(&r, b"").unwrap();
     let sent = p.a.encrypt(&mut p.rng, 0, b"m", b"").unwrap();
@@ -628,14 +304,7 @@ fn previous_chain_length_is_bounded_too() {
 /// is replaced by a second copy opened from the same blob, never forked).
 #[test]
 fn save_load_continues_identically_at_every_point() {
-    let mut p = pair(
-        "save load",
-        Variant::Full,
-        &config(PqPolicy::Interval {
-            messages: 2,
-            seconds: 100,
-        }),
-    );
+    let mut p = pair("save load", Variant::Full, &config());
     let key = [1; 32];
     for step in 0..24u64 {
         for who in [Side::Alice, Side::Bob] {
@@ -673,7 +342,7 @@ fn save_load_continues_identically_at_every_point() {
 /// back exactly where it was: the state is byte-identical, and every real message still opens.
 #[test]
 fn a_forged_message_for_a_skipped_key_changes_nothing() {
-    let mut p = pair("skipped forgery", Variant::Full, &config(NO_PQ));
+    let mut p = pair("skipped forgery", Variant::Full, &config());
     let r = p.b.encrypt(&mut p.rng, 0, b"r", b"").unwrap();
     p.a.decrypt(&r, b"").unwrap();
     let m: Vec<Vec<u8>> = (0..4)
@@ -698,7 +367,7 @@ fn a_forged_message_for_a_skipped_key_changes_nothing() {
 
 #[test]
 fn low_order_ratchet_keys_and_foreign_initial_messages_are_rejected() {
-    let mut p = pair("low order ratchet", Variant::Full, &config(NO_PQ));
+    let mut p = pair("low order ratchet", Variant::Full, &config());
     let r = p.b.encrypt(&mut p.rng, 0, b"r", b"").unwrap();
     let mut bad = r.clone();
     bad[4..36].fill(0);
@@ -706,7 +375,7 @@ fn low_order_ratchet_keys_and_foreign_initial_messages_are_rejected() {
     assert_eq!(p.a.decrypt(&bad, b""), Err(DecryptError::NonContributory));
     assert_eq!(before, p.a.state_bytes());
     // Another session's initial message at Bob's session.
-    let q = pair("other session", Variant::Full, &config(NO_PQ));
+    let q = pair("other session", Variant::Full, &config());
     assert_eq!(
         p.b.decrypt(&q.initial, b""),
         Err(DecryptError::WrongSession)
@@ -750,75 +419,63 @@ fn initial_messages_repeat_until_a_reply_arrives() {
     assert_eq!(b.decrypt(&m3, b"").unwrap(), b"3");
 }
 
-/// The PQ policy: EveryStep steps on every new chain; Interval after N messages or T seconds.
-#[test]
-fn pq_policy_decides_when_steps_happen() {
-    let mut p = pair(
-        "policy",
-        Variant::Full,
-        &config(PqPolicy::Interval {
-            messages: 3,
-            seconds: 1000,
-        }),
-    );
-    let mut t = 0;
-    let mut epochs = Vec::new();
-    for _ in 0..8 {
-        t += 10;
-        let m = p.a.encrypt(&mut p.rng, t, b"a", b"").unwrap();
-        p.b.decrypt(&m, b"").unwrap();
-        let r = p.b.encrypt(&mut p.rng, t, b"b", b"").unwrap();
-        p.a.decrypt(&r, b"").unwrap();
-        epochs.push(p.a.info().pq_epoch);
-    }
-    // Three messages per side between steps: the epoch moves, but not every round.
-    assert!(epochs.last().unwrap() >= &2);
-    assert!(epochs.windows(2).any(|w| w[0] == w[1]));
-    // Time alone triggers a step.
-    let mut q = pair(
-        "policy time",
-        Variant::Full,
-        &config(PqPolicy::Interval {
-            messages: 1000,
-            seconds: 100,
-        }),
-    );
-    assert!(!q.b.pq_step_due(50));
-    assert!(q.b.pq_step_due(100));
-    let r = q.b.encrypt(&mut q.rng, 100, b"late", b"").unwrap();
-    assert!(
-        r.len() > twofold_core::KEM_PUBLIC_KEY_LEN,
-        "the step offers a KEM key"
-    );
-    assert!(q.b.info().pq_offer_pending);
-}
-
-/// An RNG failure in the middle of a DH + PQ step is an error and leaves the session as it
-/// was; the same call with a working RNG then succeeds.
+/// An RNG failure in the middle of an `encrypt` that draws (a DH step's ratchet key, the
+/// next epoch's ML-KEM seed, an encapsulation's randomness) is an error and leaves the session
+/// as it was; the same call with a working RNG then succeeds.
 #[test]
 fn rng_failure_changes_nothing() {
-    let mut p = pair("rng failure", Variant::Full, &config(PqPolicy::EveryStep));
-    let r = p.b.encrypt(&mut p.rng, 0, b"r", b"").unwrap();
+    let mut p = pair("rng failure", Variant::Full, &config());
+    let mut t = 0;
+    // Ping-pong until Bob has decoded Alice's key (his next message encapsulates) and his
+    // first ciphertext chunk reached Alice (her next message starts epoch 2).
+    let mut cases = Vec::new();
+    for _ in 0..40 {
+        t += 1;
+        let r = p.b.encrypt(&mut p.rng, t, b"r", b"").unwrap();
+        p.a.decrypt(&r, b"").unwrap();
+        // Bob's next message: 32 (ratchet key) + 32 (encapsulation) once he decoded the key.
+        let m = p.a.encrypt(&mut p.rng, t, b"m", b"").unwrap();
+        p.b.decrypt(&m, b"").unwrap();
+        let i = p.b.info();
+        if i.pq_receiving_epoch == 2 && i.pq_sending_epoch == 0 && cases.is_empty() {
+            cases.push(("bob", 64usize));
+            break;
+        }
+    }
+    assert_eq!(cases, [("bob", 64)], "Bob decoded the key within 40 rounds");
+    for budget in [0, 31, 32, 63] {
+        let before = p.b.state_bytes();
+        let mut failing = twofold_tests::FailingRng::new("failing", budget);
+        assert_eq!(
+            p.b.encrypt(&mut failing, 1, b"m", b""),
+            Err(twofold_core::EncryptError::RngFailed),
+            "bob, budget {budget}"
+        );
+        assert_eq!(before, p.b.state_bytes());
+    }
+    let r = p.b.encrypt(&mut p.rng, 1, b"r", b"").unwrap();
     p.a.decrypt(&r, b"").unwrap();
-    // Alice's next message needs 32 (ratchet key) + 32 (encapsulation) + 64 (KEM seed) bytes.
-    for budget in [0, 31, 32, 63, 64, 127] {
+    assert_eq!(p.a.info().pq_sending_epoch, 1);
+    // Alice's next message: 32 (ratchet key) + 64 (the epoch-2 seed).
+    for budget in [0, 31, 32, 95] {
         let before = p.a.state_bytes();
         let mut failing = twofold_tests::FailingRng::new("failing", budget);
         assert_eq!(
             p.a.encrypt(&mut failing, 1, b"m", b""),
             Err(twofold_core::EncryptError::RngFailed),
-            "budget {budget}"
+            "alice, budget {budget}"
         );
         assert_eq!(before, p.a.state_bytes());
     }
     let m = p.a.encrypt(&mut p.rng, 1, b"m", b"").unwrap();
+    assert_eq!(p.a.info().pq_sending_epoch, 2);
     assert_eq!(p.b.decrypt(&m, b"").unwrap(), b"m");
 }
 
 /// What a server can read from a message, through `describe_message`.
 #[test]
 fn describe_message_reads_the_public_header() {
-    let mut p = pair("describe", Variant::Full, &config(PqPolicy::EveryStep));
+    let mut p = pair("describe", Variant::Full, &config());
     let d = twofold_core::describe_message(&p.initial).unwrap();
     assert_eq!(d.kind, twofold_core::MessageKind::Initial);
     let h = d.handshake.unwrap();
@@ -826,53 +483,28 @@ fn describe_message_reads_the_public_header() {
     assert_eq!(h.one_time_prekey_id, Some(1));
     assert_eq!(h.kem_prekey, twofold_core::KemPrekeyUsed::OneTime(1));
     assert_eq!(d.index, 0);
+    let c = d.pq_chunk.unwrap();
     assert_eq!(
-        d.kem_offer,
-        Some(1),
-        "every-step: the first chain offers a KEM key"
+        (c.kind, c.epoch, c.index),
+        (twofold_core::PqChunkKind::Key, 1, 0),
+        "the first message carries chunk 0 of the epoch-1 key"
     );
+    assert!(!d.pq_mix);
     assert!(p.b.info().new_chain_next);
     let r = p.b.encrypt(&mut p.rng, 0, b"12345", b"").unwrap();
     assert!(!p.b.info().new_chain_next);
     let d = twofold_core::describe_message(&r).unwrap();
     assert_eq!(d.kind, twofold_core::MessageKind::Ratchet);
     assert!(d.handshake.is_none());
-    assert_eq!(d.kem_ciphertext_for, Some(1));
-    assert_eq!(d.kem_offer, Some(1));
-    assert_eq!(d.ciphertext_len, 5 + twofold_core::AEAD_TAG_LEN);
+    assert_eq!(d.pq_chunk, None, "Bob has no key to answer yet");
+    assert_eq!(d.ciphertext_len, 5 + 16);
     assert!(twofold_core::describe_message(&r[..40]).is_err());
-}
-
-/// An interval of zero messages behaves as every-step, including for the first chain.
-#[test]
-fn zero_interval_policy_is_every_step() {
-    let p = pair(
-        "zero interval",
-        Variant::Full,
-        &config(PqPolicy::Interval {
-            messages: 0,
-            seconds: 3600,
-        }),
-    );
-    assert_eq!(
-        twofold_core::describe_message(&p.initial)
-            .unwrap()
-            .kem_offer,
-        Some(1)
-    );
-    let q = pair("default offer", Variant::Full, &config(PqPolicy::default()));
-    assert_eq!(
-        twofold_core::describe_message(&q.initial)
-            .unwrap()
-            .kem_offer,
-        None
-    );
 }
 
 /// A ciphertext longer than the plaintext limit allows is refused before any work.
 #[test]
 fn oversized_ciphertexts_are_refused() {
-    let mut p = pair("oversized", Variant::Full, &config(NO_PQ));
+    let mut p = pair("oversized", Variant::Full, &config());
     let mut m = p.b.encrypt(&mut p.rng, 0, b"x", b"").unwrap();
     m.resize(44 + twofold_core::consts::MAX_PLAINTEXT_LEN + 17, 0);
     assert!(matches!(
@@ -887,7 +519,7 @@ fn oversized_ciphertexts_are_refused() {
 /// answering chain, never from more messages of a chain that a replay could have produced.
 #[test]
 fn peer_confirmed_follows_the_first_answering_chain() {
-    let mut p = pair("peer confirmed", Variant::LastResortOnly, &config(NO_PQ));
+    let mut p = pair("peer confirmed", Variant::LastResortOnly, &config());
     assert!(!p.a.info().peer_confirmed);
     assert!(!p.b.info().peer_confirmed);
     // More messages on Alice's first chain confirm nothing for Bob.
