@@ -1040,6 +1040,68 @@ pub fn ratchet_rejections() -> Value {
     })
 }
 
+/// `vectors/ratchet/fault.json`: an outcome vector for `PQ_INCONSISTENT`. Alice restores an
+/// older state after starting her epoch-2 key and sends a second, different key object under
+/// the same epoch (both copies draw the same ratchet key, then different ML-KEM seeds). Bob's
+/// session is sealed before the first copy's messages; replaying `messages` in order against
+/// it must give each listed outcome: the second copy's first ten collide
+/// (`CONFLICTING_MESSAGE`), the rest decrypt, and the mixed collection faults exactly once.
+pub fn ratchet_fault() -> Value {
+    let config = SessionConfig::default();
+    let mut p = crate::pair("ratchet/fault", Variant::Full, &config);
+    for _ in 0..60 {
+        let m = p.a.encrypt(&mut p.rng, NOW, b"m", b"").unwrap();
+        p.b.decrypt(&m, b"").unwrap();
+        let r = p.b.encrypt(&mut p.rng, NOW, b"r", b"").unwrap();
+        p.a.decrypt(&r, b"").unwrap();
+        if p.b.info().pq_sending_epoch == 1 {
+            break;
+        }
+    }
+    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY).unwrap();
+    let bob_blob = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    let mut messages = Vec::new();
+    let mut faults = Vec::new();
+    let mut run = |a: &mut Traced, rng: &mut crate::SplicedRng, label: &str, n: usize| {
+        for i in 0..n {
+            let text = format!("{label} {i}");
+            let m = a.encrypt(rng, NOW, text.as_bytes(), b"").unwrap();
+            let _ = a.take_trace();
+            let outcome = match p.b.decrypt(&m, b"") {
+                Ok(pt) => {
+                    assert_eq!(pt, text.as_bytes());
+                    "OK"
+                }
+                Err(e) => e.code().as_str(),
+            };
+            for e in p.b.take_trace() {
+                if let TraceEvent::PqFault { epoch, reason } = e {
+                    faults.push(
+                        json!({ "message": messages.len(), "epoch": epoch, "reason": reason }),
+                    );
+                }
+            }
+            messages.push(json!({ "message": hx(&m), "plaintext": text, "outcome": outcome }));
+        }
+    };
+    let mut one = crate::SplicedRng::new("ratchet/fault ratchet key", "ratchet/fault one", 32);
+    run(&mut p.a, &mut one, "first copy", 10);
+    let mut restored = Traced::new(Session::open(&alice_blob, &APP_KEY).unwrap());
+    let mut two = crate::SplicedRng::new("ratchet/fault ratchet key", "ratchet/fault two", 32);
+    run(&mut restored, &mut two, "restored copy", 50);
+    let info = p.b.info();
+    assert_eq!(info.pq_faults, 1);
+    assert_eq!(faults.len(), 1);
+    json!({
+        "description": "PQ_INCONSISTENT: open bob_session (app_key), decrypt `messages` in order; each must give its `outcome` (OK with the plaintext, or the error code), and the session must count exactly the faults listed (`faults[].message` is the index of the message whose chunk completed the inconsistent object). The restored copy's later chunks then start a fresh collection.",
+        "app_key": hx(&APP_KEY),
+        "bob_session": hx(&bob_blob),
+        "messages": messages,
+        "faults": faults,
+        "final": { "pq_faults": info.pq_faults, "pq_chunks_received": info.pq_chunks_received },
+    })
+}
+
 /// Every regenerated file: (path relative to `vectors/`, JSON).
 pub fn regenerated() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = Variant::ALL
@@ -1049,6 +1111,7 @@ pub fn regenerated() -> Vec<(String, Value)> {
     out.push(("handshake/rejections.json".into(), rejections()));
     out.extend(ratchet_conversations());
     out.push(("ratchet/rejections.json".into(), ratchet_rejections()));
+    out.push(("ratchet/fault.json".into(), ratchet_fault()));
     out
 }
 

@@ -453,6 +453,40 @@ fn ratchet_rejection_vectors_give_their_error_codes() {
     assert!(checked >= 20, "only {checked} cases");
 }
 
+/// The `PQ_INCONSISTENT` outcome vector: every message gives its outcome and the session
+/// counts exactly the listed fault.
+#[test]
+fn ratchet_fault_vector_replays() {
+    let v = load("ratchet/fault.json");
+    let mut b = Session::open(&h(&v["bob_session"]), &h32(&v["app_key"])).unwrap();
+    let faults: Vec<u64> = v["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_u64().unwrap())
+        .collect();
+    for (i, m) in v["messages"].as_array().unwrap().iter().enumerate() {
+        let before = b.info().pq_faults;
+        match b.decrypt(&h(&m["message"]), b"") {
+            Ok(pt) => {
+                assert_eq!(m["outcome"], "OK", "message {i}");
+                assert_eq!(pt, m["plaintext"].as_str().unwrap().as_bytes());
+            }
+            Err(e) => assert_eq!(e.code().as_str(), m["outcome"], "message {i}"),
+        }
+        let counted = b.info().pq_faults - before;
+        assert_eq!(
+            counted == 1,
+            faults.contains(&(i as u64)),
+            "fault at message {i}"
+        );
+    }
+    assert_eq!(
+        u64::from(b.info().pq_faults),
+        v["final"]["pq_faults"].as_u64().unwrap()
+    );
+}
+
 /// State-format-1 blobs committed in `vectors/state/v1.json`: identities and the prekey store
 /// keep opening; sessions (format 1, the sparse ratchet) are refused with
 /// `UNSUPPORTED_VERSION`, and so is the v1 initial message the store was to accept.
