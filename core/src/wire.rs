@@ -26,14 +26,17 @@ impl<'a> Reader<'a> {
     /// Reads the three-byte header `version || object type || suite` and checks all three.
     pub(crate) fn header(&mut self, object: u8) -> Result<(), DecodeError> {
         let [version, found, suite] = self.array::<3>()?;
-        if version != version_of(object) {
-            return Err(DecodeError::UnsupportedVersion { found: version });
-        }
+        // The type byte first: the version expected depends on it (ratchet messages are
+        // version 2, everything else version 1), so a bundle given to the message decoder is
+        // WRONG_OBJECT_TYPE, not UNSUPPORTED_VERSION.
         if found != object {
             return Err(DecodeError::WrongObjectType {
                 expected: object,
                 found,
             });
+        }
+        if version != version_of(object) {
+            return Err(DecodeError::UnsupportedVersion { found: version });
         }
         if suite != SUITE {
             return Err(DecodeError::UnsupportedSuite { found: suite });

@@ -510,7 +510,7 @@ pub fn rejections() -> Value {
         move |v: &mut Vec<u8>| v[at..at + 4].copy_from_slice(&id.to_be_bytes())
     };
     let xor = |at: usize, bit: u8| move |v: &mut Vec<u8>| v[at] ^= bit;
-    let single: [(&str, Vec<u8>, ErrorCode); 14] = [
+    let single: [(&str, Vec<u8>, ErrorCode); 17] = [
         (
             "initial: version 0",
             edited(&|v| v[0] = 0),
@@ -582,6 +582,21 @@ pub fn rejections() -> Value {
             "initial: ratchet key of small order",
             edited(&|v| v[msg_at + 4..msg_at + 36].fill(0)),
             ErrorCode::NonContributory,
+        ),
+        (
+            "initial: PQ key chunk of epoch 2",
+            edited(&put(msg_at + 44, 2)),
+            ErrorCode::UnknownEpoch,
+        ),
+        (
+            "initial: MIX flag in the first message",
+            edited(&xor(msg_at + 3, 0x04)),
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "initial: a ratchet message of wire version 1 inside",
+            edited(&|v| v[msg_at] = 0x01),
+            ErrorCode::UnsupportedVersion,
         ),
     ];
     for (name, bytes, code) in single {
@@ -877,6 +892,9 @@ pub fn ratchet_rejections() -> Value {
     // The next message of Alice's chain, not delivered: the base of the mutations.
     let next = p.a.encrypt(&mut p.rng, NOW, b"next", b"").unwrap();
     let bob_blob = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    // For the cases at Alice: her session, and a message of Bob's not yet delivered to her.
+    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY).unwrap();
+    let to_alice = p.b.encrypt(&mut p.rng, NOW, &[0x42; 64], b"").unwrap();
     let other = crate::pair("ratchet/rejections other", Variant::Full, &config).initial;
     let mut cases = Vec::new();
     let mut case = |name: &str, bytes: Vec<u8>, expected: ErrorCode| {
@@ -915,9 +933,9 @@ pub fn ratchet_rejections() -> Value {
         ErrorCode::WrongSession,
     );
     case(
-        "unknown epoch: a key chunk of epoch 9",
+        "a key chunk of epoch 9 in a forged header (the epoch is checked after the tag)",
         with(&|m| m[44..48].copy_from_slice(&9u32.to_be_bytes())),
-        ErrorCode::UnknownEpoch,
+        ErrorCode::AuthFailed,
     );
     case(
         "role: a ciphertext chunk from the initiator",
@@ -987,6 +1005,34 @@ pub fn ratchet_rejections() -> Value {
         with(&|m| m[60] ^= 1),
         ErrorCode::AuthFailed,
     );
+    let mut alice_case = |name: &str, bytes: Vec<u8>, expected: ErrorCode| {
+        let mut a = Session::open(&alice_blob, &APP_KEY).unwrap();
+        let before = a.state_bytes();
+        let got = code_of(a.decrypt(&bytes, b""));
+        assert_eq!(got, expected.as_str(), "ratchet case {name}");
+        assert_eq!(before, a.state_bytes(), "{name}: session changed");
+        cases.push(json!({ "name": name, "object": "ratchet_message", "session": "alice", "bytes": hx(&bytes), "error": got }));
+    };
+    let bob_msg = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut m = to_alice.clone();
+        f(&mut m);
+        m
+    };
+    alice_case(
+        "role: MIX from the responder",
+        bob_msg(&|m| m[3] |= 0x04),
+        ErrorCode::InvalidEncoding,
+    );
+    alice_case(
+        "role: a key chunk from the responder",
+        bob_msg(&|m| m[3] = 0x01),
+        ErrorCode::InvalidEncoding,
+    );
+    alice_case(
+        "a message for Bob given to Alice (key chunk)",
+        next.clone(),
+        ErrorCode::InvalidEncoding,
+    );
     let mut blob_case = |name: &str, bytes: Vec<u8>, expected: ErrorCode, key: [u8; 32]| {
         let got = code_of(Session::open(&bytes, &key));
         assert_eq!(got, expected.as_str(), "blob case {name}");
@@ -1032,9 +1078,10 @@ pub fn ratchet_rejections() -> Value {
         APP_KEY,
     );
     json!({
-        "description": "Ratchet messages (`object` = ratchet_message, decrypted by the session in `bob_session` under `app_key`, from a fresh copy for each case, which must be unchanged afterwards) and sealed session blobs (`session_blob`, opened with `key`) that must be rejected with the error code given (docs/PROTOCOL.md sections 6 and 9).",
+        "description": "Ratchet messages (`object` = ratchet_message, decrypted by the session in `bob_session`, or in `alice_session` when `session` is \"alice\", under `app_key`, from a fresh copy for each case, which must be unchanged afterwards) and sealed session blobs (`session_blob`, opened with `key`) that must be rejected with the error code given (docs/PROTOCOL.md sections 6 and 9).",
         "app_key": hx(&APP_KEY),
         "bob_session": hx(&bob_blob),
+        "alice_session": hx(&alice_blob),
         "base_message": hx(&next),
         "cases": cases,
     })

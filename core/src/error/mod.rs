@@ -79,9 +79,11 @@ error_codes! {
     /// The message was already decrypted, or its key was discarded under the skipped-key
     /// limits.
     DuplicateMessage = "DUPLICATE_MESSAGE", "message already decrypted, or its key was discarded";
-    /// A different message at an index already used: the peer restored an older state or
-    /// runs a forked copy (a resend of the same bytes is `DuplicateMessage`).
-    ConflictingMessage = "CONFLICTING_MESSAGE", "a different message was already received at this index";
+    /// A different message at an index already used (a resend of the same bytes is
+    /// `DuplicateMessage`). Decided before authentication from public bytes, so anyone on the
+    /// path can produce it by altering a delivered message: a hint that the peer may run a
+    /// restored or forked copy, never evidence of it.
+    ConflictingMessage = "CONFLICTING_MESSAGE", "a different message was already received at this index (unauthenticated)";
     /// A PQ ratchet chunk of an epoch the peer cannot have reached.
     UnknownEpoch = "UNKNOWN_EPOCH", "PQ ratchet chunk of an epoch the peer cannot have reached";
     /// Not an error of any operation: the fault a successful `decrypt` counts when the peer's

@@ -269,12 +269,14 @@ pub enum DecryptError {
     /// The message was already decrypted, or its key was discarded under the limits.
     #[error("message already decrypted (or its key was discarded)")]
     DuplicateMessage,
-    /// A different message at an index already used: the peer encrypted twice at one
-    /// position (it restored an older state or runs a forked copy). Decided before any
-    /// authentication, like `DuplicateMessage`.
+    /// A different message at an index already used: on an honest network the peer encrypted
+    /// twice at one position (it restored an older state or runs a forked copy). Decided
+    /// before any authentication, like `DuplicateMessage`: anyone can produce it by altering
+    /// a delivered message, so it is no evidence of a fork.
     #[error("a different message was already received at this index")]
     ConflictingMessage,
-    /// The message carries a PQ chunk of an epoch the peer cannot have reached.
+    /// The initial message carries a PQ chunk of an epoch other than 1 (`accept` maps it to
+    /// its own error; a session's `decrypt` delivers such a message and counts a fault).
     #[error("PQ chunk of epoch {epoch}, beyond what the peer can have reached")]
     UnknownEpoch {
         /// The chunk's epoch.

@@ -29,6 +29,8 @@ mod skipped;
 
 use alloc::vec::Vec;
 
+use zeroize::Zeroizing;
+
 use rand_core::TryCryptoRng;
 
 use crate::consts::{MAX_FORWARD_JUMP, MAX_PLAINTEXT_LEN};
@@ -260,7 +262,7 @@ impl Ratchet {
         let aad = associated_data(session_ad, message.header_bytes, ad);
         let tag = &message.tag;
 
-        // 0. The PQ fields against the peer's role and the epochs it can have reached.
+        // 0. The PQ fields against the peer's role.
         self.pq.check(h)?;
 
         // 1. A key skipped earlier: taken out, and put back in its place if the tag fails.
@@ -287,9 +289,12 @@ impl Ratchet {
             }
             check_jump(rc.next, h.index)?;
             let (at, message_key) = chain_key::key_at(&rc.chain_key, rc.next, h.index);
-            let plaintext = message_key
-                .open(&aad, message.ciphertext)
-                .map_err(|_| DecryptError::AuthFailed)?;
+            // Wiped if a later check fails.
+            let mut plaintext = Zeroizing::new(
+                message_key
+                    .open(&aad, message.ciphertext)
+                    .map_err(|_| DecryptError::AuthFailed)?,
+            );
             let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
             let skipped = chain_key::skip(&rc.chain_key, rc.next, h.index, |i, ck, mk| {
                 record_message_key(trace, Direction::Receiving, &h.ratchet_key, i, ck, mk);
@@ -303,7 +308,7 @@ impl Ratchet {
             }
             self.skipped.insert(h.ratchet_key, skipped);
             let proof = self.commit_received(message, false, session_ad, trace);
-            return Ok((plaintext, proof));
+            return Ok((core::mem::take(&mut *plaintext), proof));
         }
 
         // 3. A chain we already left: the message was delivered before or its key is gone.
@@ -332,9 +337,12 @@ impl Ratchet {
         };
         let (root, chain_key) = self.root.advance(&dh, mix);
         let (at, message_key) = chain_key::key_at(&chain_key, 0, h.index);
-        let plaintext = message_key
-            .open(&aad, message.ciphertext)
-            .map_err(|_| DecryptError::AuthFailed)?;
+        // Wiped if a later check fails.
+        let mut plaintext = Zeroizing::new(
+            message_key
+                .open(&aad, message.ciphertext)
+                .map_err(|_| DecryptError::AuthFailed)?,
+        );
         let next = h.index.checked_add(1).ok_or(DecryptError::AuthFailed)?;
 
         // Authenticated: the skipped keys, reported in the order they are derived.
@@ -380,10 +388,10 @@ impl Ratchet {
         self.send = core::mem::replace(&mut self.send, placeholder).after_peer_step(h.ratchet_key);
         self.dh_epoch = self.dh_epoch.saturating_add(1);
         let proof = self.commit_received(message, h.mix, session_ad, trace);
-        Ok((plaintext, proof))
+        Ok((core::mem::take(&mut *plaintext), proof))
     }
 
-    /// Responder only, before any handshake work: the initiator's first message MUST carry
+    /// Responder only, before any handshake work: the initiator's first message MUST carry a
     /// chunk of its epoch-1 key and no `MIX` (`INVALID_ENCODING`, `UNKNOWN_EPOCH`).
     pub(crate) fn check_initial(header: &Header) -> Result<(), DecryptError> {
         if header.mix {
@@ -393,7 +401,7 @@ impl Ratchet {
                 },
             ));
         }
-        PqRatchet::new_responder(0).check(header)
+        PqRatchet::check_initial(header)
     }
 
     pub(crate) fn is_initiator(&self) -> bool {

@@ -185,6 +185,8 @@ impl Session {
                 DecryptError::NonContributory => AcceptError::NonContributory,
                 _ => AcceptError::AuthFailed,
             })?;
+        // Wiped if the binding does not verify.
+        let mut plaintext = Zeroizing::new(plaintext);
         // Authenticated: only now is the initiator's ML-DSA binding checked (a forged
         // message never costs a signature verification), and only then is anything consumed.
         let initiator = initiator
@@ -201,7 +203,7 @@ impl Session {
             pending_prefix: None,
             ratchet,
         };
-        Ok((session, plaintext))
+        Ok((session, core::mem::take(&mut *plaintext)))
     }
 
     /// Encrypts `plaintext`, authenticating `associated_data` too (the receiver must pass

@@ -108,7 +108,7 @@ export async function conformance(api, load) {
   const rk = hex(rj.app_key);
   for (const c of rj.cases) {
     if (c.object === "ratchet_message") {
-      const bob = api.Session.open(hex(rj.bob_session), rk);
+      const bob = api.Session.open(hex(c.session === "alice" ? rj.alice_session : rj.bob_session), rk);
       const before = bob.seal(rk).length;
       eq(code(api, () => bob.decrypt(hex(c.bytes))), c.error, c.name);
       eq(bob.seal(rk).length, before, `${c.name}: state size`);

@@ -353,6 +353,9 @@ fn a_network_attacker_cannot_prevent_healing() {
         assert_eq!(o.leaked_after_heal, 0, "{name}");
         assert_eq!(o.lost_at_epoch_step, Some(true), "{name}: {o:?}");
         assert!(a <= 600 && b <= 600, "{name}: {a} / {b}");
+        // Negative control: handed the epoch secrets, the same attacker follows everything.
+        let o = quantum(&c, true).follow(c.root, &c.events);
+        assert_eq!(o.followed, o.total, "{name}: {o:?}");
     }
 }
 
@@ -612,11 +615,66 @@ fn forged_chunks_never_reach_a_collection() {
         );
         assert_eq!(before, p.b.state_bytes(), "{name}");
     }
+    // A later epoch in a forged header is just a forgery (the epoch is checked only after
+    // the tag, 6.3).
     let mut later = inner.to_vec();
     later[44..48].copy_from_slice(&7u32.to_be_bytes());
-    assert_eq!(
-        p.b.decrypt(&later, b""),
-        Err(DecryptError::UnknownEpoch { epoch: 7 })
-    );
+    assert_eq!(p.b.decrypt(&later, b""), Err(DecryptError::AuthFailed));
     assert_eq!(p.b.decrypt(inner, b"").unwrap(), b"m");
+}
+
+/// The responder restores a state from before it decoded the initiator's key (it crashed
+/// after answering, or restored a backup) while the initiator, acknowledged, has moved on to
+/// the next epoch. Every message still decrypts; the first chunk of the later epoch is one
+/// counted fault, the responder collects that key instead, the initiator gives up the key
+/// whose ciphertext was lost, and epochs complete again.
+#[test]
+fn a_restored_responder_catches_up_with_the_initiator() {
+    let mut p = pair("responder restore", Variant::Full, &config());
+    let key = [8; 32];
+    let r0 = p.b.encrypt(&mut p.rng, 0, b"r0", b"").unwrap();
+    p.a.decrypt(&r0, b"").unwrap();
+    // Alice sends chunks 1..=35 in one chain; Bob holds back the last one.
+    let burst: Vec<Vec<u8>> = (1..=35)
+        .map(|i| {
+            p.a.encrypt(&mut p.rng, 0, format!("a{i}").as_bytes(), b"")
+                .unwrap()
+        })
+        .collect();
+    for m in &burst[..34] {
+        p.b.decrypt(m, b"").unwrap();
+    }
+    assert_eq!(p.b.info().pq_chunks_received, 35);
+    let b1 = p.b.encrypt(&mut p.rng, 0, b"b1", b"").unwrap();
+    let backup = p.b.seal(&mut p.rng, &key).unwrap();
+    // The 36th chunk arrives late; Bob decodes the key and answers in the same chain.
+    p.b.decrypt(&burst[34], b"").unwrap();
+    let r1 = p.b.encrypt(&mut p.rng, 0, b"r1", b"").unwrap();
+    assert_eq!(p.b.info().pq_sending_epoch, 1);
+    p.a.decrypt(&b1, b"").unwrap();
+    p.a.decrypt(&r1, b"").unwrap();
+    // Bob's device loses everything since the backup.
+    let mut b = Traced::new(Session::open(&backup, &key).unwrap());
+    assert_eq!(b.info().pq_receiving_epoch, 1);
+    let m =
+        p.a.encrypt(&mut p.rng, 0, b"after the restore", b"")
+            .unwrap();
+    assert_eq!(p.a.info().pq_sending_epoch, 2, "Alice moved on");
+    assert_eq!(b.decrypt(&m, b"").unwrap(), b"after the restore");
+    assert_eq!(b.info().pq_faults, 1);
+    assert_eq!(
+        b.info().pq_receiving_epoch,
+        2,
+        "Bob collects the epoch-2 key"
+    );
+    let mut rng = twofold_tests::rng("responder restore, later");
+    for _ in 0..120 {
+        let r = b.encrypt(&mut rng, 0, b"r", b"").unwrap();
+        p.a.decrypt(&r, b"").unwrap();
+        let m = p.a.encrypt(&mut p.rng, 0, b"m", b"").unwrap();
+        b.decrypt(&m, b"").unwrap();
+    }
+    assert!(p.a.info().pq_epoch >= 2 && b.info().pq_epoch >= 2);
+    assert_eq!(b.info().pq_faults, 1);
+    assert_eq!(p.a.info().pq_faults, 1, "Alice gave up epoch 1 once");
 }

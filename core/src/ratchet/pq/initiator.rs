@@ -101,6 +101,18 @@ impl KeySender {
         self.awaiting.first().map_or(self.epoch, |(e, _)| *e)
     }
 
+    /// The responder sends the ciphertext of `epoch`, a later epoch than the oldest one this
+    /// side waits for (it restored an older state and lost the earlier ciphertexts): give up
+    /// the older keys if `epoch` is one of ours. `false` if it is not.
+    pub(super) fn skip_to(&mut self, epoch: u32) -> bool {
+        if !self.awaiting.iter().any(|(e, _)| *e == epoch) {
+            return false;
+        }
+        self.awaiting.retain(|(e, _)| *e >= epoch);
+        self.collected = Collector::default();
+        true
+    }
+
     /// Processes the ciphertext chunk of an authenticated message.
     pub(super) fn receive<T: TraceSink>(
         &mut self,

@@ -193,38 +193,33 @@ impl PqRatchet {
         self.sent_since = self.sent_since.saturating_add(1);
     }
 
-    /// The pre-authentication checks of a message's PQ fields, from public header fields and
-    /// public state only: the peer's role (`INVALID_ENCODING`) and the chunk's epoch
-    /// (`UNKNOWN_EPOCH`: an honest peer never sends a later one).
+    /// The pre-authentication checks of a message's PQ fields, from public header fields only:
+    /// the peer's role (`INVALID_ENCODING`). A chunk of an epoch this side cannot accept yet
+    /// is not refused here: a peer restored from an older state can send one in an authentic
+    /// message, which must still decrypt; it is ignored after authentication and counted as
+    /// a fault (`commit_receive`).
     pub(crate) fn check(&self, header: &Header) -> Result<(), DecryptError> {
         let role = |field| DecryptError::Decode(DecodeError::InvalidEncoding { field });
-        match &self.side {
-            Side::Initiator(ks) => {
-                if header.mix {
-                    return Err(role("MIX flag from the responder"));
-                }
-                match &header.chunk {
-                    None => Ok(()),
-                    Some(c) if c.kind == PqChunkKind::Ciphertext => {
-                        if c.epoch > ks.acceptable_epoch() {
-                            Err(DecryptError::UnknownEpoch { epoch: c.epoch })
-                        } else {
-                            Ok(())
-                        }
-                    }
-                    Some(_) => Err(role("key chunk from the responder")),
-                }
+        match (&self.side, header.chunk.as_ref().map(|c| c.kind)) {
+            (Side::Initiator(_), _) if header.mix => Err(role("MIX flag from the responder")),
+            (Side::Initiator(_), None | Some(PqChunkKind::Ciphertext)) => Ok(()),
+            (Side::Initiator(_), Some(PqChunkKind::Key)) => {
+                Err(role("key chunk from the responder"))
             }
-            Side::Responder(cs) => match &header.chunk {
-                Some(c) if c.kind == PqChunkKind::Key => {
-                    if c.epoch > cs.next_epoch {
-                        Err(DecryptError::UnknownEpoch { epoch: c.epoch })
-                    } else {
-                        Ok(())
-                    }
-                }
-                _ => Err(role("initiator message without a key chunk")),
-            },
+            (Side::Responder(_), Some(PqChunkKind::Key)) => Ok(()),
+            (Side::Responder(_), _) => Err(role("initiator message without a key chunk")),
+        }
+    }
+
+    /// The epoch check of the initial message (the responder's state is fresh, so a chunk of
+    /// any epoch but 1 cannot come from an honest initiator): `UNKNOWN_EPOCH`, before any
+    /// handshake work.
+    pub(crate) fn check_initial(header: &Header) -> Result<(), DecryptError> {
+        let fresh = Self::new_responder(0);
+        fresh.check(header)?;
+        match &header.chunk {
+            Some(c) if c.epoch != 1 => Err(DecryptError::UnknownEpoch { epoch: c.epoch }),
+            _ => Ok(()),
         }
     }
 
@@ -259,9 +254,35 @@ impl PqRatchet {
         let Some(chunk) = &header.chunk else {
             return;
         };
-        let outcome = match &mut self.side {
-            Side::Initiator(ks) => ks.receive(chunk, session_ad, trace),
-            Side::Responder(cs) => cs.receive(chunk, trace),
+        // A chunk of a later epoch than this side expects: the peer is ahead (one of the two
+        // restored an older state). Count a fault and catch up where that is possible: the
+        // responder collects the newer key, the initiator gives up the older keys still
+        // waiting; otherwise the chunk is ignored.
+        let ahead = match &mut self.side {
+            Side::Initiator(ks) if chunk.epoch > ks.acceptable_epoch() => {
+                Some(ks.skip_to(chunk.epoch))
+            }
+            Side::Responder(cs) if chunk.epoch > cs.next_epoch => {
+                cs.skip_to(chunk.epoch);
+                Some(true)
+            }
+            _ => None,
+        };
+        let outcome = match (ahead, &mut self.side) {
+            (Some(false), _) => Outcome::Fault(chunk.epoch, Inconsistency::UnknownEpoch),
+            (skipped, side) => {
+                if skipped.is_some() {
+                    self.faults = self.faults.saturating_add(1);
+                    trace.record(|| TraceEvent::PqFault {
+                        epoch: chunk.epoch,
+                        reason: Inconsistency::UnknownEpoch.as_str(),
+                    });
+                }
+                match side {
+                    Side::Initiator(ks) => ks.receive(chunk, session_ad, trace),
+                    Side::Responder(cs) => cs.receive(chunk, trace),
+                }
+            }
         };
         let name = match outcome {
             Outcome::Collected => "collected",

@@ -75,6 +75,9 @@ pub(crate) enum Inconsistency {
     Confirmation,
     /// A key for epoch `0xFFFFFFFF`: the epoch counter cannot advance.
     EpochExhausted,
+    /// A chunk of an epoch this side cannot accept yet (the peer is ahead: one of the two
+    /// restored an older state).
+    UnknownEpoch,
 }
 
 impl Inconsistency {
@@ -86,6 +89,7 @@ impl Inconsistency {
             Inconsistency::InvalidKey => "invalid-key",
             Inconsistency::Confirmation => "confirmation",
             Inconsistency::EpochExhausted => "epoch-exhausted",
+            Inconsistency::UnknownEpoch => "unknown-epoch",
         }
     }
 }

@@ -102,6 +102,14 @@ impl CiphertextSender {
         (!self.pending.is_empty()).then(|| self.pending.remove(0).epoch)
     }
 
+    /// The initiator sends the key of `epoch`, a later one than this side collects (this side
+    /// restored an older state): collect that key instead.
+    pub(super) fn skip_to(&mut self, epoch: u32) {
+        self.next_epoch = epoch;
+        self.collected = Collector::default();
+        self.decoded = None;
+    }
+
     /// Processes the key chunk of an authenticated message.
     pub(super) fn receive<T: TraceSink>(&mut self, chunk: &Chunk, trace: &mut T) -> Outcome {
         let held = self
