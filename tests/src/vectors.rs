@@ -1149,6 +1149,57 @@ pub fn ratchet_fault() -> Value {
     })
 }
 
+/// `vectors/ratchet/fault_restored_responder.json`: the later-epoch rule of 6.3. Bob restores a
+/// backup taken before he decoded Alice's epoch-1 key and answered; Alice has moved on to
+/// epoch 2. Replaying Alice's next messages against the restored session: every message
+/// decrypts, the first counts one fault (`unknown-epoch`), and Bob collects the epoch-2 key
+/// (36 chunks later he has decoded it).
+pub fn ratchet_fault_restored_responder() -> Value {
+    let config = SessionConfig::default();
+    let mut p = crate::pair("ratchet/fault restored responder", Variant::Full, &config);
+    let r0 = p.b.encrypt(&mut p.rng, NOW, b"r0", b"").unwrap();
+    p.a.decrypt(&r0, b"").unwrap();
+    let burst: Vec<Vec<u8>> = (1..=35)
+        .map(|i| {
+            p.a.encrypt(&mut p.rng, NOW, format!("a{i}").as_bytes(), b"")
+                .unwrap()
+        })
+        .collect();
+    for m in &burst[..34] {
+        p.b.decrypt(m, b"").unwrap();
+    }
+    let b1 = p.b.encrypt(&mut p.rng, NOW, b"b1", b"").unwrap();
+    let backup = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    p.b.decrypt(&burst[34], b"").unwrap();
+    let r1 = p.b.encrypt(&mut p.rng, NOW, b"r1", b"").unwrap();
+    p.a.decrypt(&b1, b"").unwrap();
+    p.a.decrypt(&r1, b"").unwrap();
+    let mut restored = Session::open(&backup, &APP_KEY).unwrap();
+    let mut messages = Vec::new();
+    let mut faults = Vec::new();
+    for i in 0..40 {
+        let text = format!("after the restore {i}");
+        let m = p.a.encrypt(&mut p.rng, NOW, text.as_bytes(), b"").unwrap();
+        let before = restored.info().pq_faults;
+        assert_eq!(restored.decrypt(&m, b"").unwrap(), text.as_bytes());
+        if restored.info().pq_faults > before {
+            faults.push(json!({ "message": i, "epoch": 2, "reason": "unknown-epoch" }));
+        }
+        messages.push(json!({ "message": hx(&m), "plaintext": text, "outcome": "OK" }));
+    }
+    let info = restored.info();
+    assert_eq!(info.pq_faults, 1);
+    assert_eq!(info.pq_receiving_epoch, 3, "the epoch-2 key was decoded");
+    json!({
+        "description": "The later-epoch rule (6.3): bob_session is a backup from before Bob decoded Alice's epoch-1 key; Alice has since moved to epoch 2. Decrypt `messages` in order: all decrypt, the session counts exactly the faults listed, and afterwards it has decoded the epoch-2 key (`final`).",
+        "app_key": hx(&APP_KEY),
+        "bob_session": hx(&backup),
+        "messages": messages,
+        "faults": faults,
+        "final": { "pq_faults": info.pq_faults, "pq_receiving_epoch": info.pq_receiving_epoch, "pq_chunks_received": info.pq_chunks_received },
+    })
+}
+
 /// Every regenerated file: (path relative to `vectors/`, JSON).
 pub fn regenerated() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = Variant::ALL
@@ -1159,6 +1210,10 @@ pub fn regenerated() -> Vec<(String, Value)> {
     out.extend(ratchet_conversations());
     out.push(("ratchet/rejections.json".into(), ratchet_rejections()));
     out.push(("ratchet/fault.json".into(), ratchet_fault()));
+    out.push((
+        "ratchet/fault_restored_responder.json".into(),
+        ratchet_fault_restored_responder(),
+    ));
     out
 }
 

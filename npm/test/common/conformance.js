@@ -118,16 +118,17 @@ export async function conformance(api, load) {
     }
     check();
   }
-  const fv = await load("ratchet/fault.json");
-  const fb = api.Session.open(hex(fv.bob_session), hex(fv.app_key));
-  fv.messages.forEach((m, i) => {
-    const got = code(api, () => fb.decrypt(hex(m.message)));
-    eq(got ?? "OK", m.outcome, `fault vector message ${i}`);
+  for (const name of ["fault", "fault_restored_responder"]) {
+    const fv = await load(`ratchet/${name}.json`);
+    const fb = api.Session.open(hex(fv.bob_session), hex(fv.app_key));
+    fv.messages.forEach((m, i) => {
+      eq(code(api, () => fb.decrypt(hex(m.message))), m.outcome, `${name} message ${i}`);
+      check();
+    });
+    eq(fb.info().pqFaults, fv.final.pq_faults, `${name}: faults counted`);
+    fb.dispose();
     check();
-  });
-  eq(fb.info().pqFaults, fv.final.pq_faults, "fault vector: faults counted");
-  fb.dispose();
-  check();
+  }
   for (const name of ["ping_pong", "burst", "lossy"]) {
     const v = await load(`ratchet/${name}.json`);
     for (const who of ["alice", "bob"]) {

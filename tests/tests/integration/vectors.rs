@@ -459,8 +459,17 @@ fn ratchet_rejection_vectors_give_their_error_codes() {
 /// The `PQ_INCONSISTENT` outcome vector: every message gives its outcome and the session
 /// counts exactly the listed fault.
 #[test]
-fn ratchet_fault_vector_replays() {
-    let v = load("ratchet/fault.json");
+fn ratchet_fault_vectors_replay() {
+    for path in [
+        "ratchet/fault.json",
+        "ratchet/fault_restored_responder.json",
+    ] {
+        fault_vector_replays(path);
+    }
+}
+
+fn fault_vector_replays(path: &str) {
+    let v = load(path);
     let mut b = Session::open(&h(&v["bob_session"]), &h32(&v["app_key"])).unwrap();
     let faults: Vec<u64> = v["faults"]
         .as_array()
