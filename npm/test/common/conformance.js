@@ -126,6 +126,10 @@ export async function conformance(api, load) {
       check();
     });
     eq(fb.info().pqFaults, fv.final.pq_faults, `${name}: faults counted`);
+    eq(fb.info().pqChunksReceived, fv.final.pq_chunks_received, `${name}: chunks held`);
+    if (fv.final.pq_receiving_epoch !== undefined) {
+      eq(fb.info().pqReceivingEpoch, fv.final.pq_receiving_epoch, `${name}: epoch collected`);
+    }
     fb.dispose();
     check();
   }

@@ -254,17 +254,17 @@ impl PqRatchet {
         let Some(chunk) = &header.chunk else {
             return;
         };
-        // A chunk of a later epoch than this side expects: the peer is ahead (one of the two
-        // restored an older state). Count a fault and catch up where that is possible: the
-        // responder collects the newer key, the initiator gives up the older keys still
-        // waiting; otherwise the chunk is ignored.
+        // A chunk of an epoch this side does not expect because one of the two restored an
+        // older state. Count a fault and catch up where that is possible: a responder with
+        // nothing in flight collects the key the initiator sends, the initiator gives up the
+        // older keys still waiting; otherwise a later epoch is ignored (an earlier one is
+        // simply stale, as reordering produces).
         let ahead = match &mut self.side {
             Side::Initiator(ks) if chunk.epoch > ks.acceptable_epoch() => {
                 Some(ks.skip_to(chunk.epoch))
             }
-            Side::Responder(cs) if chunk.epoch > cs.next_epoch => {
-                cs.skip_to(chunk.epoch);
-                Some(true)
+            Side::Responder(cs) if chunk.epoch != cs.next_epoch => {
+                cs.skip_to(chunk.epoch, self.root_epoch)
             }
             _ => None,
         };

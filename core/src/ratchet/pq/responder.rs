@@ -102,12 +102,22 @@ impl CiphertextSender {
         (!self.pending.is_empty()).then(|| self.pending.remove(0).epoch)
     }
 
-    /// The initiator sends the key of `epoch`, a later one than this side collects (this side
-    /// restored an older state): collect that key instead.
-    pub(super) fn skip_to(&mut self, epoch: u32) {
-        self.next_epoch = epoch;
-        self.collected = Collector::default();
-        self.decoded = None;
+    /// The initiator sends the key of `epoch`, not the one this side collects. With nothing in
+    /// flight (no pending ciphertext, no decoded key) and `epoch` above the last one mixed,
+    /// one of the two restored an older state: collect that key instead (`Some(true)`). A
+    /// later epoch otherwise cannot be followed (`Some(false)`: a fault, ignored); an earlier
+    /// one is a stale chunk (`None`). An honest pair never meets the first two cases.
+    pub(super) fn skip_to(&mut self, epoch: u32, root_epoch: u32) -> Option<bool> {
+        let idle = self.pending.is_empty() && self.decoded.is_none();
+        if idle && epoch > root_epoch {
+            self.next_epoch = epoch;
+            self.collected = Collector::default();
+            Some(true)
+        } else if epoch > self.next_epoch {
+            Some(false)
+        } else {
+            None
+        }
     }
 
     /// Processes the key chunk of an authenticated message.
