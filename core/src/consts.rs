@@ -15,7 +15,7 @@
 /// each) only after it authenticated. So a forged message costs at most this many chain-key
 /// HMACs, one message-key HMAC, the fixed HKDF work of one message key (and one root step),
 /// one X25519 and the SIV check of the body (no KEM operation, no chunk decoding): measured by `make bench` ("forged message ..."), about
-/// 0.44 ms natively at the maximum, some 44 times an honest 100-byte message. A chat app that
+/// 0.43–0.53 ms natively at the maximum, 29–44 times an honest 100-byte message. A chat app that
 /// drops more than 2,000 consecutive messages of one chain has a bigger problem than lost
 /// messages. libsignal allows 25,000; vodozemac 2,000, which we follow.
 pub const MAX_FORWARD_JUMP: u32 = 2_000;
