@@ -187,7 +187,10 @@ pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<V
 #[must_use]
 pub fn pq_key_commitment(epoch: u32, ek: &[u8; KEM_PUBLIC_KEY_LEN]) -> Option<[u8; 32]> {
     let ek = KemPublicKey::from_bytes(ek).ok()?;
-    Some(crate::ratchet::pq::objects::key_commitment(epoch, &ek))
+    Some(crate::ratchet::pq::objects::key_commitment(
+        epoch,
+        ek.as_bytes(),
+    ))
 }
 
 /// The values of one PQ epoch from its shared secret: `(th_e, conf_e, s_e)`.

@@ -275,13 +275,6 @@ pub enum DecryptError {
     /// a delivered message, so it is no evidence of a fork.
     #[error("a different message was already received at this index")]
     ConflictingMessage,
-    /// The initial message carries a PQ chunk of an epoch other than 1 (`accept` maps it to
-    /// its own error; a session's `decrypt` delivers such a message and counts a fault).
-    #[error("PQ chunk of epoch {epoch}, beyond what the peer can have reached")]
-    UnknownEpoch {
-        /// The chunk's epoch.
-        epoch: u32,
-    },
     /// The message number is too far ahead of what was received.
     #[error("message would skip {jump} keys; the limit is {max}", max = crate::consts::MAX_FORWARD_JUMP)]
     TooFarAhead {
@@ -301,7 +294,6 @@ codes!(DecryptError {
     AuthFailed,
     DuplicateMessage,
     ConflictingMessage,
-    UnknownEpoch { epoch },
     TooFarAhead { jump },
     NonContributory,
     WrongSession,

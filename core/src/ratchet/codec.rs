@@ -117,9 +117,7 @@ impl Ratchet {
         let digests = MessageDigests::decode(r)?;
         let pq = PqRatchet::decode(r)?;
         if !pq.is_initiator() && matches!(&send, SendState::Active { chain, .. } if chain.mix) {
-            return Err(DecodeError::InvalidEncoding {
-                field: "MIX chain of the responder",
-            });
+            return Err(DecodeError::InvalidEncoding { field: "PQ state" });
         }
         Ok(Self {
             root,

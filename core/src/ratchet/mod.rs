@@ -393,13 +393,12 @@ impl Ratchet {
 
     /// Responder only, before any handshake work: the initiator's first message MUST carry a
     /// chunk of its epoch-1 key and no `MIX` (`INVALID_ENCODING`, `UNKNOWN_EPOCH`).
-    pub(crate) fn check_initial(header: &Header) -> Result<(), DecryptError> {
+    pub(crate) fn check_initial(header: &Header) -> Result<(), crate::error::AcceptError> {
         if header.mix {
-            return Err(DecryptError::Decode(
-                crate::error::DecodeError::InvalidEncoding {
-                    field: "MIX flag in the initial message",
-                },
-            ));
+            return Err(crate::error::DecodeError::InvalidEncoding {
+                field: "PQ fields of the wrong role",
+            }
+            .into());
         }
         PqRatchet::check_initial(header)
     }

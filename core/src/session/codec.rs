@@ -56,9 +56,7 @@ impl Session {
         };
         let ratchet = Ratchet::decode(r)?;
         if ratchet.is_initiator() != (role == Role::Initiator) {
-            return Err(DecodeError::InvalidEncoding {
-                field: "PQ side of the role",
-            });
+            return Err(DecodeError::InvalidEncoding { field: "PQ state" });
         }
         Ok(Self {
             role,

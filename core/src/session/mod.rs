@@ -159,11 +159,7 @@ impl Session {
         let SessionConfig {} = *config;
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
-        Ratchet::check_initial(&view.header).map_err(|e| match e {
-            DecryptError::UnknownEpoch { epoch } => AcceptError::UnknownEpoch { epoch },
-            DecryptError::Decode(d) => AcceptError::Decode(d),
-            _ => AcceptError::AuthFailed,
-        })?;
+        Ratchet::check_initial(&view.header)?;
         // The initiator's first ratchet key is used only by our first reply: check it now so a
         // session that could never answer is not created (and no one-time prekey consumed).
         if view.header.ratchet_key.is_low_order() {

@@ -11,11 +11,11 @@ use crate::consts::{
     MAX_PENDING_EPOCHS, PQ_CHUNK_LEN, PQ_CIPHERTEXT_OBJECT_CHUNKS, PQ_KEY_OBJECT_CHUNKS,
 };
 use crate::error::DecodeError;
-use crate::keys::{KemCiphertext, KemPublicKey, KemSecretKey};
+use crate::keys::{KemCiphertext, KemPublicKey};
 use crate::wire::{Reader, Writer};
 
 use super::collect::Collector;
-use super::initiator::KeySender;
+use super::initiator::{EpochKey, KeySender};
 use super::objects::EpochSecret;
 use super::responder::{CiphertextSender, PendingCiphertext};
 use super::{PqRatchet, Side};
@@ -162,7 +162,7 @@ fn decode_initiator(r: &mut Reader<'_>, root_epoch: u32) -> Result<KeySender, De
     for _ in 0..n {
         let e = r.u32()?;
         let seed = Zeroizing::new(r.array()?);
-        awaiting.push((e, KemSecretKey::from_seed(&seed)));
+        awaiting.push((e, EpochKey::from_seed(&seed)));
     }
     let collected = decode_chunks(r, PQ_CIPHERTEXT_OBJECT_CHUNKS)?;
     let staged = if r.bool("PQ state")? {

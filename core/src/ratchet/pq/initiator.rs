@@ -11,7 +11,11 @@ use subtle::ConstantTimeEq as _;
 use crate::consts::{MAX_PENDING_EPOCHS, PQ_CIPHERTEXT_OBJECT_CHUNKS};
 use crate::erasure;
 use crate::error::EncryptError;
-use crate::keys::KemSecretKey;
+use alloc::boxed::Box;
+
+use crate::keys::{
+    KEM_PUBLIC_KEY_LEN, KEM_SEED_LEN, KemCiphertext, KemSecretKey, KemSharedSecret, SecretBox,
+};
 use crate::message::ratchet::{Chunk, PqChunkKind};
 use crate::trace::{TraceEvent, TraceSink};
 
@@ -28,7 +32,7 @@ pub(crate) struct KeySender {
     /// An authenticated ciphertext chunk of `epoch` arrived: the responder has the key.
     pub(super) acked: bool,
     /// Keys whose ciphertext is still missing, oldest first, at most two.
-    pub(super) awaiting: Vec<(u32, KemSecretKey)>,
+    pub(super) awaiting: Vec<(u32, EpochKey)>,
     /// Chunks of the ciphertext object of the head of `awaiting`.
     pub(super) collected: Collector,
     /// A verified epoch secret, to be mixed by the next new sending chain.
@@ -36,7 +40,37 @@ pub(crate) struct KeySender {
 }
 
 /// A key drawn by `encrypt`, committed with its message.
-pub(crate) struct NewKey(u32, KemSecretKey);
+pub(crate) struct NewKey(u32, EpochKey);
+
+/// An epoch's ML-KEM key pair as the session keeps it: the seed and the encapsulation key's
+/// bytes. The expanded keys (several KB, per held epoch and session) are rebuilt from the seed
+/// for the one decapsulation of the epoch.
+pub(crate) struct EpochKey {
+    seed: SecretBox<KEM_SEED_LEN>,
+    ek: Box<[u8; KEM_PUBLIC_KEY_LEN]>,
+}
+
+impl EpochKey {
+    fn from_key(key: &KemSecretKey) -> Self {
+        Self {
+            seed: SecretBox::from_ref(key.seed()),
+            ek: Box::new(*key.public_key().as_bytes()),
+        }
+    }
+
+    /// Expands `seed` once to compute the encapsulation key (state decoding).
+    pub(super) fn from_seed(seed: &[u8; KEM_SEED_LEN]) -> Self {
+        Self::from_key(&KemSecretKey::from_seed(seed))
+    }
+
+    pub(super) fn seed(&self) -> &[u8; KEM_SEED_LEN] {
+        self.seed.as_bytes()
+    }
+
+    fn decapsulate(&self, ct: &KemCiphertext) -> KemSharedSecret {
+        KemSecretKey::from_seed(self.seed.as_bytes()).decapsulate(ct)
+    }
+}
 
 impl KeySender {
     /// Epoch 1 starts with the session: `initiate` draws its key.
@@ -168,7 +202,7 @@ impl KeySender {
             .map(|(_, k)| k)
             .ok_or(Inconsistency::Confirmation)?;
         let ss = key.decapsulate(&ct);
-        let commitment = objects::key_commitment(epoch, key.public_key());
+        let commitment = objects::key_commitment(epoch, &key.ek);
         let keys = objects::epoch_keys(session_ad, epoch, &commitment, &ct, &ss);
         trace.record(|| TraceEvent::PqDecapsulated {
             epoch,
@@ -190,20 +224,20 @@ fn generate<R: TryCryptoRng + ?Sized, T: TraceSink>(
     epoch: u32,
     trace: &mut T,
 ) -> Result<NewKey, EncryptError> {
-    let key = KemSecretKey::generate(rng)?;
+    let key = EpochKey::from_key(&KemSecretKey::generate(rng)?);
     trace.record(|| TraceEvent::PqKeyGenerated {
         epoch,
         seed: key.seed().to_vec(),
-        public: key.public_key().as_bytes().to_vec(),
-        commitment: objects::key_commitment(epoch, key.public_key()),
+        public: key.ek.to_vec(),
+        commitment: objects::key_commitment(epoch, &key.ek),
     });
     Ok(NewKey(epoch, key))
 }
 
 /// Chunk `sent mod 65536` of the key object of `epoch`.
-fn chunk_of<T: TraceSink>(key: &KemSecretKey, epoch: u32, sent: u32, trace: &mut T) -> Chunk {
+fn chunk_of<T: TraceSink>(key: &EpochKey, epoch: u32, sent: u32, trace: &mut T) -> Chunk {
     let index = chunk_index(sent);
-    let object = objects::key_object(epoch, key.public_key());
+    let object = objects::key_object(epoch, &key.ek);
     let chunk = Chunk {
         kind: PqChunkKind::Key,
         epoch,

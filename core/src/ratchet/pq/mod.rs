@@ -29,7 +29,7 @@ mod responder;
 use rand_core::TryCryptoRng;
 
 use crate::consts::{PQ_CIPHERTEXT_OBJECT_CHUNKS, PQ_KEY_OBJECT_CHUNKS};
-use crate::error::{DecodeError, DecryptError, EncryptError};
+use crate::error::{AcceptError, DecodeError, DecryptError, EncryptError};
 use crate::message::ratchet::{Chunk, Header, PqChunkKind};
 use crate::trace::{TraceEvent, TraceSink};
 
@@ -201,24 +201,27 @@ impl PqRatchet {
     pub(crate) fn check(&self, header: &Header) -> Result<(), DecryptError> {
         let role = |field| DecryptError::Decode(DecodeError::InvalidEncoding { field });
         match (&self.side, header.chunk.as_ref().map(|c| c.kind)) {
-            (Side::Initiator(_), _) if header.mix => Err(role("MIX flag from the responder")),
+            (Side::Initiator(_), _) if header.mix => Err(role("PQ fields of the wrong role")),
             (Side::Initiator(_), None | Some(PqChunkKind::Ciphertext)) => Ok(()),
             (Side::Initiator(_), Some(PqChunkKind::Key)) => {
-                Err(role("key chunk from the responder"))
+                Err(role("PQ fields of the wrong role"))
             }
             (Side::Responder(_), Some(PqChunkKind::Key)) => Ok(()),
-            (Side::Responder(_), _) => Err(role("initiator message without a key chunk")),
+            (Side::Responder(_), _) => Err(role("PQ fields of the wrong role")),
         }
     }
 
     /// The epoch check of the initial message (the responder's state is fresh, so a chunk of
     /// any epoch but 1 cannot come from an honest initiator): `UNKNOWN_EPOCH`, before any
     /// handshake work.
-    pub(crate) fn check_initial(header: &Header) -> Result<(), DecryptError> {
+    pub(crate) fn check_initial(header: &Header) -> Result<(), AcceptError> {
         let fresh = Self::new_responder(0);
-        fresh.check(header)?;
+        fresh.check(header).map_err(|e| match e {
+            DecryptError::Decode(d) => AcceptError::Decode(d),
+            _ => AcceptError::AuthFailed,
+        })?;
         match &header.chunk {
-            Some(c) if c.epoch != 1 => Err(DecryptError::UnknownEpoch { epoch: c.epoch }),
+            Some(c) if c.epoch != 1 => Err(AcceptError::UnknownEpoch { epoch: c.epoch }),
             _ => Ok(()),
         }
     }
@@ -284,25 +287,26 @@ impl PqRatchet {
                 }
             }
         };
-        let name = match outcome {
-            Outcome::Collected => "collected",
-            Outcome::Repeated => "repeated",
-            Outcome::Ignored => "ignored",
-            Outcome::Decoded => "decoded",
-            Outcome::Fault(epoch, why) => {
-                self.faults = self.faults.saturating_add(1);
-                trace.record(|| TraceEvent::PqFault {
-                    epoch,
-                    reason: why.as_str(),
-                });
-                "conflict"
-            }
-        };
+        if let Outcome::Fault(epoch, why) = outcome {
+            self.faults = self.faults.saturating_add(1);
+            trace.record(|| TraceEvent::PqFault {
+                epoch,
+                reason: why.as_str(),
+            });
+        }
+        // The names are built inside the closure: an ordinary build (which never calls it)
+        // carries none of these strings.
         trace.record(|| TraceEvent::PqChunkReceived {
             kind: kind_name(chunk.kind),
             epoch: chunk.epoch,
             index: chunk.index,
-            outcome: name,
+            outcome: match outcome {
+                Outcome::Collected => "collected",
+                Outcome::Repeated => "repeated",
+                Outcome::Ignored => "ignored",
+                Outcome::Decoded => "decoded",
+                Outcome::Fault(..) => "conflict",
+            },
         });
     }
 

@@ -42,19 +42,15 @@ role_secret!(
 );
 
 /// `c_ek`: the commitment that lets the responder check a decoded key.
-pub(crate) fn key_commitment(epoch: u32, ek: &KemPublicKey) -> [u8; 32] {
-    kdf::sha256(&[
-        labels::PQ_KEY_COMMITMENT,
-        &epoch.to_be_bytes(),
-        ek.as_bytes(),
-    ])
+pub(crate) fn key_commitment(epoch: u32, ek: &[u8; KEM_PUBLIC_KEY_LEN]) -> [u8; 32] {
+    kdf::sha256(&[labels::PQ_KEY_COMMITMENT, &epoch.to_be_bytes(), ek])
 }
 
 /// The key object of `epoch`.
-pub(crate) fn key_object(epoch: u32, ek: &KemPublicKey) -> [u8; KEY_OBJECT_LEN] {
+pub(crate) fn key_object(epoch: u32, ek: &[u8; KEM_PUBLIC_KEY_LEN]) -> [u8; KEY_OBJECT_LEN] {
     let mut out = [0u8; KEY_OBJECT_LEN];
     let commitment = key_commitment(epoch, ek);
-    for (o, b) in out.iter_mut().zip(ek.as_bytes().iter().chain(&commitment)) {
+    for (o, b) in out.iter_mut().zip(ek.iter().chain(&commitment)) {
         *o = *b;
     }
     out
@@ -107,7 +103,7 @@ pub(crate) fn parse_key_object(epoch: u32, object: &[u8]) -> Result<KemPublicKey
     }
     let ek = KemPublicKey::from_bytes(ek).map_err(|_| Inconsistency::InvalidKey)?;
     // Public values: no constant-time comparison needed.
-    if key_commitment(epoch, &ek) != *commitment {
+    if key_commitment(epoch, ek.as_bytes()) != *commitment {
         return Err(Inconsistency::Commitment);
     }
     Ok(ek)

@@ -170,7 +170,7 @@ fn encapsulate<R: TryCryptoRng + ?Sized, T: TraceSink>(
 ) -> Result<PendingCiphertext, EncryptError> {
     let m = random_bytes::<32, R>(rng)?;
     let (ct, ss) = ek.encapsulate_with(&m);
-    let commitment = objects::key_commitment(epoch, ek);
+    let commitment = objects::key_commitment(epoch, ek.as_bytes());
     let keys = objects::epoch_keys(session_ad, epoch, &commitment, &ct, &ss);
     trace.record(|| TraceEvent::PqEncapsulated {
         epoch,
