@@ -300,6 +300,24 @@ pub fn sweep_bits(len: usize, stride: usize) -> Vec<usize> {
         .collect()
 }
 
+/// `try_next_u32` and `try_next_u64` from the type's `try_fill_bytes` (little-endian), for the
+/// test RNGs below.
+macro_rules! next_from_fill {
+    () => {
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            let mut b = [0; 4];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            let mut b = [0; 8];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u64::from_le_bytes(b))
+        }
+    };
+}
+
 /// An RNG that yields `budget` bytes from a seeded generator, then fails: for checking that an
 /// RNG failure is an error that changes nothing.
 pub struct FailingRng {
@@ -319,17 +337,7 @@ impl FailingRng {
 impl rand_core::TryRng for FailingRng {
     type Error = core::fmt::Error;
 
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
+    next_from_fill!();
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
         if dst.len() > self.budget {
@@ -365,17 +373,7 @@ impl SplicedRng {
 impl rand_core::TryRng for SplicedRng {
     type Error = core::convert::Infallible;
 
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
+    next_from_fill!();
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
         for b in dst {

@@ -391,15 +391,9 @@ impl Ratchet {
         Ok((core::mem::take(&mut *plaintext), proof))
     }
 
-    /// Responder only, before any handshake work: the initiator's first message MUST carry a
-    /// chunk of its epoch-1 key and no `MIX` (`INVALID_ENCODING`, `UNKNOWN_EPOCH`).
+    /// Responder only, before any handshake work: the PQ fields of the initiator's first
+    /// message (`PqRatchet::check_initial`).
     pub(crate) fn check_initial(header: &Header) -> Result<(), crate::error::AcceptError> {
-        if header.mix {
-            return Err(crate::error::DecodeError::InvalidEncoding {
-                field: "PQ fields of the wrong role",
-            }
-            .into());
-        }
         PqRatchet::check_initial(header)
     }
 

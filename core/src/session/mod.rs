@@ -10,9 +10,10 @@
 //! - [`Session::encrypt`] / [`Session::decrypt`]: transactional; on error the session is
 //!   unchanged.
 //!
-//! A `Session` is not `Clone`: a copy that encrypts would reuse a message key and nonce (two
-//! plaintexts under one key stream). A snapshot is `seal`, and `open` makes a new session
-//! from it.
+//! A `Session` is not `Clone`: a copy that encrypts would reuse message keys. SIV encryption
+//! keeps that from reusing a key stream, but the peer accepts only one message per position
+//! (the other is `CONFLICTING_MESSAGE`, lost) and a PQ key started by the copy costs a fault.
+//! A snapshot is `seal`, and `open` makes a new session from it.
 //!
 //! ```compile_fail
 //! fn fork(session: &twofold_core::Session) -> twofold_core::Session {

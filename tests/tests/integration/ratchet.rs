@@ -425,48 +425,36 @@ fn initial_messages_repeat_until_a_reply_arrives() {
 #[test]
 fn rng_failure_changes_nothing() {
     let mut p = pair("rng failure", Variant::Full, &config());
-    let mut t = 0;
-    // Ping-pong until Bob has decoded Alice's key (his next message encapsulates) and his
-    // first ciphertext chunk reached Alice (her next message starts epoch 2).
-    let mut cases = Vec::new();
-    for _ in 0..40 {
-        t += 1;
+    // Every budget short of what the call draws fails, with the session unchanged.
+    let fails_unchanged = |s: &mut Traced, budgets: &[usize], who: &str| {
+        for &budget in budgets {
+            let before = s.state_bytes();
+            let mut failing = twofold_tests::FailingRng::new("failing", budget);
+            assert_eq!(
+                s.encrypt(&mut failing, 1, b"m", b""),
+                Err(twofold_core::EncryptError::RngFailed),
+                "{who}, budget {budget}"
+            );
+            assert_eq!(before, s.state_bytes(), "{who}, budget {budget}");
+        }
+    };
+    // Ping-pong until Bob has decoded Alice's key: his next message draws a ratchet key (32)
+    // and the encapsulation randomness (32).
+    let decoded = (1..=40).any(|t| {
         let r = p.b.encrypt(&mut p.rng, t, b"r", b"").unwrap();
         p.a.decrypt(&r, b"").unwrap();
-        // Bob's next message: 32 (ratchet key) + 32 (encapsulation) once he decoded the key.
         let m = p.a.encrypt(&mut p.rng, t, b"m", b"").unwrap();
         p.b.decrypt(&m, b"").unwrap();
         let i = p.b.info();
-        if i.pq_receiving_epoch == 2 && i.pq_sending_epoch == 0 && cases.is_empty() {
-            cases.push(("bob", 64usize));
-            break;
-        }
-    }
-    assert_eq!(cases, [("bob", 64)], "Bob decoded the key within 40 rounds");
-    for budget in [0, 31, 32, 63] {
-        let before = p.b.state_bytes();
-        let mut failing = twofold_tests::FailingRng::new("failing", budget);
-        assert_eq!(
-            p.b.encrypt(&mut failing, 1, b"m", b""),
-            Err(twofold_core::EncryptError::RngFailed),
-            "bob, budget {budget}"
-        );
-        assert_eq!(before, p.b.state_bytes());
-    }
+        i.pq_receiving_epoch == 2 && i.pq_sending_epoch == 0
+    });
+    assert!(decoded, "Bob decoded the key within 40 rounds");
+    fails_unchanged(&mut p.b, &[0, 31, 32, 63], "bob");
     let r = p.b.encrypt(&mut p.rng, 1, b"r", b"").unwrap();
     p.a.decrypt(&r, b"").unwrap();
     assert_eq!(p.a.info().pq_sending_epoch, 1);
     // Alice's next message: 32 (ratchet key) + 64 (the epoch-2 seed).
-    for budget in [0, 31, 32, 95] {
-        let before = p.a.state_bytes();
-        let mut failing = twofold_tests::FailingRng::new("failing", budget);
-        assert_eq!(
-            p.a.encrypt(&mut failing, 1, b"m", b""),
-            Err(twofold_core::EncryptError::RngFailed),
-            "alice, budget {budget}"
-        );
-        assert_eq!(before, p.a.state_bytes());
-    }
+    fails_unchanged(&mut p.a, &[0, 31, 32, 95], "alice");
     let m = p.a.encrypt(&mut p.rng, 1, b"m", b"").unwrap();
     assert_eq!(p.a.info().pq_sending_epoch, 2);
     assert_eq!(p.b.decrypt(&m, b"").unwrap(), b"m");

@@ -103,10 +103,7 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
         ikm.extend_from_slice(&ss);
         assert_eq!(ikm, h(&hs["ikm"]));
         let transcript = h(&hs["transcript"]);
-        let th: [u8; 32] = {
-            use sha2::Digest as _;
-            sha2::Sha256::digest(&transcript).into()
-        };
+        let th = sha256(&[&transcript]);
         assert_eq!(th, h32(&hs["transcript_hash"]));
         assert!(transcript.starts_with(b"Twofold v1 handshake transcriptTwofold\x01\x01"));
         let th = h32(&hs["transcript_hash"]);
@@ -175,15 +172,20 @@ fn rejection_vectors_give_their_error_codes() {
                 r.map(|_| ()).map_err(|e| e.code())
             }
         };
-        assert_eq!(
-            got.err().map(|c| c.as_str()),
-            case["error"].as_str(),
-            "{}",
-            case["name"]
-        );
+        assert_case(got, case);
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} cases");
+}
+
+/// A rejection case gave the code it lists.
+fn assert_case(got: Result<(), twofold_core::ErrorCode>, case: &Value) {
+    assert_eq!(
+        got.err().map(|c| c.as_str()),
+        case["error"].as_str(),
+        "{}",
+        case["name"]
+    );
 }
 
 fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -445,12 +447,7 @@ fn ratchet_rejection_vectors_give_their_error_codes() {
                 .map(|_| ())
                 .map_err(|e| e.code()),
         };
-        assert_eq!(
-            got.err().map(|c| c.as_str()),
-            case["error"].as_str(),
-            "{}",
-            case["name"]
-        );
+        assert_case(got, case);
         checked += 1;
     }
     assert!(checked >= 20, "only {checked} cases");

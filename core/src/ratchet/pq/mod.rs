@@ -211,10 +211,16 @@ impl PqRatchet {
         }
     }
 
-    /// The epoch check of the initial message (the responder's state is fresh, so a chunk of
-    /// any epoch but 1 cannot come from an honest initiator): `UNKNOWN_EPOCH`, before any
-    /// handshake work.
+    /// The checks of the initial message, before any handshake work: the initiator's role
+    /// (a key chunk) and no `MIX` (`INVALID_ENCODING`); the chunk of epoch 1, since the
+    /// responder's state is fresh and no honest initiator can be further (`UNKNOWN_EPOCH`).
     pub(crate) fn check_initial(header: &Header) -> Result<(), AcceptError> {
+        if header.mix {
+            return Err(DecodeError::InvalidEncoding {
+                field: "PQ fields of the wrong role",
+            }
+            .into());
+        }
         let fresh = Self::new_responder(0);
         fresh.check(header).map_err(|e| match e {
             DecryptError::Decode(d) => AcceptError::Decode(d),
