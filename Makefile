@@ -29,7 +29,8 @@ test: setup
 
 check:
 	cargo fmt --all --check
-	cargo clippy -q -p twofold-core -p twofold-wasm -p twofold-bench -p twofold-wasm-prims --all-targets -- -D warnings
+	cargo clippy -q -p twofold-core -p twofold-wasm -p twofold-wasm-server -p twofold-bench -p twofold-wasm-prims --all-targets -- -D warnings
+	cargo clippy -q -p twofold-wasm-server -- -D warnings
 	scripts/cargo-traced clippy -q -p twofold-core -p twofold-tests --all-targets -- -D warnings
 	cargo test -q -p twofold-core
 	scripts/cargo-traced test -q -p twofold-tests

@@ -1,16 +1,18 @@
 // A quick loop over the npm API, for comparing builds of the package (docs/BENCHMARKS.md,
-// "Levers tried"): full setup (two identities, a store with one one-time prekey each, bundle,
+// "Levers tried"): full setup (two identities, a store, an upload of one leaf, composeBundle,
 // initiate, accept, one reply), 100 B ping-pong (the ratchet turns each message) and 100 B one
 // way, medians of 9 samples. Build the variant (scripts/build-wasm, scripts/build-npm), then
 //   node bench/js/api-loop.mjs
 import { Identity, PrekeyStore, Session } from "twofold-pq";
+import { composeBundle } from "twofold-pq/server";
 
 const enc = new TextEncoder();
 function setup() {
   const bob = Identity.generate();
-  const store = PrekeyStore.generate(bob, { oneTime: 1 });
+  const store = PrekeyStore.generate(bob);
+  const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
   const alice = Identity.generate();
-  const { session: a, message } = Session.initiate(alice, store.bundle(), enc.encode("hi"));
+  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"));
   const { session: b } = Session.accept(bob, store, message);
   a.decrypt(b.encrypt(enc.encode("r")));
   return [a, b, alice, bob, store];

@@ -3,6 +3,7 @@
 // native Node addon and cannot run in a browser. Results go to window.__results (and as JSON
 // into <pre id="results">); a failure to window.__error. run.mjs drives this page.
 import * as tf from "/npm/dist/index.js";
+import * as server from "/npm/dist/server.js";
 import { CONFIG, LEGEND, QUICK_CONFIG, buildTable, runScenarios } from "./harness.mjs";
 import { makeTwofoldAdapter } from "./twofold-adapter.mjs";
 import { makeNobleAdapter } from "./noble-pqxdh.js";
@@ -17,10 +18,10 @@ const log = (s) => {
 async function main() {
   const quick = new URLSearchParams(location.search).has("quick");
   const config = quick ? QUICK_CONFIG : CONFIG;
-  await tf.ready();
+  await server.ready(); // and tf.ready()
   const t0 = performance.now();
   const results = {};
-  results.twofold = await runScenarios(makeTwofoldAdapter(tf), { config, log });
+  results.twofold = await runScenarios(makeTwofoldAdapter(tf, server), { config, log });
   results.libsignal = NOT_USABLE;
   results.noble = await runScenarios(makeNobleAdapter(), { config, log });
   const out = {

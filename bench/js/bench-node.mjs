@@ -39,6 +39,7 @@ export function versions(tf) {
 export async function runNodeBench({ quick = false, log = (s) => console.log(`  … ${s}`) } = {}) {
   const config = quick ? QUICK_CONFIG : CONFIG;
   const tf = await import("../../npm/dist/node.js");
+  const server = await import("../../npm/dist/server-node.js");
   await tf.ready();
   const { makeLibsignalAdapter } = await import("./libsignal-adapter.mjs");
 
@@ -52,7 +53,7 @@ export async function runNodeBench({ quick = false, log = (s) => console.log(`  
 
   const t0 = performance.now();
   const results = {};
-  results.twofold = await runScenarios(makeTwofoldAdapter(tf), { config, log });
+  results.twofold = await runScenarios(makeTwofoldAdapter(tf, server), { config, log });
   results.libsignal = await runScenarios(makeLibsignalAdapter(), { config, log });
   results.noble = await runScenarios(makeNobleAdapter(), { config, log });
   const seconds = (performance.now() - t0) / 1000;

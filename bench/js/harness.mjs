@@ -4,9 +4,10 @@
 // Adapter shape (see twofold-adapter.mjs, libsignal-adapter.mjs, noble-pqxdh.js):
 //   { id, label, async, setup(ptA, ptB) -> { pair, initialBytes } (or a promise of it) }
 //   pair: { encrypt(who, pt), decrypt(who, msg), size(msg), dispose() }, who: 0 = Alice, 1 = Bob.
-// `setup` is the "full setup" scenario: Bob's identity and prekey bundle, Alice initiates, Bob
-// accepts (decrypts the first message), Bob replies and Alice decrypts. Alice's long-term
-// identity is made once, outside the timing, by each adapter.
+// `setup` is the "full setup" scenario: Bob's identity, prekeys and bundle (twofold-pq: store,
+// an upload of one leaf, composeBundle), Alice initiates, Bob accepts (decrypts the first
+// message), Bob replies and Alice decrypts. Alice's long-term identity is made once, outside
+// the timing, by each adapter.
 
 /** Sample counts. Each message sample is a batch of `ops` messages; we report its mean per
  * message, and the median over `samples` batches after `warmup` batches. */
@@ -219,8 +220,9 @@ export const LEGEND = [
   "  libsignal's SPQR always run (one chunk per message); the noble reference has no PQ ratchet.",
   "² bytes of Alice's first message (100 B plaintext), handshake included.",
   "³ mean ciphertext length minus plaintext length over every message of that scenario.",
-  "Full setup = Bob's identity + prekeys (one one-time X25519/EC and one ML-KEM/Kyber prekey) and",
-  "bundle, Alice initiates, Bob accepts, Bob replies, Alice decrypts; Alice's identity pre-exists.",
+  "Full setup = Bob's identity + prekeys (one one-time X25519/EC and one ML-KEM/Kyber prekey) +",
+  "bundle (twofold-pq: store + upload of 1 leaf + composeBundle), Alice initiates, Bob accepts,",
+  "Bob replies, Alice decrypts; Alice's identity pre-exists.",
   "libsignal: PQXDH with Kyber-1024 prekeys and SPQR (native, async API); noble: pure-JS reference",
   "(X25519, ML-KEM-768, ML-DSA-65, not secure, no PQ ratchet); twofold-pq: wasm.",
 ].join("\n");

@@ -17,7 +17,10 @@ use std::time::Instant;
 
 use chacha20::ChaCha20Rng;
 use rand_core::SeedableRng;
-use twofold_core::{IdentityKeyPair, PrekeyStore, Session, SessionConfig, VerifiedBundle};
+use twofold_core::{
+    BundleComposer, IdentityCache, IdentityKeyPair, PrekeyStore, Session, SessionConfig,
+    VerifiedBundle, compose_bundle,
+};
 
 mod patterns;
 
@@ -59,8 +62,9 @@ fn pair() -> (Session, Session, ChaCha20Rng) {
     let mut rng = seeded();
     let config = SessionConfig::default();
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
-    let mut store = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
-    let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
+    let upload = store.upload(&mut rng, &bob, 1, 1).unwrap();
+    let bundle = VerifiedBundle::from_bytes(&compose_bundle(&upload, Some(0)).unwrap()).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
     let (mut b, _) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
@@ -82,26 +86,42 @@ fn main() {
     );
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
     report(
-        "prekey store with 100 one-time prekeys of each kind",
+        "prekey store + upload of 100 one-time prekeys of each kind (1 signature)",
         time(3, || {
-            black_box(PrekeyStore::generate(&mut rng, &bob, 100, 0).unwrap());
+            let mut store = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
+            black_box(store.upload(&mut rng, &bob, 100, 100).unwrap());
         }),
     );
-    let mut store = PrekeyStore::generate(&mut rng, &bob, 1000, 0).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
+    let upload = store.upload(&mut rng, &bob, 600, 600).unwrap();
     report(
-        "bundle generation (issue + sign one-time prekeys)",
-        time(50, || {
-            black_box(store.bundle(&mut rng, &bob).unwrap());
+        "server: compose a bundle from a 600-leaf upload (parse + tree + copy)",
+        time(10, || {
+            black_box(compose_bundle(&upload, Some(5)).unwrap());
         }),
     );
-    let mut store = PrekeyStore::generate(&mut rng, &bob, 600, 0).unwrap();
+    let composer = BundleComposer::new(&upload).unwrap();
+    report(
+        "server: compose a bundle with a BundleComposer kept (copy only)",
+        time(50, || {
+            black_box(composer.bundle(Some(5)).unwrap());
+        }),
+    );
     let bundles: Vec<Vec<u8>> = (0..600)
-        .map(|_| store.bundle(&mut rng, &bob).unwrap())
+        .map(|i| composer.bundle(Some(i)).unwrap())
         .collect();
     report(
-        "bundle decode + verify (3 ML-DSA verifications)",
+        "bundle decode + verify, unknown identity (2 ML-DSA verifications)",
         time(50, || {
             black_box(VerifiedBundle::from_bytes(&bundles[0]).unwrap());
+        }),
+    );
+    let mut cache = IdentityCache::new(1);
+    VerifiedBundle::from_bytes_with(&bundles[0], &mut cache).unwrap();
+    report(
+        "bundle decode + verify, cached identity (1 ML-DSA verification)",
+        time(50, || {
+            black_box(VerifiedBundle::from_bytes_with(&bundles[1], &mut cache).unwrap());
         }),
     );
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
@@ -149,12 +169,13 @@ fn main() {
         }),
     );
     report(
-        "full setup: identity+bundle, initiate, accept, reply",
+        "full setup: identity+upload+bundle, initiate, accept, reply",
         time(10, || {
             let bob = IdentityKeyPair::generate(&mut rng).unwrap();
-            let mut store = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
+            let mut store = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
+            let upload = store.upload(&mut rng, &bob, 1, 1).unwrap();
             let bundle =
-                VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+                VerifiedBundle::from_bytes(&compose_bundle(&upload, Some(0)).unwrap()).unwrap();
             let alice = IdentityKeyPair::generate(&mut rng).unwrap();
             let (mut a, m) =
                 Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
@@ -263,9 +284,10 @@ fn main() {
     // Sizes.
     let mut rng = seeded();
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
-    let mut full = PrekeyStore::generate(&mut rng, &bob, 1, 0).unwrap();
-    let bundle_max = full.bundle(&mut rng, &bob).unwrap();
-    let bundle_min = full.bundle(&mut rng, &bob).unwrap();
+    let mut full = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
+    let upload = full.upload(&mut rng, &bob, 100, 100).unwrap();
+    let bundle_max = compose_bundle(&upload, Some(0)).unwrap();
+    let bundle_min = compose_bundle(&upload, None).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (_, initial) = Session::initiate(
         &mut rng,
@@ -289,12 +311,13 @@ fn main() {
         "  identity                               {}",
         alice.public().to_bytes().len()
     );
+    println!("  upload, 100 leaves (both kinds)        {}", upload.len());
     println!(
         "  bundle, no one-time prekeys            {}",
         bundle_min.len()
     );
     println!(
-        "  bundle, both one-time prekeys          {}",
+        "  bundle, both one-time prekeys (of 100) {}",
         bundle_max.len()
     );
     println!("  initial message with 100 B plaintext   {}", initial.len());
@@ -316,10 +339,6 @@ fn main() {
     );
     println!(
         "  sealed prekey store, 100 one-time each {}",
-        PrekeyStore::generate(&mut rng, &bob, 100, 0)
-            .unwrap()
-            .seal(&mut rng, &key)
-            .unwrap()
-            .len()
+        full.seal(&mut rng, &key).unwrap().len()
     );
 }

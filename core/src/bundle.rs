@@ -1,36 +1,38 @@
 //! Prekey bundles: what a server hands an initiator so she can start a session with a
 //! responder who is offline.
 //!
-//! Spec: `docs/PROTOCOL.md`, section 5.2 ("Prekey bundle"). [`PrekeyBundle::decode`] only
-//! parses; [`PrekeyBundle::verify`] checks every signature and returns a [`VerifiedBundle`],
-//! the only type `Session::initiate` takes, so an unverified bundle cannot be used.
+//! Spec: `docs/PROTOCOL.md`, section 5.2 ("Upload and bundle"). A server composes a bundle
+//! from the responder's upload ([`crate::compose_bundle`]); it is the upload's identity,
+//! signed record and signature followed by one leaf and its Merkle inclusion proof.
+//! [`PrekeyBundle::decode`] only parses; [`PrekeyBundle::verify`] checks the identity binding
+//! and the one upload signature and returns a [`VerifiedBundle`], the only type
+//! `Session::initiate` takes, so an unverified bundle cannot be used.
 
 use alloc::vec::Vec;
 
+use crate::consts::MAX_BATCH_LEAVES;
 use crate::error::{DecodeError, SignatureKind, VerifyError};
-use crate::identity::{IDENTITY_BODY_LEN, PublicIdentity, UnverifiedIdentity};
+use crate::identity::{PublicIdentity, UnverifiedIdentity};
 use crate::identity_cache::IdentityCache;
-use crate::keys::{
-    KEM_PUBLIC_KEY_LEN, KemPublicKey, SIGNATURE_LEN, SigVerifier, Signature, X25519_LEN,
-    X25519PublicKey,
-};
-use crate::labels::{self, object};
+use crate::keys::{KemPublicKey, SigVerifier, Signature, X25519PublicKey};
+use crate::labels::object;
 use crate::trace::{NoTrace, TraceSink};
+use crate::upload::merkle::{self, Hash};
+use crate::upload::{self, FIXED_PART_LEN, MAX_LEAF_LEN, SignedRecord};
 use crate::wire::{Reader, Writer};
 
-/// Flag bit: the bundle carries a one-time X25519 prekey.
+/// Flag bit: the leaf holds a one-time X25519 prekey.
 const FLAG_ONE_TIME: u8 = 0x01;
-/// Flag bit: the bundle carries a signed one-time ML-KEM prekey.
+/// Flag bit: the leaf holds a one-time ML-KEM prekey.
 const FLAG_ONE_TIME_KEM: u8 = 0x02;
 
-/// Size of a bundle with neither optional prekey (and so no one-time signature).
-pub const BUNDLE_MIN_LEN: usize =
-    3 + IDENTITY_BODY_LEN + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN + SIGNATURE_LEN + 1;
-/// Size of a bundle with both optional prekeys (the maximum).
+/// Size of a bundle without one-time prekeys (it carries the batch's root instead).
+pub const BUNDLE_MIN_LEN: usize = 3 + FIXED_PART_LEN + 1 + 32;
+/// Size of the largest bundle: both one-time prekeys and the proof of a full batch.
 pub const BUNDLE_MAX_LEN: usize =
-    BUNDLE_MIN_LEN + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN + SIGNATURE_LEN;
+    3 + FIXED_PART_LEN + MAX_LEAF_LEN + 2 + 32 * merkle::depth(MAX_BATCH_LEAVES);
 
-/// The one-time prekeys of a bundle, covered together by one signature.
+/// The one-time prekeys of one leaf of an upload batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OneTimeKeys {
     pub(crate) prekey: Option<WithId<X25519PublicKey>>,
@@ -49,7 +51,8 @@ impl OneTimeKeys {
         flags
     }
 
-    fn encode(&self, w: &mut Writer) {
+    /// The leaf encoding: `flags || [opk_id || OPK] || [kem_id || kem_ek]`.
+    pub(crate) fn encode(&self, w: &mut Writer) {
         w.u8(self.flags());
         if let Some(k) = &self.prekey {
             w.u32(k.id);
@@ -61,18 +64,36 @@ impl OneTimeKeys {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.prekey.is_none() && self.kem.is_none()
+    pub(crate) fn to_leaf(&self) -> Vec<u8> {
+        let mut w = Writer::with_capacity(MAX_LEAF_LEN);
+        self.encode(&mut w);
+        w.into_vec()
     }
-}
 
-/// The message signed over the one-time prekeys of a bundle:
-/// `suite || flags || [opk_id || opk] || [kem_id || kem_key]`.
-pub(crate) fn one_time_message(keys: &OneTimeKeys) -> Vec<u8> {
-    let mut w = Writer::with_capacity(1 + 1 + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN);
-    w.u8(labels::SUITE);
-    keys.encode(&mut w);
-    w.into_vec()
+    pub(crate) fn read_flags(r: &mut Reader<'_>) -> Result<u8, DecodeError> {
+        r.flags(FLAG_ONE_TIME | FLAG_ONE_TIME_KEM, "leaf flags")
+    }
+
+    /// The keys a leaf's `flags` announce (each ML-KEM key validated, FIPS 203 section 7.2).
+    pub(crate) fn decode_after_flags(r: &mut Reader<'_>, flags: u8) -> Result<Self, DecodeError> {
+        let prekey = if flags & FLAG_ONE_TIME != 0 {
+            Some(WithId {
+                id: r.u32()?,
+                key: X25519PublicKey::from_bytes(r.array()?),
+            })
+        } else {
+            None
+        };
+        let kem = if flags & FLAG_ONE_TIME_KEM != 0 {
+            Some(WithId {
+                id: r.u32()?,
+                key: KemPublicKey::from_bytes(&r.array()?)?,
+            })
+        } else {
+            None
+        };
+        Ok(Self { prekey, kem })
+    }
 }
 
 /// A prekey together with its id.
@@ -82,30 +103,25 @@ pub(crate) struct WithId<K> {
     pub(crate) key: K,
 }
 
-/// The message signed over the signed X25519 prekey and the last-resort KEM prekey:
-/// `suite || spk_id || spk || kem_id || kem_key`.
-pub(crate) fn signed_prekeys_message(
-    spk: &WithId<X25519PublicKey>,
-    kem: &WithId<KemPublicKey>,
-) -> Vec<u8> {
-    let mut w = Writer::with_capacity(1 + 4 + X25519_LEN + 4 + KEM_PUBLIC_KEY_LEN);
-    w.u8(labels::SUITE);
-    w.u32(spk.id);
-    w.bytes(spk.key.as_bytes());
-    w.u32(kem.id);
-    w.bytes(kem.key.as_bytes());
-    w.into_vec()
+/// How a bundle ties its one-time prekeys (or their absence) to the signed root.
+#[derive(Debug)]
+enum Proof {
+    /// No one-time prekeys: the batch's root as it is (`0^32` for an empty batch).
+    Root(Hash),
+    /// A leaf: its index and the siblings on its path, leaves first.
+    Path { index: u16, siblings: Vec<Hash> },
 }
 
 /// A decoded bundle whose signatures have not been checked.
 #[derive(Debug)]
 pub struct PrekeyBundle {
     identity: UnverifiedIdentity,
-    signed_prekey: WithId<X25519PublicKey>,
-    last_resort_kem: WithId<KemPublicKey>,
+    record: SignedRecord,
+    batch_id: u32,
+    leaf_count: u16,
     signature: Signature,
     one_time: OneTimeKeys,
-    one_time_signature: Option<Signature>,
+    proof: Proof,
 }
 
 impl PrekeyBundle {
@@ -123,52 +139,51 @@ impl PrekeyBundle {
         let mut r = Reader::new(bytes);
         r.header(object::BUNDLE)?;
         let identity = PublicIdentity::decode_body(&mut r)?;
-        let signed_prekey = WithId {
-            id: r.u32()?,
-            key: X25519PublicKey::from_bytes(r.array()?),
-        };
-        let last_resort_kem = WithId {
-            id: r.u32()?,
-            key: KemPublicKey::from_bytes(&r.array()?)?,
-        };
+        let record = SignedRecord::decode(&mut r)?;
+        let batch_id = r.u32()?;
+        let count = r.count_u16(MAX_BATCH_LEAVES, "leaf_count")?;
+        let leaf_count = u16::try_from(count).map_err(|_| DecodeError::InvalidEncoding {
+            field: "leaf_count",
+        })?;
         let signature = Signature::from_bytes(&r.array()?);
-        let flags = r.flags(FLAG_ONE_TIME | FLAG_ONE_TIME_KEM, "bundle flags")?;
-        let prekey = if flags & FLAG_ONE_TIME != 0 {
-            Some(WithId {
-                id: r.u32()?,
-                key: X25519PublicKey::from_bytes(r.array()?),
-            })
+        let flags = OneTimeKeys::read_flags(&mut r)?;
+        let invalid = |field| DecodeError::InvalidEncoding { field };
+        let (one_time, proof) = if flags == 0 {
+            let root: Hash = r.array()?;
+            if leaf_count == 0 && root != [0u8; 32] {
+                return Err(invalid("root"));
+            }
+            (OneTimeKeys::default(), Proof::Root(root))
         } else {
-            None
-        };
-        let kem = if flags & FLAG_ONE_TIME_KEM != 0 {
-            Some(WithId {
-                id: r.u32()?,
-                key: KemPublicKey::from_bytes(&r.array()?)?,
-            })
-        } else {
-            None
-        };
-        let one_time = OneTimeKeys { prekey, kem };
-        let one_time_signature = if one_time.is_empty() {
-            None
-        } else {
-            Some(Signature::from_bytes(&r.array()?))
+            if leaf_count == 0 {
+                return Err(invalid("leaf flags"));
+            }
+            let keys = OneTimeKeys::decode_after_flags(&mut r, flags)?;
+            let index = r.u16()?;
+            if index >= leaf_count {
+                return Err(invalid("leaf index"));
+            }
+            let siblings = (0..merkle::depth(count))
+                .map(|_| r.array())
+                .collect::<Result<Vec<Hash>, _>>()?;
+            (keys, Proof::Path { index, siblings })
         };
         r.finish()?;
         Ok(Self {
             identity,
-            signed_prekey,
-            last_resort_kem,
+            record,
+            batch_id,
+            leaf_count,
             signature,
             one_time,
-            one_time_signature,
+            proof,
         })
     }
 
-    /// Checks the identity binding, the signed-prekey signature and the one-time prekey
-    /// signature (if the bundle has one-time prekeys), all under the bundle's ML-DSA identity
-    /// key. Every byte of a bundle is covered by one of these three signatures.
+    /// Checks the identity binding and the upload signature over the root that the leaf and
+    /// its proof lead to, both under the bundle's ML-DSA identity key. Every byte of a bundle
+    /// is covered: a tampered leaf, index or sibling, or a leaf of another batch, leads to
+    /// another root and fails as the upload signature.
     ///
     /// Whether that identity is the peer the user means is a separate question, answered by
     /// comparing safety numbers.
@@ -181,7 +196,7 @@ impl PrekeyBundle {
 
     /// As [`PrekeyBundle::verify`], with the caller's cache of verified identities: for an
     /// identity cached byte for byte, the binding is not verified again and the expanded key
-    /// is reused (two ML-DSA verifications instead of three, and no key expansion); a newly
+    /// is reused (one ML-DSA verification instead of two, and no key expansion); a newly
     /// verified identity is added to the cache.
     ///
     /// # Errors
@@ -216,28 +231,25 @@ impl PrekeyBundle {
         };
         let (identity, verifier) = key.parts();
         let identity = identity.clone();
-        let check = |ctx: &[u8], message: &[u8], sig: &Signature, which, trace: &mut T| {
-            if verifier.verify(ctx, message, sig, trace) {
-                Ok(())
-            } else {
-                Err(VerifyError::BadSignature { which })
+        let fingerprint = identity.fingerprint();
+        let tree = merkle::tree_id(&fingerprint, self.batch_id);
+        let root = match &self.proof {
+            Proof::Root(root) => *root,
+            Proof::Path { index, siblings } => {
+                merkle::root_from_path(&tree, *index, &self.one_time.to_leaf(), siblings)
             }
         };
-        check(
-            labels::SIG_CTX_SIGNED_PREKEYS,
-            &signed_prekeys_message(&self.signed_prekey, &self.last_resort_kem),
-            &self.signature,
-            SignatureKind::SignedPrekeys,
-            trace,
-        )?;
-        if let Some(sig) = &self.one_time_signature {
-            check(
-                labels::SIG_CTX_ONE_TIME,
-                &one_time_message(&self.one_time),
-                sig,
-                SignatureKind::OneTimePrekeys,
-                trace,
-            )?;
+        let message = upload::upload_message(
+            &fingerprint,
+            &self.record,
+            self.batch_id,
+            self.leaf_count,
+            &root,
+        );
+        if !upload::verify_signature(verifier, &message, &self.signature, trace) {
+            return Err(VerifyError::BadSignature {
+                which: SignatureKind::Upload,
+            });
         }
         if let IdentityKey::Fresh(identity, key) = key
             && let Some(cache) = cache
@@ -246,8 +258,10 @@ impl PrekeyBundle {
         }
         Ok(VerifiedBundle {
             identity,
-            signed_prekey: self.signed_prekey,
-            last_resort_kem: self.last_resort_kem,
+            signed_prekey: self.record.spk,
+            last_resort_kem: self.record.kem,
+            created_at: self.record.created_at,
+            batch_id: self.batch_id,
             one_time_prekey: self.one_time.prekey,
             one_time_kem: self.one_time.kem,
         })
@@ -276,6 +290,8 @@ pub struct VerifiedBundle {
     pub(crate) identity: PublicIdentity,
     pub(crate) signed_prekey: WithId<X25519PublicKey>,
     pub(crate) last_resort_kem: WithId<KemPublicKey>,
+    pub(crate) created_at: u64,
+    pub(crate) batch_id: u32,
     pub(crate) one_time_prekey: Option<WithId<X25519PublicKey>>,
     pub(crate) one_time_kem: Option<WithId<KemPublicKey>>,
 }
@@ -310,6 +326,26 @@ impl VerifiedBundle {
         self.signed_prekey.id
     }
 
+    /// Id of the last-resort ML-KEM prekey.
+    #[must_use]
+    pub fn last_resort_kem_id(&self) -> u32 {
+        self.last_resort_kem.id
+    }
+
+    /// When the responder generated the signed prekeys (its clock, Unix seconds; under the
+    /// upload signature). `Session::initiate` refuses bundles older than
+    /// `SessionConfig::max_prekey_age`.
+    #[must_use]
+    pub fn signed_prekeys_created_at(&self) -> u64 {
+        self.created_at
+    }
+
+    /// The responder's batch counter of the upload this bundle was composed from.
+    #[must_use]
+    pub fn batch_id(&self) -> u32 {
+        self.batch_id
+    }
+
     /// Id of the one-time X25519 prekey, if the bundle has one.
     #[must_use]
     pub fn one_time_prekey_id(&self) -> Option<u32> {
@@ -322,28 +358,4 @@ impl VerifiedBundle {
     pub fn one_time_kem_prekey_id(&self) -> Option<u32> {
         self.one_time_kem.as_ref().map(|k| k.id)
     }
-}
-
-/// Writes a bundle. Used by the prekey store, which holds the secrets.
-pub(crate) fn encode(
-    identity: &PublicIdentity,
-    signed_prekey: &WithId<X25519PublicKey>,
-    last_resort_kem: &WithId<KemPublicKey>,
-    signature: &Signature,
-    one_time: &OneTimeKeys,
-    one_time_signature: Option<&Signature>,
-) -> Vec<u8> {
-    let mut w = Writer::with_capacity(BUNDLE_MAX_LEN);
-    w.header(object::BUNDLE);
-    identity.encode_body(&mut w);
-    w.u32(signed_prekey.id);
-    w.bytes(signed_prekey.key.as_bytes());
-    w.u32(last_resort_kem.id);
-    w.bytes(last_resort_kem.key.as_bytes());
-    w.bytes(signature.as_bytes());
-    one_time.encode(&mut w);
-    if let Some(sig) = one_time_signature {
-        w.bytes(sig.as_bytes());
-    }
-    w.into_vec()
 }

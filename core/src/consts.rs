@@ -85,6 +85,14 @@ pub const MAX_REPLAY_CACHE: usize = 4_096;
 /// stored as a 64-byte seed, so 1,000 of them plus X25519 keys cost about 100 KB.
 pub const MAX_ONE_TIME_PREKEYS: usize = 1_000;
 
+/// Most one-time leaves in one upload batch (each leaf: one X25519 and one ML-KEM one-time
+/// prekey, or one of them). A Merkle proof of such a batch has 10 siblings.
+pub const MAX_BATCH_LEAVES: usize = 1_000;
+
+/// Default maximum age of a bundle's signed prekeys at `Session::initiate` (30 days, the
+/// value Signal uses for unacknowledged prekeys): `SessionConfig::max_prekey_age`.
+pub const DEFAULT_MAX_PREKEY_AGE_SECS: u64 = 30 * 24 * 60 * 60;
+
 /// One-time prekeys of each kind a new prekey store is created with when the caller does not
 /// say (the JS API's default): enough for a hundred first contacts before the owner tops the
 /// store up with `add_one_time_prekeys`.

@@ -211,3 +211,19 @@ pub fn pq_epoch_keys(
     );
     (keys.transcript, keys.confirm, *keys.secret.as_bytes())
 }
+
+/// FIPS 204 `ML-DSA.Sign_internal(sk, M', rnd)` with `M' = 0x00 || u8(|ctx|) || ctx || M`, the
+/// signing key from its 32-byte seed: what `ML-DSA.Sign` computes once `rnd` is drawn, so a
+/// vector that records `rnd` pins the signature. `None` for a context above 255 bytes.
+#[must_use]
+pub fn ml_dsa_sign_internal(
+    seed: &[u8; 32],
+    ctx: &[u8],
+    message: &[u8],
+    rnd: &[u8; 32],
+) -> Option<Vec<u8>> {
+    let ctx_len = u8::try_from(ctx.len()).ok()?;
+    let key = ml_dsa::ExpandedSigningKey::<ml_dsa::MlDsa65>::from_seed(&ml_dsa::Seed::from(*seed));
+    let sig = key.sign_internal(&[&[0, ctx_len], ctx, message], &ml_dsa::B32::from(*rnd));
+    Some(sig.encode().to_vec())
+}

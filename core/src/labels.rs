@@ -9,17 +9,19 @@
 /// Protocol name, bound into every transcript.
 pub(crate) const PROTOCOL_ID: &[u8] = b"Twofold";
 
-/// Format version of the identity, bundle, initial-message and sealed-blob encodings: the
-/// first byte of each (and the version byte of the transcript and fingerprint inputs).
+/// Format version of the identity, initial-message and sealed-blob encodings: the first byte
+/// of each (and the version byte of the transcript and fingerprint inputs).
 pub(crate) const VERSION: u8 = 1;
 
-/// Wire version of the ratchet message (the chunked PQ ratchet): its first byte.
-pub(crate) const RATCHET_VERSION: u8 = 2;
+/// Wire version 2: the first byte of a ratchet message (the chunked PQ ratchet), a prekey
+/// upload and a prekey bundle (one signature per upload batch), and the version byte of the
+/// upload's signed message.
+pub(crate) const WIRE_VERSION: u8 = 2;
 
 /// The first byte of an encoding of `object`.
 pub(crate) const fn version_of(object_type: u8) -> u8 {
     match object_type {
-        object::MESSAGE => RATCHET_VERSION,
+        object::MESSAGE | object::BUNDLE | object::UPLOAD => WIRE_VERSION,
         _ => VERSION,
     }
 }
@@ -38,6 +40,9 @@ pub(crate) mod object {
     pub(crate) const INITIAL_MESSAGE: u8 = 0x03;
     /// A ratchet message.
     pub(crate) const MESSAGE: u8 = 0x04;
+    /// A prekey upload: identity, signed prekey record and one batch of one-time prekeys under
+    /// one signature, from which a server composes bundles.
+    pub(crate) const UPLOAD: u8 = 0x05;
     /// The plaintext of a sealed session state.
     pub(crate) const SESSION_STATE: u8 = 0x11;
     /// The plaintext of a sealed identity key pair.
@@ -105,10 +110,22 @@ pub(crate) const SAFETY_NUMBER_PREFIX: &[u8] = b"Twofold v1 safety number";
 
 /// ML-DSA context: the identity signing key binds the identity X25519 key.
 pub(crate) const SIG_CTX_IDENTITY: &[u8] = b"Twofold v1 identity binding";
-/// ML-DSA context: signature over the signed X25519 prekey and the last-resort KEM prekey.
-pub(crate) const SIG_CTX_SIGNED_PREKEYS: &[u8] = b"Twofold v1 signed prekeys";
-/// ML-DSA context: signature over the one-time prekeys of one bundle.
-pub(crate) const SIG_CTX_ONE_TIME: &[u8] = b"Twofold v1 one-time prekeys";
+/// ML-DSA context: the one signature of a prekey upload, over the owner's fingerprint, the
+/// signed prekey record and the Merkle root of the batch of one-time prekeys. (Wire version 1
+/// signed with `"Twofold v1 signed prekeys"` and `"Twofold v1 one-time prekeys"`; both are
+/// retired and no longer verified.)
+pub(crate) const SIG_CTX_UPLOAD: &[u8] = b"Twofold v2 prekey upload";
+
+/// First bytes of the Merkle tree hash inputs of an upload batch: a leaf, an inner node and
+/// an empty (padding) position. Distinct first bytes and lengths keep the three roles apart.
+pub(crate) mod merkle {
+    /// `SHA-256(LEAF || tree_id || u16(i) || leaf)`.
+    pub(crate) const LEAF: u8 = 0x00;
+    /// `SHA-256(NODE || tree_id || u8(level) || u16(j) || left || right)`.
+    pub(crate) const NODE: u8 = 0x01;
+    /// `SHA-256(PADDING || tree_id || u16(i))` for positions at or beyond the leaf count.
+    pub(crate) const PADDING: u8 = 0x02;
+}
 
 /// Kinds of KEM prekey named in an initial message.
 pub(crate) mod kem_prekey {
@@ -122,10 +139,11 @@ pub(crate) mod kem_prekey {
 pub(crate) const SAFETY_QR_VERSION: u8 = 1;
 
 /// Version of the plaintext state formats inside sealed blobs, per object type: sessions are
-/// format 2 (the chunked PQ ratchet); identity key pairs and prekey stores format 1.
+/// format 2 (the chunked PQ ratchet), prekey stores format 2 (upload batches, no stored
+/// signatures); identity key pairs format 1.
 pub(crate) const fn state_format(object_type: u8) -> u8 {
     match object_type {
-        object::SESSION_STATE => 2,
+        object::SESSION_STATE | object::PREKEY_STORE_STATE => 2,
         _ => 1,
     }
 }

@@ -29,11 +29,12 @@ pub mod hazmat;
 pub mod trace;
 #[cfg(not(twofold_trace))]
 mod trace;
+mod upload;
 
 pub use bundle::{BUNDLE_MAX_LEN, BUNDLE_MIN_LEN, PrekeyBundle, VerifiedBundle};
 pub use error::{
     AcceptError, DecodeError, DecryptError, EncryptError, ErrorCode, HasErrorCode, InitiateError,
-    PrekeyError, PrekeyKind, RngError, SignatureKind, StateError, VerifyError,
+    PrekeyError, PrekeyKind, RngError, SignatureKind, StateError, UploadError, VerifyError,
 };
 pub use fingerprint::{SAFETY_QR_LEN, SAS_EMOJI, SafetyNumber, Sas};
 pub use identity::{IDENTITY_LEN, IdentityKeyPair, PublicIdentity};
@@ -51,16 +52,20 @@ pub use message::{
 pub use prekeys::{PrekeyStore, PrekeyStoreInfo};
 pub use session::{Role, Session, SessionConfig, SessionInfo};
 pub use state::{APP_KEY_LEN, SEALED_OVERHEAD};
+pub use upload::{
+    BundleComposer, UPLOAD_MAX_LEN, UPLOAD_MIN_LEN, UploadInfo, compose_bundle, inspect_upload,
+    verify_upload,
+};
 
 /// Whether this build records key-schedule traces (`--cfg twofold_trace`: every secret; a
 /// build for applications must not have it, and the wasm facade refuses to compile with it).
 pub const TRACE_ENABLED: bool = cfg!(twofold_trace);
 
-/// The wire version of the ratchet messages this library writes and reads (the chunked PQ
-/// ratchet). Identities, bundles, initial messages and sealed blobs carry format version
+/// The wire version of the ratchet messages, prekey uploads and bundles this library writes
+/// and reads. Identities, initial messages and sealed blobs carry format version
 /// [`FORMAT_VERSION`].
-pub const WIRE_VERSION: u8 = labels::RATCHET_VERSION;
-/// The format version of identities, bundles, initial messages and sealed blobs.
+pub const WIRE_VERSION: u8 = labels::WIRE_VERSION;
+/// The format version of identities, initial messages and sealed blobs.
 pub const FORMAT_VERSION: u8 = labels::VERSION;
 /// The cipher suite this library implements.
 pub const SUITE: u8 = labels::SUITE;

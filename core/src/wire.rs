@@ -120,6 +120,24 @@ impl<'a> Reader<'a> {
         self.rest.len()
     }
 
+    /// What is left, without consuming it (to slice out a field just decoded).
+    pub(crate) fn peek(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// Reads a `u16` element count and checks it against `max`.
+    pub(crate) fn count_u16(
+        &mut self,
+        max: usize,
+        field: &'static str,
+    ) -> Result<usize, DecodeError> {
+        let n = usize::from(self.u16()?);
+        if n > max {
+            return Err(DecodeError::InvalidEncoding { field });
+        }
+        Ok(n)
+    }
+
     /// Succeeds only if the input was consumed exactly.
     pub(crate) fn finish(self) -> Result<(), DecodeError> {
         if self.rest.is_empty() {

@@ -6,7 +6,8 @@
  * This module only adapts the wasm facade to idiomatic JavaScript: it holds no protocol logic.
  *
  * In browsers and bundlers call `await ready()` once before anything else. In Node the
- * `node` export condition loads the module synchronously and `ready()` resolves at once.
+ * `node` export condition loads the module synchronously and `ready()` resolves at once. What
+ * a server runs on prekey uploads (composing bundles) is the separate `twofold-pq/server`.
  *
  * @packageDocumentation
  */
@@ -33,6 +34,7 @@ export const ERROR_CODES = [
   "TOO_LARGE",
   "BAD_SIGNATURE",
   "NON_CONTRIBUTORY",
+  "STALE_PREKEY",
   "UNKNOWN_PREKEY",
   "PREKEY_ALREADY_USED",
   "REPLAYED_HANDSHAKE",
@@ -83,6 +85,7 @@ export type {
   Sas,
   SasEmoji,
   SessionInfo,
+  UploadInfo,
 } from "../pkg/twofold_wasm.js";
 import type {
   BundleInfo,
@@ -148,9 +151,9 @@ function bytes(value: unknown, name: string): Uint8Array {
 let cachedConstants: Constants | undefined;
 
 /**
- * The protocol's sizes, limits and defaults, read from the core: maximum message, bundle and
- * plaintext lengths, the application-key length, header, chunk and tag sizes. Nothing in this
- * package restates them.
+ * The protocol's sizes, limits and defaults, read from the core: maximum message, bundle,
+ * upload and plaintext lengths, the batch limit, the default maximum prekey age, the
+ * application-key length, header, chunk and tag sizes. Nothing in this package restates them.
  */
 export function constants(): Constants {
   cachedConstants ??= call(() => {
@@ -172,12 +175,21 @@ function bounded(
   return b;
 }
 
+/** A time or an age in seconds (`now`, `maxPrekeyAge`); `now` defaults to the system clock. */
 function secondsNow(now: number | undefined): number {
   const value = now ?? Date.now() / 1000;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new TwofoldError("INVALID_ARGUMENT", "`now` must be a non-negative number of seconds");
+    throw new TwofoldError("INVALID_ARGUMENT", "times must be non-negative numbers of seconds");
   }
   return value;
+}
+
+/** Checks a count: an integer from 0 to 2^32 - 1 (the range of the wasm parameter). */
+function count(value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xffffffff) {
+    throw new TwofoldError("INVALID_ARGUMENT", "counts must be non-negative integers");
+  }
+  return value as number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -287,13 +299,25 @@ export class Identity extends Disposable<wasm.Identity> {
 
 /** Options of {@link PrekeyStore.generate}. */
 export interface PrekeyStoreOptions {
-  /** One-time prekeys of each kind (X25519 and ML-KEM) to create. Default: `constants().defaultOneTimePrekeys`. */
-  oneTime?: number;
-  /** The current time in seconds. Default: the system clock. */
+  /** The current time in seconds: the signed prekeys' creation time. Default: the system clock. */
   now?: number;
 }
 
-/** The responder's prekeys: publish bundles from it, accept sessions against it. */
+/** Options of {@link PrekeyStore.upload}: how many one-time prekeys of each kind the batch gets. */
+export interface UploadOptions {
+  /** One-time prekeys of each kind (X25519 and ML-KEM). Default: `constants().defaultOneTimePrekeys`. */
+  oneTime?: number;
+  /** One-time X25519 prekeys. Default: `oneTime`. */
+  x25519?: number;
+  /** One-time ML-KEM prekeys. Default: `oneTime`. */
+  kem?: number;
+}
+
+/**
+ * The responder's prekeys: make uploads for your server from it, accept sessions against it.
+ * The server keeps the latest upload and composes bundles from it (`composeBundle` of
+ * `twofold-pq/server`).
+ */
 export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   readonly #identity: Identity;
 
@@ -302,18 +326,10 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
     this.#identity = identity;
   }
 
-  /** Creates a store owned by `identity`. */
+  /** Creates a store owned by `identity`, with fresh signed prekeys and no one-time prekeys. */
   static generate(identity: Identity, opts?: PrekeyStoreOptions): PrekeyStore {
-    const o = options(opts, "options");
-    const oneTime = o.oneTime ?? constants().defaultOneTimePrekeys;
-    if (!Number.isInteger(oneTime) || oneTime < 0 || oneTime > 0xffffffff) {
-      throw new TwofoldError("INVALID_ARGUMENT", "`oneTime` must be a non-negative integer");
-    }
-    const now = secondsNow(o.now);
-    return call(
-      () =>
-        new PrekeyStore(wasm.PrekeyStore.generate(inner(identity), oneTime, now), identity),
-    );
+    const now = secondsNow(options(opts, "options").now);
+    return call(() => new PrekeyStore(wasm.PrekeyStore.generate(inner(identity), now), identity));
   }
 
   /** The owner of this store. */
@@ -322,19 +338,21 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   }
 
   /**
-   * The next bundle to publish. Each call hands out the next unused one-time prekeys; when
-   * they run out the bundle uses the last-resort ML-KEM prekey only.
+   * A new batch of one-time prekeys and the signed prekeys, under one ML-DSA-65 signature:
+   * send it to your server, which replaces the previous upload with it and hands out one
+   * bundle per leaf, in index order (`composeBundle` of `twofold-pq/server`). The batch has
+   * `max(x25519, kem)` leaves, at most `constants().maxBatchLeaves`; leaf `i` carries a
+   * one-time X25519 prekey if `i < x25519` and a one-time ML-KEM prekey if `i < kem`. Upload
+   * again after {@link rotateSignedPrekeys} (`{ oneTime: 0 }` is enough) and before the
+   * server runs out of leaves. The store keeps at most `constants().maxOneTimePrekeys` of each
+   * kind and drops the oldest to make room.
    */
-  bundle(): Uint8Array {
-    return call(() => inner(this).bundle(inner(this.#identity)));
-  }
-
-  /** Adds `count` one-time prekeys of each kind. */
-  addOneTimePrekeys(count: number): void {
-    if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
-      throw new TwofoldError("INVALID_ARGUMENT", "`count` must be a non-negative integer");
-    }
-    call(() => inner(this).addOneTimePrekeys(count));
+  upload(opts?: UploadOptions): Uint8Array {
+    const o = options(opts, "options");
+    const oneTime = o.oneTime ?? constants().defaultOneTimePrekeys;
+    const x = count(o.x25519 ?? oneTime);
+    const k = count(o.kem ?? oneTime);
+    return call(() => inner(this).upload(inner(this.#identity), x, k));
   }
 
   /** Replaces the signed prekeys; the previous ones stay accepted for a grace period. */
@@ -349,7 +367,11 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
     call(() => inner(this).prune(t));
   }
 
-  /** Counts of available and issued prekeys. */
+  /**
+   * Non-secret state: the signed prekey's id and creation time (rotate well before the
+   * initiators' maximum age, then upload), the one-time prekeys held, the next batch id and the
+   * replay cache.
+   */
   info(): PrekeyStoreInfo {
     return call((): PrekeyStoreInfo => inner(this).info());
   }
@@ -368,10 +390,16 @@ export interface SessionOptions {
   /** Bytes authenticated with the first message (both sides must pass the same). */
   associatedData?: Uint8Array;
   /**
-   * The current time in seconds (recorded as `SessionInfo.lastPqEpochAt`). Default: the
-   * system clock.
+   * The current time in seconds (recorded as `SessionInfo.lastPqEpochAt`; `initiate` also
+   * checks the bundle's age against it). Default: the system clock.
    */
   now?: number;
+  /**
+   * `initiate` only: the oldest signed prekeys (in seconds) a bundle may have; an older bundle
+   * is refused with `STALE_PREKEY`. `null` disables the check. Default:
+   * `constants().defaultMaxPrekeyAge` (30 days).
+   */
+  maxPrekeyAge?: number | null;
 }
 
 /** Options of {@link Session.encrypt} and {@link Session.decrypt}. */
@@ -392,8 +420,9 @@ export class Session extends Disposable<wasm.Session> {
   }
 
   /**
-   * Starts a session with the owner of `bundle` (verifying every signature in it) and
-   * encrypts the first message. Send `message` to the peer.
+   * Starts a session with the owner of `bundle` (verifying every signature in it and its
+   * age, see {@link SessionOptions.maxPrekeyAge}) and encrypts the first message. Send
+   * `message` to the peer.
    */
   static initiate(
     identity: Identity,
@@ -406,8 +435,10 @@ export class Session extends Disposable<wasm.Session> {
     const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
     const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
+    // `null` disables the age check: the wasm layer takes Infinity for that.
+    const age = o.maxPrekeyAge === null ? Infinity : secondsNow(o.maxPrekeyAge ?? constants().defaultMaxPrekeyAge);
     return call(() => {
-      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now);
+      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now, age);
       return { session: new Session(r.session), message: r.message };
     });
   }

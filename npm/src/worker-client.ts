@@ -10,7 +10,8 @@
  * `Identity`, `PrekeyStore` and `Session`, each returning a promise. The top-level functions
  * are methods of {@link TwofoldWorker}. Two differences: the `publicKey` accessor of an
  * identity is the method `publicKey()`, and `dispose()` returns a promise (with
- * `[Symbol.asyncDispose]` for `await using`).
+ * `[Symbol.asyncDispose]` for `await using`). The server's functions (`twofold-pq/server`)
+ * hold no secret and are not offered here.
  *
  * ```js
  * import { TwofoldWorker } from "twofold-pq/worker-client";
@@ -18,9 +19,11 @@
  * const tw = new TwofoldWorker(new Worker(url, { type: "module" }));
  * const { Identity, PrekeyStore, Session } = tw;
  * const bob = await Identity.generate();
- * const store = await PrekeyStore.generate(bob, { oneTime: 10 });
+ * const store = await PrekeyStore.generate(bob);
+ * const upload = await store.upload({ oneTime: 10 }); // to the server (`twofold-pq/server`)
+ * const bundle = composeBundle(upload, 0); // on the server
  * const alice = await Identity.generate();
- * const { session, message } = await Session.initiate(alice, await store.bundle(), plaintext);
+ * const { session, message } = await Session.initiate(alice, bundle, plaintext);
  * const next = await session.encrypt(bytes);
  * ```
  *
@@ -40,6 +43,7 @@ import type {
   Sas,
   SessionInfo,
   SessionOptions,
+  UploadOptions,
 } from "./index.js";
 import type { Handle, Op, Ops, Request, WireError } from "./worker-protocol.js";
 
@@ -319,14 +323,9 @@ export class RemotePrekeyStore extends RemoteObject {
     return this.#identity;
   }
 
-  /** The next bundle to publish. */
-  bundle(): Promise<Uint8Array> {
-    return invoke(this, "PrekeyStore", "prekeyStore.bundle");
-  }
-
-  /** Adds `count` one-time prekeys of each kind. */
-  addOneTimePrekeys(count: number): Promise<void> {
-    return invoke(this, "PrekeyStore", "prekeyStore.addOneTimePrekeys", count);
+  /** A new batch of one-time prekeys and the signed prekeys under one signature, for the server. */
+  upload(options?: UploadOptions): Promise<Uint8Array> {
+    return invoke(this, "PrekeyStore", "prekeyStore.upload", options);
   }
 
   /** Replaces the signed prekeys; the previous ones stay accepted for a grace period. */
@@ -339,7 +338,7 @@ export class RemotePrekeyStore extends RemoteObject {
     return invoke(this, "PrekeyStore", "prekeyStore.prune", now);
   }
 
-  /** Counts of available and issued prekeys. */
+  /** Non-secret state: signed prekey id and creation time, one-time prekeys held, next batch id. */
   info(): Promise<PrekeyStoreInfo> {
     return invoke(this, "PrekeyStore", "prekeyStore.info");
   }

@@ -61,8 +61,7 @@ export interface Ops {
 
   "prekeyStore.generate": { args: [identity: Handle, options?: PrekeyStoreOptions]; result: Handle };
   "prekeyStore.open": { args: [blob: Uint8Array, appKey: Uint8Array, identity: Handle]; result: Handle };
-  "prekeyStore.bundle": Method<PrekeyStore, "bundle">;
-  "prekeyStore.addOneTimePrekeys": Method<PrekeyStore, "addOneTimePrekeys">;
+  "prekeyStore.upload": Method<PrekeyStore, "upload">;
   "prekeyStore.rotateSignedPrekeys": Method<PrekeyStore, "rotateSignedPrekeys">;
   "prekeyStore.prune": Method<PrekeyStore, "prune">;
   "prekeyStore.info": Method<PrekeyStore, "info">;

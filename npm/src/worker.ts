@@ -77,8 +77,7 @@ const handlers: Handlers = {
 
   "prekeyStore.generate": (id, options) => keep(PrekeyStore.generate(identity(id), options)),
   "prekeyStore.open": (blob, appKey, id) => keep(PrekeyStore.open(blob, appKey, identity(id))),
-  "prekeyStore.bundle": (h, ...args) => store(h).bundle(...args),
-  "prekeyStore.addOneTimePrekeys": (h, ...args) => store(h).addOneTimePrekeys(...args),
+  "prekeyStore.upload": (h, ...args) => store(h).upload(...args),
   "prekeyStore.rotateSignedPrekeys": (h, ...args) => store(h).rotateSignedPrekeys(...args),
   "prekeyStore.prune": (h, ...args) => store(h).prune(...args),
   "prekeyStore.info": (h, ...args) => store(h).info(...args),

@@ -96,13 +96,30 @@ impl Variant {
     }
 }
 
-/// Bob's identity and a prekey store holding exactly the one-time prekeys of `variant`.
-pub fn responder(rng: &mut ChaCha20Rng, variant: Variant) -> (IdentityKeyPair, PrekeyStore) {
-    let bob = IdentityKeyPair::generate(rng).unwrap();
-    let mut store = PrekeyStore::generate(rng, &bob, 0, 0).unwrap();
+/// Bob's identity, a prekey store holding exactly the one-time prekeys of `variant` (one
+/// upload of at most one leaf) and the bundle a server composes from that upload.
+pub fn responder(
+    rng: &mut ChaCha20Rng,
+    variant: Variant,
+) -> (IdentityKeyPair, PrekeyStore, Vec<u8>) {
+    let (bob, store, upload) = responder_upload(rng, variant);
     let (x, k) = variant.one_time();
-    store.add_one_time_prekeys(rng, x, k).unwrap();
-    (bob, store)
+    let index = (x.max(k) > 0).then_some(0);
+    let bundle = twofold_core::compose_bundle(&upload, index).unwrap();
+    (bob, store, bundle)
+}
+
+/// As [`responder`], returning the upload instead of a bundle. The signed prekeys are created
+/// at [`vectors::NOW`] (an initiator whose clock is earlier sees age 0).
+pub fn responder_upload(
+    rng: &mut ChaCha20Rng,
+    variant: Variant,
+) -> (IdentityKeyPair, PrekeyStore, Vec<u8>) {
+    let bob = IdentityKeyPair::generate(rng).unwrap();
+    let mut store = PrekeyStore::generate(rng, &bob, vectors::NOW).unwrap();
+    let (x, k) = variant.one_time();
+    let upload = store.upload(rng, &bob, x, k).unwrap();
+    (bob, store, upload)
 }
 
 /// A session that records its key schedule: `encrypt` and `decrypt` are the traced variants,
@@ -249,8 +266,7 @@ pub struct Pair {
 
 pub fn pair(label: &str, variant: Variant, config: &SessionConfig) -> Pair {
     let mut rng = rng(label);
-    let (bob, mut store) = responder(&mut rng, variant);
-    let bundle = store.bundle(&mut rng, &bob).unwrap();
+    let (bob, mut store, bundle) = responder(&mut rng, variant);
     let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (a, initial) =
@@ -391,3 +407,34 @@ impl rand_core::TryRng for SplicedRng {
 }
 
 impl TryCryptoRng for SplicedRng {}
+
+/// An RNG that passes every draw of a seeded generator through and keeps a copy of each
+/// draw, for vectors that list every random value (the last 32 bytes of an upload are its
+/// ML-DSA signing randomness `rnd`).
+pub struct RecordingRng<'a> {
+    inner: &'a mut ChaCha20Rng,
+    pub draws: Vec<Vec<u8>>,
+}
+
+impl<'a> RecordingRng<'a> {
+    pub fn new(inner: &'a mut ChaCha20Rng) -> Self {
+        Self {
+            inner,
+            draws: Vec::new(),
+        }
+    }
+}
+
+impl rand_core::TryRng for RecordingRng<'_> {
+    type Error = core::convert::Infallible;
+
+    next_from_fill!();
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        rand_core::Rng::fill_bytes(self.inner, dst);
+        self.draws.push(dst.to_vec());
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for RecordingRng<'_> {}

@@ -13,7 +13,7 @@ use twofold_core::{
     VerifiedBundle,
 };
 
-use crate::{Traced, Variant, hx, responder, rng};
+use crate::{RecordingRng, Traced, Variant, hx, responder, rng};
 
 /// Fixed inputs of the handshake vectors.
 pub const FIRST_PLAINTEXT: &[u8] = b"Hello Bob, this is Alice.";
@@ -229,9 +229,15 @@ fn handshake_of(trace: &[TraceEvent]) -> &TraceEvent {
 /// `vectors/handshake/<variant>.json`.
 pub fn handshake_vector(variant: Variant) -> Value {
     let mut rng = rng(&format!("handshake/{}", variant.name()));
-    let (bob, mut store) = responder(&mut rng, variant);
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
+    let (x, k) = variant.one_time();
+    let mut recording = RecordingRng::new(&mut rng);
+    let upload = store.upload(&mut recording, &bob, x, k).unwrap();
+    let upload_rnd = recording.draws.last().cloned().unwrap();
     let bob_prekeys = store_secrets_json(&store);
-    let bundle = store.bundle(&mut rng, &bob).unwrap();
+    let index = (x.max(k) > 0).then_some(0);
+    let bundle = twofold_core::compose_bundle(&upload, index).unwrap();
     let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let config = SessionConfig::default();
@@ -263,7 +269,11 @@ pub fn handshake_vector(variant: Variant) -> Value {
         "bob": {
             "identity": identity_json(&bob),
             "prekeys": bob_prekeys,
+            "created_at": NOW,
+            "upload_signature_rnd": hx(&upload_rnd),
         },
+        "upload": hx(&upload),
+        "bundle_index": index,
         "bundle": hx(&bundle),
         "bundle_ids": {
             "signed_prekey": verified.signed_prekey_id(),
@@ -289,6 +299,7 @@ pub fn handshake_vector(variant: Variant) -> Value {
         },
         "sizes": {
             "identity": IDENTITY_LEN,
+            "upload": upload.len(),
             "bundle": bundle.len(),
             "initial_message": initial.len(),
         },
@@ -309,6 +320,83 @@ fn bundle_case(name: &str, bytes: Vec<u8>, expected: ErrorCode) -> Value {
     json!({ "name": name, "object": "bundle", "bytes": hx(&bytes), "error": got })
 }
 
+/// `initiate` from `bundle` at `now` with `max_prekey_age`: `"OK"` or the error code. The
+/// initiator's identity and RNG do not matter (the age check comes first).
+fn stale_case(bundle: &[u8], now: u64, max_prekey_age: Option<u64>) -> &'static str {
+    let mut rng = rng("stale");
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let bundle = VerifiedBundle::from_bytes(bundle).unwrap();
+    let config = SessionConfig::default().with_max_prekey_age(max_prekey_age);
+    code_of(Session::initiate(
+        &mut rng, &alice, &bundle, b"", b"", now, &config,
+    ))
+}
+
+/// Upload-level cases: `verify_upload`'s verdict on an edited upload of two leaves.
+fn upload_cases(upload: &[u8]) -> Vec<Value> {
+    let leaves_at = twofold_core::UPLOAD_MIN_LEN;
+    let count_at = leaves_at - twofold_core::SIGNATURE_LEN - 2;
+    let leaf_len = 1 + 4 + 32 + 4 + twofold_core::KEM_PUBLIC_KEY_LEN;
+    let edit = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut v = upload.to_vec();
+        f(&mut v);
+        v
+    };
+    let cases: [(&str, Vec<u8>, ErrorCode); 8] = [
+        (
+            "upload: bundle type byte",
+            edit(&|v| v[1] = 0x02),
+            ErrorCode::WrongObjectType,
+        ),
+        (
+            "upload: wire version 1",
+            edit(&|v| v[0] = 1),
+            ErrorCode::UnsupportedVersion,
+        ),
+        (
+            "upload: leaf flags 0",
+            edit(&|v| v[leaves_at] = 0),
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "upload: one-time prekey ids not increasing",
+            edit(&|v| {
+                v[leaves_at + leaf_len + 1..leaves_at + leaf_len + 5]
+                    .copy_from_slice(&1u32.to_be_bytes())
+            }),
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "upload: leaf count above 1,000",
+            edit(&|v| v[count_at..count_at + 2].copy_from_slice(&1001u16.to_be_bytes())),
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "upload: last leaf truncated",
+            upload[..upload.len() - 1].to_vec(),
+            ErrorCode::Truncated,
+        ),
+        (
+            "upload: one-time prekey bit flipped",
+            edit(&|v| v[leaves_at + 9] ^= 1),
+            ErrorCode::BadSignature,
+        ),
+        (
+            "upload: signature bit flipped",
+            edit(&|v| v[count_at + 2 + 99] ^= 1),
+            ErrorCode::BadSignature,
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, bytes, expected)| {
+            let got = code_of(twofold_core::verify_upload(&bytes));
+            assert_eq!(got, expected.as_str(), "upload case {name}");
+            json!({ "name": name, "object": "upload", "bytes": hx(&bytes), "error": got })
+        })
+        .collect()
+}
+
 fn identity_case(name: &str, bytes: Vec<u8>, expected: ErrorCode) -> Value {
     let got = code_of(twofold_core::PublicIdentity::from_bytes(&bytes));
     assert_eq!(got, expected.as_str(), "identity case {name}");
@@ -321,9 +409,12 @@ fn identity_case(name: &str, bytes: Vec<u8>, expected: ErrorCode) -> Value {
 /// be accepted first.
 pub fn rejections() -> Value {
     let mut rng = rng("handshake/rejections");
-    let (bob, mut store) = responder(&mut rng, Variant::Full);
-    store.add_one_time_prekeys(&mut rng, 1, 1).unwrap();
-    let bundle = store.bundle(&mut rng, &bob).unwrap();
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
+    let upload = store.upload(&mut rng, &bob, 2, 2).unwrap();
+    // A second batch, for a leaf presented under the first batch's signature.
+    let upload2 = store.upload(&mut rng, &bob, 2, 2).unwrap();
+    let bundle = twofold_core::compose_bundle(&upload, Some(0)).unwrap();
     let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
     let identity_blob = bob.seal(&mut rng, &APP_KEY).unwrap();
     let store_blob = store.seal(&mut rng, &APP_KEY).unwrap();
@@ -347,12 +438,22 @@ pub fn rejections() -> Value {
     .unwrap();
 
     let mut cases = Vec::new();
-    // Bundle-level.
+    // Bundle-level. Offsets (docs/PROTOCOL.md 5.2): the identity body, then the signed record
+    // (spk_id, SPK, kem_id, kem_ek, created_at), batch id, leaf count, upload signature, the
+    // leaf (flags, opk_id, OPK, kem_id, kem_ek), the index and the siblings.
     let b = &bundle;
+    let record_at = IDENTITY_LEN;
+    let kem_at = record_at + 4 + 32 + 4;
+    let created_at = kem_at + twofold_core::KEM_PUBLIC_KEY_LEN;
+    let batch_at = created_at + 8;
+    let count_at = batch_at + 4;
+    let sig_at = count_at + 2;
+    let flags_at = sig_at + twofold_core::SIGNATURE_LEN;
+    let index_at = flags_at + 1 + 4 + 32 + 4 + twofold_core::KEM_PUBLIC_KEY_LEN;
     let mut v = b.clone();
-    v[0] = 2;
+    v[0] = 1;
     cases.push(bundle_case(
-        "bundle: version 2",
+        "bundle: wire version 1",
         v,
         ErrorCode::UnsupportedVersion,
     ));
@@ -375,18 +476,13 @@ pub fn rejections() -> Value {
         b[..b.len() - 1].to_vec(),
         ErrorCode::Truncated,
     ));
-    // A bundle below the maximum size (no one-time prekeys) for the trailing-byte case: at the
-    // maximum, one more byte is TOO_LARGE first.
-    let (carl, mut carl_store) = responder(&mut rng, Variant::LastResortOnly);
-    let mut v = carl_store.bundle(&mut rng, &carl).unwrap();
+    let mut v = b.clone();
     v.push(0);
     cases.push(bundle_case(
-        "bundle (no one-time prekeys): one trailing byte",
+        "bundle: one trailing byte",
         v,
         ErrorCode::TrailingBytes,
     ));
-    let flags_at =
-        IDENTITY_LEN + 4 + 32 + 4 + twofold_core::KEM_PUBLIC_KEY_LEN + twofold_core::SIGNATURE_LEN;
     let mut v = b.clone();
     v[flags_at] |= 0x04;
     cases.push(bundle_case(
@@ -394,7 +490,6 @@ pub fn rejections() -> Value {
         v,
         ErrorCode::InvalidEncoding,
     ));
-    let kem_at = IDENTITY_LEN + 4 + 32 + 4;
     let mut v = b.clone();
     v[kem_at] = 0xFF;
     v[kem_at + 1] |= 0x0F;
@@ -403,20 +498,70 @@ pub fn rejections() -> Value {
         v,
         ErrorCode::InvalidKey,
     ));
+    let mut v = b.clone();
+    v[count_at..count_at + 2].copy_from_slice(&1001u16.to_be_bytes());
+    cases.push(bundle_case(
+        "bundle: leaf count above 1,000",
+        v,
+        ErrorCode::InvalidEncoding,
+    ));
+    let mut v = b.clone();
+    v[index_at..index_at + 2].copy_from_slice(&2u16.to_be_bytes());
+    cases.push(bundle_case(
+        "bundle: leaf index not below the leaf count",
+        v,
+        ErrorCode::InvalidEncoding,
+    ));
+    let mut v = b.clone();
+    v[count_at..count_at + 2].copy_from_slice(&0u16.to_be_bytes());
+    cases.push(bundle_case(
+        "bundle: a leaf in a bundle of an empty batch",
+        v,
+        ErrorCode::InvalidEncoding,
+    ));
+    // An empty batch's bundle carries the root 0^32; any other root is refused.
+    let empty = store.upload(&mut rng, &bob, 0, 0).unwrap();
+    let mut v = twofold_core::compose_bundle(&empty, None).unwrap();
+    assert!(VerifiedBundle::from_bytes(&v).is_ok());
+    *v.last_mut().unwrap() = 1;
+    cases.push(bundle_case(
+        "bundle: empty batch with a non-zero root",
+        v,
+        ErrorCode::InvalidEncoding,
+    ));
+    // The leaf, index and proof of the second batch under the first batch's signature.
+    let other = twofold_core::compose_bundle(&upload2, Some(0)).unwrap();
+    let mut v = b[..flags_at].to_vec();
+    v.extend_from_slice(&other[flags_at..]);
+    cases.push(bundle_case(
+        "bundle: leaf and proof of another batch",
+        v,
+        ErrorCode::BadSignature,
+    ));
+    let mut v = b.clone();
+    v[index_at..index_at + 2].copy_from_slice(&1u16.to_be_bytes());
+    cases.push(bundle_case(
+        "bundle: leaf index changed (still below the count)",
+        v,
+        ErrorCode::BadSignature,
+    ));
     for (name, at) in [
         ("bundle: identity X25519 key bit flipped", 3),
         (
             "bundle: identity binding signature bit flipped",
             3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 100,
         ),
-        ("bundle: signed prekey bit flipped", IDENTITY_LEN + 4 + 7),
-        ("bundle: signed prekey id changed", IDENTITY_LEN + 3),
+        ("bundle: signed prekey id changed", record_at + 3),
+        ("bundle: signed prekey bit flipped", record_at + 4 + 7),
+        ("bundle: creation time changed", created_at + 7),
+        ("bundle: batch id changed", batch_at + 3),
+        ("bundle: upload signature bit flipped", sig_at + 200),
         ("bundle: one-time prekey bit flipped", flags_at + 1 + 4 + 5),
         (
             "bundle: one-time KEM prekey id changed",
             flags_at + 1 + 36 + 3,
         ),
-        ("bundle: one-time signature bit flipped", b.len() - 50),
+        ("bundle: Merkle sibling bit flipped", b.len() - 5),
     ] {
         let mut v = b.clone();
         v[at] ^= 0x01;
@@ -429,6 +574,42 @@ pub fn rejections() -> Value {
         v,
         ErrorCode::TooLarge,
     ));
+    // Freshness: a verified bundle whose signed prekeys are older than the initiator's
+    // maximum age (the check runs before any random draw, 5.5).
+    for (name, now, max_age, expected) in [
+        (
+            "stale: 30 days and 1 second old, default maximum",
+            NOW + 30 * 86_400 + 1,
+            Some(30 * 86_400),
+            "STALE_PREKEY",
+        ),
+        (
+            "stale: exactly 30 days old is still fresh",
+            NOW + 30 * 86_400,
+            Some(30 * 86_400),
+            "OK",
+        ),
+        (
+            "stale: a created_at in the initiator's future counts as age 0",
+            NOW - 86_400,
+            Some(0),
+            "OK",
+        ),
+        (
+            "stale: a year old with the check disabled",
+            NOW + 365 * 86_400,
+            None,
+            "OK",
+        ),
+    ] {
+        let got = stale_case(&bundle, now, max_age);
+        assert_eq!(got, expected, "{name}");
+        cases.push(json!({
+            "name": name, "object": "bundle_at", "bytes": hx(&bundle),
+            "now": now, "max_prekey_age": max_age, "error": got,
+        }));
+    }
+    cases.extend(upload_cases(&upload));
 
     // Identity-level.
     let id = bob.public().to_bytes();
@@ -666,8 +847,8 @@ fn message_name(who: Who, id: u32) -> String {
 pub fn scripted(label: &str, ops: &[Op]) -> (Vec<Value>, Value, Traced, Traced) {
     let mut rng = rng(label);
     let config = SessionConfig::default();
-    let (bob, mut store) = responder(&mut rng, Variant::Full);
-    let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+    let (bob, mut store, bundle) = responder(&mut rng, Variant::Full);
+    let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let mut steps = Vec::new();
     let (mut a, initial) =
@@ -1200,6 +1381,133 @@ pub fn ratchet_fault_restored_responder() -> Value {
     })
 }
 
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// The Merkle tree of an upload batch from the formulas of docs/PROTOCOL.md 5.2, written here
+/// from the spec (not the library): every level, leaf and padding hashes first, root last.
+pub fn spec_merkle_levels(
+    fingerprint: &[u8; 32],
+    batch_id: u32,
+    leaves: &[Vec<u8>],
+) -> Vec<Vec<[u8; 32]>> {
+    let mut tree_id = fingerprint.to_vec();
+    tree_id.extend_from_slice(&batch_id.to_be_bytes());
+    let n = leaves.len();
+    let width = n.next_power_of_two();
+    let mut level: Vec<[u8; 32]> = (0..width)
+        .map(|i| {
+            let i16 = (i as u16).to_be_bytes();
+            match leaves.get(i) {
+                Some(leaf) => sha256(&[&[0x00], &tree_id, &i16, leaf]),
+                None => sha256(&[&[0x02], &tree_id, &i16]),
+            }
+        })
+        .collect();
+    let mut levels = vec![level.clone()];
+    let mut h = 0u8;
+    while level.len() > 1 {
+        h += 1;
+        level = level
+            .chunks(2)
+            .enumerate()
+            .map(|(j, pair)| {
+                sha256(&[
+                    &[0x01],
+                    &tree_id,
+                    &[h],
+                    &(j as u16).to_be_bytes(),
+                    &pair[0],
+                    &pair[1],
+                ])
+            })
+            .collect();
+        levels.push(level.clone());
+    }
+    levels
+}
+
+/// The upload signature's message (docs/PROTOCOL.md 5.2), from the spec.
+pub fn spec_upload_message(upload: &[u8], root: &[u8; 32]) -> Vec<u8> {
+    let body = &upload[3..3 + 5293];
+    let fingerprint = sha256(&[b"Twofold v1 safety number", &[1, 1], &body[..32 + 1952]]);
+    let record_and_counts = &upload[3 + 5293..3 + 5293 + 1232 + 6];
+    let mut m = vec![0x01, 0x02];
+    m.extend_from_slice(&fingerprint);
+    m.extend_from_slice(record_and_counts);
+    m.extend_from_slice(root);
+    m
+}
+
+/// `vectors/upload/batches.json`: three uploads of one store (5 leaves of which 3 with an
+/// ML-KEM key, 1 leaf, none), each with every random draw, every tree level, the signed
+/// message, and the bundle a server composes for every index and for none.
+pub fn upload_batches() -> Value {
+    let mut rng = rng("upload/batches");
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
+    let signed = store_secrets_json(&store);
+    let fingerprint = bob.public().fingerprint();
+    let mut batches = Vec::new();
+    for (x, k) in [(5usize, 3usize), (1, 1), (0, 0)] {
+        let mut recording = RecordingRng::new(&mut rng);
+        let upload = store.upload(&mut recording, &bob, x, k).unwrap();
+        let draws = recording.draws;
+        assert_eq!(draws.len(), x + k + 1, "one draw per secret, then rnd");
+        let info = twofold_core::inspect_upload(&upload).unwrap();
+        let n = usize::from(info.leaf_count);
+        let mut leaves = Vec::new();
+        let mut at = twofold_core::UPLOAD_MIN_LEN;
+        for i in 0..n {
+            let len = 1 + if i < x { 36 } else { 0 } + if i < k { 4 + 1184 } else { 0 };
+            leaves.push(upload[at..at + len].to_vec());
+            at += len;
+        }
+        let levels = spec_merkle_levels(&fingerprint, info.batch_id, &leaves);
+        let root = if n == 0 {
+            [0u8; 32]
+        } else {
+            levels.last().unwrap()[0]
+        };
+        let message = spec_upload_message(&upload, &root);
+        let bundles: Vec<Value> = (0..n)
+            .map(|i| Some(i as u16))
+            .chain([None])
+            .map(|i| {
+                let b = twofold_core::compose_bundle(&upload, i).unwrap();
+                VerifiedBundle::from_bytes(&b).unwrap();
+                json!({ "index": i, "bundle": hx(&b), "length": b.len() })
+            })
+            .collect();
+        batches.push(json!({
+            "call": format!("upload(x25519 = {x}, kem = {k})"),
+            "batch_id": info.batch_id,
+            "draws": {
+                "one_time_prekey_secrets": draws[..x].iter().map(|d| hx(d)).collect::<Vec<_>>(),
+                "one_time_kem_seeds": draws[x..x + k].iter().map(|d| hx(d)).collect::<Vec<_>>(),
+                "signature_rnd": hx(&draws[x + k]),
+            },
+            "leaves": leaves.iter().map(|l| hx(l)).collect::<Vec<_>>(),
+            "tree_levels": if n == 0 { Vec::new() } else { levels.iter().map(|l| l.iter().map(|h| hx(h)).collect::<Vec<_>>()).collect() },
+            "root": hx(&root),
+            "upload_message": hx(&message),
+            "upload": hx(&upload),
+            "bundles": bundles,
+        }));
+    }
+    json!({
+        "description": "Prekey uploads and server-composed bundles (docs/PROTOCOL.md 5.2): Bob's identity and store draws, then three uploads in order. For each: every random draw (one-time X25519 secrets, one-time ML-KEM seeds, the ML-DSA signing randomness rnd), the leaves, every level of the padded Merkle tree (leaf and padding hashes first, root last), the signed message, the upload, and compose_bundle's output for every leaf index and for none (null).",
+        "bob": { "identity": identity_json(&bob), "signed_prekeys": signed, "created_at": NOW },
+        "batches": batches,
+    })
+}
+
 /// Every regenerated file: (path relative to `vectors/`, JSON).
 pub fn regenerated() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = Variant::ALL
@@ -1207,6 +1515,7 @@ pub fn regenerated() -> Vec<(String, Value)> {
         .map(|v| (format!("handshake/{}.json", v.name()), handshake_vector(*v)))
         .collect();
     out.push(("handshake/rejections.json".into(), rejections()));
+    out.push(("upload/batches.json".into(), upload_batches()));
     out.extend(ratchet_conversations());
     out.push(("ratchet/rejections.json".into(), ratchet_rejections()));
     out.push(("ratchet/fault.json".into(), ratchet_fault()));

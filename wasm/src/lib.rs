@@ -16,16 +16,28 @@
 //! Nothing here can panic on any input: the core has no reachable panics (its lints forbid
 //! them) and this layer checks every numeric conversion.
 
+#[cfg(feature = "client")]
 mod objects;
 mod records;
+#[cfg(feature = "server")]
+mod server;
 
-use js_sys::{Array, Reflect};
-use twofold_core::{self as core_, HasErrorCode};
+#[cfg(feature = "client")]
+use js_sys::Array;
+use js_sys::Reflect;
+use twofold_core::HasErrorCode;
+#[cfg(feature = "client")]
+use twofold_core::{self as core_};
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "client")]
 use zeroize::Zeroizing;
 
+#[cfg(feature = "client")]
 pub use objects::{Identity, PrekeyStore, Session};
+#[cfg(feature = "client")]
 use records::ToJs;
+#[cfg(feature = "server")]
+pub use server::{BundleComposer, compose_bundle, inspect_upload, verify_upload};
 
 // A build with `--cfg twofold_trace` records every key: a wasm module must never have it.
 #[cfg(target_arch = "wasm32")]
@@ -54,10 +66,12 @@ fn core_error<E: HasErrorCode>(e: E) -> JsValue {
     error(code.as_str(), code.description())
 }
 
+#[cfg(feature = "client")]
 fn rng() -> getrandom::SysRng {
     getrandom::SysRng
 }
 
+#[cfg(feature = "client")]
 /// Seconds from a JS number: finite and non-negative, fractions dropped.
 fn seconds(now: f64) -> Result<u64, JsValue> {
     if (0.0..1.8e19).contains(&now) {
@@ -72,36 +86,42 @@ fn seconds(now: f64) -> Result<u64, JsValue> {
     }
 }
 
+#[cfg(feature = "client")]
 fn app_key(key: &[u8]) -> Result<Zeroizing<[u8; core_::APP_KEY_LEN]>, JsValue> {
     <[u8; core_::APP_KEY_LEN]>::try_from(key)
         .map(Zeroizing::new)
         .map_err(|_| error(INVALID_ARGUMENT, "application key has the wrong length"))
 }
 
+#[cfg(feature = "client")]
 /// Copies secret bytes into a JS-owned array and wipes the wasm copy.
 fn secret_out(bytes: Vec<u8>) -> js_sys::Uint8Array {
     let bytes = Zeroizing::new(bytes);
     js_sys::Uint8Array::from(bytes.as_slice())
 }
 
+#[cfg(feature = "client")]
 /// The library version.
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
     String::from(env!("CARGO_PKG_VERSION"))
 }
 
+#[cfg(feature = "client")]
 /// The protocol's sizes, limits and defaults.
 #[wasm_bindgen(js_name = constants, unchecked_return_type = "Constants")]
 pub fn constants() -> JsValue {
     records::constants()
 }
 
+#[cfg(feature = "client")]
 /// Where a received message should go.
 #[wasm_bindgen(js_name = messageKind, unchecked_return_type = "MessageKind")]
 pub fn message_kind(message: &[u8]) -> Result<JsValue, JsValue> {
     Ok(records::message_kind(core_::message_kind(message).map_err(core_error)?).to_js())
 }
 
+#[cfg(feature = "client")]
 /// The public facts of a message (what a server sees).
 #[wasm_bindgen(js_name = describeMessage, unchecked_return_type = "MessageDescription")]
 pub fn describe_message(message: &[u8]) -> Result<JsValue, JsValue> {
@@ -110,6 +130,7 @@ pub fn describe_message(message: &[u8]) -> Result<JsValue, JsValue> {
     ))
 }
 
+#[cfg(feature = "client")]
 /// The safety number (60 digits) of two encoded public identities.
 #[wasm_bindgen(js_name = safetyNumberOf)]
 pub fn safety_number_of(a: &[u8], b: &[u8]) -> Result<String, JsValue> {
@@ -118,6 +139,7 @@ pub fn safety_number_of(a: &[u8], b: &[u8]) -> Result<String, JsValue> {
     Ok(core_::SafetyNumber::new(&a, &b).to_digits())
 }
 
+#[cfg(feature = "client")]
 /// Decodes and verifies a bundle; returns its public facts.
 #[wasm_bindgen(js_name = inspectBundle, unchecked_return_type = "BundleInfo")]
 pub fn inspect_bundle(bundle: &[u8]) -> Result<JsValue, JsValue> {
@@ -125,6 +147,7 @@ pub fn inspect_bundle(bundle: &[u8]) -> Result<JsValue, JsValue> {
     Ok(records::bundle_info(&b))
 }
 
+#[cfg(feature = "client")]
 /// Every error code a call can throw: the core's and this layer's.
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Array {

@@ -106,32 +106,26 @@ impl Identity {
 
 #[wasm_bindgen]
 impl PrekeyStore {
-    /// Creates a store with `one_time` one-time prekeys of each kind.
-    pub fn generate(identity: &Identity, one_time: u32, now: f64) -> Result<PrekeyStore, JsValue> {
-        let inner = core_::PrekeyStore::generate(
-            &mut rng(),
-            identity.get()?,
-            count(one_time)?,
-            seconds(now)?,
-        )
-        .map_err(core_error)?;
+    /// Creates a store with fresh signed prekeys created at `now` (Unix seconds).
+    pub fn generate(identity: &Identity, now: f64) -> Result<PrekeyStore, JsValue> {
+        let inner = core_::PrekeyStore::generate(&mut rng(), identity.get()?, seconds(now)?)
+            .map_err(core_error)?;
         Ok(Self::wrap(inner))
     }
 
-    /// The next bundle to publish (hands out the next one-time prekeys).
-    pub fn bundle(&mut self, identity: &Identity) -> Result<Uint8Array, JsValue> {
+    /// An upload with a new batch of one-time prekeys, under one signature.
+    pub fn upload(
+        &mut self,
+        identity: &Identity,
+        x25519: u32,
+        kem: u32,
+    ) -> Result<Uint8Array, JsValue> {
         let id = identity.get()?;
-        let bytes = self.get_mut()?.bundle(&mut rng(), id).map_err(core_error)?;
+        let bytes = self
+            .get_mut()?
+            .upload(&mut rng(), id, count(x25519)?, count(kem)?)
+            .map_err(core_error)?;
         Ok(Uint8Array::from(bytes.as_slice()))
-    }
-
-    /// Adds `count` one-time prekeys of each kind.
-    #[wasm_bindgen(js_name = addOneTimePrekeys)]
-    pub fn add_one_time_prekeys(&mut self, n: u32) -> Result<(), JsValue> {
-        let n = count(n)?;
-        self.get_mut()?
-            .add_one_time_prekeys(&mut rng(), n, n)
-            .map_err(core_error)
     }
 
     /// Replaces the signed prekeys; the old ones stay usable for the grace period.
@@ -160,7 +154,8 @@ impl PrekeyStore {
 
 #[wasm_bindgen]
 impl Session {
-    /// Starts a session from a bundle.
+    /// Starts a session from a bundle. `max_prekey_age` in seconds; `Infinity` disables the
+    /// age check.
     #[wasm_bindgen(unchecked_return_type = "Initiated")]
     pub fn initiate(
         identity: &Identity,
@@ -168,9 +163,15 @@ impl Session {
         plaintext: Vec<u8>,
         associated_data: &[u8],
         now: f64,
+        max_prekey_age: f64,
     ) -> Result<JsValue, JsValue> {
         let plaintext = Zeroizing::new(plaintext);
-        let config = SessionConfig::default();
+        let max_prekey_age = if max_prekey_age == f64::INFINITY {
+            None
+        } else {
+            Some(seconds(max_prekey_age)?)
+        };
+        let config = SessionConfig::default().with_max_prekey_age(max_prekey_age);
         let now = seconds(now)?;
         let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
         let (session, message) = core_::Session::initiate(

@@ -3,6 +3,10 @@
 //! [`js_enum!`]), so the shape is stated once, here, and appears in the generated `.d.ts`.
 //! Each record is filled from the core's own type; nothing is computed.
 
+// Each module (client, server) converts only its own records; every declaration stays in
+// both `.d.ts` files.
+#![allow(dead_code)]
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use twofold_core as core_;
 use wasm_bindgen::prelude::*;
@@ -287,16 +291,17 @@ js_record! {
     PrekeyStoreInfo {
         /// Id of the current signed prekey.
         signedPrekeyId: "number",
+        /// When the current signed prekeys were created (Unix seconds): rotate well inside
+        /// the initiators' maximum age, then upload.
+        signedPrekeyCreatedAt: "number",
         /// Whether a previous signed prekey is still accepted (grace period).
         hasPreviousSignedPrekey: "boolean",
-        /// One-time X25519 prekeys not yet handed out.
-        oneTimeAvailable: "number",
-        /// One-time X25519 prekeys handed out and not yet used.
-        oneTimeIssued: "number",
-        /// One-time ML-KEM prekeys not yet handed out.
-        oneTimeKemAvailable: "number",
-        /// One-time ML-KEM prekeys handed out and not yet used.
-        oneTimeKemIssued: "number",
+        /// One-time X25519 prekeys held (uploaded, not yet used).
+        oneTimeHeld: "number",
+        /// One-time ML-KEM prekeys held.
+        oneTimeKemHeld: "number",
+        /// The batch id of the next upload.
+        nextBatchId: "number",
         /// Handshakes remembered for replay detection.
         replayCacheLength: "number",
         /// Handshakes without a one-time prekey the current signed prekey still takes before
@@ -336,6 +341,30 @@ js_record! {
         oneTimePrekeyId: "number | null",
         /// Id of the one-time ML-KEM prekey, or `null` (the last-resort one is used).
         oneTimeKemPrekeyId: "number | null",
+        /// When the signed prekeys were created (the owner's clock, Unix seconds; signed).
+        createdAt: "number",
+        /// The owner's batch counter of the upload the bundle was composed from.
+        batchId: "number",
+    }
+}
+
+js_record! {
+    /// What a prekey upload says (nothing verified by `inspectUpload`).
+    UploadInfo {
+        /// SHA-256 fingerprint of the owner's identity.
+        fingerprint: "Uint8Array",
+        /// The owner's encoded public identity.
+        identity: "Uint8Array",
+        /// Id of the signed X25519 prekey.
+        signedPrekeyId: "number",
+        /// Id of the last-resort ML-KEM prekey.
+        lastResortKemId: "number",
+        /// When the signed prekeys were created (the owner's clock, Unix seconds).
+        createdAt: "number",
+        /// The owner's batch counter (a later upload has a larger id).
+        batchId: "number",
+        /// One-time leaves: bundles with one-time prekeys it can compose.
+        leafCount: "number",
     }
 }
 
@@ -367,8 +396,14 @@ js_record! {
         maxSkippedKeys: "number",
         /// One-time prekeys of each kind a store holds at most.
         maxOneTimePrekeys: "number",
-        /// One-time prekeys of each kind a new store gets when none is asked for.
+        /// One-time prekeys of each kind an upload gets when none is asked for.
         defaultOneTimePrekeys: "number",
+        /// One-time leaves an upload holds at most.
+        maxBatchLeaves: "number",
+        /// Length of the largest upload.
+        maxUploadLength: "number",
+        /// Default maximum age (seconds) of a bundle's signed prekeys at `initiate`.
+        defaultMaxPrekeyAge: "number",
     }
 }
 
@@ -392,6 +427,7 @@ js_record! {
     }
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn message_kind(k: core_::MessageKind) -> MessageKind {
     match k {
         core_::MessageKind::Initial => MessageKind::Initial,
@@ -399,6 +435,7 @@ pub(crate) fn message_kind(k: core_::MessageKind) -> MessageKind {
     }
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn message_description(d: core_::MessageDescription) -> JsValue {
     let handshake = d.handshake.map(|h| {
         let (kind, id) = match h.kem_prekey {
@@ -436,6 +473,7 @@ pub(crate) fn message_description(d: core_::MessageDescription) -> JsValue {
     .to_js()
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn session_info(i: core_::SessionInfo) -> JsValue {
     SessionInfo {
         role: match i.role {
@@ -466,20 +504,22 @@ pub(crate) fn session_info(i: core_::SessionInfo) -> JsValue {
     .to_js()
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn prekey_store_info(i: core_::PrekeyStoreInfo) -> JsValue {
     PrekeyStoreInfo {
         signedPrekeyId: i.signed_prekey_id,
+        signedPrekeyCreatedAt: i.signed_prekey_created_at,
         hasPreviousSignedPrekey: i.has_previous_signed_prekey,
-        oneTimeAvailable: i.one_time_available,
-        oneTimeIssued: i.one_time_issued,
-        oneTimeKemAvailable: i.one_time_kem_available,
-        oneTimeKemIssued: i.one_time_kem_issued,
+        oneTimeHeld: i.one_time_held,
+        oneTimeKemHeld: i.one_time_kem_held,
+        nextBatchId: i.next_batch_id,
         replayCacheLength: i.replay_cache_len,
         replayCacheRemaining: i.replay_cache_remaining,
     }
     .to_js()
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn sas(sas: core_::Sas) -> JsValue {
     Sas {
         emoji: sas
@@ -498,16 +538,34 @@ pub(crate) fn sas(sas: core_::Sas) -> JsValue {
     .to_js()
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn bundle_info(b: &core_::VerifiedBundle) -> JsValue {
     BundleInfo {
         identity: b.identity().to_bytes().as_slice(),
         signedPrekeyId: b.signed_prekey_id(),
         oneTimePrekeyId: b.one_time_prekey_id(),
         oneTimeKemPrekeyId: b.one_time_kem_prekey_id(),
+        createdAt: b.signed_prekeys_created_at(),
+        batchId: b.batch_id(),
     }
     .to_js()
 }
 
+#[cfg(feature = "server")]
+pub(crate) fn upload_info(u: core_::UploadInfo) -> JsValue {
+    UploadInfo {
+        fingerprint: &u.fingerprint[..],
+        identity: u.identity.as_slice(),
+        signedPrekeyId: u.signed_prekey_id,
+        lastResortKemId: u.last_resort_kem_id,
+        createdAt: u.created_at,
+        batchId: u.batch_id,
+        leafCount: u.leaf_count,
+    }
+    .to_js()
+}
+
+#[cfg(feature = "client")]
 pub(crate) fn constants() -> JsValue {
     use core_::consts;
     Constants {
@@ -524,6 +582,9 @@ pub(crate) fn constants() -> JsValue {
         maxSkippedKeys: consts::MAX_SKIPPED_KEYS,
         maxOneTimePrekeys: consts::MAX_ONE_TIME_PREKEYS,
         defaultOneTimePrekeys: consts::DEFAULT_ONE_TIME_PREKEYS,
+        maxBatchLeaves: consts::MAX_BATCH_LEAVES,
+        maxUploadLength: core_::UPLOAD_MAX_LEN,
+        defaultMaxPrekeyAge: consts::DEFAULT_MAX_PREKEY_AGE_SECS,
     }
     .to_js()
 }

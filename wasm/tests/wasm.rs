@@ -29,8 +29,11 @@ fn core_handshake_and_ratchet_run_under_wasm() {
     let mut rng = chacha20::ChaCha20Rng::from_seed([42; 32]);
     let config = SessionConfig::default();
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
-    let mut store = PrekeyStore::generate(&mut rng, &bob, 2, 0).unwrap();
-    let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
+    let upload = store.upload(&mut rng, &bob, 2, 2).unwrap();
+    let bundle =
+        VerifiedBundle::from_bytes(&twofold_core::compose_bundle(&upload, Some(1)).unwrap())
+            .unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
     let (mut b, p) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
@@ -51,13 +54,13 @@ fn facade_reports_coded_errors() {
         "UNSUPPORTED_VERSION"
     );
     assert_eq!(
-        code(&twofold_wasm::inspect_bundle(&[1, 2, 1, 0]).unwrap_err()),
+        code(&twofold_wasm::inspect_bundle(&[2, 2, 1, 0]).unwrap_err()),
         "TRUNCATED"
     );
     let id = twofold_wasm::Identity::generate().unwrap();
     assert_eq!(code(&id.seal(vec![0; 31]).unwrap_err()), "INVALID_ARGUMENT");
     assert_eq!(
-        code(&twofold_wasm::PrekeyStore::generate(&id, 1, -1.0).unwrap_err()),
+        code(&twofold_wasm::PrekeyStore::generate(&id, -1.0).unwrap_err()),
         "INVALID_ARGUMENT"
     );
 }

@@ -1,10 +1,11 @@
-// The five attacks, one click each. Each runs real protocol operations through the demo
+// The six attacks, one click each. Each runs real protocol operations through the demo
 // model (messages go through the server queue and show up in the panes and the timeline) and
 // returns an outcome: the steps observed and a plain-language explanation.
 
-import { Identity, PrekeyStore, Session } from "twofold-pq";
+import { Identity, PrekeyStore, Session, constants } from "twofold-pq";
+import { composeBundle } from "twofold-pq/server";
 import { explainError } from "./demo.js";
-import { fmtBytes, fmtMs, fromUtf8, timed, utf8 } from "./format.js";
+import { fmtBytes, fmtMs, fromUtf8, nowSeconds, timed, utf8 } from "./format.js";
 import { chunkName, overheadBytes, pqChunkBytes, ratchetOverheadBytes } from "./server.js";
 
 // Tones: "blocked" (the protocol stopped it), "breach" (the attacker got something),
@@ -53,8 +54,8 @@ export function bundleSwap(demo) {
 
   // 2. The attacker's own, perfectly valid bundle, and a relay to the real Bob.
   const [mallory, msId] = timed(() => Identity.generate());
-  const malStore = PrekeyStore.generate(mallory, { oneTime: 1 });
-  const [malBundle, msBundle] = timed(() => malStore.bundle());
+  const malStore = PrekeyStore.generate(mallory);
+  const [malBundle, msBundle] = timed(() => composeBundle(malStore.upload({ oneTime: 1 }), 0));
   demo.log("Attacker", "Generated an identity and a valid prekey bundle of its own, and handed that bundle to Alice as if it were Bob's", {
     bytes: malBundle.length,
     ms: msId + msBundle,
@@ -105,7 +106,7 @@ export function bundleSwap(demo) {
     steps,
     numbers: { alice: aliceSees, bob: bobSees },
     explain: [
-      "Every byte of a bundle is covered by a signature of the owner's ML-DSA-65 identity key, so the server cannot alter Bob's prekeys: a changed key fails with BAD_SIGNATURE.",
+      "Every byte of a bundle is covered by the signature of Bob's upload, made with his ML-DSA-65 identity key, so the server cannot alter Bob's prekeys: a changed key fails with BAD_SIGNATURE.",
       "It can hand Alice a complete bundle of its own instead: those signatures are valid, they are just not Bob's. No protocol can tell a key is Bob's without help from the users. That is what the safety number is for: it is the fingerprints of both identities of the session side by side (30 digits each), so Alice's number is computed over (Alice, attacker) and Bob's over (attacker, Bob). Both contain the attacker's fingerprint, but only one of Alice's and Bob's. Comparing them in person or scanning the QR code exposes the attacker.",
       "This ran as a separate handshake with Alice's and Bob's real identities; your conversation above is untouched.",
     ],
@@ -395,10 +396,91 @@ export function stealState(demo) {
   };
 }
 
+// ---- (f) the server serves an old or altered bundle ----
+
+const DAY = 86400;
+
+/** Alice's app tries a bundle; returns the error code, or "accepted" (and the session). */
+function aliceTries(demo, bundle, text, options) {
+  try {
+    const r = Session.initiate(demo.alice.identity, bundle, utf8(text), options);
+    return { code: "accepted", ...r };
+  } catch (e) {
+    demo.log("Alice", `Refused the bundle: ${explainError(e)}`, { tone: "error" });
+    return { code: e.code };
+  }
+}
+
+export function oldBundle(demo) {
+  const { bob } = demo;
+  const steps = [];
+  const maxDays = constants().defaultMaxPrekeyAge / DAY;
+  // The bundle of Alice's first handshake: leaf 0 of Bob's upload, composed once more.
+  const old = demo.server.composeAgain("Bob", 0);
+  demo.log("Server", "Composed leaf 0 of Bob's upload again (the bundle Alice already used) to serve it once more", {
+    bytes: old.length,
+    tone: "attack",
+  });
+
+  // 1. Today its signatures still verify; Bob refuses the handshake (the leaf is used).
+  const today = aliceTries(demo, old, "Hi Bob, is this you again?");
+  if (today.code === "accepted") {
+    let code = "accepted";
+    try {
+      Session.accept(bob.identity, bob.store, today.message).session.dispose();
+    } catch (e) {
+      code = e.code;
+      demo.log("Bob", `Refused the handshake from the replayed bundle: ${explainError(e)}`, { tone: "error" });
+    }
+    today.session.dispose();
+    steps.push(
+      code === "PREKEY_ALREADY_USED"
+        ? step("blocked", `Replayed today: Alice's app accepts the bundle (its signatures are Bob's and it is fresh), but Bob's app refuses the handshake with ${code}: that leaf's one-time prekeys were used by Alice's first handshake.`)
+        : step("breach", `Unexpected: Bob's app answered ${code} to a handshake from a used leaf.`),
+    );
+  } else {
+    steps.push(step("info", `Replayed today: Alice's app refused it with ${today.code}.`));
+  }
+
+  // 2. The same bundle on a clock 31 days ahead: too old.
+  const later = aliceTries(demo, old, "Hi Bob, a month later", { now: nowSeconds() + (maxDays + 1) * DAY });
+  later.session?.dispose();
+  steps.push(
+    later.code === "STALE_PREKEY"
+      ? step("blocked", `With the clock ${maxDays + 1} days ahead, Alice's app refused the same bundle with STALE_PREKEY: Bob signed his prekeys' creation time, and they are older than ${maxDays} days.`)
+      : step("breach", `Unexpected: with the clock ${maxDays + 1} days ahead, the bundle gave ${later.code}.`),
+  );
+
+  // 3. One byte of the leaf's Merkle proof changed (the bundle's last byte).
+  const altered = old.slice();
+  altered[altered.length - 1] ^= 0x01;
+  demo.log("Server", `Flipped one bit of the last byte of the bundle (byte ${altered.length - 1}, inside the leaf's Merkle proof)`, {
+    bytes: altered.length,
+    tone: "attack",
+  });
+  const proof = aliceTries(demo, altered, "Hi Bob");
+  proof.session?.dispose();
+  steps.push(
+    proof.code === "BAD_SIGNATURE"
+      ? step("blocked", "One bit of the leaf's Merkle proof changed: Alice's app refused the bundle with BAD_SIGNATURE.")
+      : step("breach", `Unexpected: the altered bundle gave ${proof.code}.`),
+  );
+  return {
+    title: "Old or altered bundle",
+    steps,
+    explain: [
+      `The server keeps Bob's upload and may compose any of its bundles again, or keep an old one. Bob's signature covers the creation time of his signed prekeys, so an old bundle cannot pass for a new one, and Alice's app refuses a bundle whose signed prekeys are older than ${maxDays} days (maxPrekeyAge, STALE_PREKEY): a server that withholds Bob's newer uploads, or whoever stole old prekey secrets, gets a month at most. Bob's app rotates its signed prekeys and uploads again well within that time.`,
+      "A fresh replay verifies, since every byte is Bob's, but its one-time prekeys can be used once only: Bob's app refuses the second handshake with PREKEY_ALREADY_USED.",
+      "Bob signs each batch of one-time prekeys once, over the root of a Merkle tree of its leaves; each bundle carries one leaf and the hashes that lead from it to that root. A changed leaf, index or hash leads to another root, and the signature no longer verifies: BAD_SIGNATURE. The server chooses which of Bob's leaves to hand out, never what they contain.",
+    ],
+  };
+}
+
 export const ATTACKS = {
   a: bundleSwap,
   b: tamperMessage,
   c: replayMessage,
   d: reorderMessages,
   e: stealState,
+  f: oldBundle,
 };

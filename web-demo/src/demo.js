@@ -2,9 +2,9 @@
 // would drive it. Every protocol operation is timed with performance.now() and logged to the
 // timeline. The view (view.js) renders this state; attacks live in attacks.js.
 
-import { Identity, PrekeyStore, Session, TwofoldError, inspectBundle } from "twofold-pq";
+import { Identity, PrekeyStore, Session, TwofoldError } from "twofold-pq";
 import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, utf8 } from "./format.js";
-import { chunkName, pqChunkBytes, Server } from "./server.js";
+import { chunkName, leafName, pqChunkBytes, Server } from "./server.js";
 import {
   RECORD_VERSION,
   clearRecord,
@@ -16,7 +16,8 @@ import {
   saveRecord,
 } from "./storage.js";
 
-const ONE_TIME_PREKEYS = 10;
+/** One-time leaves of Bob's upload (each an X25519 and an ML-KEM-768 one-time prekey). */
+const UPLOAD_LEAVES = 10;
 const KEEP_TIMELINE = 160;
 const KEEP_CHAT = 120;
 
@@ -26,7 +27,8 @@ export const ERROR_MEANING = {
   DUPLICATE_MESSAGE: "this message was already received (a replay)",
   CONFLICTING_MESSAGE: "a different message at a position already used: the sender restored an older state or runs a forked copy",
   UNKNOWN_EPOCH: "the message carries a post-quantum chunk of an epoch the sender cannot have reached (forged, forked or corrupted)",
-  BAD_SIGNATURE: "a signature in the bundle does not verify",
+  BAD_SIGNATURE: "a signature in the bundle does not verify (or its leaf's Merkle proof does not lead to the signed root)",
+  STALE_PREKEY: "the bundle's signed prekeys are older than the maximum age: fetch a new bundle (Bob must rotate and upload)",
   WRONG_SESSION: "the message belongs to another session",
   REPLAYED_HANDSHAKE: "this initial message was already accepted (a replayed handshake)",
   PREKEY_ALREADY_USED: "the one-time prekey of this handshake was already used",
@@ -184,49 +186,44 @@ export class Demo {
       });
     }
     if (!bob.store) {
-      const [store, ms] = timed(() => PrekeyStore.generate(bob.identity, { oneTime: ONE_TIME_PREKEYS }));
+      const [store, ms] = timed(() => PrekeyStore.generate(bob.identity));
       bob.store = store;
-      this.log(
-        "Bob",
-        `Generated his prekeys: a signed X25519 prekey, a last-resort ML-KEM-768 prekey and ${ONE_TIME_PREKEYS} one-time prekeys of each kind`,
-        { ms },
-      );
+      this.log("Bob", "Generated his prekey store: a signed X25519 prekey and a last-resort ML-KEM-768 prekey", { ms });
     }
-    const bundle = this.publishBundle("Bob");
+    const upload = this.uploadPrekeys();
     this.say(
-      `Bob published a ${fmtBytes(bundle.bytes.length)} prekey bundle. Next: Alice fetches it and sends her first message.`,
+      `Bob uploaded ${fmtBytes(upload.bytes.length)} of prekeys (${upload.leafCount} one-time leaves under one signature); the server verified and stored it. Next: Alice fetches a bundle and sends her first message.`,
     );
   }
 
-  /** Bob's app uploads the next bundle (one-time prekeys are handed out once each). */
-  publishBundle(actor = "Bob's app") {
-    const store = this.bob.store;
-    if (store.info().oneTimeAvailable === 0) {
-      const [, ms] = timed(() => store.addOneTimePrekeys(ONE_TIME_PREKEYS));
-      this.log("Bob's app", `Ran out of one-time prekeys and generated ${ONE_TIME_PREKEYS} more of each kind`, { ms });
-    }
-    const [bytes, ms] = timed(() => store.bundle());
-    const facts = inspectBundle(bytes);
-    const bundle = this.server.publishBundle(bytes, {
-      signedPrekeyId: facts.signedPrekeyId,
-      oneTimePrekeyId: facts.oneTimePrekeyId,
-      oneTimeKemPrekeyId: facts.oneTimeKemPrekeyId,
-    });
-    this.log(actor, `Signed and uploaded prekey bundle #${bundle.id} (identity, signed prekeys, one-time prekeys, three ML-DSA-65 signatures)`, {
+  /** Bob's app makes an upload; the server verifies it and keeps it in place of the last one. */
+  uploadPrekeys() {
+    const [bytes, ms] = timed(() => this.bob.store.upload({ oneTime: UPLOAD_LEAVES }));
+    this.log(
+      "Bob's app",
+      `Made an upload: his identity, the signed prekeys and ${UPLOAD_LEAVES} one-time leaves (an X25519 and an ML-KEM-768 prekey each), under one ML-DSA-65 signature over their Merkle root`,
+      { bytes: bytes.length, ms },
+    );
+    const [held, msVerify] = timed(() => this.server.storeUpload("Bob", bytes));
+    this.log("Server", `Verified Bob's upload (identity binding, upload signature) and stored it: batch #${held.batchId}, ${held.leafCount} leaves, next leaf 0`, {
       bytes: bytes.length,
-      ms,
+      ms: msVerify,
     });
-    return bundle;
+    return held;
   }
 
   /**
-   * A bundle of Bob's from the server (asking Bob's app for another one if none is left).
-   * `to` names the recipient; with `log: false` the caller writes the timeline entry.
+   * A bundle the server composes from Bob's upload: the next leaf, or none once all are used
+   * up. `to` names the recipient; with `log: false` the caller writes the timeline entry.
    */
   takeBundle(to, { log = true } = {}) {
-    if (this.server.bundles.length === 0) this.publishBundle();
-    const bundle = this.server.takeBundle(to);
-    if (log) this.log("Server", `Handed Bob's bundle #${bundle.id} to ${to}`, { bytes: bundle.bytes.length });
+    const [bundle, ms] = timed(() => this.server.takeBundle("Bob", to));
+    if (log) {
+      this.log("Server", `Composed Bob's bundle #${bundle.id} from his upload (${leafName(bundle)}) and handed it to ${to}`, {
+        bytes: bundle.bytes.length,
+        ms,
+      });
+    }
     return bundle;
   }
 
@@ -245,8 +242,8 @@ export class Demo {
   startSession(text) {
     const alice = this.alice;
     if (alice.session) return this.send("Alice", text);
-    if (!this.bob.store) {
-      this.say("The server has no bundle of Bob's yet: Bob must publish his prekeys first (step 1).", "error");
+    if (!this.server.uploads.Bob) {
+      this.say("The server has no upload of Bob's yet: Bob must publish his prekeys first (step 1).", "error");
       return undefined;
     }
     this.ensureIdentity(alice);
@@ -525,8 +522,9 @@ export class Demo {
     const record = await loadRecord();
     if (!record) return false;
     if (record.version !== RECORD_VERSION) {
-      // Earlier pages used one key for everything; their records cannot be opened any more.
-      this.say("A demo saved by an earlier version of this page was found. It was sealed with keys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
+      // Earlier pages used one key for everything (version 1), or kept bundles and prekey
+      // stores of wire version 1 (version 2): their records cannot be opened any more.
+      this.say("A demo saved by an earlier version of this page was found. It was sealed with keys or prekeys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
       await clearRecord();
       return false;
     }

@@ -1,6 +1,7 @@
 // Entry point: loads twofold-pq, restores a saved demo (or starts a new one) and wires the page.
 import "./style.css";
-import { ready, version } from "twofold-pq";
+import { version } from "twofold-pq";
+import { ready } from "twofold-pq/server";
 import { ATTACKS } from "./attacks.js";
 import { Demo } from "./demo.js";
 import { bind, render } from "./view.js";
@@ -9,10 +10,11 @@ const status = document.getElementById("status");
 
 async function main() {
   const t0 = performance.now();
+  // The server's module (its ready() loads the client's too): the page plays the server.
   await ready();
   const loadMs = performance.now() - t0;
   const demo = await Demo.create(() => render(demo));
-  demo.log("Demo", `Loaded twofold-pq ${version()} (WebAssembly) in this browser`, { ms: loadMs });
+  demo.log("Demo", `Loaded twofold-pq ${version()} and twofold-pq/server (WebAssembly) in this browser`, { ms: loadMs });
   let restored = false;
   try {
     restored = await demo.restore();

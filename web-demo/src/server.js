@@ -1,8 +1,10 @@
-// "The server": stores Bob's published bundles and relays messages through a queue. It only
-// ever holds bytes, and it reads only what is sent in clear (the message header), exactly as
-// a real relay could.
+// "The server": keeps each user's latest prekey upload with a next-leaf counter, composes the
+// bundles it hands out from it, and relays messages through a queue. It only ever holds bytes
+// and needs no secret: it reads only what is sent in clear (the upload's public facts, the
+// message header), exactly as a real relay could.
 
 import { constants, describeMessage as describe } from "twofold-pq";
+import { composeBundle, verifyUpload } from "twofold-pq/server";
 import { fromHex, toHex } from "./format.js";
 
 // Bytes a PQ chunk adds to a message header (its epoch, its index and 34 bytes of the
@@ -59,32 +61,66 @@ export function tamper(bytes) {
   return { bytes: copy, at };
 }
 
+/** "leaf 3 of the batch's 10", or what a bundle without one-time prekeys means. */
+export const leafName = (bundle) =>
+  bundle.index === null
+    ? `no one-time prekeys (the batch's ${bundle.leafCount} leaves are used up)`
+    : `leaf ${bundle.index} of the batch's ${bundle.leafCount}`;
+
 const KEEP_DELIVERED = 14;
 const KEEP_HANDED_OUT = 4;
 
 export class Server {
   constructor() {
-    this.bundles = []; // published, not yet handed out
-    this.handedOut = []; // most recent first
+    this.uploads = {}; // per user: the latest upload, its public facts and the next leaf
+    this.handedOut = []; // bundles composed and handed out, most recent first
     this.queue = [];
     this.delivered = []; // most recent first
     this.nextId = 1;
     this.nextBundleId = 1;
   }
 
-  publishBundle(bytes, facts) {
-    const bundle = { id: this.nextBundleId++, bytes, facts };
-    this.bundles.push(bundle);
+  /**
+   * Checks `user`'s upload (identity binding and signature: verifyUpload throws its
+   * TwofoldError otherwise) and keeps it in place of the previous one, with the leaf counter
+   * back at 0. An upload of an older batch than the one held is refused.
+   */
+  storeUpload(user, bytes) {
+    const info = verifyUpload(bytes);
+    const held = this.uploads[user];
+    if (held && info.batchId <= held.batchId) {
+      throw new Error(`upload of batch ${info.batchId} is not newer than batch ${held.batchId}`);
+    }
+    const { batchId, leafCount, signedPrekeyId, createdAt } = info;
+    this.uploads[user] = { bytes, batchId, leafCount, signedPrekeyId, createdAt, nextLeaf: 0 };
+    return this.uploads[user];
+  }
+
+  /**
+   * Composes the next bundle of `user` for `to`: the next unused leaf (each is handed out
+   * once, in order) or, once they are used up, a bundle without one-time prekeys.
+   */
+  takeBundle(user, to) {
+    const upload = this.uploads[user];
+    if (!upload) return undefined;
+    const index = upload.nextLeaf < upload.leafCount ? upload.nextLeaf++ : null;
+    const bundle = {
+      id: this.nextBundleId++,
+      user,
+      to,
+      index,
+      batchId: upload.batchId,
+      leafCount: upload.leafCount,
+      bytes: composeBundle(upload.bytes, index),
+    };
+    this.handedOut.unshift(bundle);
+    this.handedOut.length = Math.min(this.handedOut.length, KEEP_HANDED_OUT);
     return bundle;
   }
 
-  takeBundle(to) {
-    const bundle = this.bundles.shift();
-    if (bundle) {
-      this.handedOut.unshift({ ...bundle, to });
-      this.handedOut.length = Math.min(this.handedOut.length, KEEP_HANDED_OUT);
-    }
-    return bundle;
+  /** A dishonest server composes leaf `index` of `user`'s upload again (no counter moves). */
+  composeAgain(user, index) {
+    return composeBundle(this.uploads[user].bytes, index);
   }
 
   /** Queues bytes from one party to the other; `extra` marks replays and tampered copies. */
@@ -136,7 +172,7 @@ export class Server {
   toJSON() {
     const msg = ({ bytes, ...rest }) => ({ ...rest, bytes: toHex(bytes) });
     return {
-      bundles: this.bundles.map(msg),
+      uploads: Object.fromEntries(Object.entries(this.uploads).map(([user, u]) => [user, msg(u)])),
       handedOut: this.handedOut.map(msg),
       queue: this.queue.map(msg),
       delivered: this.delivered.map(msg),
@@ -148,7 +184,7 @@ export class Server {
   static fromJSON(json) {
     const s = new Server();
     const msg = ({ bytes, ...rest }) => ({ ...rest, bytes: fromHex(bytes) });
-    s.bundles = json.bundles.map(msg);
+    s.uploads = Object.fromEntries(Object.entries(json.uploads).map(([user, u]) => [user, msg(u)]));
     s.handedOut = json.handedOut.map(msg);
     s.queue = json.queue.map(msg);
     s.delivered = json.delivered.map(msg);

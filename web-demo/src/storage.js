@@ -20,8 +20,8 @@ const DB_NAME = "twofold-demo";
 const STORE = "state";
 const RECORD = "current";
 
-/** The version of the saved record; records of other versions are not opened. */
-export const RECORD_VERSION = 2;
+/** The version of the saved record (3: the server keeps uploads); records of other versions are not opened. */
+export const RECORD_VERSION = 3;
 
 export const APP_KEY_INFO = "twofold-demo v1 app key";
 export const TRANSCRIPT_KEY_INFO = "twofold-demo v1 transcript key";

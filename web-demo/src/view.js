@@ -4,7 +4,7 @@
 
 import { fmtAge, fmtBytes, fmtInt, fmtMs, hexPreview, nowSeconds } from "./format.js";
 import { decodeQrImageFile, qrSvg, qrVersion } from "./qr.js";
-import { chunkName, pqChunkBytes } from "./server.js";
+import { chunkName, leafName, pqChunkBytes } from "./server.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -253,7 +253,7 @@ function renderAliceControls(demo) {
   const started = Boolean(demo.alice.session);
   $("alice-start").hidden = started;
   $("alice-send").hidden = !started;
-  $("alice-start").disabled = !demo.bob.store;
+  $("alice-start").disabled = !demo.server.uploads.Bob;
   $("alice-setup").hidden = started;
 }
 
@@ -266,7 +266,8 @@ function renderBobControls(demo) {
   input.placeholder = bob.session ? "Reply to Alice" : "Bob can reply once he has accepted Alice's first message";
   if (bob.store) {
     const info = bob.store.info();
-    $("bob-store").textContent = `Prekey store: signed prekey #${info.signedPrekeyId}, ${info.oneTimeAvailable} one-time prekeys and ${info.oneTimeKemAvailable} one-time ML-KEM prekeys not yet handed out; the signed prekey takes ${info.replayCacheRemaining} more handshakes without one-time prekeys before it must be rotated.`;
+    const age = fmtAge(Math.max(0, nowSeconds() - info.signedPrekeyCreatedAt));
+    $("bob-store").textContent = `Prekey store: signed prekey #${info.signedPrekeyId} (created ${age}), ${info.oneTimeHeld} one-time X25519 and ${info.oneTimeKemHeld} one-time ML-KEM prekeys held (uploaded, not yet used: which leaves the server handed out only the server knows), next upload batch #${info.nextBatchId}; the signed prekey takes ${info.replayCacheRemaining} more handshakes without one-time prekeys before it must be rotated.`;
   } else {
     $("bob-store").textContent = "";
   }
@@ -308,37 +309,54 @@ function serverMessage(m, actions) {
   );
 }
 
+/** What the server stores for Bob: his latest upload, with its leaf counter. */
+function uploadItem(u) {
+  const left = u.leafCount - u.nextLeaf;
+  return el(
+    "li",
+    { class: "bundle" },
+    el(
+      "div",
+      { class: "server-msg-head" },
+      el("strong", {}, "Bob's upload"),
+      " · ",
+      el("span", { class: "size" }, fmtBytes(u.bytes.length)),
+      " ",
+      el("span", { class: "tag ok" }, `batch #${u.batchId}`),
+    ),
+    el(
+      "p",
+      { class: "facts" },
+      `Stored for Bob after verifyUpload: his identity, signed prekey #${u.signedPrekeyId} with the last-resort ML-KEM prekey, ${fmtInt(u.leafCount)} one-time ${u.leafCount === 1 ? "leaf" : "leaves"} and one ML-DSA-65 signature over their Merkle root. Next leaf: ${left > 0 ? `${u.nextLeaf} (${left} of ${u.leafCount} left)` : "none left, bundles without one-time prekeys"}.`,
+    ),
+    el("code", { class: "hex", "aria-label": "First and last bytes of Bob's upload" }, hexPreview(u.bytes)),
+  );
+}
+
 function renderServer(demo) {
   const { server } = demo;
-  const bundles = [
-    ...server.bundles.map((b) => ({ ...b, state: "waiting" })),
-    ...server.handedOut.map((b) => ({ ...b, state: `handed to ${b.to}` })),
-  ];
+  const upload = server.uploads.Bob;
+  const bundles = server.handedOut.map((b) =>
+    el(
+      "li",
+      { class: "bundle" },
+      el(
+        "div",
+        { class: "server-msg-head" },
+        el("strong", {}, `Bob's bundle #${b.id}`),
+        " · ",
+        el("span", { class: "size" }, fmtBytes(b.bytes.length)),
+        " ",
+        el("span", { class: "tag" }, `handed to ${b.to}`),
+      ),
+      el("p", { class: "facts" }, `Composed from batch #${b.batchId}: ${leafName(b)}. Every byte is covered by the upload's signature.`),
+      el("code", { class: "hex", "aria-label": `First and last bytes of bundle #${b.id}` }, hexPreview(b.bytes)),
+    ),
+  );
   replace(
     $("server-bundles"),
-    bundles.length === 0
-      ? el("li", { class: "muted" }, "No bundle yet.")
-      : bundles.map((b) =>
-          el(
-            "li",
-            { class: "bundle" },
-            el(
-              "div",
-              { class: "server-msg-head" },
-              el("strong", {}, `Bob's bundle #${b.id}`),
-              " · ",
-              el("span", { class: "size" }, fmtBytes(b.bytes.length)),
-              " ",
-              el("span", { class: `tag ${b.state === "waiting" ? "ok" : ""}` }, b.state),
-            ),
-            el(
-              "p",
-              { class: "facts" },
-              `Bob's identity, signed prekey #${b.facts.signedPrekeyId}, last-resort ML-KEM prekey, one-time prekeys #${b.facts.oneTimePrekeyId ?? "none"} (X25519) and #${b.facts.oneTimeKemPrekeyId ?? "none"} (ML-KEM), ML-DSA-65 signatures`,
-            ),
-            el("code", { class: "hex", "aria-label": `First and last bytes of bundle #${b.id}` }, hexPreview(b.bytes)),
-          ),
-        ),
+    upload ? uploadItem(upload) : el("li", { class: "muted" }, "No upload yet."),
+    upload && bundles.length === 0 ? el("li", { class: "muted" }, "No bundle handed out yet.") : bundles,
   );
   $("hold").checked = demo.hold;
   replace(
@@ -457,7 +475,7 @@ function numberDiff(label, mine, other) {
 }
 
 function renderAttacks(demo) {
-  for (const key of ["a", "b", "c", "d", "e"]) {
+  for (const key of ["a", "b", "c", "d", "e", "f"]) {
     $(`attack-${key}`).disabled = !demo.established;
     const out = $(`attack-${key}-out`);
     const r = demo.attacks[key];

@@ -1,6 +1,6 @@
 // Drives the built demo (web-demo/dist) in headless Chromium through the whole story: prekeys,
 // handshake, chat both ways, verification (scanning a picture of the other's QR code too), the
-// five attacks, the server's manual controls, reload with restore, a phone-width layout, reset,
+// six attacks, the server's manual controls, reload with restore, a phone-width layout, reset,
 // and a state saved by an earlier version of the page. Asserts on visible text through
 // role and label locators, fails on any console error, and saves a screenshot of each stage
 // in screenshots/demo/.
@@ -80,14 +80,19 @@ test("the page loads with nothing saved and explains step 1", async () => {
   noErrors();
 });
 
-test("Bob publishes prekeys; the server holds his bundle", async () => {
+test("Bob publishes prekeys; the server verifies and stores his upload", async () => {
   await button("Publish prekeys").click();
   const srv = region("The server");
-  const text = await waitText(srv, /Bob's bundle #1/);
-  assert.match(text, /Bob's bundle #1 · \d{1,2},\d{3} B\s+waiting/);
-  assert.match(text, /signed prekey #1/);
-  await waitText(region("Bob"), /Prekey store: signed prekey #1, 9 one-time prekeys/);
-  await waitText(status(), /Bob published a \d{1,2},\d{3} B prekey bundle/);
+  // 10 leaves with both one-time prekeys: 9,843 + 10 × 1,225 bytes.
+  const text = await waitText(srv, /Bob's upload/);
+  assert.match(text, /Bob's upload · 22,093 B\s+batch #1/);
+  assert.match(text, /Stored for Bob after verifyUpload: his identity, signed prekey #1 .* 10 one-time leaves/);
+  assert.match(text, /Next leaf: 0 \(10 of 10 left\)/);
+  assert.match(text, /No bundle handed out yet/);
+  await waitText(region("Bob"), /Prekey store: signed prekey #1 \(created \d+ s ago\), 10 one-time X25519 and 10 one-time ML-KEM prekeys held/);
+  await waitText(status(), /Bob uploaded 22,093 B of prekeys \(10 one-time leaves under one signature\); the server verified and stored it/);
+  const timeline = await page.getByRole("region", { name: "Timeline entries" }).innerText();
+  assert.match(timeline, /Verified Bob's upload \(identity binding, upload signature\) and stored it: batch #1, 10 leaves/);
   await panesShot("02-prekeys-published");
   noErrors();
 });
@@ -101,6 +106,11 @@ test("Alice fetches the bundle and sends a first message; Bob accepts", async ()
   const t = await waitText(timeline, /Accepted initial message #1/);
   assert.match(t, /Verified the bundle's signatures, ran the hybrid handshake[^\n]*\n?[^\n]*6,\d{3} B/);
   const srv = await region("The server").innerText();
+  // Leaf 0 of 10 (a proof of four hashes): 11,070 + 4 × 32 bytes.
+  assert.match(srv, /Bob's bundle #1 · 11,198 B\s+handed to Alice/);
+  assert.match(srv, /Composed from batch #1: leaf 0 of the batch's 10/);
+  assert.match(srv, /Next leaf: 1 \(9 of 10 left\)/);
+  assert.match(t, /Composed Bob's bundle #1 from his upload \(leaf 0 of the batch's 10\) and handed it to Alice/);
   assert.match(srv, /#1 Alice → Bob · 6,\d{3} B/);
   assert.match(srv, /initial message: Alice's public identity/);
   assert.doesNotMatch(srv, /Hi Bob! It's Alice/, "the server never shows plaintext");
@@ -267,6 +277,20 @@ test("attack (d): messages out of order decrypt, with skipped keys held meanwhil
   assert.match(await region("Bob's ratchet").innerText(), /Skipped keys held\s*for late messages\s*0/);
 });
 
+test("attack (f): an old bundle is STALE_PREKEY a month later, a changed Merkle proof BAD_SIGNATURE", async () => {
+  const text = await attack("f", "Serve an old bundle", /Merkle proof changed/);
+  assert.match(text, /Replayed today: Alice's app accepts the bundle .* Bob's app refuses the handshake with PREKEY_ALREADY_USED/);
+  assert.match(text, /With the clock 31 days ahead, Alice's app refused the same bundle with STALE_PREKEY/);
+  assert.match(text, /One bit of the leaf's Merkle proof changed: Alice's app refused the bundle with BAD_SIGNATURE/);
+  assert.doesNotMatch(text, /Unexpected/);
+  const timeline = await page.getByRole("region", { name: "Timeline entries" }).innerText();
+  assert.match(timeline, /Refused the bundle: STALE_PREKEY/);
+  assert.match(timeline, /Refused the bundle: BAD_SIGNATURE/);
+  // The conversation is untouched.
+  await send("Alice", "Still me, after the old bundle.");
+  await waitText(log("Bob"), /Still me, after the old bundle\./);
+});
+
 test("attack (e): a stolen state reads messages until the ratchet heals, classically then post-quantum", async () => {
   const text = await attack("e", "Steal Bob's state", /Post-quantum healing after round trip \d/);
   assert.match(text, /Before healing: Alice sent #\d+; Bob read it, and so did the attacker's copy: "The door code is 4711\."/);
@@ -360,7 +384,7 @@ test("reset wipes the saved demo", async () => {
   await waitText(log("Bob"), /Nothing received yet/);
   await page.reload();
   await waitText(status(), /Ready\. Step 1: Bob publishes his prekeys/, 60_000);
-  assert.match(await region("The server").innerText(), /No bundle yet/);
+  assert.match(await region("The server").innerText(), /No upload yet/);
   noErrors();
 });
 
@@ -393,7 +417,7 @@ test("a demo saved by an earlier version of the page is set aside with a note, n
   await page.reload();
   await waitText(status(), /Ready\. A demo saved by an earlier version of this page was found\. .* cannot be opened: starting fresh\./, 60_000);
   assert.equal(await status().getAttribute("data-tone"), "warn");
-  assert.match(await region("The server").innerText(), /No bundle yet/);
+  assert.match(await region("The server").innerText(), /No upload yet/);
   assert.equal(await page.evaluate(() => localStorage.getItem("twofold-demo-key")), null, "the old key is gone");
   // The old record was deleted: the next load starts as a first visit.
   await page.reload();

@@ -67,6 +67,8 @@ error_codes! {
     BadSignature = "BAD_SIGNATURE", "a signature does not verify";
     /// A Diffie-Hellman output was all zeros (a low-order public key).
     NonContributory = "NON_CONTRIBUTORY", "a Diffie-Hellman output was all zeros";
+    /// The bundle's signed prekeys are older than the initiator's maximum prekey age.
+    StalePrekey = "STALE_PREKEY", "the bundle's signed prekeys are older than the maximum age";
     /// An initial message names a prekey id this store does not have.
     UnknownPrekey = "UNKNOWN_PREKEY", "the message names a prekey this store does not have";
     /// An initial message names a one-time prekey that was already consumed.
@@ -164,18 +166,17 @@ impl fmt::Display for PrekeyKind {
 pub enum SignatureKind {
     /// The identity binding signature (ML-DSA key over the X25519 identity key).
     Identity,
-    /// The signature over the signed prekey and the last-resort KEM prekey.
-    SignedPrekeys,
-    /// The signature over a bundle's one-time prekeys.
-    OneTimePrekeys,
+    /// The upload signature: the signed prekey record and the Merkle root of the batch of
+    /// one-time prekeys (a bundle's leaf or proof that does not lead to the signed root fails
+    /// as this signature).
+    Upload,
 }
 
 impl fmt::Display for SignatureKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             SignatureKind::Identity => "identity",
-            SignatureKind::SignedPrekeys => "signed prekeys",
-            SignatureKind::OneTimePrekeys => "one-time prekeys",
+            SignatureKind::Upload => "prekey upload",
         })
     }
 }
@@ -185,7 +186,7 @@ mod operations;
 pub(crate) use operations::NonContributory;
 pub use operations::{
     AcceptError, DecodeError, DecryptError, EncryptError, InitiateError, PrekeyError, RngError,
-    StateError, VerifyError,
+    StateError, UploadError, VerifyError,
 };
 
 #[cfg(test)]

@@ -99,10 +99,48 @@ pub enum VerifyError {
 
 codes!(VerifyError { Decode(e), BadSignature { which } });
 
+/// Reading, verifying or composing from a prekey upload failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// The upload is malformed.
+    #[error("malformed upload: {0}")]
+    Decode(#[from] DecodeError),
+    /// A signature did not verify.
+    #[error("{which} signature does not verify")]
+    BadSignature {
+        /// Which signature.
+        which: SignatureKind,
+    },
+    /// The bundle index is not below the batch's leaf count.
+    #[error("bundle index beyond the batch")]
+    LimitExceeded,
+}
+
+codes!(UploadError { Decode(e), BadSignature { which }, LimitExceeded });
+
+impl From<VerifyError> for UploadError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Decode(d) => UploadError::Decode(d),
+            VerifyError::BadSignature { which } => UploadError::BadSignature { which },
+        }
+    }
+}
+
 /// Starting a session from a verified bundle failed. Nothing was changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InitiateError {
+    /// The bundle's signed prekeys are older than `SessionConfig::max_prekey_age`: the server
+    /// may be serving an old upload. Fetch another bundle.
+    #[error("signed prekeys created at {created_at}, older than the maximum age at {now}")]
+    StalePrekey {
+        /// The bundle's `created_at` (the responder's clock, Unix seconds).
+        created_at: u64,
+        /// The initiator's clock.
+        now: u64,
+    },
     /// A DH output with a bundle key was all zeros.
     #[error("a bundle key gives an all-zero Diffie-Hellman output")]
     NonContributory,
@@ -119,6 +157,7 @@ pub enum InitiateError {
 }
 
 codes!(InitiateError {
+    StalePrekey { created_at, now },
     NonContributory,
     TooLarge,
     CounterExhausted,

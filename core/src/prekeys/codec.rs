@@ -28,6 +28,7 @@ impl PrekeyStore {
         w.u32(self.next_signed_id);
         w.u32(self.one_time.next_id());
         w.u32(self.one_time_kem.next_id());
+        w.u32(self.next_batch_id);
         self.one_time.encode_entries(w);
         self.one_time_kem.encode_entries(w);
         self.replay.encode(w);
@@ -45,6 +46,7 @@ impl PrekeyStore {
         let next_signed_id = r.u32()?;
         let next_one_time_id = r.u32()?;
         let next_one_time_kem_id = r.u32()?;
+        let next_batch_id = r.u32()?;
         let one_time = Pool::decode_entries(r, next_one_time_id, "one-time prekey count")?;
         let one_time_kem =
             Pool::decode_entries(r, next_one_time_kem_id, "one-time KEM prekey count")?;
@@ -56,6 +58,7 @@ impl PrekeyStore {
             one_time,
             one_time_kem,
             next_signed_id,
+            next_batch_id,
             replay,
         })
     }

@@ -17,14 +17,15 @@ use core::fmt;
 
 use rand_core::TryCryptoRng;
 
-use crate::bundle::{self, OneTimeKeys, WithId, one_time_message};
-use crate::consts::SIGNED_PREKEY_GRACE_SECS;
+use crate::bundle::{OneTimeKeys, WithId};
+use crate::consts::{MAX_BATCH_LEAVES, SIGNED_PREKEY_GRACE_SECS};
 use crate::error::{AcceptError, PrekeyError, PrekeyKind};
 use crate::identity::IdentityKeyPair;
 use crate::keys::{KemCiphertext, KemPublicKey, KemSecretKey, KemSharedSecret, X25519SecretKey};
 use crate::labels;
 use crate::message::initial::KemPrekeyUsed;
 use crate::ratchet::Authenticated;
+use crate::upload::{self, merkle};
 
 use pool::{KemSeed, Pool};
 use replay::ReplayCache;
@@ -37,16 +38,19 @@ use signed::SignedPrekeys;
 pub struct PrekeyStoreInfo {
     /// Id of the current signed prekey.
     pub signed_prekey_id: u32,
+    /// When the current signed prekeys were generated (the `now` passed then). Initiators
+    /// refuse bundles older than their maximum age (30 days by default): rotate well inside
+    /// it, and upload after rotating.
+    pub signed_prekey_created_at: u64,
     /// Whether a previous signed prekey is still accepted (grace period).
     pub has_previous_signed_prekey: bool,
-    /// One-time X25519 prekeys not yet handed out in a bundle.
-    pub one_time_available: usize,
-    /// One-time X25519 prekeys handed out and not yet used.
-    pub one_time_issued: usize,
-    /// One-time ML-KEM prekeys not yet handed out.
-    pub one_time_kem_available: usize,
-    /// One-time ML-KEM prekeys handed out and not yet used.
-    pub one_time_kem_issued: usize,
+    /// One-time X25519 prekeys held (uploaded and not yet used). The store does not know
+    /// which of them a server has handed out; the server does.
+    pub one_time_held: usize,
+    /// One-time ML-KEM prekeys held.
+    pub one_time_kem_held: usize,
+    /// The batch id the next upload gets.
+    pub next_batch_id: u32,
     /// Handshakes remembered for replay detection.
     pub replay_cache_len: usize,
     /// Further handshakes without a one-time prekey the current signed prekey accepts before
@@ -55,8 +59,9 @@ pub struct PrekeyStoreInfo {
 }
 
 /// The responder's prekeys. Create with [`PrekeyStore::generate`], publish with
-/// [`PrekeyStore::bundle`], persist with `seal`/`open`. Not `Clone`: two copies would hand out
-/// and consume one-time prekeys independently.
+/// [`PrekeyStore::upload`] (a server composes bundles from the upload with
+/// [`crate::compose_bundle`]), persist with `seal`/`open`. Not `Clone`: two copies would
+/// consume one-time prekeys independently.
 ///
 /// ```compile_fail
 /// fn fork(store: &twofold_core::PrekeyStore) -> twofold_core::PrekeyStore {
@@ -70,6 +75,7 @@ pub struct PrekeyStore {
     one_time: Pool<X25519SecretKey>,
     one_time_kem: Pool<KemSeed>,
     next_signed_id: u32,
+    next_batch_id: u32,
     replay: ReplayCache,
 }
 
@@ -114,31 +120,28 @@ pub(crate) struct StagedAccept {
 }
 
 impl PrekeyStore {
-    /// Creates a store for `identity` with fresh signed prekeys and `one_time` prekeys of each
-    /// kind (X25519 and ML-KEM). `now` is the caller's clock in seconds (any monotonic count
-    /// works; it only measures the grace period of rotated prekeys).
+    /// Creates a store for `identity` with fresh signed prekeys (no one-time prekeys: they
+    /// come with each [`PrekeyStore::upload`]). `now` is the caller's clock in Unix seconds:
+    /// it becomes the signed prekeys' published creation time, which initiators compare with
+    /// their own clock, and measures the grace period of rotated prekeys. Signs nothing.
     ///
     /// # Errors
-    /// [`PrekeyError::LimitExceeded`] if `one_time` exceeds
-    /// [`crate::consts::MAX_ONE_TIME_PREKEYS`]; [`PrekeyError::RngFailed`] if the RNG fails.
+    /// [`PrekeyError::RngFailed`] if the RNG fails.
     pub fn generate<R: TryCryptoRng + ?Sized>(
         rng: &mut R,
         identity: &IdentityKeyPair,
-        one_time: usize,
         now: u64,
     ) -> Result<Self, PrekeyError> {
-        let current = SignedPrekeys::generate(rng, identity, 1, 1, now)?;
-        let mut store = Self {
+        Ok(Self {
             owner: identity.public().fingerprint(),
-            current,
+            current: SignedPrekeys::generate(rng, 1, 1, now)?,
             previous: None,
             one_time: Pool::new(),
             one_time_kem: Pool::new(),
             next_signed_id: 2,
+            next_batch_id: 1,
             replay: ReplayCache::default(),
-        };
-        store.add_one_time_prekeys(rng, one_time, one_time)?;
-        Ok(store)
+        })
     }
 
     fn check_owner(&self, identity: &IdentityKeyPair) -> Result<(), PrekeyError> {
@@ -149,33 +152,70 @@ impl PrekeyStore {
         }
     }
 
-    /// Adds `x25519` one-time X25519 prekeys and `kem` one-time ML-KEM prekeys. When a kind
-    /// would exceed [`crate::consts::MAX_ONE_TIME_PREKEYS`], the oldest prekeys that were
-    /// handed out in a bundle but never used are dropped to make room (a late initial message
-    /// naming one is then `PREKEY_ALREADY_USED`), so a store whose bundles were fetched and
-    /// abandoned does not stay full. On error the store is unchanged.
+    /// Makes an upload: the identity, the current signed prekey record and a new batch of
+    /// `max(x25519, kem)` one-time leaves (leaf `i` holds a new one-time X25519 prekey if
+    /// `i < x25519` and a new one-time ML-KEM prekey if `i < kem`), under one ML-DSA
+    /// signature over the batch's Merkle root. Give it to the server, which composes bundles
+    /// from it with [`crate::compose_bundle`] without the owner; upload again after
+    /// [`PrekeyStore::rotate_signed_prekeys`] (an empty batch is enough) and when the server
+    /// runs low.
+    ///
+    /// A kind that would exceed [`crate::consts::MAX_ONE_TIME_PREKEYS`] drops its oldest keys
+    /// to make room (a late initial message naming one gets `PREKEY_ALREADY_USED`): uploads of
+    /// at most 500 leaves keep the two newest batches whole. Random draws: the X25519 secrets
+    /// (32 bytes each), the ML-KEM seeds (64 each), the signature's 32 bytes. On error the
+    /// store is unchanged.
     ///
     /// # Errors
-    /// [`PrekeyError::LimitExceeded`] if even without the issued prekeys a kind would exceed
-    /// the limit, or an id would overflow; [`PrekeyError::RngFailed`].
-    pub fn add_one_time_prekeys<R: TryCryptoRng + ?Sized>(
+    /// [`PrekeyError::IdentityMismatch`]; [`PrekeyError::LimitExceeded`] for a batch above
+    /// [`MAX_BATCH_LEAVES`] or an id space exhausted; [`PrekeyError::RngFailed`].
+    pub fn upload<R: TryCryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
+        identity: &IdentityKeyPair,
         x25519: usize,
         kem: usize,
-    ) -> Result<(), PrekeyError> {
+    ) -> Result<Vec<u8>, PrekeyError> {
+        self.check_owner(identity)?;
+        let count = x25519.max(kem);
+        let leaf_count = u16::try_from(count)
+            .ok()
+            .filter(|_| count <= MAX_BATCH_LEAVES)
+            .ok_or(PrekeyError::LimitExceeded)?;
+        let batch_id = self.next_batch_id;
+        let next_batch_id = batch_id.checked_add(1).ok_or(PrekeyError::LimitExceeded)?;
         let plan_x = self.one_time.plan_add(x25519)?;
         let plan_k = self.one_time_kem.plan_add(kem)?;
         let new_x = self.one_time.generate(rng, plan_x)?;
         let new_k = self.one_time_kem.generate(rng, plan_k)?;
+        let leaves: Vec<Vec<u8>> = {
+            let (mut xs, mut ks) = (new_x.publics(), new_k.publics());
+            (0..count)
+                .map(|_| {
+                    OneTimeKeys {
+                        prekey: xs.next().map(|(id, key)| WithId { id, key }),
+                        kem: ks.next().map(|(id, key)| WithId { id, key }),
+                    }
+                    .to_leaf()
+                })
+                .collect()
+        };
+        let record = self.current.record();
+        let root = upload::root_of(&merkle::tree_id(&self.owner, batch_id), &leaves);
+        let message = upload::upload_message(&self.owner, &record, batch_id, leaf_count, &root);
+        let signature = identity.sign(rng, labels::SIG_CTX_UPLOAD, &message)?;
+        let bytes = upload::encode(identity.public(), &record, batch_id, &signature, &leaves);
+        // Commit.
         self.one_time.commit_add(new_x);
         self.one_time_kem.commit_add(new_k);
-        Ok(())
+        self.next_batch_id = next_batch_id;
+        Ok(bytes)
     }
 
-    /// Replaces the signed prekey pair. The previous pair stays usable until
-    /// [`PrekeyStore::prune`] is called [`SIGNED_PREKEY_GRACE_SECS`] after `now`; a pair
-    /// that was already in its grace period is dropped now.
+    /// Replaces the signed prekey pair (created at `now`, Unix seconds). The previous pair
+    /// stays usable until [`PrekeyStore::prune`] is called [`SIGNED_PREKEY_GRACE_SECS`] after
+    /// `now`; a pair that was already in its grace period is dropped now. Signs nothing: the
+    /// next [`PrekeyStore::upload`] publishes the new pair.
     ///
     /// # Errors
     /// [`PrekeyError::IdentityMismatch`], [`PrekeyError::LimitExceeded`] (id space
@@ -189,7 +229,7 @@ impl PrekeyStore {
         self.check_owner(identity)?;
         let id = self.next_signed_id;
         let next = id.checked_add(1).ok_or(PrekeyError::LimitExceeded)?;
-        let fresh = SignedPrekeys::generate(rng, identity, id, id, now)?;
+        let fresh = SignedPrekeys::generate(rng, id, id, now)?;
         let old = core::mem::replace(&mut self.current, fresh);
         if let Some((dropped, _)) = self.previous.replace((old, now)) {
             self.replay.forget_signed_prekey(dropped.spk_id);
@@ -208,70 +248,16 @@ impl PrekeyStore {
         }
     }
 
-    /// Produces a bundle to publish: the signed prekeys, plus the next one-time prekey of each
-    /// kind not yet handed out (each is handed out once; when none are left the bundle falls
-    /// back to the last-resort KEM prekey and omits the one-time X25519 prekey). The one-time
-    /// prekeys of the bundle are signed now, together, by one ML-DSA signature.
-    ///
-    /// # Errors
-    /// [`PrekeyError::IdentityMismatch`], [`PrekeyError::RngFailed`]. On error the store is
-    /// unchanged.
-    pub fn bundle<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        identity: &IdentityKeyPair,
-    ) -> Result<Vec<u8>, PrekeyError> {
-        self.check_owner(identity)?;
-        let otk = self.one_time.next_unissued();
-        let kem = self.one_time_kem.next_unissued();
-        let one_time = OneTimeKeys {
-            prekey: otk
-                .as_ref()
-                .map(|(_, id, key)| WithId { id: *id, key: *key }),
-            kem: kem.as_ref().map(|(_, id, key)| WithId {
-                id: *id,
-                key: key.clone(),
-            }),
-        };
-        let one_time_signature = if one_time.is_empty() {
-            None
-        } else {
-            Some(identity.sign(rng, labels::SIG_CTX_ONE_TIME, &one_time_message(&one_time))?)
-        };
-        let bytes = bundle::encode(
-            identity.public(),
-            &WithId {
-                id: self.current.spk_id,
-                key: self.current.spk.public_key(),
-            },
-            &WithId {
-                id: self.current.kem_id,
-                key: self.current.kem.public_key().clone(),
-            },
-            &self.current.signature,
-            &one_time,
-            one_time_signature.as_ref(),
-        );
-        // Commit: mark what was handed out.
-        if let Some((pos, _, _)) = otk {
-            self.one_time.mark_issued(pos);
-        }
-        if let Some((pos, _, _)) = kem {
-            self.one_time_kem.mark_issued(pos);
-        }
-        Ok(bytes)
-    }
-
     /// Counts for UIs.
     #[must_use]
     pub fn info(&self) -> PrekeyStoreInfo {
         PrekeyStoreInfo {
             signed_prekey_id: self.current.spk_id,
+            signed_prekey_created_at: self.current.created_at,
             has_previous_signed_prekey: self.previous.is_some(),
-            one_time_available: self.one_time.available(),
-            one_time_issued: self.one_time.issued(),
-            one_time_kem_available: self.one_time_kem.available(),
-            one_time_kem_issued: self.one_time_kem.issued(),
+            one_time_held: self.one_time.len(),
+            one_time_kem_held: self.one_time_kem.len(),
+            next_batch_id: self.next_batch_id,
             replay_cache_len: self.replay.len(),
             replay_cache_remaining: self.replay.remaining_for(self.current.spk_id),
         }

@@ -1,5 +1,9 @@
-//! One pool type for both kinds of one-time prekey (X25519 and ML-KEM): ids, "handed out in
-//! a bundle" marks, consumption, eviction of abandoned keys, and the state encoding.
+//! One pool type for both kinds of one-time prekey (X25519 and ML-KEM): ids, consumption,
+//! eviction of the oldest keys when the pool is full, and the state encoding.
+//!
+//! The store does not know which keys a server has handed out (it composes bundles from the
+//! upload without the owner), so a full pool makes room by dropping its oldest keys: those
+//! of the oldest upload, which a server hands out first.
 //!
 //! Spec: `docs/PROTOCOL.md`, section 5.3 ("Prekey store").
 
@@ -49,7 +53,7 @@ impl OneTimeSecret for X25519SecretKey {
     }
 }
 
-/// A one-time ML-KEM prekey, kept as its 64-byte seed and expanded only when handed out or
+/// A one-time ML-KEM prekey, kept as its 64-byte seed and expanded only when uploaded or
 /// used (an expanded key is about 2.4 KB; a thousand of them would be 2.4 MB).
 pub(crate) struct KemSeed(SecretBox<KEM_SEED_LEN>);
 
@@ -90,8 +94,6 @@ impl OneTimeSecret for KemSeed {
 struct Entry<S> {
     id: u32,
     secret: S,
-    /// Handed out in a bundle (and not used yet).
-    issued: bool,
 }
 
 /// One-time prekeys of one kind, oldest first.
@@ -100,7 +102,7 @@ pub(crate) struct Pool<S> {
     next_id: u32,
 }
 
-/// How an addition fits: how many abandoned (issued, unused) keys it evicts, and the id after.
+/// How an addition fits: how many of the oldest keys it evicts, and the id after.
 pub(crate) struct AddPlan {
     count: u32,
     evict: usize,
@@ -113,6 +115,13 @@ pub(crate) struct StagedAdd<S> {
     fresh: Vec<Entry<S>>,
 }
 
+impl<S: OneTimeSecret> StagedAdd<S> {
+    /// `(id, public key)` of each new key, in id order (the leaves of an upload).
+    pub(crate) fn publics(&self) -> impl Iterator<Item = (u32, S::Public)> + '_ {
+        self.fresh.iter().map(|k| (k.id, k.secret.public()))
+    }
+}
+
 impl<S: OneTimeSecret> Pool<S> {
     pub(crate) fn new() -> Self {
         Self {
@@ -121,18 +130,17 @@ impl<S: OneTimeSecret> Pool<S> {
         }
     }
 
-    /// Checks that `more` keys fit, evicting at most every issued key; changes nothing.
+    /// Checks that `more` keys fit (at most [`MAX_ONE_TIME_PREKEYS`], evicting the oldest)
+    /// and that the ids do not run out; changes nothing.
     pub(crate) fn plan_add(&self, more: usize) -> Result<AddPlan, PrekeyError> {
-        let issued = self.issued();
-        let excess = self
-            .entries
-            .len()
-            .checked_add(more)
-            .ok_or(PrekeyError::LimitExceeded)?
-            .saturating_sub(MAX_ONE_TIME_PREKEYS);
-        if excess > issued {
+        if more > MAX_ONE_TIME_PREKEYS {
             return Err(PrekeyError::LimitExceeded);
         }
+        let evict = self
+            .entries
+            .len()
+            .saturating_add(more)
+            .saturating_sub(MAX_ONE_TIME_PREKEYS);
         let count = u32::try_from(more).map_err(|_| PrekeyError::LimitExceeded)?;
         let next_id = self
             .next_id
@@ -140,7 +148,7 @@ impl<S: OneTimeSecret> Pool<S> {
             .ok_or(PrekeyError::LimitExceeded)?;
         Ok(AddPlan {
             count,
-            evict: excess,
+            evict,
             next_id,
         })
     }
@@ -156,36 +164,17 @@ impl<S: OneTimeSecret> Pool<S> {
             fresh.push(Entry {
                 id: self.next_id.saturating_add(i),
                 secret: S::generate(rng)?,
-                issued: false,
             });
         }
         Ok(StagedAdd { plan, fresh })
     }
 
-    /// Drops the oldest abandoned keys that make room, then adds the new ones.
+    /// Drops the oldest keys that make room, then adds the new ones.
     pub(crate) fn commit_add(&mut self, staged: StagedAdd<S>) {
-        let mut left = staged.plan.evict;
-        self.entries.retain(|k| {
-            let evict = k.issued && left > 0;
-            left = left.saturating_sub(usize::from(evict));
-            !evict
-        });
+        let evict = staged.plan.evict.min(self.entries.len());
+        self.entries.drain(..evict);
         self.entries.extend(staged.fresh);
         self.next_id = staged.plan.next_id;
-    }
-
-    /// The oldest key not yet handed out: its position, id and public key.
-    pub(crate) fn next_unissued(&self) -> Option<(usize, u32, S::Public)> {
-        let pos = self.entries.iter().position(|k| !k.issued)?;
-        self.entries
-            .get(pos)
-            .map(|k| (pos, k.id, k.secret.public()))
-    }
-
-    pub(crate) fn mark_issued(&mut self, position: usize) {
-        if let Some(k) = self.entries.get_mut(position) {
-            k.issued = true;
-        }
     }
 
     /// The key with this id; an id that existed once is `PREKEY_ALREADY_USED`.
@@ -204,26 +193,21 @@ impl<S: OneTimeSecret> Pool<S> {
         self.entries.retain(|k| k.id != id);
     }
 
-    pub(crate) fn available(&self) -> usize {
-        self.entries.iter().filter(|k| !k.issued).count()
-    }
-
-    pub(crate) fn issued(&self) -> usize {
-        self.entries.iter().filter(|k| k.issued).count()
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
     }
 
     pub(crate) fn next_id(&self) -> u32 {
         self.next_id
     }
 
-    /// Writes the entries (`count || (id || secret || issued)*`); the next id is written by
-    /// the store, before both pools.
+    /// Writes the entries (`count || (id || secret)*`, ascending ids); the next id is written
+    /// by the store, before both pools.
     pub(crate) fn encode_entries(&self, w: &mut Writer) {
         w.count(self.entries.len());
         for k in &self.entries {
             w.u32(k.id);
             k.secret.encode(w);
-            w.bool(k.issued);
         }
     }
 
@@ -233,12 +217,17 @@ impl<S: OneTimeSecret> Pool<S> {
         field: &'static str,
     ) -> Result<Self, DecodeError> {
         let n = r.count(MAX_ONE_TIME_PREKEYS, field)?;
-        let mut entries = Vec::with_capacity(n);
+        let mut entries: Vec<Entry<S>> = Vec::with_capacity(n);
         for _ in 0..n {
+            let id = r.u32()?;
+            // Ids ascend, are never 0 and are below the next id: the order eviction relies on.
+            let after_last = entries.last().is_none_or(|last| id > last.id);
+            if id == 0 || id >= next_id || !after_last {
+                return Err(DecodeError::InvalidEncoding { field });
+            }
             entries.push(Entry {
-                id: r.u32()?,
+                id,
                 secret: S::decode(r)?,
-                issued: r.bool("issued")?,
             });
         }
         Ok(Self { entries, next_id })

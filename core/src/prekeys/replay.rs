@@ -6,7 +6,7 @@
 //! reports `LIMIT_EXCEEDED`) instead of forgetting, so it cannot be flushed. Entries go with
 //! their signed prekey when it is pruned.
 
-use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use crate::consts::MAX_REPLAY_CACHE;
 use crate::error::DecodeError;
@@ -33,7 +33,7 @@ impl ReplayTag {
 
 /// Accepted handshakes, oldest first.
 #[derive(Default)]
-pub(crate) struct ReplayCache(VecDeque<ReplayTag>);
+pub(crate) struct ReplayCache(Vec<ReplayTag>);
 
 impl ReplayCache {
     pub(crate) fn contains(&self, tag: &ReplayTag) -> bool {
@@ -62,7 +62,7 @@ impl ReplayCache {
             "stage_accept refuses before the cache is full"
         );
         if !self.is_full_for(&tag) {
-            self.0.push_back(tag);
+            self.0.push(tag);
         }
     }
 
@@ -86,9 +86,9 @@ impl ReplayCache {
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         // Two signed prekeys are live at most (current and previous).
         let n = r.count(MAX_REPLAY_CACHE.saturating_mul(2), "replay cache length")?;
-        let mut entries = VecDeque::with_capacity(n);
+        let mut entries = Vec::with_capacity(n);
         for _ in 0..n {
-            entries.push_back(ReplayTag {
+            entries.push(ReplayTag {
                 spk_id: r.u32()?,
                 tag: r.array()?,
             });

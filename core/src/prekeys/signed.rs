@@ -1,16 +1,16 @@
-//! A signed X25519 prekey and a signed last-resort ML-KEM prekey, rotated together under one
-//! ML-DSA signature.
+//! The signed X25519 prekey and the last-resort ML-KEM prekey, rotated together. They are
+//! signed in each upload ([`crate::upload`]), together with their creation time; the store
+//! keeps no signature.
 //!
 //! Spec: `docs/PROTOCOL.md`, sections 5.2 and 5.3.
 
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
-use crate::bundle::{WithId, signed_prekeys_message};
-use crate::error::{DecodeError, PrekeyError};
-use crate::identity::IdentityKeyPair;
-use crate::keys::{KemSecretKey, Signature, X25519SecretKey};
-use crate::labels;
+use crate::bundle::WithId;
+use crate::error::{DecodeError, RngError};
+use crate::keys::{KemSecretKey, X25519SecretKey};
+use crate::upload::SignedRecord;
 use crate::wire::{Reader, Writer};
 
 pub(crate) struct SignedPrekeys {
@@ -18,47 +18,48 @@ pub(crate) struct SignedPrekeys {
     pub(crate) spk: X25519SecretKey,
     pub(crate) kem_id: u32,
     pub(crate) kem: KemSecretKey,
-    pub(crate) signature: Signature,
+    /// The owner's clock (Unix seconds) at generation: published, signed, in every upload.
     pub(crate) created_at: u64,
 }
 
 impl SignedPrekeys {
+    /// Draws the X25519 secret (32 bytes), then the ML-KEM seed (64 bytes).
     pub(crate) fn generate<R: TryCryptoRng + ?Sized>(
         rng: &mut R,
-        identity: &IdentityKeyPair,
         spk_id: u32,
         kem_id: u32,
         now: u64,
-    ) -> Result<Self, PrekeyError> {
-        let spk = X25519SecretKey::generate(rng)?;
-        let kem = KemSecretKey::generate(rng)?;
-        let message = signed_prekeys_message(
-            &WithId {
-                id: spk_id,
-                key: spk.public_key(),
-            },
-            &WithId {
-                id: kem_id,
-                key: kem.public_key().clone(),
-            },
-        );
-        let signature = identity.sign(rng, labels::SIG_CTX_SIGNED_PREKEYS, &message)?;
+    ) -> Result<Self, RngError> {
         Ok(Self {
             spk_id,
-            spk,
+            spk: X25519SecretKey::generate(rng)?,
             kem_id,
-            kem,
-            signature,
+            kem: KemSecretKey::generate(rng)?,
             created_at: now,
         })
     }
 
+    /// The public record an upload signs.
+    pub(crate) fn record(&self) -> SignedRecord {
+        SignedRecord {
+            spk: WithId {
+                id: self.spk_id,
+                key: self.spk.public_key(),
+            },
+            kem: WithId {
+                id: self.kem_id,
+                key: self.kem.public_key().clone(),
+            },
+            created_at: self.created_at,
+        }
+    }
+
+    /// `u32(spk_id) || spk (32) || u32(kem_id) || ML-KEM seed (64) || u64(created_at)`.
     pub(crate) fn encode(&self, w: &mut Writer) {
         w.u32(self.spk_id);
         w.bytes(self.spk.to_bytes().as_slice());
         w.u32(self.kem_id);
         w.bytes(self.kem.seed());
-        w.bytes(self.signature.as_bytes());
         w.u64(self.created_at);
     }
 
@@ -68,7 +69,6 @@ impl SignedPrekeys {
             spk: X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?)),
             kem_id: r.u32()?,
             kem: KemSecretKey::from_seed(&Zeroizing::new(r.array()?)),
-            signature: Signature::from_bytes(&r.array()?),
             created_at: r.u64()?,
         })
     }

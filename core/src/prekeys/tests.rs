@@ -2,54 +2,81 @@
 
 use super::*;
 use crate::consts::MAX_ONE_TIME_PREKEYS;
+use crate::error::DecodeError;
+use crate::wire::Reader;
 use chacha20::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 #[test]
-fn abandoned_issued_prekeys_make_room_for_new_ones() {
+fn a_full_pool_drops_its_oldest_keys() {
     let mut rng = ChaCha20Rng::from_seed([10; 32]);
     let id = IdentityKeyPair::generate(&mut rng).unwrap();
-    let mut store = PrekeyStore::generate(&mut rng, &id, 0, 0).unwrap();
-    store
-        .add_one_time_prekeys(&mut rng, MAX_ONE_TIME_PREKEYS, 2)
-        .unwrap();
-    for _ in 0..3 {
-        store.bundle(&mut rng, &id).unwrap();
-    }
-    // Full of X25519 prekeys, three of them issued and abandoned: room for three more.
-    store.add_one_time_prekeys(&mut rng, 3, 0).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &id, 0).unwrap();
+    store.upload(&mut rng, &id, 600, 2).unwrap();
+    store.upload(&mut rng, &id, 600, 0).unwrap();
     let info = store.info();
+    assert_eq!(info.one_time_held, MAX_ONE_TIME_PREKEYS);
+    assert_eq!(info.one_time_kem_held, 2);
+    assert_eq!(info.next_batch_id, 3);
+    // Ids 1..=200 (the oldest of the first batch) made room; 201 is the oldest left.
     assert_eq!(
-        info.one_time_available + info.one_time_issued,
-        MAX_ONE_TIME_PREKEYS
-    );
-    assert_eq!(info.one_time_issued, 0);
-    assert_eq!(
-        store.one_time.find(1).err(),
+        store.one_time.find(200).err(),
         Some(AcceptError::PrekeyAlreadyUsed {
             kind: PrekeyKind::OneTimePrekey,
-            id: 1
+            id: 200
         })
     );
-    // No issued prekey left to drop: a fourth does not fit.
+    assert!(store.one_time.find(201).is_ok());
+    assert!(store.one_time.find(1200).is_ok());
+    assert!(store.one_time_kem.find(2).is_ok());
+}
+
+#[test]
+fn an_oversized_batch_or_a_stranger_changes_nothing() {
+    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+    let id = IdentityKeyPair::generate(&mut rng).unwrap();
+    let other = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &id, 0).unwrap();
+    store.upload(&mut rng, &id, 2, 2).unwrap();
     let before = store.state_bytes();
     assert_eq!(
-        store.add_one_time_prekeys(&mut rng, 1, 0),
+        store.upload(&mut rng, &id, MAX_BATCH_LEAVES + 1, 0),
         Err(PrekeyError::LimitExceeded)
+    );
+    assert_eq!(
+        store.upload(&mut rng, &id, 0, MAX_BATCH_LEAVES + 1),
+        Err(PrekeyError::LimitExceeded)
+    );
+    assert_eq!(
+        store.upload(&mut rng, &other, 1, 1),
+        Err(PrekeyError::IdentityMismatch)
+    );
+    assert_eq!(
+        store.rotate_signed_prekeys(&mut rng, &other, 5),
+        Err(PrekeyError::IdentityMismatch)
     );
     assert_eq!(before, store.state_bytes());
 }
 
 #[test]
-fn one_time_prekey_limit_is_enforced_without_change() {
-    let mut rng = ChaCha20Rng::from_seed([9; 32]);
+fn the_state_round_trips_and_refuses_unordered_ids() {
+    let mut rng = ChaCha20Rng::from_seed([8; 32]);
     let id = IdentityKeyPair::generate(&mut rng).unwrap();
-    let mut store = PrekeyStore::generate(&mut rng, &id, 2, 0).unwrap();
-    let before = store.state_bytes();
-    assert_eq!(
-        store.add_one_time_prekeys(&mut rng, MAX_ONE_TIME_PREKEYS - 1, 0),
-        Err(PrekeyError::LimitExceeded)
-    );
-    assert_eq!(before, store.state_bytes());
-    assert!(PrekeyStore::generate(&mut rng, &id, MAX_ONE_TIME_PREKEYS + 1, 0).is_err());
+    let mut store = PrekeyStore::generate(&mut rng, &id, 7).unwrap();
+    store.upload(&mut rng, &id, 3, 1).unwrap();
+    store.rotate_signed_prekeys(&mut rng, &id, 9).unwrap();
+    let bytes = store.state_bytes();
+    let decoded = PrekeyStore::decode_state(&mut Reader::new(&bytes)).unwrap();
+    assert_eq!(decoded.state_bytes(), bytes);
+    assert_eq!(decoded.info(), store.info());
+    // The first one-time X25519 entry's id (after owner, two signed pairs and four counters)
+    // rewritten to the second's: not ascending.
+    let signed = 4 + 32 + 4 + 64 + 8;
+    let first = 32 + signed + 1 + signed + 8 + 16 + 4;
+    let mut tampered = bytes.clone();
+    tampered[first..first + 4].copy_from_slice(&2u32.to_be_bytes());
+    assert!(matches!(
+        PrekeyStore::decode_state(&mut Reader::new(&tampered)),
+        Err(DecodeError::InvalidEncoding { .. })
+    ));
 }

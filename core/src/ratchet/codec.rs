@@ -4,8 +4,7 @@
 //! field is checked on decoding and an impossible combination (an active sending chain
 //! without our ratchet key, a `MIX` chain of the responder) is `INVALID_ENCODING`.
 
-use alloc::collections::VecDeque;
-
+use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use crate::consts::MAX_RETIRED_RATCHET_KEYS;
@@ -110,9 +109,9 @@ impl Ratchet {
         };
         let skipped = SkippedKeys::decode(r)?;
         let n = r.count(MAX_RETIRED_RATCHET_KEYS, "retired key count")?;
-        let mut retired = VecDeque::with_capacity(n);
+        let mut retired = Vec::with_capacity(n);
         for _ in 0..n {
-            retired.push_back(X25519PublicKey::from_bytes(r.array()?));
+            retired.push(X25519PublicKey::from_bytes(r.array()?));
         }
         let digests = MessageDigests::decode(r)?;
         let pq = PqRatchet::decode(r)?;

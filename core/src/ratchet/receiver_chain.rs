@@ -4,7 +4,7 @@
 //! Spec: `docs/PROTOCOL.md`, section 6.4. Skipped message keys of every receiving chain are
 //! kept in the bounded store of [`super::skipped`].
 
-use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use crate::consts::MAX_RETIRED_RATCHET_KEYS;
 use crate::keys::X25519PublicKey;
@@ -22,7 +22,7 @@ pub(crate) struct ReceivingChain {
 /// Peer ratchet keys of receiving chains we have moved past (bounded, oldest evicted), so
 /// that a late or replayed message of such a chain is reported as a duplicate.
 #[derive(Default)]
-pub(crate) struct RetiredKeys(VecDeque<X25519PublicKey>);
+pub(crate) struct RetiredKeys(Vec<X25519PublicKey>);
 
 impl RetiredKeys {
     pub(crate) fn contains(&self, key: &X25519PublicKey) -> bool {
@@ -30,14 +30,13 @@ impl RetiredKeys {
     }
 
     pub(crate) fn push(&mut self, key: X25519PublicKey) {
-        self.0.push_back(key);
-        while self.0.len() > MAX_RETIRED_RATCHET_KEYS {
-            self.0.pop_front();
-        }
+        self.0.push(key);
+        let excess = self.0.len().saturating_sub(MAX_RETIRED_RATCHET_KEYS);
+        self.0.drain(..excess);
     }
 
     /// The keys of a decoded state (at most [`MAX_RETIRED_RATCHET_KEYS`], checked there).
-    pub(crate) fn from_keys(keys: VecDeque<X25519PublicKey>) -> Self {
+    pub(crate) fn from_keys(keys: Vec<X25519PublicKey>) -> Self {
         Self(keys)
     }
 

@@ -5,7 +5,6 @@
 //! [`MAX_SKIPPED_KEYS_PER_CHAIN`] keys of one chain, [`MAX_RECEIVING_CHAINS`] distinct chains,
 //! and [`MAX_SKIPPED_KEYS`] keys in total.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::consts::{MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS, MAX_SKIPPED_KEYS_PER_CHAIN};
@@ -32,7 +31,7 @@ pub(crate) struct Taken {
 /// Skipped message keys in insertion order (oldest first).
 #[derive(Default)]
 pub(crate) struct SkippedKeys {
-    entries: VecDeque<Entry>,
+    entries: Vec<Entry>,
 }
 
 impl SkippedKeys {
@@ -53,7 +52,8 @@ impl SkippedKeys {
         index: u32,
     ) -> Option<(MessageKey, Taken)> {
         let position = self.position(ratchet_key, index)?;
-        let e = self.entries.remove(position)?;
+        // `position` is below the length: it was just found.
+        let e = self.entries.drain(position..=position).next()?;
         Some((
             e.key,
             Taken {
@@ -66,8 +66,9 @@ impl SkippedKeys {
 
     /// Puts a taken key back where it was: the store is as before [`SkippedKeys::take`].
     pub(crate) fn restore(&mut self, key: MessageKey, taken: Taken) {
+        let position = taken.position.min(self.entries.len());
         self.entries.insert(
-            taken.position,
+            position,
             Entry {
                 ratchet_key: taken.ratchet_key,
                 index: taken.index,
@@ -132,9 +133,8 @@ impl SkippedKeys {
         for old in chains.iter().take(evict) {
             self.entries.retain(|e| e.ratchet_key != *old);
         }
-        while self.entries.len() > MAX_SKIPPED_KEYS {
-            self.entries.pop_front();
-        }
+        let excess = self.entries.len().saturating_sub(MAX_SKIPPED_KEYS);
+        self.entries.drain(..excess);
     }
 
     pub(crate) fn encode(&self, w: &mut Writer) {
@@ -148,9 +148,9 @@ impl SkippedKeys {
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let n = r.count(MAX_SKIPPED_KEYS, "skipped key count")?;
-        let mut entries = VecDeque::with_capacity(n);
+        let mut entries = Vec::with_capacity(n);
         for _ in 0..n {
-            entries.push_back(Entry {
+            entries.push(Entry {
                 ratchet_key: X25519PublicKey::from_bytes(r.array()?),
                 index: r.u32()?,
                 key: MessageKey::from_ref(&zeroize::Zeroizing::new(r.array()?)),

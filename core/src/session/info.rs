@@ -1,12 +1,36 @@
 //! The public data types of a session: its options, its role, and what `Session::info`
 //! reports.
 
-/// Session options. Wire version 2 has none yet (the chunked PQ ratchet runs continuously,
-/// so the v1 PQ policy is gone); the type stays so that options can be added without
+/// Session options. Start from `SessionConfig::default()`; fields can be added without
 /// changing every signature.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SessionConfig {}
+pub struct SessionConfig {
+    /// `initiate` refuses a bundle whose signed prekeys were created more than this many
+    /// seconds before its `now` (`STALE_PREKEY`): a server serving an old upload cannot
+    /// make the initiator use prekeys the responder should have rotated long ago. `None`
+    /// disables the check (only for callers without a clock). Default
+    /// [`crate::consts::DEFAULT_MAX_PREKEY_AGE_SECS`] (30 days). A `created_at` in the
+    /// future counts as age 0, so a skewed clock never makes a fresh bundle stale.
+    pub max_prekey_age: Option<u64>,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            max_prekey_age: Some(crate::consts::DEFAULT_MAX_PREKEY_AGE_SECS),
+        }
+    }
+}
+
+impl SessionConfig {
+    /// The default configuration with `max_prekey_age` set (`None`: no age check).
+    #[must_use]
+    pub fn with_max_prekey_age(mut self, max_prekey_age: Option<u64>) -> Self {
+        self.max_prekey_age = max_prekey_age;
+        self
+    }
+}
 
 /// Which side of the handshake this session was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

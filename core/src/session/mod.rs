@@ -101,7 +101,13 @@ impl Session {
         if plaintext.len() > crate::consts::MAX_PLAINTEXT_LEN {
             return Err(InitiateError::TooLarge);
         }
-        let SessionConfig {} = *config;
+        let SessionConfig { max_prekey_age } = *config;
+        let created_at = bundle.signed_prekeys_created_at();
+        if let Some(max) = max_prekey_age
+            && now.saturating_sub(created_at) > max
+        {
+            return Err(InitiateError::StalePrekey { created_at, now });
+        }
         let Initiated { agreement, prefix } = handshake::initiate(rng, identity, bundle, trace)?;
         let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
         let ratchet = Ratchet::new_initiator(rng, root_key, chain_key, now, trace)?;
@@ -157,7 +163,8 @@ impl Session {
         config: &SessionConfig,
         trace: &mut T,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
-        let SessionConfig {} = *config;
+        // No option applies to the responder's side yet.
+        let SessionConfig { max_prekey_age: _ } = *config;
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
         Ratchet::check_initial(&view.header)?;

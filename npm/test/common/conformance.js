@@ -1,5 +1,6 @@
 // Checks shared by the Node and the Chromium runs of the package (same code, same bytes):
-// 1. the protocol vectors in vectors/ give the same results through the npm API as natively;
+// 1. the protocol vectors in vectors/ give the same results through the npm API as natively
+//    (bundles a server composes from an upload, byte for byte, among them);
 // 2. every entry point fed garbage, truncated, oversized and wrong-type input throws a
 //    TwofoldError with a documented code (never another error, never a wasm trap), and the
 //    module still works afterwards.
@@ -35,14 +36,16 @@ export async function conformance(api, load) {
   let checks = 0;
   const check = () => checks++;
 
-  // --- 1a. handshake vectors: bundles, identities, safety numbers ---
+  // --- 1a. handshake vectors: uploads, composed bundles, identities, safety numbers ---
   for (const variant of ["full", "no_one_time_prekey", "no_one_time_kem", "last_resort_only"]) {
     const v = await load(`handshake/${variant}.json`);
+    eq(api.composeBundle(hex(v.upload), v.bundle_index), hex(v.bundle), `${variant} composed bundle`);
     const info = api.inspectBundle(hex(v.bundle));
     eq(info.signedPrekeyId, v.bundle_ids.signed_prekey, `${variant} signed prekey id`);
     eq(info.oneTimePrekeyId, v.bundle_ids.one_time_prekey, `${variant} one-time id`);
     eq(info.oneTimeKemPrekeyId, v.bundle_ids.one_time_kem_prekey, `${variant} kem id`);
     eq(info.identity, hex(v.bob.identity.public), `${variant} bundle identity`);
+    eq(info.createdAt, v.bob.created_at, `${variant} bundle creation time`);
     eq(
       api.safetyNumberOf(hex(v.alice.identity.public), hex(v.bob.identity.public)),
       v.safety_number,
@@ -52,17 +55,47 @@ export async function conformance(api, load) {
     check();
   }
 
-  // --- 1b. rejections, each with its code ---
+  // --- 1b. upload batches: what a server composes from each upload, for every index ---
+  const ub = await load("upload/batches.json");
+  for (const batch of ub.batches) {
+    const upload = hex(batch.upload);
+    const info = api.inspectUpload(upload);
+    eq([info.batchId, info.leafCount], [batch.batch_id, batch.leaves.length], `${batch.call}: batch id, leaf count`);
+    eq(info.identity, hex(ub.bob.identity.public), `${batch.call}: identity`);
+    eq(info.createdAt, ub.bob.created_at, `${batch.call}: creation time`);
+    eq(api.verifyUpload(upload), info, `${batch.call}: verifies`);
+    for (const b of batch.bundles) {
+      const bundle = api.composeBundle(upload, b.index);
+      eq(bundle, hex(b.bundle), `${batch.call}: bundle ${b.index}`);
+      eq(bundle.length, b.length, `${batch.call}: bundle ${b.index} length`);
+    }
+    eq(
+      code(api, () => api.composeBundle(upload, batch.leaves.length)),
+      "LIMIT_EXCEEDED",
+      `${batch.call}: index = leaf count`,
+    );
+    check();
+  }
+
+  // --- 1c. rejections, each with its code ---
   const r = await load("handshake/rejections.json");
   const key = hex(r.app_key);
   const bob = api.Identity.open(hex(r.responder_identity_blob), key);
   const ad = { associatedData: hex(r.associated_data), now: r.now };
   const validId = bob.publicKey;
+  const initiator = api.Identity.generate();
+  const objects = new Set();
   for (const c of r.cases) {
     const bytes = hex(c.bytes);
+    objects.add(c.object);
     let got;
     if (c.object === "bundle") {
       got = code(api, () => api.inspectBundle(bytes));
+    } else if (c.object === "bundle_at") {
+      const opts = { now: c.now, maxPrekeyAge: c.max_prekey_age };
+      got = code(api, () => api.Session.initiate(initiator, bytes, text("p"), opts).session.dispose());
+    } else if (c.object === "upload") {
+      got = code(api, () => api.verifyUpload(bytes));
     } else if (c.object === "identity") {
       got = code(api, () => api.safetyNumberOf(bytes, validId));
     } else {
@@ -76,17 +109,25 @@ export async function conformance(api, load) {
     eq(got, c.error, c.name);
     check();
   }
+  eq([...objects].sort(), ["bundle", "bundle_at", "identity", "initial_message", "upload"], "case objects");
+  initiator.dispose();
   {
     const store = api.PrekeyStore.open(hex(r.responder_store_blob), key, bob);
+    const before = store.info();
     const { session, plaintext } = api.Session.accept(bob, store, hex(r.initial_message), ad);
     eq(str(plaintext), r.plaintext, "valid initial message");
-    eq(store.info().oneTimeIssued, 0, "one-time prekeys consumed");
+    const after = store.info();
+    eq(
+      [after.oneTimeHeld, after.oneTimeKemHeld],
+      [before.oneTimeHeld - 1, before.oneTimeKemHeld - 1],
+      "one-time prekeys consumed",
+    );
     session.dispose();
     store.dispose();
     check();
   }
 
-  // --- 1c. state format 1: identities and prekey stores open; sessions are refused ---
+  // --- 1d. state format 1: identities open; sessions and prekey stores are refused ---
   const s = await load("state/v1.json");
   const sk = hex(s.app_key);
   eq(api.Identity.open(hex(s.alice_identity), sk).publicKey, hex(s.alice_identity_public), "v1 alice");
@@ -94,16 +135,18 @@ export async function conformance(api, load) {
   eq(sbob.publicKey, hex(s.bob_identity_public), "v1 bob");
   eq(code(api, () => api.Session.open(hex(s.alice_session), sk)), "UNSUPPORTED_VERSION", "v1 alice session");
   eq(code(api, () => api.Session.open(hex(s.bob_session), sk)), "UNSUPPORTED_VERSION", "v1 bob session");
-  const vstore = api.PrekeyStore.open(hex(s.bob_prekey_store), sk, sbob);
+  eq(code(api, () => api.PrekeyStore.open(hex(s.bob_prekey_store), sk, sbob)), "UNSUPPORTED_VERSION", "v1 store");
+  const vstore = api.PrekeyStore.generate(sbob);
   eq(
     code(api, () => api.Session.accept(sbob, vstore, hex(s.store_accepts.message))),
     "UNSUPPORTED_VERSION",
     "v1 initial message",
   );
   eq(code(api, () => api.Session.open(hex(s.alice_identity), sk)), "WRONG_OBJECT_TYPE", "v1 type");
+  vstore.dispose();
   check();
 
-  // --- 1d. ratchet rejections (wire version 2) and the mid-epoch snapshots ---
+  // --- 1e. ratchet rejections (wire version 2) and the mid-epoch snapshots ---
   const rj = await load("ratchet/rejections.json");
   const rk = hex(rj.app_key);
   for (const c of rj.cases) {
@@ -148,8 +191,9 @@ export async function conformance(api, load) {
   // --- 2. garbage at every entry point ---
   const alice = api.Identity.generate();
   const bobId = api.Identity.generate();
-  const store = api.PrekeyStore.generate(bobId, { oneTime: 3 });
-  const bundle = store.bundle();
+  const store = api.PrekeyStore.generate(bobId);
+  const upload = store.upload({ oneTime: 3 });
+  const bundle = api.composeBundle(upload, 0);
   const { session: sa, message: initial } = api.Session.initiate(alice, bundle, text("hi"));
   const { session: sb } = api.Session.accept(bobId, store, initial);
   const msg = sb.encrypt(text("ratchet"));
@@ -165,24 +209,29 @@ export async function conformance(api, load) {
   const garbage = [
     undefined, null, 0, -1, 1e300, NaN, "text", {}, [1, 2, 3], true, Symbol("s"),
     new Uint8Array(0), new Uint8Array(1), new Uint8Array(3).fill(1), rnd(64), rnd(5000),
-    bundle.slice(0, 100), bundle.slice(0, bundle.length - 1), initial.slice(0, 5400),
+    bundle.slice(0, 100), bundle.slice(0, bundle.length - 1), upload.slice(0, upload.length - 1),
+    initial.slice(0, 5400),
     initial.slice(0, initial.length - 3), msg.slice(0, 40), msg.slice(0, msg.length - 1),
-    oversized, validId, bundle, initial, msg, blob, new Uint16Array(4), new ArrayBuffer(8),
+    oversized, validId, bundle, upload, initial, msg, blob, new Uint16Array(4), new ArrayBuffer(8),
   ];
   const entry = {
     "Identity.open(blob)": (x) => api.Identity.open(x, appKey),
     "Identity.open(key)": (x) => api.Identity.open(alice.seal(appKey), x),
     "identity.seal": (x) => alice.seal(x),
-    "PrekeyStore.generate(oneTime)": (x) => api.PrekeyStore.generate(bobId, { oneTime: x }),
-    "PrekeyStore.generate(now)": (x) => api.PrekeyStore.generate(bobId, { oneTime: 0, now: x }),
+    "PrekeyStore.generate(options)": (x) => api.PrekeyStore.generate(bobId, x),
+    "PrekeyStore.generate(now)": (x) => api.PrekeyStore.generate(bobId, { now: x }),
     "PrekeyStore.open(blob)": (x) => api.PrekeyStore.open(x, appKey, bobId),
-    "store.addOneTimePrekeys": (x) => store.addOneTimePrekeys(x),
+    "store.upload(options)": (x) => store.upload(x),
+    "store.upload(oneTime)": (x) => store.upload({ oneTime: x }),
+    "store.upload(x25519)": (x) => store.upload({ oneTime: 0, x25519: x }),
+    "store.upload(kem)": (x) => store.upload({ oneTime: 0, kem: x }),
     "store.rotateSignedPrekeys": (x) => store.rotateSignedPrekeys(x),
     "store.prune": (x) => store.prune(x),
     "store.seal": (x) => store.seal(x),
     "Session.initiate(bundle)": (x) => api.Session.initiate(alice, x, text("p")),
     "Session.initiate(plaintext)": (x) => api.Session.initiate(alice, bundle, x),
     "Session.initiate(ad)": (x) => api.Session.initiate(alice, bundle, text("p"), { associatedData: x }),
+    "Session.initiate(maxPrekeyAge)": (x) => api.Session.initiate(alice, bundle, text("p"), { maxPrekeyAge: x }),
     "Session.accept(message)": (x) => api.Session.accept(bobId, store, x),
     "Session.accept(now)": (x) => api.Session.accept(bobId, store, initial, { now: x }),
     "session.encrypt": (x) => sa.encrypt(x),
@@ -198,6 +247,10 @@ export async function conformance(api, load) {
     "describeMessage": (x) => api.describeMessage(x),
     "safetyNumberOf": (x) => api.safetyNumberOf(x, validId),
     "inspectBundle": (x) => api.inspectBundle(x),
+    "inspectUpload": (x) => api.inspectUpload(x),
+    "verifyUpload": (x) => api.verifyUpload(x),
+    "composeBundle(upload)": (x) => api.composeBundle(x, null),
+    "composeBundle(index)": (x) => api.composeBundle(upload, x),
   };
   const seen = new Set();
   for (const [name, fn] of Object.entries(entry)) {
@@ -218,14 +271,14 @@ export async function conformance(api, load) {
     }
     check();
   }
-  for (const c of ["INVALID_ARGUMENT", "TRUNCATED", "TOO_LARGE", "WRONG_OBJECT_TYPE", "AUTH_FAILED"]) {
+  for (const c of ["INVALID_ARGUMENT", "TRUNCATED", "TOO_LARGE", "WRONG_OBJECT_TYPE", "AUTH_FAILED", "LIMIT_EXCEEDED"]) {
     if (!seen.has(c)) fail(`garbage never produced ${c}`);
   }
   // The module is intact: the session still decrypts the genuine message, and a new
   // handshake works.
   eq(str(sa.decrypt(sb.encrypt(text("again")))), "again", "session survives garbage");
-  const b2 = api.PrekeyStore.generate(bobId, { oneTime: 1 });
-  const x = api.Session.initiate(alice, b2.bundle(), text("after"));
+  const b2 = api.PrekeyStore.generate(bobId);
+  const x = api.Session.initiate(alice, api.composeBundle(b2.upload({ oneTime: 1 }), 0), text("after"));
   eq(str(api.Session.accept(bobId, b2, x.message).plaintext), "after", "module alive");
   check();
   return checks;

@@ -9,21 +9,26 @@ import {
   Session,
   TwofoldError,
   describeMessage,
+  inspectBundle,
   messageKind,
   constants,
   isInitialized,
   ready,
   version,
 } from "twofold-pq";
+import * as server from "twofold-pq/server";
+const { BundleComposer, composeBundle, inspectUpload, verifyUpload } = server;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const DAY = 86400;
 
 function pair(options = {}) {
   const bob = Identity.generate();
-  const store = PrekeyStore.generate(bob, { oneTime: 2 });
+  const store = PrekeyStore.generate(bob);
+  const bundle = composeBundle(store.upload({ oneTime: 2 }), 0);
   const alice = Identity.generate();
-  const { session: a, message } = Session.initiate(alice, store.bundle(), enc.encode("hi"), options);
+  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"), options);
   const { session: b, plaintext } = Session.accept(bob, store, message, options);
   return { alice, bob, store, a, b, message, plaintext };
 }
@@ -41,6 +46,15 @@ test("ready() is idempotent and resolves in Node", async () => {
   assert.match(version(), /^\d+\.\d+\.\d+/);
 });
 
+test("twofold-pq/server: ready() resolves in Node; its errors are the package's TwofoldError", async () => {
+  const first = server.ready();
+  assert.strictEqual(server.ready(), first);
+  assert.equal(await first, undefined);
+  // An error of the server's wasm module is the package's TwofoldError with its code.
+  assert.throws(() => inspectUpload(Uint8Array.of(2, 2, 1)), (e) => e instanceof TwofoldError && e.code === "WRONG_OBJECT_TYPE");
+  assert.deepEqual(Object.keys(server).sort(), ["BundleComposer", "composeBundle", "inspectUpload", "ready", "verifyUpload"]);
+});
+
 test("handshake and messages in both directions", () => {
   const { a, b, plaintext, message } = pair();
   assert.equal(dec.decode(plaintext), "hi");
@@ -54,6 +68,136 @@ test("handshake and messages in both directions", () => {
   assert.match(a.safetyNumber(), /^(\d{5} ){11}\d{5}$/);
   assert.deepEqual(a.sas(), b.sas());
   assert.ok(b.matchesSafetyQr(a.safetyQr()));
+});
+
+test("upload -> composeBundle for every leaf, then none -> initiate and accept", () => {
+  const now = Math.floor(Date.now() / 1000);
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob, { now });
+  const fresh = store.info();
+  assert.equal(fresh.signedPrekeyCreatedAt, now);
+  assert.deepEqual([fresh.oneTimeHeld, fresh.oneTimeKemHeld, fresh.nextBatchId], [0, 0, 1]);
+  assert.equal(fresh.hasPreviousSignedPrekey, false);
+  for (const gone of ["oneTimeAvailable", "oneTimeIssued", "oneTimeKemAvailable", "oneTimeKemIssued"]) {
+    assert.ok(!(gone in fresh), gone);
+  }
+  assert.equal(typeof store.bundle, "undefined");
+  assert.equal(typeof store.addOneTimePrekeys, "undefined");
+
+  // Three leaves, of which the first two have a one-time ML-KEM prekey.
+  const upload = store.upload({ oneTime: 3, kem: 2 });
+  assert.deepEqual(verifyUpload(upload), inspectUpload(upload));
+  const u = inspectUpload(upload);
+  assert.deepEqual(u.identity, bob.publicKey);
+  assert.deepEqual([u.batchId, u.leafCount, u.createdAt, u.signedPrekeyId], [1, 3, now, fresh.signedPrekeyId]);
+  assert.deepEqual([store.info().oneTimeHeld, store.info().oneTimeKemHeld, store.info().nextBatchId], [3, 2, 2]);
+
+  const alice = Identity.generate();
+  for (const index of [0, 1, 2, null, null]) {
+    const bundle = composeBundle(upload, index);
+    assert.deepEqual(composeBundle(upload, index), bundle, "composition is deterministic");
+    const b = inspectBundle(bundle);
+    assert.equal(b.batchId, 1);
+    assert.equal(b.createdAt, now);
+    assert.equal(b.oneTimePrekeyId, index === null ? null : index + 1);
+    assert.equal(b.oneTimeKemPrekeyId, index === null || index >= 2 ? null : index + 1);
+    const text = `leaf ${index}`;
+    const { session: a, message } = Session.initiate(alice, bundle, enc.encode(text), { now });
+    const { session: s, plaintext } = Session.accept(bob, store, message, { now });
+    assert.equal(dec.decode(plaintext), text);
+    assert.equal(dec.decode(a.decrypt(s.encrypt(enc.encode("ok")))), "ok");
+    a.dispose();
+    s.dispose();
+  }
+  // Every one-time prekey was used; the two handshakes without one are in the replay cache.
+  assert.deepEqual([store.info().oneTimeHeld, store.info().oneTimeKemHeld, store.info().replayCacheLength], [0, 0, 2]);
+
+  // An empty batch is enough after a rotation: bundles without one-time prekeys, new ids.
+  store.rotateSignedPrekeys(now + 1);
+  const empty = store.upload({ oneTime: 0 });
+  assert.deepEqual([inspectUpload(empty).leafCount, inspectUpload(empty).batchId], [0, 2]);
+  assert.equal(inspectBundle(composeBundle(empty, null)).signedPrekeyId, fresh.signedPrekeyId + 1);
+  assert.equal(inspectUpload(store.upload()).leafCount, constants().defaultOneTimePrekeys);
+});
+
+test("composeBundle: an index at or past the leaf count is LIMIT_EXCEEDED; bad indices INVALID_ARGUMENT", () => {
+  const store = PrekeyStore.generate(Identity.generate());
+  const upload = store.upload({ x25519: 2, kem: 0 });
+  assert.equal(inspectUpload(upload).leafCount, 2);
+  assert.equal(inspectBundle(composeBundle(upload, 1)).oneTimeKemPrekeyId, null);
+  for (const index of [2, 3, 1000, 0xffff, 0x10000, 2 ** 40]) throwsCode(() => composeBundle(upload, index), "LIMIT_EXCEEDED");
+  throwsCode(() => composeBundle(store.upload({ oneTime: 0 }), 0), "LIMIT_EXCEEDED");
+  for (const index of [-1, 0.5, NaN, Infinity, "0", undefined]) throwsCode(() => composeBundle(upload, index), "INVALID_ARGUMENT");
+  throwsCode(() => composeBundle(new Uint8Array(constants().maxUploadLength + 1), 0), "TOO_LARGE");
+  throwsCode(() => inspectUpload(new Uint8Array(constants().maxUploadLength + 1)), "TOO_LARGE");
+  throwsCode(() => inspectUpload(composeBundle(upload, 0)), "WRONG_OBJECT_TYPE");
+  // The batch limit and the counts' range.
+  const max = constants().maxBatchLeaves;
+  throwsCode(() => store.upload({ oneTime: max + 1 }), "LIMIT_EXCEEDED");
+  throwsCode(() => store.upload({ oneTime: 0, kem: max + 1 }), "LIMIT_EXCEEDED");
+  for (const bad of [-1, 1.5, "3", 2 ** 32, NaN]) {
+    throwsCode(() => store.upload({ oneTime: bad }), "INVALID_ARGUMENT");
+    throwsCode(() => store.upload({ x25519: bad }), "INVALID_ARGUMENT");
+    throwsCode(() => store.upload({ kem: bad }), "INVALID_ARGUMENT");
+  }
+  // A rejected upload() changed nothing.
+  assert.equal(store.info().nextBatchId, 3);
+});
+
+test("BundleComposer composes what composeBundle does; disposed, it throws DISPOSED", () => {
+  const upload = PrekeyStore.generate(Identity.generate()).upload({ oneTime: 5, kem: 3 });
+  const composer = new BundleComposer(upload);
+  assert.equal(composer.leafCount, 5);
+  for (const index of [0, 1, 2, 3, 4, null]) assert.deepEqual(composer.bundle(index), composeBundle(upload, index));
+  throwsCode(() => composer.bundle(5), "LIMIT_EXCEEDED");
+  throwsCode(() => composer.bundle(-1), "INVALID_ARGUMENT");
+  assert.equal(composer.disposed, false);
+  composer[Symbol.dispose]();
+  composer.dispose();
+  assert.equal(composer.disposed, true);
+  throwsCode(() => composer.bundle(0), "DISPOSED");
+  throwsCode(() => composer.leafCount, "DISPOSED");
+  throwsCode(() => new BundleComposer(upload.subarray(0, 50)), "TRUNCATED");
+  throwsCode(() => new BundleComposer("upload"), "INVALID_ARGUMENT");
+});
+
+test("verifyUpload refuses a tampered upload with BAD_SIGNATURE", () => {
+  const upload = PrekeyStore.generate(Identity.generate()).upload({ oneTime: 2 });
+  const bad = upload.slice();
+  bad[bad.length - 1] ^= 1; // inside the last leaf's ML-KEM key
+  assert.equal(inspectUpload(bad).leafCount, 2, "it still decodes");
+  throwsCode(() => verifyUpload(bad), "BAD_SIGNATURE");
+  // A server that composes from it anyway hands out a bundle that initiators refuse.
+  throwsCode(() => Session.initiate(Identity.generate(), composeBundle(bad, 1), enc.encode("x")), "BAD_SIGNATURE");
+  throwsCode(() => verifyUpload(upload.subarray(0, upload.length - 1)), "TRUNCATED");
+});
+
+test("a bundle older than the maximum age is STALE_PREKEY; maxPrekeyAge: null accepts it", () => {
+  const now = 1_800_000_000;
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob, { now });
+  const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
+  const alice = Identity.generate();
+  const max = constants().defaultMaxPrekeyAge;
+  assert.equal(max, 30 * DAY);
+  const later = now + 31 * DAY;
+  throwsCode(() => Session.initiate(alice, bundle, enc.encode("late"), { now: later }), "STALE_PREKEY");
+  throwsCode(() => Session.initiate(alice, bundle, enc.encode("late"), { now: now + max + 1 }), "STALE_PREKEY");
+  throwsCode(() => Session.initiate(alice, bundle, enc.encode("late"), { now: later, maxPrekeyAge: DAY }), "STALE_PREKEY");
+  for (const bad of [-1, NaN, "1", {}]) {
+    throwsCode(() => Session.initiate(alice, bundle, enc.encode("x"), { now, maxPrekeyAge: bad }), "INVALID_ARGUMENT");
+  }
+  Session.initiate(alice, bundle, enc.encode("x"), { now: now + max }).session.dispose();
+  Session.initiate(alice, bundle, enc.encode("x"), { now: later, maxPrekeyAge: 32 * DAY }).session.dispose();
+  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("a year late"), {
+    now: now + 365 * DAY,
+    maxPrekeyAge: null,
+  });
+  const { session: b, plaintext } = Session.accept(bob, store, message, { now: now + 365 * DAY });
+  assert.equal(dec.decode(plaintext), "a year late");
+  assert.equal(dec.decode(a.decrypt(b.encrypt(enc.encode("still works")))), "still works");
+  // With the system clock, a bundle made now is fresh.
+  Session.initiate(alice, composeBundle(PrekeyStore.generate(bob).upload({ oneTime: 0 }), null), enc.encode("x")).session.dispose();
 });
 
 test("describeMessage reads what a server sees", () => {
@@ -134,6 +278,9 @@ test("arguments of the wrong type are INVALID_ARGUMENT", () => {
   throwsCode(() => a.encrypt("text"), "INVALID_ARGUMENT");
   throwsCode(() => a.decrypt([1, 2, 3]), "INVALID_ARGUMENT");
   throwsCode(() => a.encrypt(enc.encode("x"), { now: -1 }), "INVALID_ARGUMENT");
+  throwsCode(() => composeBundle([1, 2, 3], null), "INVALID_ARGUMENT");
+  throwsCode(() => verifyUpload("upload"), "INVALID_ARGUMENT");
+  throwsCode(() => PrekeyStore.generate(Identity.generate(), { now: -1 }), "INVALID_ARGUMENT");
 });
 
 test("the TypeScript error-code list is the set the wasm layer can throw", async () => {

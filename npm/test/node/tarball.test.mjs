@@ -11,7 +11,9 @@ test("npm pack, install the .tgz in a fresh project, run the quick start in Node
   try {
     t.diagnostic(`tarball ${size} bytes, ${files.length} files: ${files.join(", ")}`);
     for (const f of ["dist/index.js", "dist/node.js", "dist/index.d.ts", "dist/worker.js",
-      "pkg/twofold_wasm_bg.wasm", "pkg/twofold_wasm.js", "README.md", "LICENSE", "CHANGELOG.md"]) {
+      "dist/server.js", "dist/server-node.js", "dist/server.d.ts", "pkg/twofold_wasm_bg.wasm",
+      "pkg/twofold_wasm.js", "pkg-server/twofold_wasm_server_bg.wasm", "pkg-server/twofold_wasm_server.js",
+      "README.md", "LICENSE", "CHANGELOG.md"]) {
       assert.ok(files.includes(f), `${f} missing from the tarball`);
     }
     assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("test/")), "sources leaked");

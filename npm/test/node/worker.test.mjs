@@ -15,6 +15,7 @@ import {
   constants,
   version,
 } from "twofold-pq";
+import { composeBundle, inspectUpload } from "twofold-pq/server";
 import * as client from "twofold-pq/worker-client";
 const { RemoteIdentity, RemoteObject, RemotePrekeyStore, RemoteSession, TwofoldWorker } = client;
 import { handle, operations, serve } from "twofold-pq/worker";
@@ -167,7 +168,7 @@ test("the Worker API offers every class, method and function of the main API", (
   for (const m of ["encrypt", "decrypt", "safetyQr", "matchesSafetyQr", "peerIdentity", "handshakeId", "dispose"]) {
     assert.ok(names(Session).includes(m), m);
   }
-  for (const m of ["addOneTimePrekeys", "rotateSignedPrekeys", "prune", "identity"]) {
+  for (const m of ["upload", "rotateSignedPrekeys", "prune", "identity"]) {
     assert.ok(names(PrekeyStore).includes(m), m);
   }
   for (const f of ["messageKind", "describeMessage", "safetyNumberOf", "inspectBundle", "version", "ready"]) {
@@ -229,13 +230,13 @@ test("every operation round-trips through the worker", async () => {
   const bob2 = await RI.open(await bob.seal(key()), key());
   assert.deepEqual(await bob2.publicKey(), bobPub);
 
-  const store = await RP.generate(bob, { oneTime: 2, now });
+  const store = await RP.generate(bob, { now });
   assert.ok(store instanceof RemotePrekeyStore);
   assert.equal(store.identity, bob);
   const info0 = await store.info();
-  assert.equal(info0.oneTimeAvailable, 2);
-  await store.addOneTimePrekeys(3);
-  assert.equal((await store.info()).oneTimeAvailable, 5);
+  assert.deepEqual([info0.oneTimeHeld, info0.signedPrekeyCreatedAt, info0.nextBatchId], [0, now, 1]);
+  const first = await store.upload({ oneTime: 2, kem: 1 });
+  assert.deepEqual([(await store.info()).oneTimeHeld, (await store.info()).oneTimeKemHeld], [2, 1]);
   await store.rotateSignedPrekeys(now + 1);
   const rotated = await store.info();
   assert.equal(rotated.signedPrekeyId, info0.signedPrekeyId + 1);
@@ -247,13 +248,23 @@ test("every operation round-trips through the worker", async () => {
   assert.deepEqual(await reopened.info(), await store.info());
   await reopened.dispose();
 
-  const bundle = await store.bundle();
+  // An upload made in the worker, composed by the server (twofold-pq/server, no secret).
+  assert.equal(inspectUpload(first).leafCount, 2);
+  const upload = await store.upload({ oneTime: 3 });
+  const uploadInfo = inspectUpload(upload);
+  assert.deepEqual([uploadInfo.batchId, uploadInfo.leafCount], [2, 3]);
+  assert.deepEqual(uploadInfo.identity, bobPub);
+  const bundle = composeBundle(upload, 0);
   const facts = await tw.inspectBundle(bundle);
   assert.deepEqual(facts, inspectBundle(bundle));
   assert.deepEqual(facts.identity, bobPub);
 
   const alice = await RI.generate();
   const alicePub = await alice.publicKey();
+  // The initiator's maximum prekey age crosses as an option (null disables it).
+  await rejectsWith(RS.initiate(alice, bundle, enc.encode("hi"), { now: now + 31 * DAY }), isCode("STALE_PREKEY"));
+  const late = await RS.initiate(alice, bundle, enc.encode("late"), { now: now + 31 * DAY, maxPrekeyAge: null });
+  await late.session.dispose();
   const { session: a, message } = await RS.initiate(alice, bundle, enc.encode("hi"));
   assert.ok(a instanceof RemoteSession);
   assert.equal(await tw.messageKind(message), "initial");
@@ -307,8 +318,10 @@ test("arguments are copied (the caller's arrays stay intact), results transferre
   assert.deepEqual(appKey, new Uint8Array(32).fill(5));
   assert.ok(blob.length > 0);
   assert.deepEqual(worker.transfers, [0, 1], "a handle is cloned, the sealed blob's buffer transferred");
-  const store = await tw.PrekeyStore.generate(bob, { oneTime: 0 });
-  await tw.Session.initiate(await tw.Identity.generate(), await store.bundle(), enc.encode("x"));
+  const store = await tw.PrekeyStore.generate(bob);
+  const upload = await store.upload({ oneTime: 0 });
+  assert.equal(worker.transfers.at(-1), 1, "the upload's buffer");
+  await tw.Session.initiate(await tw.Identity.generate(), composeBundle(upload, null), enc.encode("x"));
   assert.equal(worker.transfers.at(-1), 1, "{ session, message }: the message's buffer");
 });
 
@@ -316,9 +329,10 @@ test("an error in the worker keeps its TwofoldError code", async () => {
   const { tw } = start();
   const bob = await tw.Identity.generate();
   // No one-time prekeys: the handshake is kept in the replay cache, and its replay refused.
-  const store = await tw.PrekeyStore.generate(bob, { oneTime: 0 });
+  const store = await tw.PrekeyStore.generate(bob);
+  const bundle = composeBundle(await store.upload({ oneTime: 0 }), null);
   const alice = await tw.Identity.generate();
-  const { session: a, message } = await tw.Session.initiate(alice, await store.bundle(), enc.encode("x"));
+  const { session: a, message } = await tw.Session.initiate(alice, bundle, enc.encode("x"));
   const { session: b } = await tw.Session.accept(bob, store, message);
   await rejectsWith(tw.Session.accept(bob, store, message), isCode("REPLAYED_HANDSHAKE"));
   const m = await b.encrypt(enc.encode("one"));
@@ -360,8 +374,9 @@ test("a non-Twofold error in the worker keeps its class, name and message", asyn
     },
   });
   const bob = await tw.Identity.generate();
-  const store = await tw.PrekeyStore.generate(bob, { oneTime: 0 });
-  const { session } = await tw.Session.initiate(await tw.Identity.generate(), await store.bundle(), enc.encode("x"));
+  const store = await tw.PrekeyStore.generate(bob);
+  const bundle = composeBundle(await store.upload({ oneTime: 0 }), null);
+  const { session } = await tw.Session.initiate(await tw.Identity.generate(), bundle, enc.encode("x"));
   for (const [name, make] of Object.entries(throwing)) {
     raise = make;
     const expected = make();
@@ -458,8 +473,9 @@ test("terminate(): pending calls reject with DISPOSED, later calls reject at onc
 test("[Symbol.asyncDispose] disposes the object in the worker", async () => {
   const { worker, tw } = start();
   const bob = await tw.Identity.generate();
-  const store = await tw.PrekeyStore.generate(bob, { oneTime: 1 });
-  const { session } = await tw.Session.initiate(await tw.Identity.generate(), await store.bundle(), enc.encode("x"));
+  const store = await tw.PrekeyStore.generate(bob);
+  const bundle = composeBundle(await store.upload({ oneTime: 1 }), 0);
+  const { session } = await tw.Session.initiate(await tw.Identity.generate(), bundle, enc.encode("x"));
   assert.equal(typeof session[asyncDispose], "function");
   const seen = worker.ops.length;
   const first = session[asyncDispose]();
@@ -491,9 +507,9 @@ test("arguments are checked on the main thread: kind, owner, cloneability", asyn
     assert.match(e.message, /another TwofoldWorker/);
   });
   await rejectsWith(tw.PrekeyStore.generate({ handle: 1 }), isCode("INVALID_ARGUMENT"));
-  const store = await tw.PrekeyStore.generate(mine, { oneTime: 0 });
+  const store = await tw.PrekeyStore.generate(mine);
   await rejectsWith(tw.Session.accept(store, store, new Uint8Array(1)), isCode("INVALID_ARGUMENT"));
-  await rejectsWith(tw.PrekeyStore.generate(mine, { oneTime: () => 1 }), (e) => {
+  await rejectsWith(store.upload({ oneTime: () => 1 }), (e) => {
     isCode("INVALID_ARGUMENT")(e);
     assert.match(e.message, /cannot be sent to the worker/);
   });

@@ -7,6 +7,7 @@ import { createDecipheriv, hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { Identity, PrekeyStore, Session, constants } from "twofold-pq";
+import { composeBundle } from "twofold-pq/server";
 import { initSync } from "../../pkg/twofold_wasm.js";
 
 // The package has already instantiated the module; initSync returns that same instance.
@@ -39,9 +40,10 @@ function openSealed(blob, appKey) {
 test("dispose() wipes the sessions' root key from WebAssembly memory", () => {
   const enc = new TextEncoder();
   const bob = Identity.generate();
-  const store = PrekeyStore.generate(bob, { oneTime: 1 });
+  const store = PrekeyStore.generate(bob);
+  const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
   const alice = Identity.generate();
-  const { session: a, message } = Session.initiate(alice, store.bundle(), enc.encode("hi"));
+  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"));
   const { session: b } = Session.accept(bob, store, message);
   for (let i = 0; i < 3; i++) a.decrypt(b.encrypt(enc.encode(`r${i}`)));
   b.decrypt(a.encrypt(enc.encode("back")));
@@ -68,7 +70,8 @@ test("dispose() wipes the sessions' root key from WebAssembly memory", () => {
 test("dispose() wipes an identity's and a prekey store's secrets from WebAssembly memory", () => {
   const appKey = new Uint8Array(constants().appKeyLength).fill(7);
   const id = Identity.generate();
-  const store = PrekeyStore.generate(id, { oneTime: 1 });
+  const store = PrekeyStore.generate(id);
+  store.upload({ oneTime: 1 });
   // Identity plaintext (section 10.4): X25519 secret (32) || ML-DSA seed (32) || binding.
   const ids = openSealed(id.seal(appKey), appKey);
   // Prekey store plaintext (section 10.5): owner (32) || spk id (4) || spk secret (32) ||

@@ -28,8 +28,7 @@ struct Setup {
 
 fn setup(label: &str, variant: Variant) -> Setup {
     let mut rng = rng(label);
-    let (bob, mut store) = responder(&mut rng, variant);
-    let bundle = store.bundle(&mut rng, &bob).unwrap();
+    let (bob, store, bundle) = responder(&mut rng, variant);
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
     let (_, initial) = Session::initiate(
@@ -63,8 +62,8 @@ proptest! {
     fn both_sides_agree_for_every_variant(seed in any::<[u8; 32]>(), v in 0usize..4, pt in proptest::collection::vec(any::<u8>(), 0..200)) {
         let variant = Variant::ALL[v];
         let mut rng = rng_from(seed);
-        let (bob, mut store) = responder(&mut rng, variant);
-        let bundle = VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+        let (bob, mut store, bundle) = responder(&mut rng, variant);
+        let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
         let alice = IdentityKeyPair::generate(&mut rng).unwrap();
         let config = SessionConfig::default();
         let (mut a, m) = Traced::initiate(&mut rng, &alice, &bundle, &pt, b"", 7, &config).unwrap();
@@ -111,8 +110,9 @@ fn bit_flips_across_the_bundle_are_rejected() {
             .expect_err(&format!("bit {bit} accepted"));
         *codes.entry(err.code().as_str()).or_insert(0) += 1;
     }
-    // Header bits give decode errors; everything else breaks a signature.
-    assert!(codes["BAD_SIGNATURE"] > 2000, "{codes:?}");
+    // Header bits give decode errors; everything else breaks a signature (every byte, not a
+    // sweep: upload::every_byte_of_a_bundle_is_signed).
+    assert!(codes["BAD_SIGNATURE"] > 1600, "{codes:?}");
     assert!(codes.contains_key("UNSUPPORTED_VERSION"));
 }
 
@@ -188,8 +188,7 @@ fn swapped_keys_in_the_initial_message_fail() {
 fn swapped_keys_in_the_bundle_fail_or_show_in_the_safety_number() {
     let s = setup("bundle swaps", Variant::Full);
     let mut rng = rng("mallory bundle");
-    let (mallory, mut mstore) = responder(&mut rng, Variant::Full);
-    let mb = mstore.bundle(&mut rng, &mallory).unwrap();
+    let (mallory, _, mb) = responder(&mut rng, Variant::Full);
     let id = 3..IDENTITY_LEN;
     let spk = IDENTITY_LEN + 4..IDENTITY_LEN + 36;
     let kem = IDENTITY_LEN + 40..IDENTITY_LEN + 40 + twofold_core::KEM_PUBLIC_KEY_LEN;
@@ -304,7 +303,7 @@ fn rotation_keeps_the_previous_signed_prekey_for_the_grace_period_only() {
     // A store refuses an identity that does not own it.
     let other = IdentityKeyPair::generate(&mut rng).unwrap();
     assert_eq!(
-        store.bundle(&mut rng, &other).unwrap_err().code(),
+        store.upload(&mut rng, &other, 1, 1).unwrap_err().code(),
         ErrorCode::IdentityMismatch
     );
 }
@@ -565,16 +564,16 @@ fn a_forged_initial_message_costs_no_signature_verification() {
     assert_eq!(verifications(&mut trace), 1);
 }
 
-/// Alice's verifications of a bundle, counted: three for an identity she has not seen (binding,
-/// signed prekeys, one-time prekeys), two once it is in her cache; a bundle whose identity
-/// differs from the cached one in any byte is verified in full.
+/// Alice's verifications of a bundle, counted: two for an identity she has not seen (binding,
+/// upload signature), one once it is in her cache; a bundle whose identity differs from the
+/// cached one in any byte is verified in full.
 #[test]
 fn an_identity_cache_saves_the_binding_verification_of_a_known_identity() {
     use twofold_core::trace::Trace;
     use twofold_core::{IdentityCache, PrekeyBundle};
     let mut rng = rng("identity cache");
-    let (bob, mut store) = responder(&mut rng, Variant::Full);
-    store.add_one_time_prekeys(&mut rng, 2, 2).unwrap();
+    let (bob, mut store, _) = responder(&mut rng, Variant::Full);
+    let upload = store.upload(&mut rng, &bob, 2, 2).unwrap();
     let count = |bundle: &[u8], cache: Option<&mut IdentityCache>| {
         let mut trace = Trace::default();
         let r = PrekeyBundle::decode(bundle)
@@ -587,19 +586,19 @@ fn an_identity_cache_saves_the_binding_verification_of_a_known_identity() {
             .count();
         (r, n)
     };
-    let first = store.bundle(&mut rng, &bob).unwrap();
-    let second = store.bundle(&mut rng, &bob).unwrap();
+    let first = twofold_core::compose_bundle(&upload, Some(0)).unwrap();
+    let second = twofold_core::compose_bundle(&upload, Some(1)).unwrap();
     let mut cache = IdentityCache::new(4);
     let (r, n) = count(&first, None);
     assert!(r.is_ok());
-    assert_eq!(n, 3, "no cache: binding, signed prekeys, one-time prekeys");
+    assert_eq!(n, 2, "no cache: binding, upload signature");
     let (r, n) = count(&first, Some(&mut cache));
     assert!(r.is_ok());
-    assert_eq!(n, 3, "first sight: verified in full, then cached");
+    assert_eq!(n, 2, "first sight: verified in full, then cached");
     assert!(cache.contains(&bob.public().fingerprint()));
     let (r, n) = count(&second, Some(&mut cache));
     assert_eq!(r.unwrap().identity(), bob.public());
-    assert_eq!(n, 2, "known identity: no binding verification");
+    assert_eq!(n, 1, "known identity: the upload signature only");
     // The same keys with a changed binding signature are not the cached identity.
     let mut forged = second.clone();
     forged[3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 7] ^= 1;

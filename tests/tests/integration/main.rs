@@ -3,6 +3,7 @@
 //! - `ratchet`: hostile-network conversations, transactional decrypt, FS, limits;
 //! - `pq_ratchet`: post-compromise security (classical, quantum, with network control),
 //!   chunk authentication and faults, rollback, bytes per message;
+//! - `upload`: uploads, server-composed bundles, every byte signed, freshness, eviction;
 //! - `vectors`: the committed vectors regenerated, recomputed and loaded;
 //! - `wycheproof`: every vendored Wycheproof case through the protocol's wrappers.
 // Test code: a panic is a test failure, so the workspace's no-panic lints do not apply.
@@ -19,5 +20,6 @@
 mod handshake;
 mod pq_ratchet;
 mod ratchet;
+mod upload;
 mod vectors;
 mod wycheproof;

@@ -392,9 +392,8 @@ fn low_order_ratchet_keys_and_foreign_initial_messages_are_rejected() {
 #[test]
 fn initial_messages_repeat_until_a_reply_arrives() {
     let mut rng = twofold_tests::rng("repeat");
-    let (bob, mut store) = twofold_tests::responder(&mut rng, Variant::Full);
-    let bundle =
-        twofold_core::VerifiedBundle::from_bytes(&store.bundle(&mut rng, &bob).unwrap()).unwrap();
+    let (bob, mut store, bundle) = twofold_tests::responder(&mut rng, Variant::Full);
+    let bundle = twofold_core::VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = twofold_core::IdentityKeyPair::generate(&mut rng).unwrap();
     let c = SessionConfig::default();
     let (mut a, m1) = Session::initiate(&mut rng, &alice, &bundle, b"1", b"", 0, &c).unwrap();

@@ -156,7 +156,21 @@ fn rejection_vectors_give_their_error_codes() {
             "identity" => PublicIdentity::from_bytes(&bytes)
                 .map(|_| ())
                 .map_err(|e| e.code()),
-            _ => {
+            "upload" => twofold_core::verify_upload(&bytes)
+                .map(|_| ())
+                .map_err(|e| e.code()),
+            "bundle_at" => {
+                let bundle = VerifiedBundle::from_bytes(&bytes).unwrap();
+                let config =
+                    SessionConfig::default().with_max_prekey_age(case["max_prekey_age"].as_u64());
+                let mut rng = twofold_tests::rng("stale check");
+                let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+                let at = case["now"].as_u64().unwrap();
+                Session::initiate(&mut rng, &alice, &bundle, b"", b"", at, &config)
+                    .map(|_| ())
+                    .map_err(|e| e.code())
+            }
+            "initial_message" => {
                 let mut store = PrekeyStore::open(&store_blob, &key).unwrap();
                 if !case["after"].is_null() {
                     Session::accept(&bob, &mut store, &valid, &ad, now, &config).unwrap();
@@ -171,6 +185,7 @@ fn rejection_vectors_give_their_error_codes() {
                 );
                 r.map(|_| ()).map_err(|e| e.code())
             }
+            other => panic!("unknown object {other}"),
         };
         assert_case(got, case);
         checked += 1;
@@ -178,10 +193,96 @@ fn rejection_vectors_give_their_error_codes() {
     assert!(checked >= 30, "only {checked} cases");
 }
 
+/// The upload vectors from the spec alone: each leaf's keys from the recorded draws, the tree
+/// and root from the formulas of docs/PROTOCOL.md 5.2, the signature reproduced from Bob's
+/// ML-DSA seed and the recorded `rnd`, and every composed bundle byte for byte.
+#[test]
+fn upload_vectors_recompute_from_the_spec() {
+    let v = load("upload/batches.json");
+    let bob = &v["bob"]["identity"];
+    let seed = h32(&bob["ml_dsa_seed"]);
+    let public = h(&bob["public"]);
+    let fingerprint = sha256(&[
+        b"Twofold v1 safety number",
+        &[1, 1],
+        &public[3..3 + 32 + 1952],
+    ]);
+    let mut bundles = 0;
+    for batch in v["batches"].as_array().unwrap() {
+        let upload = h(&batch["upload"]);
+        let batch_id = batch["batch_id"].as_u64().unwrap() as u32;
+        assert_eq!(&upload[..3], &[0x02, 0x05, 0x01]);
+        assert_eq!(&upload[3..3 + 5293], &public[3..]);
+        let leaves: Vec<Vec<u8>> = batch["leaves"].as_array().unwrap().iter().map(h).collect();
+        let draws = &batch["draws"];
+        let secrets = draws["one_time_prekey_secrets"].as_array().unwrap();
+        let seeds = draws["one_time_kem_seeds"].as_array().unwrap();
+        for (i, leaf) in leaves.iter().enumerate() {
+            let mut expected = vec![u8::from(i < secrets.len()) | (u8::from(i < seeds.len()) << 1)];
+            if let Some(s) = secrets.get(i) {
+                expected.extend_from_slice(&leaf[1..5]);
+                expected.extend_from_slice(&hazmat::x25519_public(&h32(s)));
+            }
+            if let Some(s) = seeds.get(i) {
+                let at = expected.len();
+                expected.extend_from_slice(&leaf[at..at + 4]);
+                expected.extend_from_slice(&hazmat::kem_public(&h(s).try_into().unwrap()));
+            }
+            assert_eq!(leaf, &expected, "leaf {i}");
+        }
+        let mut rest = twofold_core::UPLOAD_MIN_LEN;
+        for leaf in &leaves {
+            assert_eq!(&upload[rest..rest + leaf.len()], leaf.as_slice());
+            rest += leaf.len();
+        }
+        assert_eq!(rest, upload.len());
+        let levels = vectors::spec_merkle_levels(&fingerprint, batch_id, &leaves);
+        let root = if leaves.is_empty() {
+            [0; 32]
+        } else {
+            levels.last().unwrap()[0]
+        };
+        assert_eq!(root, h32(&batch["root"]));
+        let message = vectors::spec_upload_message(&upload, &root);
+        assert_eq!(message, h(&batch["upload_message"]));
+        let rnd = h32(&draws["signature_rnd"]);
+        let sig = hazmat::ml_dsa_sign_internal(&seed, b"Twofold v2 prekey upload", &message, &rnd)
+            .unwrap();
+        let sig_at = twofold_core::UPLOAD_MIN_LEN - twofold_core::SIGNATURE_LEN;
+        assert_eq!(
+            &upload[sig_at..twofold_core::UPLOAD_MIN_LEN],
+            sig.as_slice(),
+            "signature"
+        );
+        for b in batch["bundles"].as_array().unwrap() {
+            let mut expected = vec![0x02, 0x02, 0x01];
+            expected.extend_from_slice(&upload[3..twofold_core::UPLOAD_MIN_LEN]);
+            match b["index"].as_u64() {
+                None => {
+                    expected.push(0);
+                    expected.extend_from_slice(&root);
+                }
+                Some(i) => {
+                    let i = i as usize;
+                    expected.extend_from_slice(&leaves[i]);
+                    expected.extend_from_slice(&(i as u16).to_be_bytes());
+                    for (level, nodes) in levels.iter().take(levels.len() - 1).enumerate() {
+                        expected.extend_from_slice(&nodes[(i >> level) ^ 1]);
+                    }
+                }
+            }
+            assert_eq!(h(&b["bundle"]), expected, "bundle {}", b["index"]);
+            VerifiedBundle::from_bytes(&expected).unwrap();
+            bundles += 1;
+        }
+    }
+    assert_eq!(bundles, 6 + 2 + 1);
+}
+
 /// A rejection case gave the code it lists.
 fn assert_case(got: Result<(), twofold_core::ErrorCode>, case: &Value) {
     assert_eq!(
-        got.err().map(|c| c.as_str()),
+        Some(got.err().map_or("OK", |c| c.as_str())),
         case["error"].as_str(),
         "{}",
         case["name"]
@@ -496,9 +597,9 @@ fn fault_vector_replays(path: &str) {
     );
 }
 
-/// State-format-1 blobs committed in `vectors/state/v1.json`: identities and the prekey store
-/// keep opening; sessions (format 1, the sparse ratchet) are refused with
-/// `UNSUPPORTED_VERSION`, and so is the v1 initial message the store was to accept.
+/// State-format-1 blobs committed in `vectors/state/v1.json`: identities keep opening;
+/// sessions (format 1, the sparse ratchet) and the prekey store (format 1: per-bundle
+/// signatures, no upload batches) are refused with `UNSUPPORTED_VERSION`.
 #[test]
 fn state_v1_identities_open_and_sessions_are_refused() {
     let v = load("state/v1.json");
@@ -514,18 +615,13 @@ fn state_v1_identities_open_and_sessions_are_refused() {
             "{s}"
         );
     }
-    let mut store = PrekeyStore::open(&h(&v["bob_prekey_store"]), &key).unwrap();
-    let before = store.state_bytes();
-    let r = Session::accept(
-        &bob,
-        &mut store,
-        &h(&v["store_accepts"]["message"]),
-        b"",
-        1_795_100_000,
-        &SessionConfig::default(),
+    assert_eq!(
+        PrekeyStore::open(&h(&v["bob_prekey_store"]), &key)
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "UNSUPPORTED_VERSION"
     );
-    assert_eq!(r.unwrap_err().code().as_str(), "UNSUPPORTED_VERSION");
-    assert_eq!(before, store.state_bytes());
     assert_eq!(
         Session::open(&h(&v["alice_identity"]), &key)
             .unwrap_err()

@@ -1,0 +1,165 @@
+/**
+ * twofold-pq/server: what a server runs on prekey uploads. It keeps the latest upload of each
+ * user and a counter of the next leaf, checks each upload with {@link verifyUpload} before it
+ * stores it, and hands each initiator the bundle {@link composeBundle} makes of the next leaf
+ * (each leaf once, in index order), then of `null` once the leaves are used up. Nothing here
+ * holds a secret or draws randomness; like the rest of the package it only adapts the wasm
+ * facade to JavaScript.
+ *
+ * These functions are a WebAssembly module of their own, so that apps which only run sessions
+ * never download them. In browsers and bundlers call this module's `await ready()` once (it
+ * also loads the module of `twofold-pq`, whose limits it checks inputs against). In Node the
+ * `node` export condition loads both synchronously and `ready()` resolves at once.
+ *
+ * @packageDocumentation
+ */
+
+import init, * as wasm from "../pkg-server/twofold_wasm_server.js";
+import { ERROR_CODES, TwofoldError, constants, ready as readyClient } from "./index.js";
+import type { ErrorCode, UploadInfo } from "./index.js";
+import { isServerInitialized, markServerInitialized } from "./server-init.js";
+
+export type { UploadInfo };
+
+let readyPromise: Promise<void> | undefined;
+
+/**
+ * Loads the server's WebAssembly module, and the module of `twofold-pq` (its `ready()`).
+ * Idempotent: every call returns the same promise.
+ *
+ * @param wasmUrl - Optional location of `twofold_wasm_server_bg.wasm` (defaults to the file
+ *   next to the glue code). If the module of `twofold-pq` is served elsewhere too, call its
+ *   `ready(url)` first.
+ */
+export function ready(wasmUrl?: URL | string): Promise<void> {
+  readyPromise ??= Promise.all([
+    readyClient(),
+    isServerInitialized()
+      ? undefined
+      : init(wasmUrl === undefined ? undefined : { module_or_path: wasmUrl }).then(markServerInitialized),
+  ]).then(
+    () => undefined,
+    (e: unknown) => {
+      readyPromise = undefined;
+      if (e instanceof TwofoldError) throw e;
+      throw new TwofoldError("NOT_READY", `could not load the WebAssembly module: ${String(e)}`);
+    },
+  );
+  return readyPromise;
+}
+
+/** Runs `fn` once the module is loaded; errors of the wasm layer become `TwofoldError`s. */
+function call<T>(fn: () => T): T {
+  if (!isServerInitialized()) {
+    throw new TwofoldError("NOT_READY", "call `await ready()` of twofold-pq/server before using it");
+  }
+  try {
+    return fn();
+  } catch (e) {
+    // As in the main module: the wasm layer throws Errors named "TwofoldError" with a code.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (e instanceof Error && e.name === "TwofoldError" && (ERROR_CODES as readonly unknown[]).includes(code)) {
+      throw new TwofoldError(code as ErrorCode, e.message);
+    }
+    throw e;
+  }
+}
+
+/** Checks an upload: bytes, refused above `constants().maxUploadLength` before wasm sees them. */
+function checkUpload(upload: unknown): Uint8Array {
+  if (!(upload instanceof Uint8Array)) {
+    throw new TwofoldError("INVALID_ARGUMENT", "upload must be a Uint8Array");
+  }
+  if (upload.length > constants().maxUploadLength) {
+    throw new TwofoldError("TOO_LARGE", "upload is larger than the documented maximum");
+  }
+  return upload;
+}
+
+/** Checks a leaf index (or `null`, none) and converts it for the wasm layer. */
+function leaf(index: unknown): number | undefined {
+  if (index === null) return undefined;
+  if (!Number.isInteger(index) || (index as number) < 0) {
+    throw new TwofoldError("INVALID_ARGUMENT", "`index` must be a non-negative integer or null");
+  }
+  // Leaf counts are u16 on the wire, so any index above 0xffff is past the end, like 0xffff.
+  return Math.min(index as number, 0xffff);
+}
+
+/** Decodes an upload (a server's bookkeeping: owner, batch id, leaf count); verifies nothing. */
+export function inspectUpload(upload: Uint8Array): UploadInfo {
+  const u = checkUpload(upload);
+  return call((): UploadInfo => wasm.inspectUpload(u));
+}
+
+/**
+ * Verifies an upload's identity binding and signature (`BAD_SIGNATURE` otherwise) and returns
+ * what it says: a server's check before it stores the upload (refuse one whose `batchId` is
+ * not above the one held). Initiators verify every bundle regardless.
+ */
+export function verifyUpload(upload: Uint8Array): UploadInfo {
+  const u = checkUpload(upload);
+  return call((): UploadInfo => wasm.verifyUpload(u));
+}
+
+/**
+ * The bundle to hand one initiator: with leaf `index` of the upload (its one-time prekeys), or
+ * without one-time prekeys for `null`, once `leafCount` leaves are used up. An index at or
+ * beyond the leaf count is `LIMIT_EXCEEDED`. Deterministic, signs nothing: every byte of the
+ * bundle is covered by the upload's signature. For many bundles of one upload,
+ * {@link BundleComposer} decodes and hashes it once.
+ */
+export function composeBundle(upload: Uint8Array, index: number | null): Uint8Array {
+  const u = checkUpload(upload);
+  const i = leaf(index);
+  return call(() => wasm.composeBundle(u, i));
+}
+
+/**
+ * Composes the bundles of one upload, which it decodes and whose Merkle tree it hashes once:
+ * `composer.bundle(i)` equals `composeBundle(upload, i)`. Holds no secret; `dispose()` (or
+ * `using`) frees its WebAssembly memory, and later use throws `DISPOSED`.
+ */
+export class BundleComposer {
+  #inner: wasm.BundleComposer | undefined;
+
+  constructor(upload: Uint8Array) {
+    const u = checkUpload(upload);
+    this.#inner = call(() => new wasm.BundleComposer(u));
+  }
+
+  #get(): wasm.BundleComposer {
+    if (this.#inner === undefined) {
+      throw new TwofoldError("DISPOSED", "BundleComposer was disposed and can no longer be used");
+    }
+    return this.#inner;
+  }
+
+  /** The upload's one-time leaves: bundles with one-time prekeys it can compose. */
+  get leafCount(): number {
+    return call(() => this.#get().leafCount);
+  }
+
+  /** The bundle with leaf `index`, or without one-time prekeys for `null` (as {@link composeBundle}). */
+  bundle(index: number | null): Uint8Array {
+    const i = leaf(index);
+    return call(() => this.#get().bundle(i));
+  }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.#inner === undefined;
+  }
+
+  /** Frees the decoded upload. Idempotent. */
+  dispose(): void {
+    const inner = this.#inner;
+    this.#inner = undefined;
+    inner?.free();
+  }
+
+  /** Same as {@link dispose}, for `using` declarations. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

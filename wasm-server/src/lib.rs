@@ -1,0 +1,6 @@
+//! The server module of `twofold-pq` (`npm/pkg-server`, `twofold-pq/server`): the `server`
+//! functions of `twofold-wasm` (bundle composition, upload checks), linked into a wasm module
+//! of their own. This crate has no code: it exists so that the client and server modules are
+//! two artifacts with two names, built from one facade.
+
+pub use twofold_wasm::{BundleComposer, compose_bundle, inspect_upload, verify_upload};
