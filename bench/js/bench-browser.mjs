@@ -4,7 +4,7 @@
 // into <pre id="results">); a failure to window.__error. run.mjs drives this page.
 import * as tf from "/npm/dist/index.js";
 import * as server from "/npm/dist/server.js";
-import { CONFIG, LEGEND, QUICK_CONFIG, buildTable, runScenarios } from "./harness.mjs";
+import { CONFIG, QUICK_CONFIG, buildReport, evaluateTargets, runScenarios } from "./harness.mjs";
 import { makeTwofoldAdapter } from "./twofold-adapter.mjs";
 import { makeNobleAdapter } from "./noble-pqxdh.js";
 
@@ -21,7 +21,8 @@ async function main() {
   await server.ready(); // and tf.ready()
   const t0 = performance.now();
   const results = {};
-  results.twofold = await runScenarios(makeTwofoldAdapter(tf, server), { config, log });
+  const twofold = makeTwofoldAdapter(tf, server);
+  results.twofold = { ...(await runScenarios(twofold, { config, log })), initialForms: twofold.initialForms };
   results.libsignal = NOT_USABLE;
   results.noble = await runScenarios(makeNobleAdapter(), { config, log });
   const out = {
@@ -36,8 +37,9 @@ async function main() {
     quick,
     seconds: (performance.now() - t0) / 1000,
     results,
+    targets: evaluateTargets(results, "browser"),
   };
-  document.getElementById("table").textContent = `${buildTable(results)}\n\n${LEGEND}`;
+  document.getElementById("table").textContent = buildReport(results, "browser");
   document.getElementById("results").textContent = JSON.stringify(out, null, 2);
   status.textContent += "\ndone";
   window.__results = out;

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { CONFIG, LEGEND, QUICK_CONFIG, buildTable, runScenarios } from "./harness.mjs";
+import { CONFIG, QUICK_CONFIG, buildReport, evaluateTargets, runScenarios } from "./harness.mjs";
 import { makeTwofoldAdapter } from "./twofold-adapter.mjs";
 import { makeNobleAdapter } from "./noble-pqxdh.js";
 
@@ -53,17 +53,17 @@ export async function runNodeBench({ quick = false, log = (s) => console.log(`  
 
   const t0 = performance.now();
   const results = {};
-  results.twofold = await runScenarios(makeTwofoldAdapter(tf, server), { config, log });
+  const twofold = makeTwofoldAdapter(tf, server);
+  results.twofold = { ...(await runScenarios(twofold, { config, log })), initialForms: twofold.initialForms };
   results.libsignal = await runScenarios(makeLibsignalAdapter(), { config, log });
   results.noble = await runScenarios(makeNobleAdapter(), { config, log });
   const seconds = (performance.now() - t0) / 1000;
 
   console.log("");
-  console.log(buildTable(results));
-  console.log("");
-  console.log(LEGEND);
+  console.log(buildReport(results, "node"));
   console.log(`(Node benchmark: ${seconds.toFixed(1)} s)`);
-  return { environment: "node", machine: info, versions: vers, config, results };
+  const targets = evaluateTargets(results, "node");
+  return { environment: "node", machine: info, versions: vers, config, results, targets };
 }
 
 function parseArgs(argv) {

@@ -2,12 +2,16 @@
 // the scenarios (identical for every library) and the table formatter.
 //
 // Adapter shape (see twofold-adapter.mjs, libsignal-adapter.mjs, noble-pqxdh.js):
-//   { id, label, async, setup(ptA, ptB) -> { pair, initialBytes } (or a promise of it) }
+//   { id, label, async, setup(ptA, ptB) -> { pair, initialBytes, phases } (or a promise of it) }
 //   pair: { encrypt(who, pt), decrypt(who, msg), size(msg), dispose() }, who: 0 = Alice, 1 = Bob.
 // `setup` is the "full setup" scenario: Bob's identity, prekeys and bundle (twofold-pq: store,
 // an upload of one leaf, composeBundle), Alice initiates, Bob accepts (decrypts the first
-// message), Bob replies and Alice decrypts. Alice's long-term identity is made once, outside
-// the timing, by each adapter.
+// message; twofold-pq: the compact initial message, with Alice's identity from Bob's
+// directory), Bob replies and Alice decrypts. Alice's long-term identity is made once,
+// outside the timing, by each adapter. `initialBytes` is the size of Alice's first message.
+// `phases` = { bob, initiate, accept }: ms, timed with performance.now() inside that setup:
+// Bob's identity + prekeys + bundle; Alice's bundle verification + initiate + first message;
+// Bob's accept (decryption of the first message). The reply and its decryption are in no phase.
 
 /** Sample counts. Each message sample is a batch of `ops` messages; we report its mean per
  * message, and the median over `samples` batches after `warmup` batches. */
@@ -124,10 +128,18 @@ export async function runScenarios(adapter, { config = CONFIG, only, log = () =>
   }
   if (want("setup")) {
     log(`${adapter.label}: full setup`);
+    const phases = [];
     out.setup = await measure(async () => {
-      const r = adapter.setup(pt100, pt100);
-      (isPromise(r) ? await r : r).pair.dispose();
+      const r0 = adapter.setup(pt100, pt100);
+      const r = isPromise(r0) ? await r0 : r0;
+      phases.push(r.phases);
+      r.pair.dispose();
     }, config.setup);
+    // The phases of the timed samples (the warm-up calls come first), median of each.
+    const timed = phases.slice(-out.setup.samples);
+    out.phases = Object.fromEntries(
+      ["bob", "initiate", "accept"].map((k) => [k, median(timed.map((p) => p[k]))]),
+    );
   }
   if (want("pingpong100")) {
     log(`${adapter.label}: 100 B ping-pong`);
@@ -177,6 +189,11 @@ function fmtBytes(b) {
 const ratio = (peer, ours) =>
   peer === undefined || ours === undefined || ours === 0 ? "–" : `${(peer / ours).toFixed(2)}×`;
 
+/** The line on twofold-pq's two initial-message forms (the adapter's `initialForms`). */
+export function initialFormsLine(forms) {
+  return `twofold-pq initial message (100 B): compact ${fmtBytes(forms.compact)}, self-contained ${fmtBytes(forms.selfContained)}`;
+}
+
 /**
  * Builds the table. `results`: { twofold, libsignal, noble }, each a
  * runScenarios() result, or a string (e.g. "not usable") for a library that cannot run.
@@ -189,8 +206,12 @@ export function buildTable(results) {
   ];
   const time = (r, k) => (typeof r === "object" ? r[k]?.median : undefined);
   const size = (r, k) => (typeof r === "object" ? r[k] : undefined);
+  const phase = (r, k) => (typeof r === "object" ? r.phases?.[k] : undefined);
   const rows = [
     ["full setup", (r) => time(r, "setup"), fmtTime, tf],
+    ["  Bob: identity + prekeys + bundle", (r) => phase(r, "bob"), fmtTime, tf],
+    ["  Alice: verify bundle, initiate, first message", (r) => phase(r, "initiate"), fmtTime, tf],
+    ["  Bob: accept", (r) => phase(r, "accept"), fmtTime, tf],
     ["100 B ping-pong, per msg ¹", (r) => time(r, "pingpong100"), fmtTime, tf],
     ["100 B one direction, per msg", (r) => time(r, "oneway100"), fmtTime, tf],
     ["64 KiB one direction, per msg", (r) => time(r, "oneway64k"), fmtTime, tf],
@@ -218,11 +239,80 @@ export const LEGEND = [
   "peer/twofold, so > 1 means twofold-pq is faster (for sizes: smaller).",
   "¹ all three run their PQ schedule as fixed by design: twofold-pq's chunked ML-KEM ratchet and",
   "  libsignal's SPQR always run (one chunk per message); the noble reference has no PQ ratchet.",
-  "² bytes of Alice's first message (100 B plaintext), handshake included.",
+  "² bytes of Alice's first message (100 B plaintext), handshake included; twofold-pq's compact",
+  "  form names Alice by fingerprint (Bob's directory supplies her identity to accept); the",
+  "  line below the table gives the self-contained form too, which carries her identity.",
   "³ mean ciphertext length minus plaintext length over every message of that scenario.",
   "Full setup = Bob's identity + prekeys (one one-time X25519/EC and one ML-KEM/Kyber prekey) +",
   "bundle (twofold-pq: store + upload of 1 leaf + composeBundle), Alice initiates, Bob accepts,",
-  "Bob replies, Alice decrypts; Alice's identity pre-exists.",
+  "Bob replies, Alice decrypts; Alice's identity pre-exists. The three indented rows are its phases",
+  "(median of each over the same samples, timed inside the setup; the reply is in none of them).",
   "libsignal: PQXDH with Kyber-1024 prekeys and SPQR (native, async API); noble: pure-JS reference",
   "(X25519, ML-KEM-768, ML-DSA-65, not secure, no PQ ratchet); twofold-pq: wasm.",
 ].join("\n");
+
+// ---- issue 12 targets ----------------------------------------------------------------------
+
+/**
+ * The targets of issue 12, as rows { name, twofold, peer, ratio, target, met } (`ratio` is
+ * twofold/peer; for times, above 1 = twofold-pq slower). Only the rows whose figures exist in
+ * this run: libsignal's in Node, the noble one in the browser (`environment` "browser"), the
+ * size row in both.
+ */
+export function evaluateTargets(results, environment) {
+  const tf = results.twofold;
+  const obj = (r) => (r !== null && typeof r === "object" ? r : undefined);
+  const ls = obj(results.libsignal);
+  const noble = obj(results.noble);
+  const rows = [];
+  const vs = (name, peerLabel, ours, peer, max, target, moonshot) => {
+    if (ours === undefined || peer === undefined || peer === 0) return;
+    const ratio = ours / peer;
+    const met = ratio <= max;
+    rows.push({ name: `${name} vs ${peerLabel}`, twofold: fmtTime(ours), peer: fmtTime(peer),
+      ratio, target, met, moonshotMet: moonshot === undefined ? undefined : ratio <= moonshot });
+  };
+  if (ls) {
+    vs("full setup", "libsignal", tf.setup?.median, ls.setup?.median, 3, "≤ 3× (moonshot 1×)", 1);
+    vs("initiate (Alice)", "libsignal", tf.phases?.initiate, ls.phases?.initiate, 1.5, "≤ 1.5×");
+    vs("accept (Bob)", "libsignal", tf.phases?.accept, ls.phases?.accept, 1.5, "≤ 1.5×");
+    vs("100 B ping-pong", "libsignal", tf.pingpong100?.median, ls.pingpong100?.median, 1, "≤ 1×");
+  }
+  if (environment === "browser" && noble) {
+    vs("full setup", "noble JS (same page)", tf.setup?.median, noble.setup?.median, 1 / 5, "≤ 0.2× (5× faster)");
+  }
+  const compact = tf.initialForms?.compact;
+  if (compact !== undefined) {
+    rows.push({ name: "initial message, 100 B, compact", twofold: fmtBytes(compact), peer: "–",
+      ratio: undefined, target: "≤ 1856 B", met: compact <= 1856 });
+  }
+  return rows;
+}
+
+/** The "issue 12 targets" table (a title line, then the rows of evaluateTargets). */
+export function buildTargetsTable(results, environment) {
+  const header = ["issue 12 targets", "twofold-pq", "peer", "twofold/peer", "target", "status"];
+  const body = evaluateTargets(results, environment).map((r) => [
+    r.name, r.twofold, r.peer, r.ratio === undefined ? "–" : `${r.ratio.toFixed(2)}×`, r.target,
+    (r.met ? "met" : "missed") + (r.moonshotMet ? " (moonshot too)" : ""),
+  ]);
+  const all = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...all.map((row) => [...row[c]].length)));
+  const line = (row) =>
+    row.map((cell, c) => (c === 0 || c >= 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+export const TARGETS_LEGEND = [
+  "Here the ratio is twofold/peer, the other way round from the table above: for times it is how",
+  "many times slower twofold-pq is (> 1 = slower, < 1 = faster); a target is met when the ratio is",
+  "at most the bound (\"5× faster\" than noble = ratio ≤ 0.2). Same medians as the table above.",
+].join("\n");
+
+/** Everything printed for one run: the table, the initial-message line, legend, targets. */
+export function buildReport(results, environment) {
+  const lines = [buildTable(results)];
+  if (results.twofold?.initialForms) lines.push(initialFormsLine(results.twofold.initialForms));
+  lines.push("", LEGEND, "", buildTargetsTable(results, environment), TARGETS_LEGEND);
+  return lines.join("\n");
+}

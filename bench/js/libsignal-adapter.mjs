@@ -136,9 +136,10 @@ export function makeLibsignalAdapter() {
     label: "libsignal (native)",
     async: true,
     version: null,
-    /** Full setup; returns an established pair and the initial message size. */
+    /** Full setup; returns an established pair, the initial message size and phase times. */
     async setup(ptA, ptB) {
       // Bob: identity, signed EC prekey, one-time EC prekey, signed Kyber prekey, bundle.
+      const t0 = performance.now();
       const bobIdentity = S.IdentityKeyPair.generate();
       const bob = party(bobIdentity, 2);
       const now = Date.now();
@@ -154,7 +155,9 @@ export function makeLibsignalAdapter() {
         2, 1, 1, opk.getPublicKey(), 1, spk.getPublicKey(), spkSig, bobIdentity.publicKey,
         1, kem.getPublicKey(), kemSig,
       );
-      // Alice: process the bundle, send; Bob: accept; Bob replies; Alice decrypts.
+      // Alice: process the bundle (verifies its signatures), send; Bob: accept; Bob replies;
+      // Alice decrypts.
+      const t1 = performance.now();
       const alice = party(aliceIdentity, 1);
       await S.processPreKeyBundle(bundle, BOB, ALICE, alice.sessions, alice.identities);
       const me = [
@@ -164,7 +167,9 @@ export function makeLibsignalAdapter() {
       const first = await S.signalEncrypt(ptA, BOB, ALICE, alice.sessions, alice.identities);
       if (first.type() !== S.CiphertextMessageType.PreKey) throw new Error("expected a PreKey message");
       const firstBytes = first.serialize();
+      const t2 = performance.now();
       const got = await decryptAny(me[1], ALICE, firstBytes, first.type());
+      const phases = { bob: t1 - t0, initiate: t2 - t1, accept: performance.now() - t2 };
       if (got.length !== ptA.length) throw new Error("libsignal: initial message mismatch");
       const reply = await S.signalEncrypt(ptB, ALICE, BOB, bob.sessions, bob.identities);
       const got2 = await decryptAny(me[0], BOB, reply.serialize(), reply.type());
@@ -183,7 +188,7 @@ export function makeLibsignalAdapter() {
         size: (msg) => msg.bytes.length,
         dispose() {},
       };
-      return { pair, initialBytes: firstBytes.length };
+      return { pair, initialBytes: firstBytes.length, phases };
     },
   };
 }

@@ -211,10 +211,14 @@ export function makeNobleAdapter() {
     async: false,
     version: null,
     setup(ptA, ptB) {
+      const t0 = performance.now();
       const bob = generateIdentity();
       const prekeys = generatePrekeys(bob);
-      const { session: a, message } = initiate(alice, prekeys.bundle, ptA);
+      const t1 = performance.now();
+      const { session: a, message } = initiate(alice, prekeys.bundle, ptA); // verifies the bundle
+      const t2 = performance.now();
       const { session: b, plaintext } = accept(bob, prekeys, message);
+      const phases = { bob: t1 - t0, initiate: t2 - t1, accept: performance.now() - t2 };
       if (!equal(plaintext, ptA)) throw new Error("noble-ref: initial message mismatch");
       if (!equal(decrypt(a, encrypt(b, ptB)), ptB)) throw new Error("noble-ref: reply mismatch");
       const sessions = [a, b];
@@ -224,7 +228,7 @@ export function makeNobleAdapter() {
         size: (ct) => ct.length,
         dispose() {},
       };
-      return { pair, initialBytes: message.length };
+      return { pair, initialBytes: message.length, phases };
     },
   };
 }

@@ -8,7 +8,7 @@
 // /bench/js/browser.html in Debian's Chromium (scripts/browser.mjs) and prints its table.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { LEGEND, buildTable } from "./harness.mjs";
+import { buildReport } from "./harness.mjs";
 import { parseArgs, runNodeBench } from "./bench-node.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -50,9 +50,7 @@ async function runBrowserBench({ quick }) {
     );
     if (quick) console.log("(--quick: few samples, numbers are rough)");
     console.log("");
-    console.log(buildTable(results.results));
-    console.log("");
-    console.log(LEGEND);
+    console.log(buildReport(results.results, "browser"));
     console.log(`(browser benchmark: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     return results;
   } finally {

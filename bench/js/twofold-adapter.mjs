@@ -4,6 +4,31 @@
 // Bob's setup is what an app does on its first run: identity, store, an upload of one leaf
 // (a one-time X25519 and a one-time ML-KEM prekey, like the bundles built for the peers; the
 // default of `store.upload` (100) would time 200 key pairs) and the server's composeBundle.
+// Alice sends the compact initial message (the default: it names her by fingerprint), so Bob's
+// accept takes her identity as his directory holds it (the lookup is not timed, as a server's
+// answer would not be).
+
+/**
+ * Bytes of Alice's initial message in each form, with a 100 B plaintext and a bundle with both
+ * one-time prekeys: `compact` (what the scenarios send) and `selfContained` (her identity
+ * carried, for responders without a directory).
+ */
+function initialForms(tf, server, alice) {
+  const bob = tf.Identity.generate();
+  const store = tf.PrekeyStore.generate(bob);
+  const upload = store.upload({ oneTime: 2 });
+  const sizes = {};
+  for (const [leaf, form] of ["compact", "selfContained"].entries()) {
+    const r = tf.Session.initiate(alice, server.composeBundle(upload, leaf), new Uint8Array(100), {
+      selfContained: form === "selfContained",
+    });
+    sizes[form] = r.message.length;
+    r.session.dispose();
+  }
+  store.dispose();
+  bob.dispose();
+  return sizes;
+}
 
 /**
  * @param tf the twofold-pq module (already `ready()`)
@@ -12,17 +37,24 @@
 export function makeTwofoldAdapter(tf, server, { id = "twofold", label = "twofold-pq" } = {}) {
   // Alice's long-term identity exists before the benchmark (as for the other libraries).
   const alice = tf.Identity.generate();
+  const initiatorIdentity = alice.publicKey;
   return {
     id,
     label,
     async: false,
     version: tf.version(),
+    initialForms: initialForms(tf, server, alice),
     setup(ptA, ptB) {
+      const t0 = performance.now();
       const bob = tf.Identity.generate();
       const store = tf.PrekeyStore.generate(bob);
       const bundle = server.composeBundle(store.upload({ oneTime: 1 }), 0);
+      const t1 = performance.now();
+      // initiate verifies the bundle (binding, upload signature, Merkle path) before its work.
       const { session: a, message } = tf.Session.initiate(alice, bundle, ptA);
-      const { session: b, plaintext } = tf.Session.accept(bob, store, message);
+      const t2 = performance.now();
+      const { session: b, plaintext } = tf.Session.accept(bob, store, message, { initiatorIdentity });
+      const phases = { bob: t1 - t0, initiate: t2 - t1, accept: performance.now() - t2 };
       if (plaintext.length !== ptA.length) throw new Error("twofold: initial message mismatch");
       if (a.decrypt(b.encrypt(ptB)).length !== ptB.length) throw new Error("twofold: reply mismatch");
       store.dispose();
@@ -38,7 +70,7 @@ export function makeTwofoldAdapter(tf, server, { id = "twofold", label = "twofol
           b.dispose();
         },
       };
-      return { pair, initialBytes: message.length };
+      return { pair, initialBytes: message.length, phases };
     },
   };
 }

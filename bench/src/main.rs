@@ -67,7 +67,8 @@ fn pair() -> (Session, Session, ChaCha20Rng) {
     let bundle = VerifiedBundle::from_bytes(&compose_bundle(&upload, Some(0)).unwrap()).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
-    let (mut b, _) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
+    let id = alice.public().to_bytes();
+    let (mut b, _) = Session::accept(&bob, &mut store, &m, Some(&id), b"", 0, &config).unwrap();
     let r = b.encrypt(&mut rng, 0, b"r", b"").unwrap();
     a.decrypt(&r, b"").unwrap();
     (a, b, rng)
@@ -93,9 +94,9 @@ fn main() {
         }),
     );
     let mut store = PrekeyStore::generate(&mut rng, &bob, 0).unwrap();
-    let upload = store.upload(&mut rng, &bob, 600, 600).unwrap();
+    let upload = store.upload(&mut rng, &bob, 500, 500).unwrap();
     report(
-        "server: compose a bundle from a 600-leaf upload (parse + tree + copy)",
+        "server: compose a bundle from a 500-leaf upload (parse + tree + copy)",
         time(10, || {
             black_box(compose_bundle(&upload, Some(5)).unwrap());
         }),
@@ -107,7 +108,7 @@ fn main() {
             black_box(composer.bundle(Some(5)).unwrap());
         }),
     );
-    let bundles: Vec<Vec<u8>> = (0..600)
+    let bundles: Vec<Vec<u8>> = (0..500)
         .map(|i| composer.bundle(Some(i)).unwrap())
         .collect();
     report(
@@ -151,6 +152,7 @@ fn main() {
         }),
     );
     let mut i = 0;
+    let alice_id = alice.public().to_bytes();
     report(
         "accept (verify identity, handshake, decrypt first message)",
         time(50, || {
@@ -159,6 +161,7 @@ fn main() {
                     &bob,
                     &mut store,
                     &initials[i % initials.len()],
+                    Some(&alice_id),
                     b"",
                     0,
                     &config,
@@ -179,7 +182,9 @@ fn main() {
             let alice = IdentityKeyPair::generate(&mut rng).unwrap();
             let (mut a, m) =
                 Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
-            let (mut b, _) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
+            let id = alice.public().to_bytes();
+            let (mut b, _) =
+                Session::accept(&bob, &mut store, &m, Some(&id), b"", 0, &config).unwrap();
             let r = b.encrypt(&mut rng, 0, b"hello", b"").unwrap();
             black_box(a.decrypt(&r, b"").unwrap());
         }),
@@ -320,7 +325,21 @@ fn main() {
         "  bundle, both one-time prekeys (of 100) {}",
         bundle_max.len()
     );
-    println!("  initial message with 100 B plaintext   {}", initial.len());
+    println!("  initial message, 100 B, compact        {}", initial.len());
+    let (_, self_contained) = Session::initiate(
+        &mut rng,
+        &alice,
+        &VerifiedBundle::from_bytes(&bundle_max).unwrap(),
+        &[0; 100],
+        b"",
+        0,
+        &SessionConfig::default().with_self_contained(true),
+    )
+    .unwrap();
+    println!(
+        "  initial message, 100 B, self-contained {}",
+        self_contained.len()
+    );
     println!(
         "  per-message overhead, with a PQ chunk  {}",
         normal.len() - 100
@@ -333,6 +352,20 @@ fn main() {
         "  sealed session after a few messages    {}",
         a.seal(&mut rng, &key).unwrap().len()
     );
+    // The largest either side's sealed session gets over 400 turns of 100 B ping-pong (PQ
+    // objects in flight at every stage, about 8 epochs): the chunked ratchet's state is what
+    // varies.
+    let (mut a, mut b, mut rng) = pair();
+    let (mut max_a, mut max_b) = (0, 0);
+    for _ in 0..400 {
+        let m = a.encrypt(&mut rng, 0, &[0; 100], b"").unwrap();
+        b.decrypt(&m, b"").unwrap();
+        let r = b.encrypt(&mut rng, 0, &[0; 100], b"").unwrap();
+        a.decrypt(&r, b"").unwrap();
+        max_a = max_a.max(a.seal(&mut rng, &key).unwrap().len());
+        max_b = max_b.max(b.seal(&mut rng, &key).unwrap().len());
+    }
+    println!("  sealed session, ping-pong maximum      {max_a} (initiator) / {max_b} (responder)");
     println!(
         "  sealed identity                        {}",
         alice.seal(&mut rng, &key).unwrap().len()

@@ -86,8 +86,10 @@ pub const MAX_REPLAY_CACHE: usize = 4_096;
 pub const MAX_ONE_TIME_PREKEYS: usize = 1_000;
 
 /// Most one-time leaves in one upload batch (each leaf: one X25519 and one ML-KEM one-time
-/// prekey, or one of them). A Merkle proof of such a batch has 10 siblings.
-pub const MAX_BATCH_LEAVES: usize = 1_000;
+/// prekey, or one of them). Half of [`MAX_ONE_TIME_PREKEYS`], so that an upload never makes
+/// the store drop the keys of the batch before it, which the server may still be handing out
+/// (if the new upload does not reach it). A Merkle proof of a full batch has 9 siblings.
+pub const MAX_BATCH_LEAVES: usize = 500;
 
 /// Default maximum age of a bundle's signed prekeys at `Session::initiate` (30 days, the
 /// value Signal uses for unacknowledged prekeys): `SessionConfig::max_prekey_age`.
@@ -103,6 +105,7 @@ pub const DEFAULT_ONE_TIME_PREKEYS: usize = 100;
 /// measured by the caller's clock (the core has none): see `PrekeyStore::prune`.
 pub const SIGNED_PREKEY_GRACE_SECS: u64 = 7 * 24 * 60 * 60;
 
-/// Largest handshake prefix of an initial message (an identity and the handshake fields):
-/// bounds the copy a session keeps until the initiator hears back.
+/// Largest handshake prefix of an initial message (the handshake fields, with the initiator's
+/// identity in the self-contained form: 6,429 bytes; compact 1,200): bounds the copy a
+/// session keeps until the initiator hears back.
 pub const MAX_HANDSHAKE_PREFIX_LEN: usize = 8 * 1024;

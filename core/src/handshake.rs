@@ -6,7 +6,8 @@
 //! ```text
 //! DH1 = DH(IK_A, SPK_B)   DH2 = DH(EK_A, IK_B)   DH3 = DH(EK_A, SPK_B)   [DH4 = DH(EK_A, OPK_B)]
 //! (CT, SS) = ML-KEM-768.Encaps(PQPK_B)
-//! TH  = SHA-256(transcript: protocol, version, suite, IK_A, IK_B, SPK_B, [OPK_B], PQPK_B, EK_A, CT)
+//! TH  = SHA-256(transcript: protocol, version, suite, IK_A || fingerprint_A, [binding_A],
+//!                identity B, SPK_B, [OPK_B], PQPK_B, EK_A, CT)
 //! PRK = HKDF-Extract(TH, DH1 || DH2 || DH3 || [DH4] || SS)
 //! RK, CK, SAS = HKDF-Expand(PRK, label) for each label
 //! ```
@@ -26,11 +27,13 @@ use crate::error::{AcceptError, InitiateError};
 use crate::identity::{IdentityKeyPair, PublicIdentity, UnverifiedIdentity};
 use crate::kdf::{self, Transcript};
 use crate::keys::{
-    DhOutput, HandshakeEphemeral, KemCiphertext, KemPublicKey, KemSharedSecret, X25519PublicKey,
-    random_bytes,
+    DhOutput, HandshakeEphemeral, KemCiphertext, KemPublicKey, KemSharedSecret, Signature,
+    X25519PublicKey, random_bytes,
 };
 use crate::labels::{self, transcript as tag};
-use crate::message::initial::{InitialFields, KemPrekeyUsed, UnverifiedFields, encode_prefix};
+use crate::message::initial::{
+    InitialFields, Initiator, KemPrekeyUsed, UnverifiedFields, encode_prefix,
+};
 use crate::prekeys::{PrekeyStore, ReplayTag, StagedAccept};
 use crate::ratchet::chain_key::ChainKey;
 use crate::ratchet::root_key::RootKey;
@@ -64,7 +67,10 @@ impl KeyAgreement {
 
 /// The public values both sides bind into the transcript.
 struct TranscriptInputs<'a> {
-    initiator: &'a PublicIdentity,
+    /// The initiator's X25519 identity key and fingerprint, as the initial message names them.
+    initiator: (&'a X25519PublicKey, &'a [u8; 32]),
+    /// Her binding signature, exactly when the initial message is self-contained.
+    initiator_binding: Option<&'a Signature>,
     responder: &'a PublicIdentity,
     signed_prekey: WithId<X25519PublicKey>,
     one_time_prekey: Option<WithId<X25519PublicKey>>,
@@ -75,7 +81,11 @@ struct TranscriptInputs<'a> {
 
 fn transcript_hash(t: &TranscriptInputs<'_>) -> ([u8; 32], Vec<u8>) {
     let mut h = Transcript::new();
-    h.item(tag::INITIATOR_IDENTITY, &t.initiator.transcript_parts());
+    let (key, fingerprint) = t.initiator;
+    h.item(tag::INITIATOR, &[key.as_bytes(), fingerprint]);
+    if let Some(binding) = t.initiator_binding {
+        h.item(tag::INITIATOR_BINDING, &[binding.as_bytes()]);
+    }
     h.item(tag::RESPONDER_IDENTITY, &t.responder.transcript_parts());
     h.item(
         tag::SIGNED_PREKEY,
@@ -159,11 +169,12 @@ pub(crate) struct Initiated {
 }
 
 /// Initiator side: ephemeral key, four DH outputs (three without a one-time prekey), one
-/// encapsulation.
+/// encapsulation. `self_contained` chooses the form of the initial message.
 pub(crate) fn initiate<R: TryCryptoRng + ?Sized, T: TraceSink>(
     rng: &mut R,
     identity: &IdentityKeyPair,
     bundle: &VerifiedBundle,
+    self_contained: bool,
     trace: &mut T,
 ) -> Result<Initiated, InitiateError> {
     let ephemeral = HandshakeEphemeral::generate(rng)?;
@@ -189,8 +200,17 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized, T: TraceSink>(
         bundle.one_time_prekey.as_ref().map(|k| &k.key),
     )?;
     let (ciphertext, kem_secret) = kem_key.encapsulate_with(&m);
+    let own = identity.public();
+    let fingerprint = own.fingerprint();
     let fields = InitialFields {
-        initiator: identity.public().clone(),
+        initiator: if self_contained {
+            Initiator::SelfContained(own.clone())
+        } else {
+            Initiator::Compact {
+                dh: *own.dh_key(),
+                fingerprint,
+            }
+        },
         signed_prekey_id: bundle.signed_prekey.id,
         kem_prekey: kem_ref,
         one_time_prekey_id: bundle.one_time_prekey.as_ref().map(|k| k.id),
@@ -198,7 +218,8 @@ pub(crate) fn initiate<R: TryCryptoRng + ?Sized, T: TraceSink>(
         ciphertext,
     };
     let inputs = TranscriptInputs {
-        initiator: identity.public(),
+        initiator: (own.dh_key(), &fingerprint),
+        initiator_binding: self_contained.then(|| own.binding()),
         responder: &bundle.identity,
         signed_prekey: bundle.signed_prekey.clone(),
         one_time_prekey: bundle.one_time_prekey.clone(),
@@ -235,18 +256,62 @@ fn replay_tag(fields: &UnverifiedFields) -> ReplayTag {
     ReplayTag::new(fields.signed_prekey_id, &digest)
 }
 
-/// Responder side: refuse replays, find the prekeys (cheap lookups first), compute the same
-/// key agreement. No ML-DSA signature is checked here: the initiator's identity binding is
-/// verified by `Session::accept` only once the first message authenticated, so a forged
-/// initial message costs no signature verification. Does not modify the store.
+/// The initiator's identity for an initial message (5.5 step 5): the body a self-contained
+/// message carries, or the one the caller supplies (its directory's answer) for a compact
+/// message. Either way it must have the message's X25519 key and fingerprint; its binding is
+/// not checked here (that waits until the first message authenticated).
+fn resolve_initiator(
+    named: Initiator<UnverifiedIdentity>,
+    supplied: Option<&[u8]>,
+) -> Result<UnverifiedIdentity, AcceptError> {
+    // A malformed directory entry is the caller's identity not matching, not a malformed
+    // message: the message may be perfectly good.
+    let supplied = supplied
+        .map(PublicIdentity::decode_unverified)
+        .transpose()
+        .map_err(|_| AcceptError::InitiatorMismatch)?;
+    let matches = |id: &UnverifiedIdentity, key: &X25519PublicKey, fingerprint: &[u8; 32]| {
+        id.unchecked().dh_key() == key && id.unchecked().fingerprint() == *fingerprint
+    };
+    match named {
+        Initiator::SelfContained(body) => {
+            let (key, fingerprint) = (*body.unchecked().dh_key(), body.unchecked().fingerprint());
+            if supplied
+                .as_ref()
+                .is_some_and(|id| !matches(id, &key, &fingerprint))
+            {
+                return Err(AcceptError::InitiatorMismatch);
+            }
+            Ok(body)
+        }
+        Initiator::Compact { dh, fingerprint } => {
+            let id = supplied.ok_or(AcceptError::IdentityRequired)?;
+            if matches(&id, &dh, &fingerprint) {
+                Ok(id)
+            } else {
+                Err(AcceptError::InitiatorMismatch)
+            }
+        }
+    }
+}
+
+/// Responder side: find the initiator's identity, refuse replays, find the prekeys (cheap
+/// lookups first), compute the same key agreement. No ML-DSA signature is checked here: the
+/// initiator's identity binding is verified by `Session::accept` only once the first message
+/// authenticated, so a forged initial message costs no signature verification. Does not
+/// modify the store.
 pub(crate) fn respond<T: TraceSink>(
     identity: &IdentityKeyPair,
     store: &PrekeyStore,
     fields: UnverifiedFields,
+    supplied_initiator: Option<&[u8]>,
     trace: &mut T,
 ) -> Result<Responded, AcceptError> {
     store.owned_by(identity)?;
+    let (key, fingerprint) = fields.initiator_key();
+    let self_contained = matches!(fields.initiator, Initiator::SelfContained(_));
     let replay = replay_tag(&fields);
+    let initiator = resolve_initiator(fields.initiator, supplied_initiator)?;
     if store.seen(&replay) {
         return Err(AcceptError::ReplayedHandshake);
     }
@@ -256,9 +321,8 @@ pub(crate) fn respond<T: TraceSink>(
         fields.kem_prekey,
     )?;
     let staged = store.stage_accept(fields.one_time_prekey_id, fields.kem_prekey, replay)?;
-    let initiator = fields.initiator.unchecked();
     let dh = DhOutputs {
-        dh1: keys.signed_prekey.diffie_hellman(initiator.dh_key())?,
+        dh1: keys.signed_prekey.diffie_hellman(&key)?,
         dh2: identity.dh_secret().diffie_hellman(&fields.ephemeral)?,
         dh3: keys.signed_prekey.diffie_hellman(&fields.ephemeral)?,
         dh4: match keys.one_time_prekey {
@@ -268,7 +332,8 @@ pub(crate) fn respond<T: TraceSink>(
     };
     let kem_secret = keys.kem_prekey.decapsulate(&fields.ciphertext);
     let inputs = TranscriptInputs {
-        initiator,
+        initiator: (&key, &fingerprint),
+        initiator_binding: self_contained.then(|| initiator.unchecked().binding()),
         responder: identity.public(),
         signed_prekey: WithId {
             id: fields.signed_prekey_id,
@@ -288,7 +353,7 @@ pub(crate) fn respond<T: TraceSink>(
     let agreement = agree(&inputs, &dh, &kem_secret, trace);
     Ok(Responded {
         agreement,
-        initiator: fields.initiator,
+        initiator,
         staged,
     })
 }

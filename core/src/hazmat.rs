@@ -223,7 +223,8 @@ pub fn ml_dsa_sign_internal(
     rnd: &[u8; 32],
 ) -> Option<Vec<u8>> {
     let ctx_len = u8::try_from(ctx.len()).ok()?;
-    let key = ml_dsa::ExpandedSigningKey::<ml_dsa::MlDsa65>::from_seed(&ml_dsa::Seed::from(*seed));
+    let seed = zeroize::Zeroizing::new(ml_dsa::Seed::from(*seed));
+    let key = ml_dsa::ExpandedSigningKey::<ml_dsa::MlDsa65>::from_seed(&seed);
     let sig = key.sign_internal(&[&[0, ctx_len], ctx, message], &ml_dsa::B32::from(*rnd));
     Some(sig.encode().to_vec())
 }

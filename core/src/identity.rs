@@ -54,11 +54,17 @@ impl PublicIdentity {
     /// A [`VerifyError::Decode`] for malformed input, [`VerifyError::BadSignature`] if the
     /// ML-DSA key did not sign the X25519 key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        Self::decode_unverified(bytes)?.verified()
+    }
+
+    /// Decodes an identity encoding strictly without verifying its binding (the caller
+    /// must, before using it as an identity).
+    pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<UnverifiedIdentity, DecodeError> {
         let mut r = Reader::new(bytes);
         r.header(object::IDENTITY)?;
         let id = Self::decode_body(&mut r)?;
         r.finish()?;
-        id.verified()
+        Ok(id)
     }
 
     /// The encoding: `version || 0x01 || suite || body`.
@@ -105,6 +111,11 @@ impl PublicIdentity {
         let sig = SigPublicKey::from_bytes(&r.array()?);
         let binding = Signature::from_bytes(&r.array()?);
         Ok(UnverifiedIdentity(Self { dh, sig, binding }))
+    }
+
+    /// The binding signature (a transcript item of the self-contained initial message).
+    pub(crate) fn binding(&self) -> &Signature {
+        &self.binding
     }
 
     /// The whole body as one transcript item (keys and binding signature).

@@ -41,7 +41,7 @@ impl Transcript {
         let mut t = Vec::with_capacity(12 * 1024);
         t.extend_from_slice(labels::TRANSCRIPT_PREFIX);
         t.extend_from_slice(labels::PROTOCOL_ID);
-        t.extend_from_slice(&[labels::VERSION, labels::SUITE]);
+        t.extend_from_slice(&[labels::WIRE_VERSION, labels::SUITE]);
         Self(t)
     }
 

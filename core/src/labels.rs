@@ -9,19 +9,20 @@
 /// Protocol name, bound into every transcript.
 pub(crate) const PROTOCOL_ID: &[u8] = b"Twofold";
 
-/// Format version of the identity, initial-message and sealed-blob encodings: the first byte
-/// of each (and the version byte of the transcript and fingerprint inputs).
+/// Format version of the identity and sealed-blob encodings: the first byte of each (and the
+/// version byte of the fingerprint input, so that safety numbers do not change).
 pub(crate) const VERSION: u8 = 1;
 
 /// Wire version 2: the first byte of a ratchet message (the chunked PQ ratchet), a prekey
-/// upload and a prekey bundle (one signature per upload batch), and the version byte of the
-/// upload's signed message.
+/// upload, a prekey bundle (one signature per upload batch) and an initial message (compact
+/// or self-contained), and the version byte of the upload's signed message and of the
+/// handshake transcript.
 pub(crate) const WIRE_VERSION: u8 = 2;
 
 /// The first byte of an encoding of `object`.
 pub(crate) const fn version_of(object_type: u8) -> u8 {
     match object_type {
-        object::MESSAGE | object::BUNDLE | object::UPLOAD => WIRE_VERSION,
+        object::MESSAGE | object::BUNDLE | object::UPLOAD | object::INITIAL_MESSAGE => WIRE_VERSION,
         _ => VERSION,
     }
 }
@@ -60,9 +61,8 @@ pub(crate) mod object {
 /// one-time key as a last-resort key), which answers the key-encoding confusion found in the
 /// published PQXDH analysis.
 pub(crate) mod transcript {
-    /// Initiator's whole identity body (X25519 key, ML-DSA key, binding signature).
-    pub(crate) const INITIATOR_IDENTITY: u8 = 0x01;
-    /// Responder's whole identity body.
+    /// Responder's whole identity body (X25519 key, ML-DSA key, binding signature). (`0x01`,
+    /// wire version 1's initiator identity body, is not used.)
     pub(crate) const RESPONDER_IDENTITY: u8 = 0x02;
     /// Signed X25519 prekey (id followed by key).
     pub(crate) const SIGNED_PREKEY: u8 = 0x03;
@@ -76,17 +76,22 @@ pub(crate) mod transcript {
     pub(crate) const EPHEMERAL: u8 = 0x07;
     /// ML-KEM-768 ciphertext.
     pub(crate) const KEM_CIPHERTEXT: u8 = 0x08;
+    /// Initiator's X25519 identity key and fingerprint (both forms of the initial message).
+    pub(crate) const INITIATOR: u8 = 0x09;
+    /// Initiator's identity binding signature: present exactly when the initial message is
+    /// self-contained, so the form cannot be changed in transit.
+    pub(crate) const INITIATOR_BINDING: u8 = 0x0B;
 }
 
 /// Prefix of the handshake transcript hash input.
-pub(crate) const TRANSCRIPT_PREFIX: &[u8] = b"Twofold v1 handshake transcript";
+pub(crate) const TRANSCRIPT_PREFIX: &[u8] = b"Twofold v2 handshake transcript";
 
 /// HKDF `info` for the root key output by the handshake.
-pub(crate) const KDF_HANDSHAKE_ROOT: &[u8] = b"Twofold v1 handshake root key";
+pub(crate) const KDF_HANDSHAKE_ROOT: &[u8] = b"Twofold v2 handshake root key";
 /// HKDF `info` for the initiator's first sending chain key output by the handshake.
-pub(crate) const KDF_HANDSHAKE_CHAIN: &[u8] = b"Twofold v1 handshake initial chain";
+pub(crate) const KDF_HANDSHAKE_CHAIN: &[u8] = b"Twofold v2 handshake initial chain";
 /// HKDF `info` for the short authentication string.
-pub(crate) const KDF_SAS: &[u8] = b"Twofold v1 short authentication string";
+pub(crate) const KDF_SAS: &[u8] = b"Twofold v2 short authentication string";
 /// HKDF `info` for a ratchet root step (followed by one byte: 0 = DH only, 1 = DH + KEM).
 pub(crate) const KDF_ROOT: &[u8] = b"Twofold v2 root step";
 /// HMAC input deriving a message key seed from a chain key.
@@ -125,14 +130,6 @@ pub(crate) mod merkle {
     pub(crate) const NODE: u8 = 0x01;
     /// `SHA-256(PADDING || tree_id || u16(i))` for positions at or beyond the leaf count.
     pub(crate) const PADDING: u8 = 0x02;
-}
-
-/// Kinds of KEM prekey named in an initial message.
-pub(crate) mod kem_prekey {
-    /// The signed last-resort ML-KEM prekey (not consumed).
-    pub(crate) const LAST_RESORT: u8 = 0x01;
-    /// A signed one-time ML-KEM prekey (consumed on use).
-    pub(crate) const ONE_TIME: u8 = 0x02;
 }
 
 /// Version of the QR payload of a safety number.

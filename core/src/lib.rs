@@ -61,11 +61,11 @@ pub use upload::{
 /// build for applications must not have it, and the wasm facade refuses to compile with it).
 pub const TRACE_ENABLED: bool = cfg!(twofold_trace);
 
-/// The wire version of the ratchet messages, prekey uploads and bundles this library writes
-/// and reads. Identities, initial messages and sealed blobs carry format version
+/// The wire version of the ratchet messages, prekey uploads, bundles and initial messages this
+/// library writes and reads. Identities and sealed blobs carry format version
 /// [`FORMAT_VERSION`].
 pub const WIRE_VERSION: u8 = labels::WIRE_VERSION;
-/// The format version of identities, initial messages and sealed blobs.
+/// The format version of identities and sealed blobs.
 pub const FORMAT_VERSION: u8 = labels::VERSION;
 /// The cipher suite this library implements.
 pub const SUITE: u8 = labels::SUITE;

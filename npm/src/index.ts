@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   "BAD_SIGNATURE",
   "NON_CONTRIBUTORY",
   "STALE_PREKEY",
+  "IDENTITY_REQUIRED",
+  "INITIATOR_MISMATCH",
   "UNKNOWN_PREKEY",
   "PREKEY_ALREADY_USED",
   "REPLAYED_HANDSHAKE",
@@ -130,13 +132,18 @@ function call<T>(fn: () => T): T {
   }
 }
 
-function toTwofoldError(e: unknown): Error {
+/**
+ * The package's error for `e`: an error of a wasm module (or an error as it travels from a
+ * worker) named "TwofoldError" with a code of {@link ERROR_CODES} becomes a
+ * {@link TwofoldError}; any other error is returned as it is.
+ *
+ * @internal
+ */
+export function toTwofoldError(e: unknown): Error {
   if (e instanceof TwofoldError) return e;
-  if (e instanceof Error && e.name === "TwofoldError") {
-    const code = (e as Error & { code?: string }).code;
-    if (typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code)) {
-      return new TwofoldError(code as ErrorCode, e.message);
-    }
+  const { name, code, message } = (e ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+  if (name === "TwofoldError" && (ERROR_CODES as readonly unknown[]).includes(code)) {
+    return new TwofoldError(code as ErrorCode, String(message));
   }
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -162,12 +169,13 @@ export function constants(): Constants {
   return cachedConstants;
 }
 
-/** Rejects inputs above the core's documented maximum before copying them into wasm memory. */
-function bounded(
-  value: unknown,
-  name: string,
-  limit: "maxMessageLength" | "maxBundleLength" | "maxPlaintextLength",
-): Uint8Array {
+/**
+ * Checks bytes and rejects them above the core's documented maximum `limit` (`TOO_LARGE`)
+ * before they are copied into wasm memory.
+ *
+ * @internal
+ */
+export function bounded(value: unknown, name: string, limit: keyof Constants): Uint8Array {
   const b = bytes(value, name);
   if (b.length > constants()[limit]) {
     throw new TwofoldError("TOO_LARGE", `${name} is larger than the documented maximum`);
@@ -394,12 +402,37 @@ export interface SessionOptions {
    * checks the bundle's age against it). Default: the system clock.
    */
   now?: number;
+}
+
+/** Options of {@link Session.initiate}. */
+export interface InitiateOptions extends SessionOptions {
   /**
-   * `initiate` only: the oldest signed prekeys (in seconds) a bundle may have; an older bundle
-   * is refused with `STALE_PREKEY`. `null` disables the check. Default:
-   * `constants().defaultMaxPrekeyAge` (30 days).
+   * The oldest signed prekeys (in seconds) a bundle may have; an older bundle is refused with
+   * `STALE_PREKEY`. `null` disables the check. Default: `constants().defaultMaxPrekeyAge`
+   * (30 days).
    */
   maxPrekeyAge?: number | null;
+  /**
+   * Send the initial message in the self-contained form, which carries the initiator's
+   * public identity, for responders without a directory to look it up in. Default: `false`,
+   * the compact form, which names her by her X25519 identity key and the fingerprint of her
+   * identity. With a 100-byte plaintext and a one-time X25519 prekey the compact form is
+   * 1,400 bytes, the self-contained one 6,629; every message she sends until the peer replies
+   * repeats the handshake, and so the difference.
+   */
+  selfContained?: boolean;
+}
+
+/** Options of {@link Session.accept}. */
+export interface AcceptOptions extends SessionOptions {
+  /**
+   * The initiator's encoded public identity as your directory returned it for
+   * `describeMessage(message).handshake.initiatorFingerprint`. Required for a compact initial
+   * message (`IDENTITY_REQUIRED` without it); optional for a self-contained one. It must have
+   * the X25519 key and the fingerprint the message names (`INITIATOR_MISMATCH` otherwise);
+   * its binding signature is verified once the message has authenticated (`BAD_SIGNATURE`).
+   */
+  initiatorIdentity?: Uint8Array;
 }
 
 /** Options of {@link Session.encrypt} and {@link Session.decrypt}. */
@@ -421,14 +454,16 @@ export class Session extends Disposable<wasm.Session> {
 
   /**
    * Starts a session with the owner of `bundle` (verifying every signature in it and its
-   * age, see {@link SessionOptions.maxPrekeyAge}) and encrypts the first message. Send
-   * `message` to the peer.
+   * age, see {@link InitiateOptions.maxPrekeyAge}) and encrypts the first message. Send
+   * `message` to the peer. The message is compact unless
+   * {@link InitiateOptions.selfContained} is set: it names the initiator by her fingerprint,
+   * and the responder looks her identity up in a directory.
    */
   static initiate(
     identity: Identity,
     bundle: Uint8Array,
     plaintext: Uint8Array,
-    opts?: SessionOptions,
+    opts?: InitiateOptions,
   ): { session: Session; message: Uint8Array } {
     const o = options(opts, "options");
     const now = secondsNow(o.now);
@@ -437,8 +472,12 @@ export class Session extends Disposable<wasm.Session> {
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     // `null` disables the age check: the wasm layer takes Infinity for that.
     const age = o.maxPrekeyAge === null ? Infinity : secondsNow(o.maxPrekeyAge ?? constants().defaultMaxPrekeyAge);
+    const selfContained = o.selfContained === undefined ? false : o.selfContained;
+    if (typeof selfContained !== "boolean") {
+      throw new TwofoldError("INVALID_ARGUMENT", "selfContained must be a boolean");
+    }
     return call(() => {
-      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now, age);
+      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now, age, selfContained);
       return { session: new Session(r.session), message: r.message };
     });
   }
@@ -446,19 +485,29 @@ export class Session extends Disposable<wasm.Session> {
   /**
    * Accepts an initial message against `store` and decrypts it. One-time prekeys are
    * consumed only if the message authenticates.
+   *
+   * A compact initial message (the default) names its initiator only: read
+   * `describeMessage(message).handshake.initiatorFingerprint`, look her public identity up
+   * in your directory by it, and pass it as {@link AcceptOptions.initiatorIdentity}. The
+   * library checks it against the X25519 key and fingerprint the message names
+   * (`INITIATOR_MISMATCH`), and verifies its binding signature only after the message
+   * authenticated, so a forged message costs no signature verification. Without it a compact
+   * message is `IDENTITY_REQUIRED`; a self-contained one carries her identity.
    */
   static accept(
     identity: Identity,
     store: PrekeyStore,
     message: Uint8Array,
-    opts?: SessionOptions,
+    opts?: AcceptOptions,
   ): { session: Session; plaintext: Uint8Array } {
     const o = options(opts, "options");
     const now = secondsNow(o.now);
     const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     const m = bounded(message, "message", "maxMessageLength");
+    const initiator =
+      o.initiatorIdentity === undefined ? undefined : bounded(o.initiatorIdentity, "initiatorIdentity", "identityLength");
     return call(() => {
-      const r = wasm.Session.accept(inner(identity), inner(store), m, ad, now);
+      const r = wasm.Session.accept(inner(identity), inner(store), m, initiator, ad, now);
       return { session: new Session(r.session), plaintext: r.plaintext };
     });
   }
@@ -492,7 +541,7 @@ export class Session extends Disposable<wasm.Session> {
     return call((): SessionInfo => inner(this).info());
   }
 
-  /** The 60-digit safety number over both parties' full hybrid identities. */
+  /** The 60-digit safety number: the fingerprints of both parties' hybrid identities. */
   safetyNumber(): string {
     return call(() => inner(this).safetyNumber());
   }
@@ -512,9 +561,13 @@ export class Session extends Disposable<wasm.Session> {
     return call((): Sas => inner(this).sas());
   }
 
-  /** The peer's encoded public identity. */
-  peerIdentity(): Uint8Array {
-    return call(() => inner(this).peerIdentity());
+  /**
+   * The 32-byte fingerprint of the peer's identity, verified during the handshake (the
+   * identity itself is not kept): what `fingerprintOf` of `twofold-pq/server` returns for it,
+   * and what a directory files it under.
+   */
+  peerFingerprint(): Uint8Array {
+    return call(() => inner(this).peerFingerprint());
   }
 
   /** Identifies the handshake; equal on both sides. */

@@ -2,9 +2,10 @@
  * twofold-pq/server: what a server runs on prekey uploads. It keeps the latest upload of each
  * user and a counter of the next leaf, checks each upload with {@link verifyUpload} before it
  * stores it, and hands each initiator the bundle {@link composeBundle} makes of the next leaf
- * (each leaf once, in index order), then of `null` once the leaves are used up. Nothing here
- * holds a secret or draws randomness; like the rest of the package it only adapts the wasm
- * facade to JavaScript.
+ * (each leaf once, in index order), then of `null` once the leaves are used up. As a
+ * directory it files each user's public identity under {@link fingerprintOf}, which is how a
+ * compact initial message names its initiator. Nothing here holds a secret or draws
+ * randomness; like the rest of the package it only adapts the wasm facade to JavaScript.
  *
  * These functions are a WebAssembly module of their own, so that apps which only run sessions
  * never download them. In browsers and bundlers call this module's `await ready()` once (it
@@ -15,8 +16,8 @@
  */
 
 import init, * as wasm from "../pkg-server/twofold_wasm_server.js";
-import { ERROR_CODES, TwofoldError, constants, ready as readyClient } from "./index.js";
-import type { ErrorCode, UploadInfo } from "./index.js";
+import { TwofoldError, bounded, ready as readyClient, toTwofoldError } from "./index.js";
+import type { UploadInfo } from "./index.js";
 import { isServerInitialized, markServerInitialized } from "./server-init.js";
 
 export type { UploadInfo };
@@ -56,25 +57,12 @@ function call<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    // As in the main module: the wasm layer throws Errors named "TwofoldError" with a code.
-    const code = (e as { code?: unknown } | null)?.code;
-    if (e instanceof Error && e.name === "TwofoldError" && (ERROR_CODES as readonly unknown[]).includes(code)) {
-      throw new TwofoldError(code as ErrorCode, e.message);
-    }
-    throw e;
+    throw toTwofoldError(e);
   }
 }
 
 /** Checks an upload: bytes, refused above `constants().maxUploadLength` before wasm sees them. */
-function checkUpload(upload: unknown): Uint8Array {
-  if (!(upload instanceof Uint8Array)) {
-    throw new TwofoldError("INVALID_ARGUMENT", "upload must be a Uint8Array");
-  }
-  if (upload.length > constants().maxUploadLength) {
-    throw new TwofoldError("TOO_LARGE", "upload is larger than the documented maximum");
-  }
-  return upload;
-}
+const checkUpload = (upload: unknown): Uint8Array => bounded(upload, "upload", "maxUploadLength");
 
 /** Checks a leaf index (or `null`, none) and converts it for the wasm layer. */
 function leaf(index: unknown): number | undefined {
@@ -100,6 +88,17 @@ export function inspectUpload(upload: Uint8Array): UploadInfo {
 export function verifyUpload(upload: Uint8Array): UploadInfo {
   const u = checkUpload(upload);
   return call((): UploadInfo => wasm.verifyUpload(u));
+}
+
+/**
+ * The 32-byte fingerprint of an encoded public identity, after verifying its binding
+ * signature (`BAD_SIGNATURE` otherwise): what a directory files the identity under. A compact
+ * initial message names its initiator by it (`describeMessage(m).handshake.initiatorFingerprint`
+ * of `twofold-pq`), and `session.peerFingerprint()` returns it.
+ */
+export function fingerprintOf(identity: Uint8Array): Uint8Array {
+  const id = bounded(identity, "identity", "identityLength");
+  return call(() => wasm.fingerprintOf(id));
 }
 
 /**

@@ -25,16 +25,21 @@
  * const alice = await Identity.generate();
  * const { session, message } = await Session.initiate(alice, bundle, plaintext);
  * const next = await session.encrypt(bytes);
+ * // Bob: the compact initial message names Alice; his directory has her identity.
+ * const { handshake } = await tw.describeMessage(message);
+ * const initiatorIdentity = directory.get(hex(handshake.initiatorFingerprint));
+ * const { session: b } = await Session.accept(bob, store, message, { initiatorIdentity });
  * ```
  *
  * @packageDocumentation
  */
 
-import { ERROR_CODES, TwofoldError } from "./index.js";
+import { TwofoldError, toTwofoldError } from "./index.js";
 import type {
+  AcceptOptions,
   BundleInfo,
   Constants,
-  ErrorCode,
+  InitiateOptions,
   MessageDescription,
   MessageKind,
   MessageOptions,
@@ -42,7 +47,6 @@ import type {
   PrekeyStoreOptions,
   Sas,
   SessionInfo,
-  SessionOptions,
   UploadOptions,
 } from "./index.js";
 import type { Handle, Op, Ops, Request, WireError } from "./worker-protocol.js";
@@ -88,9 +92,8 @@ const ERROR_TYPES: Readonly<Record<string, new (message: string) => Error>> = {
 function fromWire(e: WireError): Error {
   const name = typeof e?.name === "string" ? e.name : "Error";
   const message = typeof e?.message === "string" ? e.message : "";
-  if (name === "TwofoldError" && (ERROR_CODES as readonly unknown[]).includes(e.code)) {
-    return new TwofoldError(e.code as ErrorCode, message);
-  }
+  const known = toTwofoldError({ name, message, code: e?.code });
+  if (known instanceof TwofoldError) return known;
   const Type = Object.prototype.hasOwnProperty.call(ERROR_TYPES, name) ? ERROR_TYPES[name] : Error;
   const err = new Type(message);
   if (err.name !== name) err.name = name;
@@ -395,9 +398,9 @@ export class RemoteSession extends RemoteObject {
     return invoke(this, "Session", "session.sas");
   }
 
-  /** The peer's encoded public identity. */
-  peerIdentity(): Promise<Uint8Array> {
-    return invoke(this, "Session", "session.peerIdentity");
+  /** The 32-byte fingerprint of the peer's identity, verified during the handshake. */
+  peerFingerprint(): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.peerFingerprint");
   }
 
   /** Identifies the handshake; equal on both sides. */
@@ -429,19 +432,26 @@ export interface RemotePrekeyStoreFactory {
 
 /** The static factories of `Session`, creating sessions in the worker. */
 export interface RemoteSessionFactory {
-  /** Starts a session with the owner of `bundle` and encrypts the first message. */
+  /**
+   * Starts a session with the owner of `bundle` and encrypts the first message (compact
+   * unless `options.selfContained`).
+   */
   initiate(
     identity: RemoteIdentity,
     bundle: Uint8Array,
     plaintext: Uint8Array,
-    options?: SessionOptions,
+    options?: InitiateOptions,
   ): Promise<{ session: RemoteSession; message: Uint8Array }>;
-  /** Accepts an initial message against `store` and decrypts it. */
+  /**
+   * Accepts an initial message against `store` and decrypts it; a compact one needs
+   * `options.initiatorIdentity`, looked up in your directory by
+   * `describeMessage(message).handshake.initiatorFingerprint`.
+   */
   accept(
     identity: RemoteIdentity,
     store: RemotePrekeyStore,
     message: Uint8Array,
-    options?: SessionOptions,
+    options?: AcceptOptions,
   ): Promise<{ session: RemoteSession; plaintext: Uint8Array }>;
   /** Opens a sealed session. */
   open(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteSession>;

@@ -13,12 +13,13 @@
  * @packageDocumentation
  */
 import type {
+  AcceptOptions,
   ErrorCode,
   Identity,
+  InitiateOptions,
   PrekeyStore,
   PrekeyStoreOptions,
   Session,
-  SessionOptions,
   constants,
   describeMessage,
   inspectBundle,
@@ -68,11 +69,11 @@ export interface Ops {
   "prekeyStore.seal": Method<PrekeyStore, "seal">;
 
   "session.initiate": {
-    args: [identity: Handle, bundle: Uint8Array, plaintext: Uint8Array, options?: SessionOptions];
+    args: [identity: Handle, bundle: Uint8Array, plaintext: Uint8Array, options?: InitiateOptions];
     result: { session: Handle; message: Uint8Array };
   };
   "session.accept": {
-    args: [identity: Handle, store: Handle, message: Uint8Array, options?: SessionOptions];
+    args: [identity: Handle, store: Handle, message: Uint8Array, options?: AcceptOptions];
     result: { session: Handle; plaintext: Uint8Array };
   };
   "session.open": { args: Parameters<typeof Session.open>; result: Handle };
@@ -83,7 +84,7 @@ export interface Ops {
   "session.safetyQr": Method<Session, "safetyQr">;
   "session.matchesSafetyQr": Method<Session, "matchesSafetyQr">;
   "session.sas": Method<Session, "sas">;
-  "session.peerIdentity": Method<Session, "peerIdentity">;
+  "session.peerFingerprint": Method<Session, "peerFingerprint">;
   "session.handshakeId": Method<Session, "handshakeId">;
   "session.seal": Method<Session, "seal">;
 

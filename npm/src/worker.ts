@@ -99,7 +99,7 @@ const handlers: Handlers = {
   "session.safetyQr": (h, ...args) => session(h).safetyQr(...args),
   "session.matchesSafetyQr": (h, ...args) => session(h).matchesSafetyQr(...args),
   "session.sas": (h, ...args) => session(h).sas(...args),
-  "session.peerIdentity": (h, ...args) => session(h).peerIdentity(...args),
+  "session.peerFingerprint": (h, ...args) => session(h).peerFingerprint(...args),
   "session.handshakeId": (h, ...args) => session(h).handshakeId(...args),
   "session.seal": (h, ...args) => session(h).seal(...args),
 

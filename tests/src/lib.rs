@@ -165,6 +165,7 @@ impl Traced {
         identity: &IdentityKeyPair,
         store: &mut PrekeyStore,
         message: &[u8],
+        initiator: Option<&[u8]>,
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
@@ -174,6 +175,7 @@ impl Traced {
             identity,
             store,
             message,
+            initiator,
             associated_data,
             now,
             config,
@@ -271,7 +273,16 @@ pub fn pair(label: &str, variant: Variant, config: &SessionConfig) -> Pair {
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (a, initial) =
         Traced::initiate(&mut rng, &alice, &bundle, b"first", b"", 0, config).unwrap();
-    let (b, plaintext) = Traced::accept(&bob, &mut store, &initial, b"", 0, config).unwrap();
+    let (b, plaintext) = Traced::accept(
+        &bob,
+        &mut store,
+        &initial,
+        Some(&alice.public().to_bytes()),
+        b"",
+        0,
+        config,
+    )
+    .unwrap();
     assert_eq!(plaintext, b"first");
     Pair {
         alice,
@@ -285,18 +296,25 @@ pub fn pair(label: &str, variant: Variant, config: &SessionConfig) -> Pair {
 }
 
 /// Splits a message into (handshake prefix, ratchet message); the prefix is empty for a
-/// ratchet message. Follows docs/PROTOCOL.md section 5.5.
+/// ratchet message. Follows docs/PROTOCOL.md section 5.5 (either form).
 pub fn split_initial(message: &[u8]) -> (&[u8], &[u8]) {
     if message[1] != 0x03 {
         return (&[], message);
     }
-    let flags = message[twofold_core::IDENTITY_LEN + 9];
-    let len = twofold_core::IDENTITY_LEN
-        + 10
+    let flags = message[3];
+    let initiator = if flags & 0x04 != 0 { 5293 } else { 64 };
+    let len = 4
+        + initiator
+        + 8
         + if flags & 1 == 1 { 4 } else { 0 }
         + 32
         + twofold_core::KEM_CIPHERTEXT_LEN;
     message.split_at(len)
+}
+
+/// Offset of `EK` in an initial message (then `CT`, then the ratchet message).
+pub fn ephemeral_at(message: &[u8]) -> usize {
+    split_initial(message).0.len() - 32 - twofold_core::KEM_CIPHERTEXT_LEN
 }
 
 /// Flips bit `bit` (0..8*len) of a copy of `bytes`.

@@ -226,9 +226,23 @@ fn handshake_of(trace: &[TraceEvent]) -> &TraceEvent {
         .expect("handshake event")
 }
 
-/// `vectors/handshake/<variant>.json`.
+/// `vectors/handshake/<variant>.json` (compact initial message).
 pub fn handshake_vector(variant: Variant) -> Value {
-    let mut rng = rng(&format!("handshake/{}", variant.name()));
+    handshake_vector_in(variant, false)
+}
+
+/// `vectors/handshake/self_contained.json`: the `Full` variant with the self-contained form.
+pub fn handshake_vector_self_contained() -> Value {
+    handshake_vector_in(Variant::Full, true)
+}
+
+fn handshake_vector_in(variant: Variant, self_contained: bool) -> Value {
+    let label = if self_contained {
+        "self_contained"
+    } else {
+        variant.name()
+    };
+    let mut rng = rng(&format!("handshake/{label}"));
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
     let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
     let (x, k) = variant.one_time();
@@ -240,7 +254,7 @@ pub fn handshake_vector(variant: Variant) -> Value {
     let bundle = twofold_core::compose_bundle(&upload, index).unwrap();
     let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
-    let config = SessionConfig::default();
+    let config = SessionConfig::default().with_self_contained(self_contained);
     let (mut a, initial) = Traced::initiate(
         &mut rng,
         &alice,
@@ -252,8 +266,12 @@ pub fn handshake_vector(variant: Variant) -> Value {
     )
     .unwrap();
     let a_trace = a.take_trace();
+    // The compact form needs Alice's identity from Bob's directory; the self-contained one
+    // carries it.
+    let alice_id = alice.public().to_bytes();
+    let supplied = (!self_contained).then_some(alice_id.as_slice());
     let (mut b, plaintext) =
-        Traced::accept(&bob, &mut store, &initial, FIRST_AD, NOW, &config).unwrap();
+        Traced::accept(&bob, &mut store, &initial, supplied, FIRST_AD, NOW, &config).unwrap();
     let b_trace = b.take_trace();
     assert_eq!(plaintext, FIRST_PLAINTEXT);
     assert_eq!(handshake_of(&a_trace), handshake_of(&b_trace));
@@ -262,10 +280,13 @@ pub fn handshake_vector(variant: Variant) -> Value {
     assert_eq!(safety, b.safety_number());
     json!({
         "description": format!(
-            "PQXDH-style handshake, bundle variant `{}`: every input, intermediate and output",
-            variant.name()
+            "PQXDH-style handshake, bundle variant `{}`, {} initial message: every input, intermediate and output",
+            variant.name(),
+            if self_contained { "self-contained" } else { "compact" }
         ),
         "variant": variant.name(),
+        "form": if self_contained { "self_contained" } else { "compact" },
+        "initiator_identity_supplied": supplied.map(hx),
         "bob": {
             "identity": identity_json(&bob),
             "prekeys": bob_prekeys,
@@ -367,8 +388,8 @@ fn upload_cases(upload: &[u8]) -> Vec<Value> {
             ErrorCode::InvalidEncoding,
         ),
         (
-            "upload: leaf count above 1,000",
-            edit(&|v| v[count_at..count_at + 2].copy_from_slice(&1001u16.to_be_bytes())),
+            "upload: leaf count above 500",
+            edit(&|v| v[count_at..count_at + 2].copy_from_slice(&501u16.to_be_bytes())),
             ErrorCode::InvalidEncoding,
         ),
         (
@@ -499,9 +520,9 @@ pub fn rejections() -> Value {
         ErrorCode::InvalidKey,
     ));
     let mut v = b.clone();
-    v[count_at..count_at + 2].copy_from_slice(&1001u16.to_be_bytes());
+    v[count_at..count_at + 2].copy_from_slice(&501u16.to_be_bytes());
     cases.push(bundle_case(
-        "bundle: leaf count above 1,000",
+        "bundle: leaf count above 500",
         v,
         ErrorCode::InvalidEncoding,
     ));
@@ -640,19 +661,27 @@ pub fn rejections() -> Value {
         ErrorCode::BadSignature,
     ));
 
-    // Initial-message level, each against a fresh copy of the sealed store.
-    let accept = |bytes: &[u8], after: Option<&[u8]>| -> &'static str {
+    // Initial-message level, each against a fresh copy of the sealed store, with the
+    // initiator identity the case supplies (Alice's unless it says otherwise).
+    let alice_id = alice.public().to_bytes();
+    let accept = |bytes: &[u8], supplied: Option<&[u8]>, after: Option<&[u8]>| -> &'static str {
         let mut s = PrekeyStore::open(&store_blob, &APP_KEY).unwrap();
         if let Some(prior) = after {
-            Session::accept(&bob, &mut s, prior, FIRST_AD, NOW, &config).unwrap();
+            Session::accept(&bob, &mut s, prior, Some(&alice_id), FIRST_AD, NOW, &config).unwrap();
         }
-        code_of(Session::accept(&bob, &mut s, bytes, FIRST_AD, NOW, &config))
+        code_of(Session::accept(
+            &bob, &mut s, bytes, supplied, FIRST_AD, NOW, &config,
+        ))
     };
     let m = &initial;
-    let spk_at = IDENTITY_LEN;
-    let kind_at = spk_at + 4;
-    let flags_at = kind_at + 5;
-    let opk_at = flags_at + 1;
+    // Compact layout (5.5): header 3, flags 1, IK_A 32, fingerprint_A 32, spk_id, kem_id,
+    // opk_id (this message used a one-time X25519 prekey), EK, CT, ratchet message.
+    let flags_at = 3;
+    let key_at = 4;
+    let fp_at = key_at + 32;
+    let spk_at = fp_at + 32;
+    let kem_at = spk_at + 4;
+    let opk_at = kem_at + 4;
     let ek_at = opk_at + 4;
     let ct_at = ek_at + 32;
     let msg_at = ct_at + twofold_core::KEM_CIPHERTEXT_LEN;
@@ -668,19 +697,31 @@ pub fn rejections() -> Value {
         &mut rng, &broken, &verified, b"dave", FIRST_AD, NOW, &config,
     )
     .unwrap();
-    let mut im = |name: &str, bytes: Vec<u8>, after: Option<&str>, expected: ErrorCode| {
+    let broken_id = broken.public().to_bytes();
+    // Alice's genuine self-contained message (another handshake of hers).
+    let sc = SessionConfig::default().with_self_contained(true);
+    let (_, self_contained) =
+        Session::initiate(&mut rng, &alice, &verified, b"sc", FIRST_AD, NOW, &sc).unwrap();
+    let body = &alice_id[3..];
+    let mut im = |name: &str,
+                  bytes: Vec<u8>,
+                  supplied: Option<&[u8]>,
+                  after: Option<&str>,
+                  expected: ErrorCode| {
         let prior = after.map(|_| initial.as_slice());
-        let got = accept(&bytes, prior);
+        let got = accept(&bytes, supplied, prior);
         assert_eq!(got, expected.as_str(), "initial message case {name}");
         cases.push(json!({
             "name": name,
             "object": "initial_message",
+            "initiator_identity": supplied.map(hx),
             "after": after,
             "bytes": hx(&bytes),
             "error": got,
         }));
     };
-    assert_eq!(accept(m, None), "OK");
+    assert_eq!(accept(m, Some(&alice_id), None), "OK");
+    assert_eq!(accept(&self_contained, None, None), "OK");
     // A copy of the valid message with one edit.
     let edited = |edit: &dyn Fn(&mut Vec<u8>)| {
         let mut v = m.clone();
@@ -693,8 +734,8 @@ pub fn rejections() -> Value {
     let xor = |at: usize, bit: u8| move |v: &mut Vec<u8>| v[at] ^= bit;
     let single: [(&str, Vec<u8>, ErrorCode); 17] = [
         (
-            "initial: version 0",
-            edited(&|v| v[0] = 0),
+            "initial: wire version 1",
+            edited(&|v| v[0] = 1),
             ErrorCode::UnsupportedVersion,
         ),
         (
@@ -703,13 +744,8 @@ pub fn rejections() -> Value {
             ErrorCode::Truncated,
         ),
         (
-            "initial: unknown KEM prekey kind",
-            edited(&|v| v[kind_at] = 3),
-            ErrorCode::InvalidEncoding,
-        ),
-        (
             "initial: reserved flag bit",
-            edited(&|v| v[flags_at] = 0x03),
+            edited(&xor(flags_at, 0x08)),
             ErrorCode::InvalidEncoding,
         ),
         (
@@ -724,15 +760,19 @@ pub fn rejections() -> Value {
         ),
         (
             "initial: unknown one-time KEM prekey id",
-            edited(&put(kind_at + 1, 999)),
+            edited(&put(kem_at, 999)),
             ErrorCode::UnknownPrekey,
         ),
         (
-            // The binding is part of the transcript: a changed bit fails authentication,
-            // before the binding itself is checked (5.5).
-            "initial: initiator binding signature bit flipped",
-            edited(&xor(3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 10, 0x04)),
-            ErrorCode::AuthFailed,
+            // Decided before authentication from public bytes (5.5 step 5).
+            "initial: initiator X25519 key changed (the supplied identity has another)",
+            edited(&xor(key_at + 5, 0x01)),
+            ErrorCode::InitiatorMismatch,
+        ),
+        (
+            "initial: initiator fingerprint changed",
+            edited(&xor(fp_at + 9, 0x01)),
+            ErrorCode::InitiatorMismatch,
         ),
         (
             "initial: ephemeral key of small order (u = 0)",
@@ -781,28 +821,93 @@ pub fn rejections() -> Value {
         ),
     ];
     for (name, bytes, code) in single {
-        im(name, bytes, None, code);
+        im(name, bytes, Some(&alice_id), None, code);
     }
+    im(
+        "initial: compact, and no initiator identity supplied",
+        m.clone(),
+        None,
+        None,
+        ErrorCode::IdentityRequired,
+    );
+    im(
+        "initial: compact, with another identity supplied",
+        m.clone(),
+        Some(&carol.public().to_bytes()),
+        None,
+        ErrorCode::InitiatorMismatch,
+    );
+    im(
+        "initial: self-contained, with another identity supplied",
+        self_contained.clone(),
+        Some(&carol.public().to_bytes()),
+        None,
+        ErrorCode::InitiatorMismatch,
+    );
+    // The form is bound into the transcript: re-encoding a genuine message in the other form
+    // fails authentication, before any signature is verified (5.4).
+    let mut as_self_contained = vec![m[0], m[1], m[2], m[flags_at] | 0x04];
+    as_self_contained.extend_from_slice(body);
+    as_self_contained.extend_from_slice(&m[spk_at..]);
+    im(
+        "initial: compact message re-encoded as self-contained",
+        as_self_contained,
+        None,
+        None,
+        ErrorCode::AuthFailed,
+    );
+    let sc_rest = 4 + body.len();
+    let mut as_compact = vec![
+        self_contained[0],
+        self_contained[1],
+        self_contained[2],
+        self_contained[3] & !0x04,
+    ];
+    as_compact.extend_from_slice(&alice_id[3..3 + 32]);
+    as_compact.extend_from_slice(&alice.public().fingerprint());
+    as_compact.extend_from_slice(&self_contained[sc_rest..]);
+    im(
+        "initial: self-contained message re-encoded as compact",
+        as_compact,
+        Some(&alice_id),
+        None,
+        ErrorCode::AuthFailed,
+    );
+    let mut v = self_contained.clone();
+    v[4 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 10] ^= 0x04;
+    im(
+        // The binding is part of the transcript: a changed bit fails authentication,
+        // before the binding itself is checked (5.5).
+        "initial: self-contained, initiator binding signature bit flipped",
+        v,
+        None,
+        None,
+        ErrorCode::AuthFailed,
+    );
     im(
         "initial: replay of an accepted message (its one-time prekeys are consumed)",
         m.clone(),
+        Some(&alice_id),
         Some("accept the valid message first"),
         ErrorCode::PrekeyAlreadyUsed,
     );
     im(
         "initial: another initiator reusing the consumed one-time prekeys",
         initial_carol.clone(),
+        Some(&carol.public().to_bytes()),
         Some("accept the valid message first"),
         ErrorCode::PrekeyAlreadyUsed,
     );
     im(
         "initial: initiator holds the keys of an identity whose binding does not verify",
         broken_initial,
+        Some(&broken_id),
         None,
         ErrorCode::BadSignature,
     );
     json!({
-        "description": "Inputs that must be rejected, with the error code (docs/PROTOCOL.md section 9). Initial-message cases run against the responder state sealed below, starting fresh for each case; when `after` is set, the valid `initial_message` is accepted first.",
+        "description": "Inputs that must be rejected, with the error code (docs/PROTOCOL.md section 9). Initial-message cases run against the responder state sealed below, starting fresh for each case, with the case's `initiator_identity` supplied to accept (null: none); when `after` is set, the valid `initial_message` is accepted first (with Alice's identity, `initiator_identity` of the file).",
+        "initiator_identity": hx(&alice.public().to_bytes()),
         "app_key": hx(&APP_KEY),
         "responder_identity_blob": hx(&identity_blob),
         "responder_store_blob": hx(&store_blob),
@@ -857,7 +962,16 @@ pub fn scripted(label: &str, ops: &[Op]) -> (Vec<Value>, Value, Traced, Traced) 
         "op": "initiate", "by": "alice", "id": "a0", "plaintext": "a0", "now": NOW,
         "message": hx(&initial), "trace": events(&a.take_trace()),
     }));
-    let (mut b, p) = Traced::accept(&bob, &mut store, &initial, b"", NOW, &config).unwrap();
+    let (mut b, p) = Traced::accept(
+        &bob,
+        &mut store,
+        &initial,
+        Some(&alice.public().to_bytes()),
+        b"",
+        NOW,
+        &config,
+    )
+    .unwrap();
     assert_eq!(p, b"a0");
     steps.push(json!({
         "op": "accept", "by": "bob", "id": "a0", "plaintext": "a0",
@@ -1514,6 +1628,10 @@ pub fn regenerated() -> Vec<(String, Value)> {
         .iter()
         .map(|v| (format!("handshake/{}.json", v.name()), handshake_vector(*v)))
         .collect();
+    out.push((
+        "handshake/self_contained.json".into(),
+        handshake_vector_self_contained(),
+    ));
     out.push(("handshake/rejections.json".into(), rejections()));
     out.push(("upload/batches.json".into(), upload_batches()));
     out.extend(ratchet_conversations());

@@ -3,4 +3,6 @@
 //! of their own. This crate has no code: it exists so that the client and server modules are
 //! two artifacts with two names, built from one facade.
 
-pub use twofold_wasm::{BundleComposer, compose_bundle, inspect_upload, verify_upload};
+pub use twofold_wasm::{
+    BundleComposer, compose_bundle, fingerprint_of, inspect_upload, verify_upload,
+};

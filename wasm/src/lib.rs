@@ -37,7 +37,7 @@ pub use objects::{Identity, PrekeyStore, Session};
 #[cfg(feature = "client")]
 use records::ToJs;
 #[cfg(feature = "server")]
-pub use server::{BundleComposer, compose_bundle, inspect_upload, verify_upload};
+pub use server::{BundleComposer, compose_bundle, fingerprint_of, inspect_upload, verify_upload};
 
 // A build with `--cfg twofold_trace` records every key: a wasm module must never have it.
 #[cfg(target_arch = "wasm32")]
@@ -45,6 +45,13 @@ const _: () = assert!(
     !twofold_core::TRACE_ENABLED,
     "twofold-core must not be built with --cfg twofold_trace for wasm"
 );
+
+// The allocator of both modules: Talc instead of std's dlmalloc, about 1.6 KB gzip smaller and
+// faster at the allocation pattern of the protocol (docs/BENCHMARKS.md, issue 12's levers).
+// Secrets are wiped by their owners before their memory is freed, whatever the allocator.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// Error code for arguments of the wrong size or range (this layer only).
 pub const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";

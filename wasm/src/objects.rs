@@ -155,7 +155,7 @@ impl PrekeyStore {
 #[wasm_bindgen]
 impl Session {
     /// Starts a session from a bundle. `max_prekey_age` in seconds; `Infinity` disables the
-    /// age check.
+    /// age check. `self_contained`: send the initial message with the whole identity.
     #[wasm_bindgen(unchecked_return_type = "Initiated")]
     pub fn initiate(
         identity: &Identity,
@@ -164,6 +164,7 @@ impl Session {
         associated_data: &[u8],
         now: f64,
         max_prekey_age: f64,
+        self_contained: bool,
     ) -> Result<JsValue, JsValue> {
         let plaintext = Zeroizing::new(plaintext);
         let max_prekey_age = if max_prekey_age == f64::INFINITY {
@@ -171,7 +172,9 @@ impl Session {
         } else {
             Some(seconds(max_prekey_age)?)
         };
-        let config = SessionConfig::default().with_max_prekey_age(max_prekey_age);
+        let config = SessionConfig::default()
+            .with_max_prekey_age(max_prekey_age)
+            .with_self_contained(self_contained);
         let now = seconds(now)?;
         let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
         let (session, message) = core_::Session::initiate(
@@ -191,21 +194,30 @@ impl Session {
         .to_js())
     }
 
-    /// Accepts an initial message.
+    /// Accepts an initial message; `initiator` is the initiator's identity encoding (required
+    /// for a compact message).
     #[wasm_bindgen(unchecked_return_type = "Accepted")]
     pub fn accept(
         identity: &Identity,
         store: &mut PrekeyStore,
         message: &[u8],
+        initiator: Option<Vec<u8>>,
         associated_data: &[u8],
         now: f64,
     ) -> Result<JsValue, JsValue> {
         let config = SessionConfig::default();
         let now = seconds(now)?;
         let id = identity.get()?;
-        let (session, plaintext) =
-            core_::Session::accept(id, store.get_mut()?, message, associated_data, now, &config)
-                .map_err(core_error)?;
+        let (session, plaintext) = core_::Session::accept(
+            id,
+            store.get_mut()?,
+            message,
+            initiator.as_deref(),
+            associated_data,
+            now,
+            &config,
+        )
+        .map_err(core_error)?;
         Ok(Accepted {
             session: JsValue::from(Self::wrap(session)),
             plaintext: JsValue::from(secret_out(plaintext)),
@@ -274,12 +286,10 @@ impl Session {
         Ok(records::sas(self.get()?.sas()))
     }
 
-    /// The peer's encoded public identity.
-    #[wasm_bindgen(js_name = peerIdentity)]
-    pub fn peer_identity(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(
-            self.get()?.peer_identity().to_bytes().as_slice(),
-        ))
+    /// The fingerprint of the peer's identity.
+    #[wasm_bindgen(js_name = peerFingerprint)]
+    pub fn peer_fingerprint(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.get()?.peer_fingerprint()[..]))
     }
 
     /// SHA-256 of the handshake fields; equal on both sides.

@@ -201,6 +201,13 @@ js_record! {
 js_record! {
     /// The handshake fields of an initial message, as a server sees them.
     HandshakeInfo {
+        /// The initiator's X25519 identity key, as the message states it.
+        initiatorKey: "Uint8Array",
+        /// Fingerprint of the initiator's identity, as the message states it: look her
+        /// identity up by it and pass it to `accept` (unauthenticated until then).
+        initiatorFingerprint: "Uint8Array",
+        /// The message carries her whole identity (self-contained form).
+        selfContained: "boolean",
         /// Id of the signed prekey used.
         signedPrekeyId: "number",
         /// Id of the one-time X25519 prekey used, or `null`.
@@ -443,6 +450,9 @@ pub(crate) fn message_description(d: core_::MessageDescription) -> JsValue {
             core_::KemPrekeyUsed::OneTime(id) => (KemPrekeyKind::OneTime, id),
         };
         HandshakeInfo {
+            initiatorKey: &h.initiator_key.as_bytes()[..],
+            initiatorFingerprint: &h.initiator_fingerprint[..],
+            selfContained: h.self_contained,
             signedPrekeyId: h.signed_prekey_id,
             oneTimePrekeyId: h.one_time_prekey_id,
             kemPrekeyKind: kind,

@@ -1,13 +1,22 @@
 //! The server's functions (feature `server`, built into `npm/pkg-server`): reading and
-//! checking prekey uploads and composing bundles from them. None holds a secret or draws
-//! randomness; they live in a module of their own so that the client download does not carry
-//! them.
+//! checking prekey uploads, composing bundles from them, and the fingerprint a directory files
+//! identities under. None holds a secret or draws randomness; they live in a module of their
+//! own so that the client download does not carry them.
 
 use js_sys::Uint8Array;
 use twofold_core as core_;
 use wasm_bindgen::prelude::*;
 
 use crate::{DISPOSED, core_error, error, records};
+
+/// The fingerprint of an encoded public identity (its binding verified): what a directory
+/// files it under, what `describeMessage` names an initiator by and what
+/// `session.peerFingerprint()` returns.
+#[wasm_bindgen(js_name = fingerprintOf)]
+pub fn fingerprint_of(identity: &[u8]) -> Result<Uint8Array, JsValue> {
+    let id = core_::PublicIdentity::from_bytes(identity).map_err(core_error)?;
+    Ok(Uint8Array::from(&id.fingerprint()[..]))
+}
 
 /// What an upload says (a server's bookkeeping); verifies nothing.
 #[wasm_bindgen(js_name = inspectUpload, unchecked_return_type = "UploadInfo")]

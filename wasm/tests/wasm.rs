@@ -36,7 +36,8 @@ fn core_handshake_and_ratchet_run_under_wasm() {
             .unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let (mut a, m) = Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", 0, &config).unwrap();
-    let (mut b, p) = Session::accept(&bob, &mut store, &m, b"", 0, &config).unwrap();
+    let id = alice.public().to_bytes();
+    let (mut b, p) = Session::accept(&bob, &mut store, &m, Some(&id), b"", 0, &config).unwrap();
     assert_eq!(p, b"hi");
     let r = b.encrypt(&mut rng, 0, b"yo", b"").unwrap();
     assert_eq!(a.decrypt(&r, b"").unwrap(), b"yo");

@@ -1,12 +1,12 @@
-// The six attacks, one click each. Each runs real protocol operations through the demo
+// The seven attacks, one click each. Each runs real protocol operations through the demo
 // model (messages go through the server queue and show up in the panes and the timeline) and
 // returns an outcome: the steps observed and a plain-language explanation.
 
 import { Identity, PrekeyStore, Session, constants } from "twofold-pq";
 import { composeBundle } from "twofold-pq/server";
-import { explainError } from "./demo.js";
+import { explainError, shortFingerprint } from "./demo.js";
 import { fmtBytes, fmtMs, fromUtf8, nowSeconds, timed, utf8 } from "./format.js";
-import { chunkName, overheadBytes, pqChunkBytes, ratchetOverheadBytes } from "./server.js";
+import { chunkName, describeMessage, overheadBytes, pqChunkBytes, ratchetOverheadBytes } from "./server.js";
 
 // Tones: "blocked" (the protocol stopped it), "breach" (the attacker got something),
 // "detected" (visible to users who verify), "info".
@@ -67,12 +67,15 @@ export function bundleSwap(demo) {
     bytes: toMallory.message.length,
     ms: msInit,
   });
-  const fromAlice = Session.accept(mallory, malStore, toMallory.message);
+  // The attacker runs the directory too: it has Alice's identity for her compact message.
+  const aliceId = demo.server.lookup(describeMessage(toMallory.message).handshake.initiatorFingerprint);
+  const fromAlice = Session.accept(mallory, malStore, toMallory.message, { initiatorIdentity: aliceId });
   const stolenText = fromUtf8(fromAlice.plaintext);
   const bobBundle = demo.takeBundle("the attacker");
-  const toBob = Session.initiate(mallory, bobBundle.bytes, fromAlice.plaintext);
+  // To Bob it writes a self-contained initial message: its own identity travels with it.
+  const toBob = Session.initiate(mallory, bobBundle.bytes, fromAlice.plaintext, { selfContained: true });
   const [atBob, msAccept] = timed(() => Session.accept(bob.identity, bob.store, toBob.message));
-  demo.log("Attacker", `Read Alice's message and relayed it to the real Bob in a session of its own`, {
+  demo.log("Attacker", `Read Alice's message and relayed it to the real Bob in a session of its own (a self-contained initial message carrying the attacker's identity)`, {
     bytes: toBob.message.length,
     tone: "attack",
   });
@@ -427,7 +430,8 @@ export function oldBundle(demo) {
   if (today.code === "accepted") {
     let code = "accepted";
     try {
-      Session.accept(bob.identity, bob.store, today.message).session.dispose();
+      const initiatorIdentity = demo.initiatorIdentityFor(today.message);
+      Session.accept(bob.identity, bob.store, today.message, { initiatorIdentity }).session.dispose();
     } catch (e) {
       code = e.code;
       demo.log("Bob", `Refused the handshake from the replayed bundle: ${explainError(e)}`, { tone: "error" });
@@ -476,6 +480,80 @@ export function oldBundle(demo) {
   };
 }
 
+// ---- (g) the directory gives Bob the wrong identity, or none ----
+
+/** Bob's app tries an initial message with what the directory answered; returns the code. */
+function bobTries(demo, message, answer, what) {
+  const { bob } = demo;
+  const before = JSON.stringify(bob.store.info());
+  let code = "accepted";
+  try {
+    const initiatorIdentity = demo.initiatorIdentityFor(message, { answer });
+    Session.accept(bob.identity, bob.store, message, { initiatorIdentity }).session.dispose();
+  } catch (e) {
+    code = e.code;
+    demo.log("Bob", `Refused the initial message (${what}): ${explainError(e)}`, { bytes: message.length, tone: "error" });
+  }
+  return { code, unchanged: before === JSON.stringify(bob.store.info()) };
+}
+
+export function wrongIdentity(demo) {
+  const steps = [];
+  // A new handshake of Alice's, compact (the form that needs the directory), from the next leaf.
+  const bundle = demo.takeBundle("Alice");
+  const text = "Hi Bob, it's Alice on my laptop.";
+  const compact = Session.initiate(demo.alice.identity, bundle.bytes, utf8(text));
+  const whole = Session.initiate(demo.alice.identity, bundle.bytes, utf8(text), { selfContained: true });
+  whole.session.dispose();
+  const fp = describeMessage(compact.message).handshake.initiatorFingerprint;
+  demo.log("Alice", `Started a second handshake from bundle #${bundle.id}: a compact initial message naming her fingerprint ${shortFingerprint(fp)} (the self-contained form would be ${fmtBytes(whole.message.length)})`, {
+    bytes: compact.message.length,
+  });
+  steps.push(
+    step("info", `Alice's app sent a new compact initial message (${fmtBytes(compact.message.length)}; self-contained it would be ${fmtBytes(whole.message.length)}). It names her by fingerprint ${shortFingerprint(fp)}, so Bob's app asks the directory for her identity.`),
+  );
+
+  // 1. The directory answers with another identity: the attacker's.
+  const mallory = Identity.generate();
+  const other = mallory.publicKey;
+  mallory.dispose();
+  demo.log("Server", `Answered Bob's directory lookup of ${shortFingerprint(fp)} with another identity (the attacker's)`, { bytes: other.length, tone: "attack" });
+  const wrong = bobTries(demo, compact.message, () => other, "the directory's answer is another identity");
+  steps.push(
+    wrong.code === "INITIATOR_MISMATCH"
+      ? step("blocked", `The directory answered with another identity: Bob's app refused the message with INITIATOR_MISMATCH before any key agreement, and his prekey store is ${wrong.unchanged ? "unchanged" : "changed (unexpected)"}.`)
+      : step("breach", `Unexpected: with another identity, Bob's app answered ${wrong.code}.`),
+  );
+
+  // 2. The directory has no entry for the fingerprint.
+  demo.log("Server", `Answered Bob's directory lookup of ${shortFingerprint(fp)} with nothing (no entry)`, { tone: "attack" });
+  const none = bobTries(demo, compact.message, () => undefined, "no directory entry");
+  steps.push(
+    none.code === "IDENTITY_REQUIRED"
+      ? step("blocked", `No directory entry: Bob's app refused the message with IDENTITY_REQUIRED (it never accepts a fingerprint nobody tied to an identity), and his prekey store is ${none.unchanged ? "unchanged" : "changed (unexpected)"}.`)
+      : step("breach", `Unexpected: without an identity, Bob's app answered ${none.code}.`),
+  );
+
+  // 3. The honest answer: the same message is accepted (nothing was used up by the refusals).
+  const honest = bobTries(demo, compact.message, undefined, "the directory's own answer");
+  compact.session.dispose();
+  if (honest.code === "accepted") demo.log("Bob", "Accepted the same initial message with Alice's identity from the directory (a session of its own, closed again)", { bytes: compact.message.length });
+  steps.push(
+    honest.code === "accepted"
+      ? step("info", "With the directory's honest answer, Bob's app accepts the very same message: the refusals used up nothing.")
+      : step("breach", `Unexpected: with Alice's own identity, Bob's app answered ${honest.code}.`),
+  );
+  return {
+    title: "Wrong or missing identity",
+    steps,
+    explain: [
+      `A compact initial message names Alice by her X25519 identity key and the fingerprint of her identity (a SHA-256 hash over her X25519 and ML-DSA-65 public keys) instead of carrying her ${fmtBytes(constants().identityLength)} identity. Bob's app fetches the identity from the directory, and the library checks that it has exactly that key and that fingerprint: another identity is INITIATOR_MISMATCH. Without an identity it refuses the message (IDENTITY_REQUIRED) rather than create a session with a fingerprint nobody tied to a key. Both are decided from public bytes, before the message is authenticated, so they prove nothing about the sender and change nothing: Bob's app retries once the directory answers.`,
+      "Her identity's binding signature is verified only after the message authenticated, so a forged message costs Bob no signature verification.",
+      "A directory that lies consistently (it hands Alice a bundle of the attacker's, and the attacker writes to Bob under its own identity) is attack (a): the handshakes succeed, with the attacker, and the safety numbers expose it. The self-contained form (Alice's switch before her first message) carries her identity in every message until Bob replies, for apps without a directory.",
+    ],
+  };
+}
+
 export const ATTACKS = {
   a: bundleSwap,
   b: tamperMessage,
@@ -483,4 +561,5 @@ export const ATTACKS = {
   d: reorderMessages,
   e: stealState,
   f: oldBundle,
+  g: wrongIdentity,
 };

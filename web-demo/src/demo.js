@@ -4,7 +4,7 @@
 
 import { Identity, PrekeyStore, Session, TwofoldError } from "twofold-pq";
 import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, utf8 } from "./format.js";
-import { chunkName, leafName, pqChunkBytes, Server } from "./server.js";
+import { chunkName, describeMessage, leafName, pqChunkBytes, Server } from "./server.js";
 import {
   RECORD_VERSION,
   clearRecord,
@@ -34,7 +34,12 @@ export const ERROR_MEANING = {
   PREKEY_ALREADY_USED: "the one-time prekey of this handshake was already used",
   UNKNOWN_PREKEY: "the message names a prekey Bob does not have",
   TOO_FAR_AHEAD: "the message is too far ahead of the chain",
+  IDENTITY_REQUIRED: "the initial message names its sender by fingerprint only, and Bob's app had no identity for it (the directory has no entry): look it up and retry",
+  INITIATOR_MISMATCH: "the identity the directory answered with does not have the X25519 key and fingerprint the initial message names",
 };
+
+/** "ab12cd34…": the first bytes of a hex fingerprint, for the timeline and the panes. */
+export const shortFingerprint = (hex) => `${hex.slice(0, 8)}…`;
 
 export const explainError = (e) =>
   e instanceof TwofoldError ? `${e.code}: ${ERROR_MEANING[e.code] ?? e.message}` : String(e?.message ?? e);
@@ -120,6 +125,7 @@ export class Demo {
       p?.identity?.dispose();
     }
     this.hold = false;
+    this.selfContained = false;
     this.alice = newParty("Alice");
     this.bob = newParty("Bob");
     this.server = new Server();
@@ -173,6 +179,40 @@ export class Demo {
     this.onChange?.();
   }
 
+  // ---- the directory ----
+
+  /** `party`'s app publishes its public identity; the server files it under its fingerprint. */
+  register(party) {
+    const bytes = party.identity.publicKey;
+    const [fingerprint, ms] = timed(() => this.server.register(party.name, bytes));
+    this.log("Server", `Filed ${party.name}'s public identity in its directory under its fingerprint ${shortFingerprint(fingerprint)} (fingerprintOf, after checking its binding signature)`, {
+      bytes: bytes.length,
+      ms,
+    });
+  }
+
+  /**
+   * What Bob's app passes to `accept` for an initial message: for the compact form, the
+   * identity the directory holds for the fingerprint the message names (undefined if none); for
+   * the self-contained form nothing (the message carries it). `answer` lets an attack replace
+   * the directory's answer.
+   */
+  initiatorIdentityFor(bytes, { answer } = {}) {
+    const handshake = describeMessage(bytes).handshake;
+    if (!handshake || handshake.selfContained) return undefined;
+    const fp = handshake.initiatorFingerprint;
+    const [identity, ms] = timed(() => (answer ? answer(fp) : this.server.lookup(fp)));
+    const entry = identity && Object.values(this.server.directory).find((e) => e.bytes === identity);
+    this.log(
+      "Bob's app",
+      identity
+        ? `Looked up the initiator fingerprint ${shortFingerprint(fp)} the initial message names in the server's directory: ${entry ? `${entry.user}'s identity` : "an identity"}`
+        : `Looked up the initiator fingerprint ${shortFingerprint(fp)} the initial message names in the server's directory: no entry`,
+      { bytes: identity?.length, ms, tone: identity ? "ok" : "error" },
+    );
+    return identity;
+  }
+
   // ---- step 1: Bob publishes prekeys ----
 
   publishPrekeys() {
@@ -184,6 +224,7 @@ export class Demo {
         bytes: identity.publicKey.length,
         ms,
       });
+      this.register(bob);
     }
     if (!bob.store) {
       const [store, ms] = timed(() => PrekeyStore.generate(bob.identity));
@@ -237,6 +278,7 @@ export class Demo {
       bytes: identity.publicKey.length,
       ms,
     });
+    this.register(party);
   }
 
   startSession(text) {
@@ -250,22 +292,29 @@ export class Demo {
     const bundle = this.takeBundle("Alice");
     let result;
     let ms;
+    const selfContained = this.selfContained;
     try {
-      [result, ms] = timed(() => Session.initiate(alice.identity, bundle.bytes, utf8(text)));
+      [result, ms] = timed(() => Session.initiate(alice.identity, bundle.bytes, utf8(text), { selfContained }));
     } catch (e) {
       this.log("Alice", `Rejected the bundle: ${explainError(e)}`, { tone: "error" });
       this.say(`Alice rejected the bundle: ${explainError(e)}`, "error");
       return undefined;
     }
     alice.session = result.session;
+    const form = selfContained
+      ? "a self-contained initial message carrying her whole public identity"
+      : "a compact initial message naming her by her X25519 identity key and fingerprint";
     this.log(
       "Alice",
-      "Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: an initial message carrying her identity, the handshake and chunk 0 of her PQ epoch 1 key (generated with the session)",
+      `Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: ${form}, the handshake and chunk 0 of her PQ epoch 1 key (generated with the session)`,
       { bytes: result.message.length, ms, tone: "pq" },
     );
     const item = this.server.enqueue("Alice", "Bob", result.message);
-    this.chat(alice, { kind: "sent", text, bytes: result.message.length, msgId: item.id, tags: ["initial message", ...pqTags(item)] });
-    this.say("Alice sent her first message through the server. Bob accepts it when it is delivered.");
+    const tag = `initial message (${selfContained ? "self-contained" : "compact"})`;
+    this.chat(alice, { kind: "sent", text, bytes: result.message.length, msgId: item.id, tags: [tag, ...pqTags(item)] });
+    this.say(
+      `Alice sent her first message through the server: ${form} (${fmtBytes(result.message.length)}). Bob accepts it when it is delivered.`,
+    );
     if (!this.hold) this.deliver(item.id);
     return item;
   }
@@ -321,16 +370,20 @@ export class Demo {
     let outcome;
     try {
       if (!to.session && item.to === "Bob" && item.kind === "initial") {
-        const [r, ms] = timed(() => Session.accept(to.identity, to.store, item.bytes));
+        const selfContained = item.handshake?.selfContained;
+        const initiatorIdentity = this.initiatorIdentityFor(item.bytes);
+        const [r, ms] = timed(() => Session.accept(to.identity, to.store, item.bytes, { initiatorIdentity }));
         to.session = r.session;
         const text = fromUtf8(r.plaintext);
+        const whose = selfContained ? "the identity the message carries" : "Alice's identity from the directory against the key and fingerprint the message names";
         this.log(
           "Bob",
-          `Accepted initial message #${item.id}: verified Alice's identity, completed the handshake with his prekeys (one-time prekeys now used up) and decrypted it`,
+          `Accepted initial message #${item.id}: checked ${whose}, completed the handshake with his prekeys (one-time prekeys now used up), decrypted it, then verified her identity's binding signature`,
           { bytes: item.bytes.length, ms },
         );
         this.chat(to, { kind: "note", text: "Session established with Alice. Compare safety numbers to be sure it is her." });
-        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags: ["initial message", ...pqTags(item)], attack });
+        const tag = `initial message (${selfContained ? "self-contained" : "compact"})`;
+        this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags: [tag, ...pqTags(item)], attack });
         this.say("Bob accepted Alice's first message: the session is established. Chat away, then verify.", "ok");
         outcome = { ok: true, text };
       } else if (!to.session) {
@@ -488,6 +541,7 @@ export class Demo {
     };
     const ui = {
       hold: this.hold,
+      selfContained: this.selfContained,
       aliceChat: this.alice.chat,
       bobChat: this.bob.chat,
       server: this.server.toJSON(),
@@ -522,8 +576,9 @@ export class Demo {
     const record = await loadRecord();
     if (!record) return false;
     if (record.version !== RECORD_VERSION) {
-      // Earlier pages used one key for everything (version 1), or kept bundles and prekey
-      // stores of wire version 1 (version 2): their records cannot be opened any more.
+      // Earlier pages used one key for everything (version 1), kept bundles and prekey stores
+      // of wire version 1 (version 2), or sessions holding the peer's whole identity and no
+      // directory (version 3): their records cannot be opened any more.
       this.say("A demo saved by an earlier version of this page was found. It was sealed with keys or prekeys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
       await clearRecord();
       return false;
@@ -558,6 +613,7 @@ export class Demo {
     }
     // Records saved before the PQ policy was removed also hold a `policyId`: ignored.
     this.hold = ui.hold;
+    this.selfContained = ui.selfContained;
     this.alice.chat = ui.aliceChat;
     this.bob.chat = ui.bobChat;
     this.server = Server.fromJSON(ui.server);

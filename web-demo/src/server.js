@@ -1,10 +1,11 @@
 // "The server": keeps each user's latest prekey upload with a next-leaf counter, composes the
-// bundles it hands out from it, and relays messages through a queue. It only ever holds bytes
-// and needs no secret: it reads only what is sent in clear (the upload's public facts, the
-// message header), exactly as a real relay could.
+// bundles it hands out from it, relays messages through a queue, and is the directory: each
+// user's public identity, filed under its fingerprint. It only ever holds bytes and needs no
+// secret: it reads only what is sent in clear (the upload's public facts, the message header),
+// exactly as a real relay could.
 
 import { constants, describeMessage as describe } from "twofold-pq";
-import { composeBundle, verifyUpload } from "twofold-pq/server";
+import { composeBundle, fingerprintOf, verifyUpload } from "twofold-pq/server";
 import { fromHex, toHex } from "./format.js";
 
 // Bytes a PQ chunk adds to a message header (its epoch, its index and 34 bytes of the
@@ -38,9 +39,11 @@ export function describeMessage(bytes) {
   } catch {
     return { kind: "unknown" };
   }
+  // The initiator's key and fingerprint as hex (the transcript is saved as JSON).
+  const h = d.handshake;
   return {
     kind: d.kind,
-    handshake: d.handshake,
+    handshake: h && { ...h, initiatorKey: toHex(h.initiatorKey), initiatorFingerprint: toHex(h.initiatorFingerprint) },
     ratchetKey: toHex(d.ratchetKey.subarray(0, 4)),
     previousChainLength: d.previousChainLength,
     index: d.index,
@@ -73,6 +76,7 @@ const KEEP_HANDED_OUT = 4;
 export class Server {
   constructor() {
     this.uploads = {}; // per user: the latest upload, its public facts and the next leaf
+    this.directory = {}; // hex fingerprint → { user, bytes }: each user's public identity
     this.handedOut = []; // bundles composed and handed out, most recent first
     this.queue = [];
     this.delivered = []; // most recent first
@@ -94,6 +98,21 @@ export class Server {
     const { batchId, leafCount, signedPrekeyId, createdAt } = info;
     this.uploads[user] = { bytes, batchId, leafCount, signedPrekeyId, createdAt, nextLeaf: 0 };
     return this.uploads[user];
+  }
+
+  /**
+   * Files `user`'s public identity in the directory under its fingerprint (fingerprintOf
+   * verifies its binding signature first, as a real directory would). Returns the hex key.
+   */
+  register(user, identity) {
+    const fingerprint = toHex(fingerprintOf(identity));
+    this.directory[fingerprint] = { user, bytes: identity };
+    return fingerprint;
+  }
+
+  /** The directory's answer for a hex fingerprint: the identity filed under it, if any. */
+  lookup(fingerprint) {
+    return this.directory[fingerprint]?.bytes;
   }
 
   /**
@@ -173,6 +192,7 @@ export class Server {
     const msg = ({ bytes, ...rest }) => ({ ...rest, bytes: toHex(bytes) });
     return {
       uploads: Object.fromEntries(Object.entries(this.uploads).map(([user, u]) => [user, msg(u)])),
+      directory: Object.fromEntries(Object.entries(this.directory).map(([fp, e]) => [fp, msg(e)])),
       handedOut: this.handedOut.map(msg),
       queue: this.queue.map(msg),
       delivered: this.delivered.map(msg),
@@ -185,6 +205,7 @@ export class Server {
     const s = new Server();
     const msg = ({ bytes, ...rest }) => ({ ...rest, bytes: fromHex(bytes) });
     s.uploads = Object.fromEntries(Object.entries(json.uploads).map(([user, u]) => [user, msg(u)]));
+    s.directory = Object.fromEntries(Object.entries(json.directory).map(([fp, e]) => [fp, msg(e)]));
     s.handedOut = json.handedOut.map(msg);
     s.queue = json.queue.map(msg);
     s.delivered = json.delivered.map(msg);

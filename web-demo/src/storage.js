@@ -20,8 +20,11 @@ const DB_NAME = "twofold-demo";
 const STORE = "state";
 const RECORD = "current";
 
-/** The version of the saved record (3: the server keeps uploads); records of other versions are not opened. */
-export const RECORD_VERSION = 3;
+/**
+ * The version of the saved record (3: the server keeps uploads; 4: sessions keep the peer's
+ * fingerprint, and the server is a directory); records of other versions are not opened.
+ */
+export const RECORD_VERSION = 4;
 
 export const APP_KEY_INFO = "twofold-demo v1 app key";
 export const TRANSCRIPT_KEY_INFO = "twofold-demo v1 transcript key";

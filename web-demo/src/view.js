@@ -2,6 +2,8 @@
 // (never as HTML), except the QR code SVG, which the qr library builds from the payload bytes
 // (numbers only: no text of the page or of a message goes into it).
 
+import { constants } from "twofold-pq";
+import { shortFingerprint } from "./demo.js";
 import { fmtAge, fmtBytes, fmtInt, fmtMs, hexPreview, nowSeconds } from "./format.js";
 import { decodeQrImageFile, qrSvg, qrVersion } from "./qr.js";
 import { chunkName, leafName, pqChunkBytes } from "./server.js";
@@ -255,6 +257,11 @@ function renderAliceControls(demo) {
   $("alice-send").hidden = !started;
   $("alice-start").disabled = !demo.server.uploads.Bob;
   $("alice-setup").hidden = started;
+  $("alice-self-contained").checked = demo.selfContained;
+  const identity = fmtBytes(constants().identityLength);
+  $("alice-form-hint").textContent = demo.selfContained
+    ? `Self-contained: her first message carries her whole ${identity} public identity, so Bob's app needs no directory.`
+    : `Compact (the default): her first message names her by her X25519 identity key and fingerprint; Bob's app fetches her ${identity} identity from the server's directory.`;
 }
 
 function renderBobControls(demo) {
@@ -277,7 +284,11 @@ function renderBobControls(demo) {
 
 function messageFacts(m) {
   if (m.kind === "initial") {
-    return `initial message: ${m.from}'s public identity, the handshake (ephemeral X25519 key, ML-KEM-768 ciphertext) and an encrypted message`;
+    const h = m.handshake;
+    const who = h?.selfContained
+      ? `self-contained: ${m.from}'s public identity`
+      : `compact: ${m.from}'s fingerprint ${shortFingerprint(h?.initiatorFingerprint ?? "")} and X25519 identity key`;
+    return `initial message (${who}), the handshake (ephemeral X25519 key, ML-KEM-768 ciphertext) and an encrypted message`;
   }
   if (m.kind !== "ratchet") return "unrecognised bytes";
   const pq = [m.pqChunk ? `${chunkName(m.pqChunk)} (+${fmtBytes(pqChunkBytes())})` : null, m.pqMix ? "MIX (its chain mixes a PQ epoch)" : null].filter(Boolean);
@@ -333,8 +344,27 @@ function uploadItem(u) {
   );
 }
 
+/** The directory: each user's public identity under its fingerprint. */
+function renderDirectory(server) {
+  const entries = Object.entries(server.directory);
+  replace(
+    $("server-directory"),
+    entries.length === 0
+      ? el("li", { class: "muted" }, "No identity filed yet.")
+      : entries.map(([fp, e]) =>
+          el(
+            "li",
+            { class: "bundle" },
+            el("div", { class: "server-msg-head" }, el("strong", {}, `${e.user}'s identity`), " · ", el("span", { class: "size" }, fmtBytes(e.bytes.length))),
+            el("p", { class: "facts" }, `Filed under its fingerprint ${shortFingerprint(fp)} (fingerprintOf, after checking its binding signature).`),
+          ),
+        ),
+  );
+}
+
 function renderServer(demo) {
   const { server } = demo;
+  renderDirectory(server);
   const upload = server.uploads.Bob;
   const bundles = server.handedOut.map((b) =>
     el(
@@ -475,7 +505,7 @@ function numberDiff(label, mine, other) {
 }
 
 function renderAttacks(demo) {
-  for (const key of ["a", "b", "c", "d", "e", "f"]) {
+  for (const key of ["a", "b", "c", "d", "e", "f", "g"]) {
     $(`attack-${key}`).disabled = !demo.established;
     const out = $(`attack-${key}-out`);
     const r = demo.attacks[key];
@@ -577,6 +607,16 @@ export function bind(demo, act) {
       if (demo.send("Bob", text)) input.value = "";
     });
   });
+  $("alice-self-contained").addEventListener("change", (ev) =>
+    act(() => {
+      demo.selfContained = ev.target.checked;
+      demo.say(
+        demo.selfContained
+          ? "Alice's first message will carry her identity (self-contained): Bob's app will not need the directory."
+          : "Alice's first message will name her by fingerprint (compact): Bob's app will look her identity up in the directory.",
+      );
+    }),
+  );
   $("hold").addEventListener("change", (ev) =>
     act(() => {
       demo.hold = ev.target.checked;

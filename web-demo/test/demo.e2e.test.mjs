@@ -1,7 +1,8 @@
 // Drives the built demo (web-demo/dist) in headless Chromium through the whole story: prekeys,
-// handshake, chat both ways, verification (scanning a picture of the other's QR code too), the
-// six attacks, the server's manual controls, reload with restore, a phone-width layout, reset,
-// and a state saved by an earlier version of the page. Asserts on visible text through
+// the directory, handshake (compact initial message), chat both ways, verification (scanning a
+// picture of the other's QR code too), the seven attacks, the server's manual controls, reload
+// with restore, a phone-width layout, reset, a state saved by an earlier version of the page,
+// and a handshake with the self-contained initial message. Asserts on visible text through
 // role and label locators, fails on any console error, and saves a screenshot of each stage
 // in screenshots/demo/.
 //
@@ -93,26 +94,40 @@ test("Bob publishes prekeys; the server verifies and stores his upload", async (
   await waitText(status(), /Bob uploaded 22,093 B of prekeys \(10 one-time leaves under one signature\); the server verified and stored it/);
   const timeline = await page.getByRole("region", { name: "Timeline entries" }).innerText();
   assert.match(timeline, /Verified Bob's upload \(identity binding, upload signature\) and stored it: batch #1, 10 leaves/);
+  // The server is the directory too: Bob's public identity, filed under its fingerprint.
+  assert.match(timeline, /Filed Bob's public identity in its directory under its fingerprint [0-9a-f]{8}… \(fingerprintOf/);
+  const directory = await page.getByRole("list", { name: "Identities in the directory" }).innerText();
+  assert.match(directory, /Bob's identity · 5,296 B\s+Filed under its fingerprint [0-9a-f]{8}…/);
+  assert.doesNotMatch(directory, /Alice/);
   await panesShot("02-prekeys-published");
   noErrors();
 });
 
-test("Alice fetches the bundle and sends a first message; Bob accepts", async () => {
+test("Alice fetches the bundle and sends a compact first message; Bob looks her up and accepts", async () => {
+  const selfContained = page.getByLabel("Alice sends her identity in the message (self-contained)");
+  assert.equal(await selfContained.isChecked(), false, "the compact form is the default");
+  assert.match(await region("Alice").innerText(), /Compact \(the default\): her first message names her by her X25519 identity key and fingerprint/);
   await page.getByLabel("Message from Alice").fill("Hi Bob! It's Alice.");
   await button("Fetch Bob's bundle & send").click();
   await waitText(log("Bob"), /Hi Bob! It's Alice\./);
   await waitText(status(), /Bob accepted Alice's first message: the session is established/);
   const timeline = page.getByRole("region", { name: "Timeline entries" });
   const t = await waitText(timeline, /Accepted initial message #1/);
-  assert.match(t, /Verified the bundle's signatures, ran the hybrid handshake[^\n]*\n?[^\n]*6,\d{3} B/);
+  // 1,400 bytes with a 100-byte plaintext; this one has 19.
+  assert.match(t, /Verified the bundle's signatures, ran the hybrid handshake[^\n]*a compact initial message naming her[^\n]*\n?[^\n]*1,319 B/);
+  assert.match(t, /Filed Alice's public identity in its directory/);
+  assert.match(t, /Looked up the initiator fingerprint [0-9a-f]{8}… the initial message names in the server's directory: Alice's identity/);
+  assert.match(t, /Accepted initial message #1: checked Alice's identity from the directory against the key and fingerprint the message names/);
   const srv = await region("The server").innerText();
   // Leaf 0 of 10 (a proof of four hashes): 11,070 + 4 × 32 bytes.
   assert.match(srv, /Bob's bundle #1 · 11,198 B\s+handed to Alice/);
   assert.match(srv, /Composed from batch #1: leaf 0 of the batch's 10/);
   assert.match(srv, /Next leaf: 1 \(9 of 10 left\)/);
   assert.match(t, /Composed Bob's bundle #1 from his upload \(leaf 0 of the batch's 10\) and handed it to Alice/);
-  assert.match(srv, /#1 Alice → Bob · 6,\d{3} B/);
-  assert.match(srv, /initial message: Alice's public identity/);
+  assert.match(srv, /#1 Alice → Bob · 1,319 B/);
+  assert.match(srv, /initial message \(compact: Alice's fingerprint [0-9a-f]{8}… and X25519 identity key\)/);
+  assert.match(srv, /Alice's identity · 5,296 B/, "Alice's identity is in the directory");
+  assert.match(await log("Bob").innerText(), /initial message \(compact\)/);
   assert.doesNotMatch(srv, /Hi Bob! It's Alice/, "the server never shows plaintext");
   await waitText(page.getByRole("list", { name: "Steps of the demo" }), /Bob accepts/);
   await panesShot("03-handshake");
@@ -291,6 +306,21 @@ test("attack (f): an old bundle is STALE_PREKEY a month later, a changed Merkle 
   await waitText(log("Bob"), /Still me, after the old bundle\./);
 });
 
+test("attack (g): the directory's wrong identity is INITIATOR_MISMATCH, no entry IDENTITY_REQUIRED", async () => {
+  const text = await attack("g", "Answer with another identity", /honest answer/);
+  assert.match(text, /Alice's app sent a new compact initial message \(1,332 B; self-contained it would be 6,561 B\)/);
+  assert.match(text, /The directory answered with another identity: Bob's app refused the message with INITIATOR_MISMATCH before any key agreement, and his prekey store is unchanged/);
+  assert.match(text, /No directory entry: Bob's app refused the message with IDENTITY_REQUIRED .* his prekey store is unchanged/);
+  assert.match(text, /With the directory's honest answer, Bob's app accepts the very same message/);
+  assert.doesNotMatch(text, /Unexpected/);
+  const timeline = await page.getByRole("region", { name: "Timeline entries" }).innerText();
+  assert.match(timeline, /Refused the initial message \(the directory's answer is another identity\): INITIATOR_MISMATCH/);
+  assert.match(timeline, /Refused the initial message \(no directory entry\): IDENTITY_REQUIRED/);
+  // The conversation is untouched.
+  await send("Alice", "Still me, after the directory lied.");
+  await waitText(log("Bob"), /Still me, after the directory lied\./);
+});
+
 test("attack (e): a stolen state reads messages until the ratchet heals, classically then post-quantum", async () => {
   const text = await attack("e", "Steal Bob's state", /Post-quantum healing after round trip \d/);
   assert.match(text, /Before healing: Alice sent #\d+; Bob read it, and so did the attacker's copy: "The door code is 4711\."/);
@@ -422,5 +452,29 @@ test("a demo saved by an earlier version of the page is set aside with a note, n
   // The old record was deleted: the next load starts as a first visit.
   await page.reload();
   await waitText(status(), /Ready\. Step 1: Bob publishes his prekeys/, 60_000);
+  noErrors();
+});
+
+test("Alice's switch: a self-contained first message carries her identity; Bob needs no directory", async () => {
+  // After the previous test the demo is fresh (nothing saved).
+  const selfContained = page.getByLabel("Alice sends her identity in the message (self-contained)");
+  await selfContained.check();
+  await waitText(status(), /Alice's first message will carry her identity \(self-contained\)/);
+  assert.match(await region("Alice").innerText(), /Self-contained: her first message carries her whole 5,296 B public identity/);
+  await button("Publish prekeys").click();
+  await waitText(region("The server"), /Bob's upload/);
+  await page.getByLabel("Message from Alice").fill("Hi Bob! It's Alice.");
+  await button("Fetch Bob's bundle & send").click();
+  await waitText(log("Bob"), /Hi Bob! It's Alice\./);
+  // 6,629 bytes with a 100-byte plaintext; this one has 19.
+  const srv = await region("The server").innerText();
+  assert.match(srv, /#1 Alice → Bob · 6,548 B/);
+  assert.match(srv, /initial message \(self-contained: Alice's public identity\)/);
+  const t = await page.getByRole("region", { name: "Timeline entries" }).innerText();
+  assert.match(t, /a self-contained initial message carrying her whole public identity/);
+  assert.match(t, /Accepted initial message #1: checked the identity the message carries/);
+  assert.doesNotMatch(t, /Looked up the initiator fingerprint/, "no directory lookup");
+  assert.match(await log("Bob").innerText(), /initial message \(self-contained\)/);
+  await panesShot("10-self-contained");
   noErrors();
 });

@@ -69,6 +69,11 @@ error_codes! {
     NonContributory = "NON_CONTRIBUTORY", "a Diffie-Hellman output was all zeros";
     /// The bundle's signed prekeys are older than the initiator's maximum prekey age.
     StalePrekey = "STALE_PREKEY", "the bundle's signed prekeys are older than the maximum age";
+    /// A compact initial message, and the caller supplied no identity for its initiator.
+    IdentityRequired = "IDENTITY_REQUIRED", "the initiator's identity is needed: look it up by the message's fingerprint";
+    /// The initiator identity supplied does not have the initial message's X25519 key and
+    /// fingerprint (or differs from the one a self-contained message carries).
+    InitiatorMismatch = "INITIATOR_MISMATCH", "the initiator identity supplied does not match the initial message";
     /// An initial message names a prekey id this store does not have.
     UnknownPrekey = "UNKNOWN_PREKEY", "the message names a prekey this store does not have";
     /// An initial message names a one-time prekey that was already consumed.

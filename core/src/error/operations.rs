@@ -194,7 +194,8 @@ pub enum AcceptError {
     /// The message is malformed.
     #[error("malformed initial message: {0}")]
     Decode(#[from] DecodeError),
-    /// The initiator's identity binding signature does not verify.
+    /// The initiator's identity binding signature does not verify (checked after the first
+    /// message authenticated).
     #[error("initiator identity binding signature does not verify")]
     BadSignature,
     /// The message names a prekey this store does not hold.
@@ -228,6 +229,16 @@ pub enum AcceptError {
     /// The identity passed is not the one that owns the prekey store.
     #[error("identity does not own this prekey store")]
     IdentityMismatch,
+    /// A compact initial message names its initiator by X25519 key and fingerprint only,
+    /// and no identity for her was supplied: look it up (`describe_message` gives the
+    /// fingerprint) and call again. Decided from public bytes before authentication.
+    #[error("compact initial message: the initiator's identity must be supplied")]
+    IdentityRequired,
+    /// The initiator identity supplied does not have the message's X25519 key and
+    /// fingerprint, or a self-contained message carries another identity. Decided from public
+    /// bytes before authentication: no evidence about who sent the message.
+    #[error("the initiator identity supplied does not match the initial message")]
+    InitiatorMismatch,
     /// The replay cache of the named signed prekey is full: it accepts no more handshakes
     /// without a one-time prekey until the signed prekeys are rotated.
     #[error("replay cache of this signed prekey is full: rotate the signed prekeys")]
@@ -251,6 +262,8 @@ codes!(AcceptError {
     AuthFailed,
     TooFarAhead,
     IdentityMismatch,
+    IdentityRequired,
+    InitiatorMismatch,
     LimitExceeded,
 });
 

@@ -3,21 +3,27 @@
 //! Spec: `docs/PROTOCOL.md`, section 5.5:
 //!
 //! ```text
-//! version || 0x03 || suite || initiator identity body || spk id (u32)
-//! || KEM prekey kind (u8) || KEM prekey id (u32) || flags || [opk id (u32)]
-//! || EK (32) || KEM ciphertext (1088) || ratchet message
+//! 0x02 || 0x03 || suite || flags
+//! || compact: IK_A (32) || fingerprint_A (32)  |  self-contained: identity body of A (5,293)
+//! || spk id (u32) || KEM prekey id (u32) || [opk id (u32)] || EK (32) || CT (1,088)
+//! || ratchet message
 //! ```
 
 use alloc::vec::Vec;
 
 use crate::error::DecodeError;
-use crate::identity::{IDENTITY_LEN, PublicIdentity, UnverifiedIdentity};
+use crate::identity::{IDENTITY_BODY_LEN, PublicIdentity, UnverifiedIdentity};
 use crate::keys::{KEM_CIPHERTEXT_LEN, KemCiphertext, X25519PublicKey};
-use crate::labels::{kem_prekey, object};
+use crate::labels::object;
 use crate::wire::{Reader, Writer};
 
-/// Flag bit in the initial message: a one-time X25519 prekey was used.
+/// Flag bit: a one-time X25519 prekey was used (its id follows the KEM prekey id).
 const FLAG_ONE_TIME: u8 = 0x01;
+/// Flag bit: the ML-KEM prekey named is a one-time prekey (else the last-resort prekey).
+const FLAG_ONE_TIME_KEM: u8 = 0x02;
+/// Flag bit: the initiator's whole identity body travels in the message (self-contained
+/// form); without it the message carries her X25519 key and fingerprint only (compact form).
+const FLAG_SELF_CONTAINED: u8 = 0x04;
 
 /// Which KEM prekey an initial message names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,12 +34,23 @@ pub enum KemPrekeyUsed {
     OneTime(u32),
 }
 
-/// The handshake fields of an initial message. `I` is the initiator's identity: a
-/// [`PublicIdentity`] when the initiator writes them, an [`UnverifiedIdentity`] when they are
-/// decoded (its binding is checked only once the first message authenticated).
+/// How an initial message names its initiator. `I` is her identity in the self-contained
+/// form: a [`PublicIdentity`] when she writes it, an [`UnverifiedIdentity`] when it is decoded.
+#[derive(Debug)]
+pub(crate) enum Initiator<I> {
+    /// Her X25519 identity key and the fingerprint of her whole identity.
+    Compact {
+        dh: X25519PublicKey,
+        fingerprint: [u8; 32],
+    },
+    /// Her whole identity body.
+    SelfContained(I),
+}
+
+/// The handshake fields of an initial message.
 #[derive(Debug)]
 pub(crate) struct Fields<I> {
-    pub(crate) initiator: I,
+    pub(crate) initiator: Initiator<I>,
     pub(crate) signed_prekey_id: u32,
     pub(crate) kem_prekey: KemPrekeyUsed,
     pub(crate) one_time_prekey_id: Option<u32>,
@@ -45,6 +62,20 @@ pub(crate) struct Fields<I> {
 pub(crate) type InitialFields = Fields<PublicIdentity>;
 /// The fields as the responder decodes them.
 pub(crate) type UnverifiedFields = Fields<UnverifiedIdentity>;
+
+impl UnverifiedFields {
+    /// The initiator's X25519 identity key and fingerprint, as the message states them
+    /// (computed from the body in the self-contained form).
+    pub(crate) fn initiator_key(&self) -> (X25519PublicKey, [u8; 32]) {
+        match &self.initiator {
+            Initiator::Compact { dh, fingerprint } => (*dh, *fingerprint),
+            Initiator::SelfContained(id) => {
+                let id = id.unchecked();
+                (*id.dh_key(), id.fingerprint())
+            }
+        }
+    }
+}
 
 /// A decoded initial message: the handshake fields, their exact bytes, and the embedded
 /// ratchet message.
@@ -59,18 +90,25 @@ impl<'a> InitialMessage<'a> {
     pub(crate) fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         r.header(object::INITIAL_MESSAGE)?;
-        let initiator = PublicIdentity::decode_body(&mut r)?;
-        let signed_prekey_id = r.u32()?;
-        let kem_prekey = match r.u8()? {
-            kem_prekey::LAST_RESORT => KemPrekeyUsed::LastResort(r.u32()?),
-            kem_prekey::ONE_TIME => KemPrekeyUsed::OneTime(r.u32()?),
-            _ => {
-                return Err(DecodeError::InvalidEncoding {
-                    field: "KEM prekey kind",
-                });
+        let flags = r.flags(
+            FLAG_ONE_TIME | FLAG_ONE_TIME_KEM | FLAG_SELF_CONTAINED,
+            "initial message flags",
+        )?;
+        let initiator = if flags & FLAG_SELF_CONTAINED != 0 {
+            Initiator::SelfContained(PublicIdentity::decode_body(&mut r)?)
+        } else {
+            Initiator::Compact {
+                dh: X25519PublicKey::from_bytes(r.array()?),
+                fingerprint: r.array()?,
             }
         };
-        let flags = r.flags(FLAG_ONE_TIME, "initial message flags")?;
+        let signed_prekey_id = r.u32()?;
+        let kem_id = r.u32()?;
+        let kem_prekey = if flags & FLAG_ONE_TIME_KEM != 0 {
+            KemPrekeyUsed::OneTime(kem_id)
+        } else {
+            KemPrekeyUsed::LastResort(kem_id)
+        };
         let one_time_prekey_id = if flags & FLAG_ONE_TIME != 0 {
             Some(r.u32()?)
         } else {
@@ -98,26 +136,34 @@ impl<'a> InitialMessage<'a> {
 
 /// Writes the handshake prefix of an initial message.
 pub(crate) fn encode_prefix(fields: &InitialFields) -> Vec<u8> {
-    let mut w = Writer::with_capacity(IDENTITY_LEN.saturating_add(1200));
+    let mut w = Writer::with_capacity(IDENTITY_BODY_LEN.saturating_add(1200));
     w.header(object::INITIAL_MESSAGE);
-    fields.initiator.encode_body(&mut w);
-    w.u32(fields.signed_prekey_id);
-    match fields.kem_prekey {
-        KemPrekeyUsed::LastResort(id) => {
-            w.u8(kem_prekey::LAST_RESORT);
-            w.u32(id);
-        }
+    let mut flags = 0;
+    if fields.one_time_prekey_id.is_some() {
+        flags |= FLAG_ONE_TIME;
+    }
+    let kem_id = match fields.kem_prekey {
+        KemPrekeyUsed::LastResort(id) => id,
         KemPrekeyUsed::OneTime(id) => {
-            w.u8(kem_prekey::ONE_TIME);
-            w.u32(id);
+            flags |= FLAG_ONE_TIME_KEM;
+            id
+        }
+    };
+    match &fields.initiator {
+        Initiator::Compact { dh, fingerprint } => {
+            w.u8(flags);
+            w.bytes(dh.as_bytes());
+            w.bytes(fingerprint);
+        }
+        Initiator::SelfContained(id) => {
+            w.u8(flags | FLAG_SELF_CONTAINED);
+            id.encode_body(&mut w);
         }
     }
-    match fields.one_time_prekey_id {
-        Some(id) => {
-            w.u8(FLAG_ONE_TIME);
-            w.u32(id);
-        }
-        None => w.u8(0),
+    w.u32(fields.signed_prekey_id);
+    w.u32(kem_id);
+    if let Some(id) = fields.one_time_prekey_id {
+        w.u32(id);
     }
     w.bytes(fields.ephemeral.as_bytes());
     w.bytes(fields.ciphertext.as_bytes());

@@ -38,8 +38,7 @@ pub enum MessageKind {
 /// # Errors
 /// A [`DecodeError`] if the bytes are neither.
 pub fn message_kind(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
-    // The type byte decides which version the first byte must carry (initial messages are
-    // format 1, ratchet messages wire version 2).
+    // The type byte decides which object the header check expects (both are wire version 2).
     let (kind, object_type) = match bytes.get(1) {
         Some(&object::INITIAL_MESSAGE) => (MessageKind::Initial, object::INITIAL_MESSAGE),
         _ => (MessageKind::Ratchet, object::MESSAGE),
@@ -52,6 +51,13 @@ pub fn message_kind(bytes: &[u8]) -> Result<MessageKind, DecodeError> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HandshakeDescription {
+    /// The initiator's X25519 identity key, as the message states it.
+    pub initiator_key: X25519PublicKey,
+    /// The fingerprint of the initiator's identity, as the message states it: what the
+    /// responder looks up in its directory before `accept` (unauthenticated until then).
+    pub initiator_fingerprint: [u8; 32],
+    /// The message carries the initiator's whole identity (self-contained form).
+    pub self_contained: bool,
     /// Id of the signed prekey used.
     pub signed_prekey_id: u32,
     /// Id of the one-time X25519 prekey used, if any.
@@ -106,7 +112,11 @@ pub fn describe_message(bytes: &[u8]) -> Result<MessageDescription, DecodeError>
         MessageKind::Initial => {
             let initial = InitialMessage::decode(bytes)?;
             let f = &initial.fields;
+            let (initiator_key, initiator_fingerprint) = f.initiator_key();
             let h = HandshakeDescription {
+                initiator_key,
+                initiator_fingerprint,
+                self_contained: matches!(f.initiator, initial::Initiator::SelfContained(_)),
                 signed_prekey_id: f.signed_prekey_id,
                 one_time_prekey_id: f.one_time_prekey_id,
                 kem_prekey: f.kem_prekey,

@@ -51,6 +51,28 @@ impl PrekeyStore {
         let one_time_kem =
             Pool::decode_entries(r, next_one_time_kem_id, "one-time KEM prekey count")?;
         let replay = ReplayCache::decode(r)?;
+        // Only what an honest store can reach: signed ids below the counter, the previous
+        // pair older than the current one, a batch counter from 1, and replay entries only for
+        // the live signed prekeys, within the bound.
+        let invalid = |field| Err(DecodeError::InvalidEncoding { field });
+        let signed_ok = |s: &SignedPrekeys| {
+            s.spk_id != 0 && s.spk_id < next_signed_id && s.kem_id != 0 && s.kem_id < next_signed_id
+        };
+        if !signed_ok(&current)
+            || previous.as_ref().is_some_and(|(p, _)| {
+                !signed_ok(p) || p.spk_id >= current.spk_id || p.kem_id >= current.kem_id
+            })
+        {
+            return invalid("signed prekey ids");
+        }
+        if next_batch_id == 0 {
+            return invalid("next batch id");
+        }
+        let mut live = alloc::vec![current.spk_id];
+        live.extend(previous.as_ref().map(|(p, _)| p.spk_id));
+        if !replay.is_consistent(&live) {
+            return invalid("replay cache");
+        }
         Ok(Self {
             owner,
             current,

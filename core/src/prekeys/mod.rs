@@ -161,10 +161,13 @@ impl PrekeyStore {
     /// runs low.
     ///
     /// A kind that would exceed [`crate::consts::MAX_ONE_TIME_PREKEYS`] drops its oldest keys
-    /// to make room (a late initial message naming one gets `PREKEY_ALREADY_USED`): uploads of
-    /// at most 500 leaves keep the two newest batches whole. Random draws: the X25519 secrets
-    /// (32 bytes each), the ML-KEM seeds (64 each), the signature's 32 bytes. On error the
-    /// store is unchanged.
+    /// to make room (a late initial message naming one gets `PREKEY_ALREADY_USED`); a batch
+    /// holds at most [`MAX_BATCH_LEAVES`], half the store, so the two newest batches are always
+    /// whole. Persist the store, then deliver the bytes; if they do not reach the server, send
+    /// **the same bytes** again rather than calling `upload` again: each call makes new keys,
+    /// and two calls whose uploads are lost push out the keys of the batch the server is still
+    /// handing out. Random draws: the X25519 secrets (32 bytes each), the ML-KEM seeds (64
+    /// each), the signature's 32 bytes. On error the store is unchanged.
     ///
     /// # Errors
     /// [`PrekeyError::IdentityMismatch`]; [`PrekeyError::LimitExceeded`] for a batch above

@@ -75,6 +75,15 @@ impl ReplayCache {
         self.0.len()
     }
 
+    /// Whether a decoded cache is one an honest store can hold: entries only for the live
+    /// signed prekeys `live`, at most [`MAX_REPLAY_CACHE`] for each. (A tag twice is not
+    /// looked for: it would only waste an entry, and finding it costs a sort on every load.)
+    pub(crate) fn is_consistent(&self, live: &[u32]) -> bool {
+        live.iter()
+            .all(|id| self.count_for(*id) <= MAX_REPLAY_CACHE)
+            && self.0.iter().all(|t| live.contains(&t.spk_id))
+    }
+
     pub(crate) fn encode(&self, w: &mut Writer) {
         w.count(self.0.len());
         for t in &self.0 {

@@ -6,7 +6,6 @@ use zeroize::Zeroizing;
 
 use super::{Role, Session};
 use crate::error::DecodeError;
-use crate::identity::PublicIdentity;
 use crate::ratchet::Ratchet;
 use crate::wire::{Reader, Writer};
 
@@ -17,7 +16,7 @@ impl Session {
             Role::Responder => 2,
         });
         w.bytes(&self.our_fingerprint);
-        self.peer.encode_body(w);
+        w.bytes(&self.peer_fingerprint);
         w.bytes(&self.session_ad);
         w.bytes(self.sas.as_slice());
         w.bytes(&self.handshake_id);
@@ -38,11 +37,7 @@ impl Session {
             _ => return Err(DecodeError::InvalidEncoding { field: "role" }),
         };
         let our_fingerprint = r.array()?;
-        let peer = PublicIdentity::decode_body(r)?.verified().map_err(|_| {
-            DecodeError::InvalidEncoding {
-                field: "peer identity",
-            }
-        })?;
+        let peer_fingerprint = r.array()?;
         let session_ad = r.array()?;
         let sas = Zeroizing::new(r.array()?);
         let handshake_id = r.array()?;
@@ -61,7 +56,7 @@ impl Session {
         Ok(Self {
             role,
             our_fingerprint,
-            peer,
+            peer_fingerprint,
             session_ad,
             sas,
             handshake_id,

@@ -13,21 +13,34 @@ pub struct SessionConfig {
     /// [`crate::consts::DEFAULT_MAX_PREKEY_AGE_SECS`] (30 days). A `created_at` in the
     /// future counts as age 0, so a skewed clock never makes a fresh bundle stale.
     pub max_prekey_age: Option<u64>,
+    /// `initiate` writes the self-contained initial message, which carries the initiator's
+    /// whole identity (5,293 bytes more in each of her messages until the first reply), for
+    /// responders without a directory. Default `false`: the compact form names her by X25519
+    /// key and fingerprint, and the responder supplies her identity to `accept`.
+    pub self_contained: bool,
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
         Self {
             max_prekey_age: Some(crate::consts::DEFAULT_MAX_PREKEY_AGE_SECS),
+            self_contained: false,
         }
     }
 }
 
 impl SessionConfig {
-    /// The default configuration with `max_prekey_age` set (`None`: no age check).
+    /// This configuration with `max_prekey_age` set (`None`: no age check).
     #[must_use]
     pub fn with_max_prekey_age(mut self, max_prekey_age: Option<u64>) -> Self {
         self.max_prekey_age = max_prekey_age;
+        self
+    }
+
+    /// This configuration with `self_contained` set.
+    #[must_use]
+    pub fn with_self_contained(mut self, self_contained: bool) -> Self {
+        self.self_contained = self_contained;
         self
     }
 }

@@ -31,7 +31,7 @@ use crate::bundle::VerifiedBundle;
 use crate::error::{AcceptError, DecryptError, EncryptError, InitiateError};
 use crate::fingerprint::{SafetyNumber, Sas};
 use crate::handshake::{self, Initiated, Responded};
-use crate::identity::{IdentityKeyPair, PublicIdentity};
+use crate::identity::IdentityKeyPair;
 use crate::kdf;
 use crate::message::initial::InitialMessage;
 use crate::message::ratchet::MessageView;
@@ -50,7 +50,9 @@ pub use info::{Role, SessionConfig, SessionInfo};
 pub struct Session {
     role: Role,
     our_fingerprint: [u8; 32],
-    peer: PublicIdentity,
+    /// The peer's identity, by fingerprint: verified during the handshake, kept as the 32
+    /// bytes the safety number needs (the identity itself is the directory's business).
+    peer_fingerprint: [u8; 32],
     session_ad: [u8; 32],
     sas: Zeroizing<[u8; 8]>,
     handshake_id: [u8; 32],
@@ -61,8 +63,11 @@ pub struct Session {
 impl Session {
     /// Starts a session with the owner of `bundle` and encrypts the first message.
     ///
-    /// `now` is the caller's clock in seconds (only recorded, for `SessionInfo::last_pq_epoch_at`;
-    /// pass 0 without a clock). Returns the session and the initial message to send.
+    /// `now` is the caller's clock, Unix seconds: compared with the bundle's signed
+    /// `created_at` (`STALE_PREKEY` beyond `config.max_prekey_age`) and recorded for
+    /// `SessionInfo::last_pq_epoch_at`. A caller without a clock passes 0, which makes every
+    /// bundle look fresh: it should then set `max_prekey_age` to `None` to say so. Returns the
+    /// session and the initial message to send.
     ///
     /// # Errors
     /// [`InitiateError`]; nothing was sent and nothing needs undoing.
@@ -101,20 +106,24 @@ impl Session {
         if plaintext.len() > crate::consts::MAX_PLAINTEXT_LEN {
             return Err(InitiateError::TooLarge);
         }
-        let SessionConfig { max_prekey_age } = *config;
+        let SessionConfig {
+            max_prekey_age,
+            self_contained,
+        } = *config;
         let created_at = bundle.signed_prekeys_created_at();
         if let Some(max) = max_prekey_age
             && now.saturating_sub(created_at) > max
         {
             return Err(InitiateError::StalePrekey { created_at, now });
         }
-        let Initiated { agreement, prefix } = handshake::initiate(rng, identity, bundle, trace)?;
+        let Initiated { agreement, prefix } =
+            handshake::initiate(rng, identity, bundle, self_contained, trace)?;
         let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
         let ratchet = Ratchet::new_initiator(rng, root_key, chain_key, now, trace)?;
         let mut session = Self {
             role: Role::Initiator,
             our_fingerprint: identity.public().fingerprint(),
-            peer: bundle.identity().clone(),
+            peer_fingerprint: bundle.identity().fingerprint(),
             session_ad: transcript_hash,
             sas,
             handshake_id: kdf::sha256(&[&prefix]),
@@ -125,9 +134,16 @@ impl Session {
         Ok((session, message))
     }
 
-    /// Accepts an initial message: finds the prekeys it names, computes the handshake,
-    /// decrypts the embedded first message and, once that authenticated, verifies the
-    /// initiator's identity binding (a forged message costs no signature verification).
+    /// Accepts an initial message: finds the initiator's identity and the prekeys it names,
+    /// computes the handshake, decrypts the embedded first message and, once that
+    /// authenticated, verifies the initiator's identity binding (a forged message costs no
+    /// signature verification).
+    ///
+    /// `initiator` is the initiator's identity encoding as the application's directory
+    /// returned it for the message's fingerprint (`describe_message`): required for a compact
+    /// initial message (else `IDENTITY_REQUIRED`), optional for a self-contained one (which
+    /// carries it). It is decoded, checked against the message's X25519 key and fingerprint
+    /// (`INITIATOR_MISMATCH`) and verified only after authentication, like a carried one.
     ///
     /// Only then is the store changed: the one-time prekeys used are consumed, or, for a
     /// handshake that used none, it is remembered in the replay cache, so a replay is refused.
@@ -139,6 +155,7 @@ impl Session {
         identity: &IdentityKeyPair,
         store: &mut PrekeyStore,
         message: &[u8],
+        initiator: Option<&[u8]>,
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
@@ -147,6 +164,7 @@ impl Session {
             identity,
             store,
             message,
+            initiator,
             associated_data,
             now,
             config,
@@ -154,17 +172,22 @@ impl Session {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn accept_with<T: TraceSink>(
         identity: &IdentityKeyPair,
         store: &mut PrekeyStore,
         message: &[u8],
+        initiator: Option<&[u8]>,
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
         trace: &mut T,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
         // No option applies to the responder's side yet.
-        let SessionConfig { max_prekey_age: _ } = *config;
+        let SessionConfig {
+            max_prekey_age: _,
+            self_contained: _,
+        } = *config;
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
         Ratchet::check_initial(&view.header)?;
@@ -178,7 +201,7 @@ impl Session {
             agreement,
             initiator,
             staged,
-        } = handshake::respond(identity, store, initial.fields, trace)?;
+        } = handshake::respond(identity, store, initial.fields, initiator, trace)?;
         let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
         let mut ratchet = Ratchet::new_responder(root_key, chain_key, view.header.ratchet_key, now);
         let (plaintext, proof) = ratchet
@@ -200,7 +223,7 @@ impl Session {
         let session = Self {
             role: Role::Responder,
             our_fingerprint: identity.public().fingerprint(),
-            peer: initiator,
+            peer_fingerprint: initiator.fingerprint(),
             session_ad: transcript_hash,
             sas,
             handshake_id,
@@ -334,16 +357,17 @@ impl Session {
         }
     }
 
-    /// The peer's identity (verified during the handshake).
+    /// The fingerprint of the peer's identity (verified during the handshake). Compare it
+    /// with `PublicIdentity::fingerprint` of a directory's identity to know whose it is.
     #[must_use]
-    pub fn peer_identity(&self) -> &PublicIdentity {
-        &self.peer
+    pub fn peer_fingerprint(&self) -> [u8; 32] {
+        self.peer_fingerprint
     }
 
     /// The safety number of our identity and the peer's.
     #[must_use]
     pub fn safety_number(&self) -> SafetyNumber {
-        SafetyNumber::from_fingerprints(self.our_fingerprint, self.peer.fingerprint())
+        SafetyNumber::from_fingerprints(self.our_fingerprint, self.peer_fingerprint)
     }
 
     /// The short authentication string of this session's handshake.
@@ -368,7 +392,6 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("info", &self.info())
-            .field("peer", &self.peer)
             .finish_non_exhaustive()
     }
 }

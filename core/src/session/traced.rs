@@ -50,11 +50,12 @@ impl Session {
     }
 
     /// [`Session::accept`], recording the key schedule into `trace` on success.
-    #[allow(clippy::missing_errors_doc)]
+    #[allow(clippy::missing_errors_doc, clippy::too_many_arguments)]
     pub fn accept_traced(
         identity: &IdentityKeyPair,
         store: &mut PrekeyStore,
         message: &[u8],
+        initiator: Option<&[u8]>,
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
@@ -65,6 +66,7 @@ impl Session {
                 identity,
                 store,
                 message,
+                initiator,
                 associated_data,
                 now,
                 config,
@@ -75,11 +77,12 @@ impl Session {
 
     /// [`Session::accept`], recording every event into `trace`, those of a failed call too (to
     /// count the work a rejected message cost).
-    #[allow(clippy::missing_errors_doc)]
+    #[allow(clippy::missing_errors_doc, clippy::too_many_arguments)]
     pub fn accept_observed(
         identity: &IdentityKeyPair,
         store: &mut PrekeyStore,
         message: &[u8],
+        initiator: Option<&[u8]>,
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
@@ -89,6 +92,7 @@ impl Session {
             identity,
             store,
             message,
+            initiator,
             associated_data,
             now,
             config,

@@ -63,7 +63,8 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
-    /// Builds the tree over `leaves` (encoded leaves, `1 ≤ n ≤ 2^16`).
+    /// Builds the tree over `leaves` (encoded leaves, `1 ≤ n ≤ MAX_BATCH_LEAVES`; positions
+    /// are `u16`, so any `n ≤ 2^15` works).
     pub(crate) fn build<'a>(
         tree: &TreeId,
         leaves: impl ExactSizeIterator<Item = &'a [u8]>,

@@ -213,11 +213,13 @@ impl<'a> Upload<'a> {
     }
 }
 
-/// What an upload says, read without verifying anything (for a server's bookkeeping).
+/// What an upload says, read without verifying anything: untrusted until
+/// [`verify_upload`] returned it (a server MUST verify an upload before it stores it or lets
+/// it replace an earlier one, or anyone could replace a user's upload with junk).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UploadInfo {
-    /// Fingerprint of the owner's identity (the key a server files the upload under).
+    /// Fingerprint of the owner's identity (the key a server files a verified upload under).
     pub fingerprint: [u8; 32],
     /// The owner's identity encoding (a directory serves it to the owner's peers).
     pub identity: Vec<u8>,
@@ -254,9 +256,10 @@ pub fn inspect_upload(upload: &[u8]) -> Result<UploadInfo, UploadError> {
 }
 
 /// Checks an upload as an initiator would check each bundle composed from it: the identity
-/// binding and the upload signature over the recomputed root (two ML-DSA verifications).
-/// Optional for a server, and recommended, so that a broken client's upload is refused at
-/// once rather than by every initiator.
+/// binding and the upload signature over the recomputed root (two ML-DSA verifications). A
+/// server MUST call it before storing an upload: an unverified one could be anyone's junk
+/// under a copied identity, replacing the owner's (and, with a high batch id, locking out his
+/// later uploads). Initiators verify every bundle regardless.
 ///
 /// # Errors
 /// [`UploadError::Decode`]; [`UploadError::BadSignature`] naming the signature.
@@ -286,8 +289,8 @@ pub fn verify_upload(upload: &[u8]) -> Result<UploadInfo, UploadError> {
     }
 }
 
-/// Composes prekey bundles from one upload: parses and hashes it once, then each bundle is a
-/// copy. Holds no secret, draws no randomness, verifies and signs nothing; the output is a
+/// Composes prekey bundles from one (verified) upload: parses and hashes it once, then each
+/// bundle is a copy. Holds no secret, draws no randomness, verifies and signs nothing; the output is a
 /// function of the upload and the index, so any server (and the vectors) compose the same
 /// bytes.
 pub struct BundleComposer {
@@ -357,8 +360,8 @@ impl core::fmt::Debug for BundleComposer {
 }
 
 /// Composes one bundle from an upload: [`BundleComposer::new`] then
-/// [`BundleComposer::bundle`]. A server handing out many bundles from one upload keeps the
-/// composer instead.
+/// [`BundleComposer::bundle`]. It parses the whole upload (every ML-KEM key checked) and
+/// hashes its tree each time: a server handing out many bundles keeps a composer instead.
 ///
 /// # Errors
 /// As [`BundleComposer::new`] and [`BundleComposer::bundle`].

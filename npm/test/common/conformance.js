@@ -1,6 +1,7 @@
 // Checks shared by the Node and the Chromium runs of the package (same code, same bytes):
 // 1. the protocol vectors in vectors/ give the same results through the npm API as natively
-//    (bundles a server composes from an upload, byte for byte, among them);
+//    (bundles a server composes from an upload, byte for byte, among them; what an initial
+//    message of either form names, and the identity its responder must supply);
 // 2. every entry point fed garbage, truncated, oversized and wrong-type input throws a
 //    TwofoldError with a documented code (never another error, never a wasm trap), and the
 //    module still works afterwards.
@@ -36,8 +37,9 @@ export async function conformance(api, load) {
   let checks = 0;
   const check = () => checks++;
 
-  // --- 1a. handshake vectors: uploads, composed bundles, identities, safety numbers ---
-  for (const variant of ["full", "no_one_time_prekey", "no_one_time_kem", "last_resort_only"]) {
+  // --- 1a. handshake vectors: uploads, composed bundles, identities, safety numbers, the
+  // initiator an initial message names ---
+  for (const variant of ["full", "no_one_time_prekey", "no_one_time_kem", "last_resort_only", "self_contained"]) {
     const v = await load(`handshake/${variant}.json`);
     eq(api.composeBundle(hex(v.upload), v.bundle_index), hex(v.bundle), `${variant} composed bundle`);
     const info = api.inspectBundle(hex(v.bundle));
@@ -52,6 +54,15 @@ export async function conformance(api, load) {
       `${variant} safety number`,
     );
     eq(api.messageKind(hex(v.initial_message)), "initial", `${variant} message kind`);
+    const alicePublic = hex(v.alice.identity.public);
+    const named = api.describeMessage(hex(v.initial_message)).handshake;
+    eq(named.selfContained, v.form === "self_contained", `${variant} form`);
+    eq(named.initiatorKey, alicePublic.subarray(3, 35), `${variant} initiator key`);
+    eq(named.initiatorFingerprint, api.fingerprintOf(alicePublic), `${variant} initiator fingerprint`);
+    // What Bob's directory supplies to accept: Alice's identity for the compact form, none for
+    // the self-contained one (it carries it).
+    eq(v.initiator_identity_supplied, v.form === "self_contained" ? null : v.alice.identity.public, `${variant} supplied`);
+    eq(hex(v.initial_message).length, v.sizes.initial_message, `${variant} message length`);
     check();
   }
 
@@ -82,6 +93,8 @@ export async function conformance(api, load) {
   const key = hex(r.app_key);
   const bob = api.Identity.open(hex(r.responder_identity_blob), key);
   const ad = { associatedData: hex(r.associated_data), now: r.now };
+  // The options of accept with an initiator identity supplied (hex, or null for none).
+  const acceptOpts = (id) => (id === null ? ad : { ...ad, initiatorIdentity: hex(id) });
   const validId = bob.publicKey;
   const initiator = api.Identity.generate();
   const objects = new Set();
@@ -100,9 +113,9 @@ export async function conformance(api, load) {
       got = code(api, () => api.safetyNumberOf(bytes, validId));
     } else {
       const store = api.PrekeyStore.open(hex(r.responder_store_blob), key, bob);
-      if (c.after) api.Session.accept(bob, store, hex(r.initial_message), ad).session.dispose();
+      if (c.after) api.Session.accept(bob, store, hex(r.initial_message), acceptOpts(r.initiator_identity)).session.dispose();
       const before = store.info();
-      got = code(api, () => api.Session.accept(bob, store, bytes, ad));
+      got = code(api, () => api.Session.accept(bob, store, bytes, acceptOpts(c.initiator_identity)));
       eq(store.info(), before, `${c.name}: store changed`);
       store.dispose();
     }
@@ -114,8 +127,14 @@ export async function conformance(api, load) {
   {
     const store = api.PrekeyStore.open(hex(r.responder_store_blob), key, bob);
     const before = store.info();
-    const { session, plaintext } = api.Session.accept(bob, store, hex(r.initial_message), ad);
+    eq(
+      code(api, () => api.Session.accept(bob, store, hex(r.initial_message), ad)),
+      "IDENTITY_REQUIRED",
+      "valid compact initial message without the initiator's identity",
+    );
+    const { session, plaintext } = api.Session.accept(bob, store, hex(r.initial_message), acceptOpts(r.initiator_identity));
     eq(str(plaintext), r.plaintext, "valid initial message");
+    eq(session.peerFingerprint(), api.fingerprintOf(hex(r.initiator_identity)), "peer fingerprint");
     const after = store.info();
     eq(
       [after.oneTimeHeld, after.oneTimeKemHeld],
@@ -195,7 +214,10 @@ export async function conformance(api, load) {
   const upload = store.upload({ oneTime: 3 });
   const bundle = api.composeBundle(upload, 0);
   const { session: sa, message: initial } = api.Session.initiate(alice, bundle, text("hi"));
-  const { session: sb } = api.Session.accept(bobId, store, initial);
+  const initiatorIdentity = alice.publicKey;
+  const { session: sb } = api.Session.accept(bobId, store, initial, { initiatorIdentity });
+  const whole = api.Session.initiate(alice, api.composeBundle(upload, 1), text("hi"), { selfContained: true });
+  whole.session.dispose();
   const msg = sb.encrypt(text("ratchet"));
   const appKey = new Uint8Array(32).fill(1);
   const blob = sa.seal(appKey);
@@ -210,9 +232,9 @@ export async function conformance(api, load) {
     undefined, null, 0, -1, 1e300, NaN, "text", {}, [1, 2, 3], true, Symbol("s"),
     new Uint8Array(0), new Uint8Array(1), new Uint8Array(3).fill(1), rnd(64), rnd(5000),
     bundle.slice(0, 100), bundle.slice(0, bundle.length - 1), upload.slice(0, upload.length - 1),
-    initial.slice(0, 5400),
+    initial.slice(0, 200), whole.message.slice(0, 5400),
     initial.slice(0, initial.length - 3), msg.slice(0, 40), msg.slice(0, msg.length - 1),
-    oversized, validId, bundle, upload, initial, msg, blob, new Uint16Array(4), new ArrayBuffer(8),
+    oversized, validId, bundle, upload, initial, whole.message, msg, blob, new Uint16Array(4), new ArrayBuffer(8),
   ];
   const entry = {
     "Identity.open(blob)": (x) => api.Identity.open(x, appKey),
@@ -232,8 +254,11 @@ export async function conformance(api, load) {
     "Session.initiate(plaintext)": (x) => api.Session.initiate(alice, bundle, x),
     "Session.initiate(ad)": (x) => api.Session.initiate(alice, bundle, text("p"), { associatedData: x }),
     "Session.initiate(maxPrekeyAge)": (x) => api.Session.initiate(alice, bundle, text("p"), { maxPrekeyAge: x }),
-    "Session.accept(message)": (x) => api.Session.accept(bobId, store, x),
-    "Session.accept(now)": (x) => api.Session.accept(bobId, store, initial, { now: x }),
+    "Session.initiate(selfContained)": (x) => api.Session.initiate(alice, bundle, text("p"), { selfContained: x }),
+    "Session.accept(message)": (x) => api.Session.accept(bobId, store, x, { initiatorIdentity }),
+    "Session.accept(message, no identity)": (x) => api.Session.accept(bobId, store, x),
+    "Session.accept(initiatorIdentity)": (x) => api.Session.accept(bobId, store, initial, { initiatorIdentity: x }),
+    "Session.accept(now)": (x) => api.Session.accept(bobId, store, initial, { now: x, initiatorIdentity }),
     "session.encrypt": (x) => sa.encrypt(x),
     "session.encrypt(now)": (x) => sa.encrypt(text("p"), { now: x }),
     "session.decrypt": (x) => sa.decrypt(x),
@@ -249,6 +274,7 @@ export async function conformance(api, load) {
     "inspectBundle": (x) => api.inspectBundle(x),
     "inspectUpload": (x) => api.inspectUpload(x),
     "verifyUpload": (x) => api.verifyUpload(x),
+    "fingerprintOf": (x) => api.fingerprintOf(x),
     "composeBundle(upload)": (x) => api.composeBundle(x, null),
     "composeBundle(index)": (x) => api.composeBundle(upload, x),
   };
@@ -271,7 +297,7 @@ export async function conformance(api, load) {
     }
     check();
   }
-  for (const c of ["INVALID_ARGUMENT", "TRUNCATED", "TOO_LARGE", "WRONG_OBJECT_TYPE", "AUTH_FAILED", "LIMIT_EXCEEDED"]) {
+  for (const c of ["INVALID_ARGUMENT", "TRUNCATED", "TOO_LARGE", "WRONG_OBJECT_TYPE", "AUTH_FAILED", "LIMIT_EXCEEDED", "IDENTITY_REQUIRED", "INITIATOR_MISMATCH"]) {
     if (!seen.has(c)) fail(`garbage never produced ${c}`);
   }
   // The module is intact: the session still decrypts the genuine message, and a new
@@ -279,7 +305,7 @@ export async function conformance(api, load) {
   eq(str(sa.decrypt(sb.encrypt(text("again")))), "again", "session survives garbage");
   const b2 = api.PrekeyStore.generate(bobId);
   const x = api.Session.initiate(alice, api.composeBundle(b2.upload({ oneTime: 1 }), 0), text("after"));
-  eq(str(api.Session.accept(bobId, b2, x.message).plaintext), "after", "module alive");
+  eq(str(api.Session.accept(bobId, b2, x.message, { initiatorIdentity }).plaintext), "after", "module alive");
   check();
   return checks;
 }

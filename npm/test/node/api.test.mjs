@@ -17,20 +17,21 @@ import {
   version,
 } from "twofold-pq";
 import * as server from "twofold-pq/server";
-const { BundleComposer, composeBundle, inspectUpload, verifyUpload } = server;
+const { BundleComposer, composeBundle, fingerprintOf, inspectUpload, verifyUpload } = server;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const DAY = 86400;
 
-function pair(options = {}) {
+/** A handshake in the compact form: Bob's directory has Alice's identity. */
+function pair() {
   const bob = Identity.generate();
   const store = PrekeyStore.generate(bob);
   const bundle = composeBundle(store.upload({ oneTime: 2 }), 0);
   const alice = Identity.generate();
-  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"), options);
-  const { session: b, plaintext } = Session.accept(bob, store, message, options);
-  return { alice, bob, store, a, b, message, plaintext };
+  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"));
+  const { session: b, plaintext } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
+  return { alice, bob, store, bundle, a, b, message, plaintext };
 }
 
 function throwsCode(fn, code) {
@@ -52,7 +53,7 @@ test("twofold-pq/server: ready() resolves in Node; its errors are the package's 
   assert.equal(await first, undefined);
   // An error of the server's wasm module is the package's TwofoldError with its code.
   assert.throws(() => inspectUpload(Uint8Array.of(2, 2, 1)), (e) => e instanceof TwofoldError && e.code === "WRONG_OBJECT_TYPE");
-  assert.deepEqual(Object.keys(server).sort(), ["BundleComposer", "composeBundle", "inspectUpload", "ready", "verifyUpload"]);
+  assert.deepEqual(Object.keys(server).sort(), ["BundleComposer", "composeBundle", "fingerprintOf", "inspectUpload", "ready", "verifyUpload"]);
 });
 
 test("handshake and messages in both directions", () => {
@@ -93,6 +94,7 @@ test("upload -> composeBundle for every leaf, then none -> initiate and accept",
   assert.deepEqual([store.info().oneTimeHeld, store.info().oneTimeKemHeld, store.info().nextBatchId], [3, 2, 2]);
 
   const alice = Identity.generate();
+  const initiatorIdentity = alice.publicKey;
   for (const index of [0, 1, 2, null, null]) {
     const bundle = composeBundle(upload, index);
     assert.deepEqual(composeBundle(upload, index), bundle, "composition is deterministic");
@@ -103,7 +105,7 @@ test("upload -> composeBundle for every leaf, then none -> initiate and accept",
     assert.equal(b.oneTimeKemPrekeyId, index === null || index >= 2 ? null : index + 1);
     const text = `leaf ${index}`;
     const { session: a, message } = Session.initiate(alice, bundle, enc.encode(text), { now });
-    const { session: s, plaintext } = Session.accept(bob, store, message, { now });
+    const { session: s, plaintext } = Session.accept(bob, store, message, { now, initiatorIdentity });
     assert.equal(dec.decode(plaintext), text);
     assert.equal(dec.decode(a.decrypt(s.encrypt(enc.encode("ok")))), "ok");
     a.dispose();
@@ -193,7 +195,7 @@ test("a bundle older than the maximum age is STALE_PREKEY; maxPrekeyAge: null ac
     now: now + 365 * DAY,
     maxPrekeyAge: null,
   });
-  const { session: b, plaintext } = Session.accept(bob, store, message, { now: now + 365 * DAY });
+  const { session: b, plaintext } = Session.accept(bob, store, message, { now: now + 365 * DAY, initiatorIdentity: alice.publicKey });
   assert.equal(dec.decode(plaintext), "a year late");
   assert.equal(dec.decode(a.decrypt(b.encrypt(enc.encode("still works")))), "still works");
   // With the system clock, a bundle made now is fresh.
@@ -201,10 +203,18 @@ test("a bundle older than the maximum age is STALE_PREKEY; maxPrekeyAge: null ac
 });
 
 test("describeMessage reads what a server sees", () => {
-  const { b, message } = pair();
+  const { alice, b, message } = pair();
   const d = describeMessage(message);
   assert.equal(d.kind, "initial");
-  assert.deepEqual(d.handshake, { signedPrekeyId: 1, oneTimePrekeyId: 1, kemPrekeyKind: "one-time", kemPrekeyId: 1 });
+  assert.deepEqual(d.handshake, {
+    initiatorKey: alice.publicKey.subarray(3, 35), // the identity encoding: header (3), IK (32), …
+    initiatorFingerprint: fingerprintOf(alice.publicKey),
+    selfContained: false,
+    signedPrekeyId: 1,
+    oneTimePrekeyId: 1,
+    kemPrekeyKind: "one-time",
+    kemPrekeyId: 1,
+  });
   assert.deepEqual(d.pqChunk, { kind: "key", epoch: 1, index: 0 });
   assert.equal(d.pqMix, false);
   assert.equal(b.info().newChainNext, true);
@@ -215,6 +225,88 @@ test("describeMessage reads what a server sees", () => {
   assert.equal(r.pqChunk, null);
   assert.equal(r.ciphertextLength, 5 + constants().aeadTagLength);
   assert.equal(r.ratchetKey.length, 32);
+});
+
+test("a compact initial message needs the initiator's identity from Bob's directory", () => {
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob);
+  const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
+  const alice = Identity.generate();
+  const mallory = Identity.generate();
+  // The 100-byte plaintext of the size figures, with a one-time X25519 prekey in the bundle.
+  const { session: a, message } = Session.initiate(alice, bundle, new Uint8Array(100));
+  assert.equal(message.length, 1400);
+  // Bob's directory files identities under their fingerprint; the message names Alice's.
+  const directory = new Map([alice, mallory].map((id) => [fingerprintOf(id.publicKey).join(), id.publicKey]));
+  const { handshake } = describeMessage(message);
+  assert.equal(handshake.selfContained, false);
+  const before = store.info();
+  throwsCode(() => Session.accept(bob, store, message), "IDENTITY_REQUIRED");
+  throwsCode(() => Session.accept(bob, store, message, { initiatorIdentity: mallory.publicKey }), "INITIATOR_MISMATCH");
+  assert.deepEqual(store.info(), before, "a refused message consumes no one-time prekey");
+  const initiatorIdentity = directory.get(handshake.initiatorFingerprint.join());
+  assert.deepEqual(initiatorIdentity, alice.publicKey);
+  const { session: b, plaintext } = Session.accept(bob, store, message, { initiatorIdentity });
+  assert.equal(plaintext.length, 100);
+  assert.equal(store.info().oneTimeHeld, before.oneTimeHeld - 1);
+  // Sessions keep the peer's fingerprint: what a directory files the identity under.
+  assert.deepEqual(b.peerFingerprint(), fingerprintOf(alice.publicKey));
+  assert.deepEqual(a.peerFingerprint(), fingerprintOf(bob.publicKey));
+  assert.equal(typeof a.peerIdentity, "undefined");
+  assert.equal(a.safetyNumber(), b.safetyNumber());
+  assert.equal(dec.decode(a.decrypt(b.encrypt(enc.encode("ok")))), "ok");
+});
+
+test("selfContained: true carries the initiator's identity; accept needs no directory", () => {
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob);
+  const upload = store.upload({ oneTime: 3 });
+  const alice = Identity.generate();
+  const { session: a, message } = Session.initiate(alice, composeBundle(upload, 0), new Uint8Array(100), {
+    selfContained: true,
+  });
+  assert.equal(message.length, 6629);
+  assert.equal(message.length - Session.initiate(alice, composeBundle(upload, 1), new Uint8Array(100)).message.length, 5229);
+  const d = describeMessage(message).handshake;
+  assert.equal(d.selfContained, true);
+  assert.deepEqual(d.initiatorFingerprint, fingerprintOf(alice.publicKey));
+  assert.deepEqual(d.initiatorKey, alice.publicKey.subarray(3, 35));
+  // Another identity supplied is refused even for a self-contained message; none is needed.
+  throwsCode(
+    () => Session.accept(bob, store, message, { initiatorIdentity: Identity.generate().publicKey }),
+    "INITIATOR_MISMATCH",
+  );
+  const { session: b, plaintext } = Session.accept(bob, store, message);
+  assert.equal(plaintext.length, 100);
+  assert.deepEqual(b.peerFingerprint(), fingerprintOf(alice.publicKey));
+  assert.equal(dec.decode(a.decrypt(b.encrypt(enc.encode("ok")))), "ok");
+  // With the matching identity it is accepted too.
+  const again = Session.initiate(alice, composeBundle(upload, 2), enc.encode("x"), { selfContained: true });
+  Session.accept(bob, store, again.message, { initiatorIdentity: alice.publicKey }).session.dispose();
+  // The option is checked: a boolean, and bytes no longer than an identity.
+  for (const bad of ["yes", 1, null, {}]) {
+    throwsCode(() => Session.initiate(alice, composeBundle(upload, 0), enc.encode("x"), { selfContained: bad }), "INVALID_ARGUMENT");
+  }
+  for (const bad of [null, "id", [1, 2], new ArrayBuffer(8)]) {
+    throwsCode(() => Session.accept(bob, store, message, { initiatorIdentity: bad }), "INVALID_ARGUMENT");
+  }
+  throwsCode(
+    () => Session.accept(bob, store, message, { initiatorIdentity: new Uint8Array(constants().identityLength + 1) }),
+    "TOO_LARGE",
+  );
+});
+
+test("fingerprintOf verifies the identity's binding first", () => {
+  const id = Identity.generate().publicKey;
+  const fp = fingerprintOf(id);
+  assert.equal(fp.length, 32);
+  assert.deepEqual(fingerprintOf(id.slice()), fp);
+  const bad = id.slice();
+  bad[bad.length - 1] ^= 1; // inside the binding signature
+  throwsCode(() => fingerprintOf(bad), "BAD_SIGNATURE");
+  throwsCode(() => fingerprintOf(id.subarray(0, 100)), "TRUNCATED");
+  throwsCode(() => fingerprintOf(new Uint8Array(constants().identityLength + 1)), "TOO_LARGE");
+  throwsCode(() => fingerprintOf("id"), "INVALID_ARGUMENT");
 });
 
 test("a tampered message fails with AUTH_FAILED and changes nothing", () => {
@@ -283,7 +375,7 @@ test("arguments of the wrong type are INVALID_ARGUMENT", () => {
   throwsCode(() => PrekeyStore.generate(Identity.generate(), { now: -1 }), "INVALID_ARGUMENT");
 });
 
-test("the TypeScript error-code list is the set the wasm layer can throw", async () => {
+test("the TypeScript error-code list is the set the wasm layer can throw, in its order", async () => {
   const wasm = await import("../../pkg/twofold_wasm.js");
-  assert.deepEqual([...wasm.errorCodes()].sort(), ERROR_CODES.filter((c) => c !== "NOT_READY").sort());
+  assert.deepEqual([...wasm.errorCodes()], ERROR_CODES.filter((c) => c !== "NOT_READY"));
 });

@@ -15,7 +15,8 @@ import {
   constants,
   version,
 } from "twofold-pq";
-import { composeBundle, inspectUpload } from "twofold-pq/server";
+import { readFileSync } from "node:fs";
+import { composeBundle, fingerprintOf, inspectUpload } from "twofold-pq/server";
 import * as client from "twofold-pq/worker-client";
 const { RemoteIdentity, RemoteObject, RemotePrekeyStore, RemoteSession, TwofoldWorker } = client;
 import { handle, operations, serve } from "twofold-pq/worker";
@@ -113,6 +114,7 @@ function members(proto, stop) {
 const isClass = (f) => typeof f === "function" && /^class\b/.test(Function.prototype.toString.call(f));
 const isErrorClass = (f) => f === Error || f.prototype instanceof Error;
 const DISPOSE_SYMBOLS = new Set([Symbol.dispose, Symbol.for("Symbol.dispose")].filter(Boolean));
+const INTERNAL = new Set(["bounded", "toTwofoldError"]);
 
 /**
  * The documented mapping from the main API to the Worker API, as a checker. Returns what the
@@ -123,12 +125,14 @@ const DISPOSE_SYMBOLS = new Set([Symbol.dispose, Symbol.for("Symbol.dispose")].f
  *   `accessorsAsMethods` (`Identity.publicKey` → `publicKey()`), and `[Symbol.dispose]` becomes
  *   `[Symbol.asyncDispose]`;
  * - a function `f` → the method `tw.f`;
- * - constants and error classes (`ERROR_CODES`, `TwofoldError`) are shared, not proxied.
+ * - constants and error classes (`ERROR_CODES`, `TwofoldError`) are shared, not proxied;
+ * - the helpers `twofold-pq/server` and the worker client share with the main module
+ *   (`INTERNAL`: marked `@internal`, absent from its .d.ts) are not part of the API.
  */
 function missingFromWorker(mainModule, clientModule, tw, accessorsAsMethods = new Set(["Identity.publicKey"])) {
   const missing = [];
   for (const [name, value] of Object.entries(mainModule)) {
-    if (typeof value !== "function" || (isClass(value) && isErrorClass(value))) continue;
+    if (typeof value !== "function" || (isClass(value) && isErrorClass(value)) || INTERNAL.has(name)) continue;
     if (!isClass(value)) {
       if (typeof tw[name] !== "function") missing.push(`tw.${name}()`);
       continue;
@@ -165,8 +169,14 @@ test("the Worker API offers every class, method and function of the main API", (
   const { tw } = start();
   // Sanity of the enumeration: it sees what the README documents.
   const names = (c) => [...members(c.prototype, Object.prototype).keys()].filter((k) => typeof k === "string");
-  for (const m of ["encrypt", "decrypt", "safetyQr", "matchesSafetyQr", "peerIdentity", "handshakeId", "dispose"]) {
+  for (const m of ["encrypt", "decrypt", "safetyQr", "matchesSafetyQr", "peerFingerprint", "handshakeId", "dispose"]) {
     assert.ok(names(Session).includes(m), m);
+  }
+  // The internal helpers are exported at run time only: the published types omit them.
+  const dts = readFileSync(new URL("../../dist/index.d.ts", import.meta.url), "utf8");
+  for (const name of INTERNAL) {
+    assert.equal(typeof api[name], "function", name);
+    assert.doesNotMatch(dts, new RegExp(`\\b${name}\\b`), `${name} in index.d.ts`);
   }
   for (const m of ["upload", "rotateSignedPrekeys", "prune", "identity"]) {
     assert.ok(names(PrekeyStore).includes(m), m);
@@ -268,9 +278,23 @@ test("every operation round-trips through the worker", async () => {
   const { session: a, message } = await RS.initiate(alice, bundle, enc.encode("hi"));
   assert.ok(a instanceof RemoteSession);
   assert.equal(await tw.messageKind(message), "initial");
-  assert.deepEqual(await tw.describeMessage(message), describeMessage(message));
-  const { session: b, plaintext } = await RS.accept(bob, store, message);
+  const described = await tw.describeMessage(message);
+  assert.deepEqual(described, describeMessage(message));
+  assert.deepEqual(described.handshake.initiatorFingerprint, fingerprintOf(alicePub));
+  assert.equal(described.handshake.selfContained, false);
+  // The compact form needs Alice's identity (Bob's directory); the option crosses to the worker.
+  await rejectsWith(RS.accept(bob, store, message), isCode("IDENTITY_REQUIRED"));
+  await rejectsWith(RS.accept(bob, store, message, { initiatorIdentity: bobPub }), isCode("INITIATOR_MISMATCH"));
+  const { session: b, plaintext } = await RS.accept(bob, store, message, { initiatorIdentity: alicePub });
   assert.equal(dec.decode(plaintext), "hi");
+  // The self-contained form crosses too, and needs no identity at accept.
+  const whole = await RS.initiate(alice, composeBundle(upload, 1), enc.encode("hi"), { selfContained: true });
+  assert.equal((await tw.describeMessage(whole.message)).handshake.selfContained, true);
+  // Her identity's body (all but its 3-byte header) instead of her X25519 key and fingerprint.
+  assert.equal(whole.message.length - message.length, constants().identityLength - 3 - 64);
+  const wholeB = await RS.accept(bob, store, whole.message);
+  assert.equal(dec.decode(wholeB.plaintext), "hi");
+  await Promise.all([whole.session.dispose(), wholeB.session.dispose()]);
 
   const ad = enc.encode("channel");
   const r = await b.encrypt(enc.encode("hello Alice"), { associatedData: ad });
@@ -290,8 +314,8 @@ test("every operation round-trips through the worker", async () => {
   assert.equal(await b.matchesSafetyQr(qr), true);
   assert.equal(await b.matchesSafetyQr(new Uint8Array(65)), false);
   assert.deepEqual(await a.sas(), await b.sas());
-  assert.deepEqual(await a.peerIdentity(), bobPub);
-  assert.deepEqual(await b.peerIdentity(), alicePub);
+  assert.deepEqual(await a.peerFingerprint(), fingerprintOf(bobPub));
+  assert.deepEqual(await b.peerFingerprint(), fingerprintOf(alicePub));
   assert.deepEqual(await a.handshakeId(), await b.handshakeId());
 
   // A session sealed in the worker opens in the worker and with the direct API alike.
@@ -333,8 +357,9 @@ test("an error in the worker keeps its TwofoldError code", async () => {
   const bundle = composeBundle(await store.upload({ oneTime: 0 }), null);
   const alice = await tw.Identity.generate();
   const { session: a, message } = await tw.Session.initiate(alice, bundle, enc.encode("x"));
-  const { session: b } = await tw.Session.accept(bob, store, message);
-  await rejectsWith(tw.Session.accept(bob, store, message), isCode("REPLAYED_HANDSHAKE"));
+  const initiatorIdentity = await alice.publicKey();
+  const { session: b } = await tw.Session.accept(bob, store, message, { initiatorIdentity });
+  await rejectsWith(tw.Session.accept(bob, store, message, { initiatorIdentity }), isCode("REPLAYED_HANDSHAKE"));
   const m = await b.encrypt(enc.encode("one"));
   const bad = m.slice();
   bad[bad.length - 1] ^= 1;

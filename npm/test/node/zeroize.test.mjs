@@ -44,17 +44,20 @@ test("dispose() wipes the sessions' root key from WebAssembly memory", () => {
   const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
   const alice = Identity.generate();
   const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"));
-  const { session: b } = Session.accept(bob, store, message);
+  const { session: b } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
   for (let i = 0; i < 3; i++) a.decrypt(b.encrypt(enc.encode(`r${i}`)));
   b.decrypt(a.encrypt(enc.encode("back")));
 
   const appKey = new Uint8Array(constants().appKeyLength).fill(9);
   const state = openSealed(b.seal(appKey), appKey);
-  // Session plaintext (section 10.3): role(1) our fingerprint(32) peer identity body
+  // Session plaintext (section 10.3): role(1) our fingerprint(32) peer fingerprint(32)
   // session AD(32) SAS(8) handshake id(32) pending-prefix flag(1, 0 for the responder),
   // then the ratchet, whose first field is the root key.
-  assert.equal(state[1 + 32 + (constants().identityLength - 3) + 32 + 8 + 32], 0);
-  const rootAt = 1 + 32 + (constants().identityLength - 3) + 32 + 8 + 32 + 1;
+  const flagAt = 1 + 32 + 32 + 32 + 8 + 32;
+  assert.equal(state[0], 2, "the responder's session");
+  assert.deepEqual(state.subarray(33, 65), b.peerFingerprint(), "the peer fingerprint field");
+  assert.equal(state[flagAt], 0);
+  const rootAt = flagAt + 1;
   // The last 16 bytes: a freed allocation's first words are reused by the allocator.
   const root = state.slice(rootAt + 16, rootAt + 32);
   state.fill(0);

@@ -24,6 +24,8 @@ struct Setup {
     store: PrekeyStore,
     bundle: Vec<u8>,
     initial: Vec<u8>,
+    /// Alice's identity encoding, as Bob's directory would return it.
+    alice: Vec<u8>,
 }
 
 fn setup(label: &str, variant: Variant) -> Setup {
@@ -46,11 +48,13 @@ fn setup(label: &str, variant: Variant) -> Setup {
         store,
         bundle,
         initial,
+        alice: alice.public().to_bytes(),
     }
 }
 
 fn accept(s: &Setup, store: &mut PrekeyStore, bytes: &[u8]) -> Result<Vec<u8>, AcceptError> {
-    Session::accept(&s.bob, store, bytes, b"ad", 0, &SessionConfig::default()).map(|(_, p)| p)
+    let config = SessionConfig::default();
+    Session::accept(&s.bob, store, bytes, Some(&s.alice), b"ad", 0, &config).map(|(_, p)| p)
 }
 
 proptest! {
@@ -67,14 +71,15 @@ proptest! {
         let alice = IdentityKeyPair::generate(&mut rng).unwrap();
         let config = SessionConfig::default();
         let (mut a, m) = Traced::initiate(&mut rng, &alice, &bundle, &pt, b"", 7, &config).unwrap();
-        let (mut b, p) = Traced::accept(&bob, &mut store, &m, b"", 7, &config).unwrap();
+        let alice_id = alice.public().to_bytes();
+        let (mut b, p) = Traced::accept(&bob, &mut store, &m, Some(&alice_id), b"", 7, &config).unwrap();
         prop_assert_eq!(&p, &pt);
         prop_assert_eq!(handshake_event(&a.take_trace()), handshake_event(&b.take_trace()));
         prop_assert_eq!(a.sas(), b.sas());
         prop_assert_eq!(a.safety_number(), b.safety_number());
         prop_assert_eq!(a.handshake_id(), b.handshake_id());
-        prop_assert_eq!(a.peer_identity(), bob.public());
-        prop_assert_eq!(b.peer_identity(), alice.public());
+        prop_assert_eq!(a.peer_fingerprint(), bob.public().fingerprint());
+        prop_assert_eq!(b.peer_fingerprint(), alice.public().fingerprint());
         let r = b.encrypt(&mut rng, 8, b"reply", b"").unwrap();
         prop_assert_eq!(a.decrypt(&r, b"").unwrap(), b"reply".to_vec());
     }
@@ -150,11 +155,17 @@ fn swapped_keys_in_the_initial_message_fail() {
         &SessionConfig::default(),
     )
     .unwrap();
-    let id_end = IDENTITY_LEN;
-    let ek_at = IDENTITY_LEN + 14;
+    // Compact form: IK_A || fingerprint_A at 4..68.
+    let id_end = 4 + 64;
+    let ek_at = twofold_tests::ephemeral_at(&s.initial);
     let ct_at = ek_at + 32;
     let cases: [(&str, std::ops::Range<usize>, ErrorCode); 4] = [
-        ("initiator identity", 3..id_end, ErrorCode::AuthFailed),
+        // Checked against the identity Bob's directory supplied, before authentication.
+        (
+            "initiator identity",
+            4..id_end,
+            ErrorCode::InitiatorMismatch,
+        ),
         ("ephemeral key", ek_at..ek_at + 32, ErrorCode::AuthFailed),
         (
             "KEM ciphertext",
@@ -179,6 +190,15 @@ fn swapped_keys_in_the_initial_message_fail() {
         let err = accept(&s, &mut store, &m).expect_err(name);
         assert_eq!(err.code(), code, "{name}");
     }
+    // Mallory's name in Alice's message, and Bob's directory answering with Mallory's
+    // identity: DH1 and the transcript then use Mallory's key, and the first message fails.
+    let mut m = s.initial.clone();
+    m[4..id_end].copy_from_slice(&mallory_initial[4..id_end]);
+    let mut store = s.store.fork();
+    let config = SessionConfig::default();
+    let supplied = mallory.public().to_bytes();
+    let err = Session::accept(&s.bob, &mut store, &m, Some(&supplied), b"ad", 0, &config);
+    assert_eq!(err.err(), Some(AcceptError::AuthFailed));
 }
 
 /// Swapping any key of a bundle for another party's breaks a signature; swapping the whole
@@ -223,7 +243,7 @@ fn swapped_keys_in_the_bundle_fail_or_show_in_the_safety_number() {
         &SessionConfig::default(),
     )
     .unwrap();
-    assert_eq!(a.peer_identity(), mallory.public());
+    assert_eq!(a.peer_fingerprint(), mallory.public().fingerprint());
     assert_ne!(
         a.safety_number(),
         SafetyNumber::new(alice.public(), s.bob.public())
@@ -267,8 +287,10 @@ fn replays_and_reused_one_time_prekeys_are_rejected() {
         &SessionConfig::default(),
     )
     .unwrap();
+    let config = SessionConfig::default();
+    let carol_id = carol.public().to_bytes();
     assert!(matches!(
-        accept(&s, &mut store, &m),
+        Session::accept(&s.bob, &mut store, &m, Some(&carol_id), b"ad", 0, &config),
         Err(AcceptError::PrekeyAlreadyUsed { .. })
     ));
 }
@@ -321,7 +343,7 @@ fn low_order_ephemeral_keys_are_rejected_at_the_protocol_level() {
     )
     .unwrap();
     let s = setup("low order", Variant::Full);
-    let ek_at = IDENTITY_LEN + 14;
+    let ek_at = twofold_tests::ephemeral_at(&s.initial);
     let mut n = 0;
     for g in v["testGroups"].as_array().unwrap() {
         for t in g["tests"].as_array().unwrap() {
@@ -494,9 +516,10 @@ fn replay_after_a_cache_filling_run_is_refused() {
     let mut rng = rng("replay flood attackers");
     let mallory = IdentityKeyPair::generate(&mut rng).unwrap();
     let config = SessionConfig::default();
+    let mallory_id = mallory.public().to_bytes();
     let flood = |rng: &mut _, store: &mut PrekeyStore| {
         let (_, m) = Session::initiate(rng, &mallory, &bundle, b"x", b"ad", 0, &config).unwrap();
-        Session::accept(&s.bob, store, &m, b"ad", 0, &config).map(|_| ())
+        Session::accept(&s.bob, store, &m, Some(&mallory_id), b"ad", 0, &config).map(|_| ())
     };
     let cap = twofold_core::consts::MAX_REPLAY_CACHE;
     for _ in 1..cap {
@@ -554,11 +577,14 @@ fn a_forged_initial_message_costs_no_signature_verification() {
     forged[last] ^= 1;
     let mut store = s.store.fork();
     let mut trace = Trace::default();
-    let r = Session::accept_observed(&s.bob, &mut store, &forged, b"ad", 0, &config, &mut trace);
+    let alice = Some(s.alice.as_slice());
+    let r = Session::accept_observed(
+        &s.bob, &mut store, &forged, alice, b"ad", 0, &config, &mut trace,
+    );
     assert_eq!(r.err(), Some(AcceptError::AuthFailed));
     assert_eq!(verifications(&mut trace), 0);
     let r = Session::accept_observed(
-        &s.bob, &mut store, &s.initial, b"ad", 0, &config, &mut trace,
+        &s.bob, &mut store, &s.initial, alice, b"ad", 0, &config, &mut trace,
     );
     assert!(r.is_ok());
     assert_eq!(verifications(&mut trace), 1);
@@ -645,11 +671,54 @@ fn an_initiator_with_a_broken_binding_is_refused_after_authentication() {
     .unwrap();
     let mut store = s.store.fork();
     let before = store.state_bytes();
+    // Bob's directory returns the broken identity (its keys match the message).
+    let config = SessionConfig::default();
+    let supplied = broken.public().to_bytes();
     assert_eq!(
-        accept(&s, &mut store, &m).unwrap_err(),
+        Session::accept(&s.bob, &mut store, &m, Some(&supplied), b"ad", 0, &config).unwrap_err(),
         AcceptError::BadSignature
     );
     assert_eq!(before, store.state_bytes());
     // The same message with the honest identity's binding is a different transcript.
     assert_eq!(accept(&s, &mut store, &s.initial).unwrap(), b"hello");
+}
+
+/// The two forms of the initial message on the wire (docs/PROTOCOL.md 5.5): compact names
+/// Alice by `IK_A || fingerprint_A` (64 bytes), self-contained carries her identity body
+/// (5,293); with a 100-byte plaintext and a one-time X25519 prekey, 1,400 and 6,629 bytes.
+/// Both are accepted, the compact one only with her identity supplied.
+#[test]
+fn compact_and_self_contained_initial_messages() {
+    let mut rng = rng("two forms");
+    let (bob, store, bundle) = responder(&mut rng, Variant::Full);
+    let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let compact = SessionConfig::default();
+    let full = SessionConfig::default().with_self_contained(true);
+    let (_, c) = Session::initiate(&mut rng, &alice, &bundle, &[7; 100], b"", 0, &compact).unwrap();
+    let (_, f) = Session::initiate(&mut rng, &alice, &bundle, &[7; 100], b"", 0, &full).unwrap();
+    assert_eq!((c.len(), f.len()), (1_400, 6_629));
+    let id = alice.public().to_bytes();
+    for (m, supplied) in [
+        (&c, Some(id.as_slice())),
+        (&f, None),
+        (&f, Some(id.as_slice())),
+    ] {
+        let mut store = store.fork();
+        let (b, p) = Session::accept(&bob, &mut store, m, supplied, b"", 0, &compact).unwrap();
+        assert_eq!(p, [7; 100]);
+        assert_eq!(b.peer_fingerprint(), alice.public().fingerprint());
+    }
+    let d = twofold_core::describe_message(&c)
+        .unwrap()
+        .handshake
+        .unwrap();
+    assert_eq!(d.initiator_fingerprint, alice.public().fingerprint());
+    assert_eq!(&d.initiator_key, alice.public().dh_key());
+    assert!(!d.self_contained);
+    let mut store = store.fork();
+    assert_eq!(
+        Session::accept(&bob, &mut store, &c, None, b"", 0, &compact).unwrap_err(),
+        AcceptError::IdentityRequired
+    );
 }

@@ -404,7 +404,8 @@ fn initial_messages_repeat_until_a_reply_arrives() {
     );
     assert!(a.info().awaiting_reply);
     // m1 is lost; m2 starts the session.
-    let (mut b, p2) = Session::accept(&bob, &mut store, &m2, b"", 0, &c).unwrap();
+    let alice_id = alice.public().to_bytes();
+    let (mut b, p2) = Session::accept(&bob, &mut store, &m2, Some(&alice_id), b"", 0, &c).unwrap();
     assert_eq!(p2, b"2");
     assert_eq!(b.decrypt(&m1, b"").unwrap(), b"1");
     let r = b.encrypt(&mut rng, 0, b"r", b"").unwrap();

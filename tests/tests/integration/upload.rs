@@ -54,14 +54,24 @@ fn every_bundle_a_server_composes_verifies_and_starts_a_session() {
         let alice = IdentityKeyPair::generate(&mut rng).unwrap();
         let (_, first) =
             Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", NOW, &config).unwrap();
-        let (_, plaintext) = Session::accept(&bob, &mut store, &first, b"", NOW, &config).unwrap();
+        let id = alice.public().to_bytes();
+        let (_, plaintext) =
+            Session::accept(&bob, &mut store, &first, Some(&id), b"", NOW, &config).unwrap();
         assert_eq!(plaintext, b"hi");
         // The same leaf again (a server handing it out twice): consumed.
         if index.is_some() {
             let (_, again) =
                 Session::initiate(&mut rng, &alice, &bundle, b"hi", b"", NOW, &config).unwrap();
             assert_eq!(
-                code(Session::accept(&bob, &mut store, &again, b"", NOW, &config)),
+                code(Session::accept(
+                    &bob,
+                    &mut store,
+                    &again,
+                    Some(&id),
+                    b"",
+                    NOW,
+                    &config
+                )),
                 ErrorCode::PrekeyAlreadyUsed
             );
         }
@@ -85,7 +95,7 @@ fn every_byte_of_a_bundle_is_signed() {
     let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
     let upload = store.upload(&mut rng, &bob, 3, 3).unwrap();
     let bundle = compose_bundle(&upload, Some(2)).unwrap();
-    assert_eq!(bundle.len(), twofold_core::BUNDLE_MAX_LEN - 32 * 8);
+    assert_eq!(bundle.len(), twofold_core::BUNDLE_MAX_LEN - 32 * 7);
     let mut cache = twofold_core::IdentityCache::new(1);
     VerifiedBundle::from_bytes_with(&bundle, &mut cache).unwrap();
     for at in 0..bundle.len() {
@@ -134,7 +144,8 @@ fn stale_signed_prekeys_are_refused_until_bob_rotates_and_uploads() {
     assert_eq!(fresh.signed_prekeys_created_at(), later);
     let (_, first) =
         Session::initiate(&mut rng, &alice, &fresh, b"x", b"", later, &config).unwrap();
-    assert!(Session::accept(&bob, &mut store, &first, b"", later, &config).is_ok());
+    let id = alice.public().to_bytes();
+    assert!(Session::accept(&bob, &mut store, &first, Some(&id), b"", later, &config).is_ok());
     assert_eq!(store.info().signed_prekey_created_at, later);
 }
 
@@ -146,8 +157,10 @@ fn leaves_of_an_evicted_batch_are_refused_as_used() {
     let bob = IdentityKeyPair::generate(&mut rng).unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
-    let first = store.upload(&mut rng, &bob, 600, 0).unwrap();
-    let second = store.upload(&mut rng, &bob, 600, 0).unwrap();
+    // Three batches: the third pushes the first's 300 oldest keys out (1,300 > 1,000).
+    let first = store.upload(&mut rng, &bob, 500, 0).unwrap();
+    let second = store.upload(&mut rng, &bob, 500, 0).unwrap();
+    store.upload(&mut rng, &bob, 300, 0).unwrap();
     let config = SessionConfig::default();
     let start = |upload: &[u8], i: u16, rng: &mut _| {
         let b = VerifiedBundle::from_bytes(&compose_bundle(upload, Some(i)).unwrap()).unwrap();
@@ -155,14 +168,21 @@ fn leaves_of_an_evicted_batch_are_refused_as_used() {
             .unwrap()
             .1
     };
+    let id = alice.public().to_bytes();
     let evicted = start(&first, 0, &mut rng);
     assert_eq!(
         code(Session::accept(
-            &bob, &mut store, &evicted, b"", NOW, &config
+            &bob,
+            &mut store,
+            &evicted,
+            Some(&id),
+            b"",
+            NOW,
+            &config
         )),
         ErrorCode::PrekeyAlreadyUsed
     );
-    for m in [start(&first, 200, &mut rng), start(&second, 599, &mut rng)] {
-        assert!(Session::accept(&bob, &mut store, &m, b"", NOW, &config).is_ok());
+    for m in [start(&first, 300, &mut rng), start(&second, 499, &mut rng)] {
+        assert!(Session::accept(&bob, &mut store, &m, Some(&id), b"", NOW, &config).is_ok());
     }
 }

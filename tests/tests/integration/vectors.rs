@@ -43,8 +43,13 @@ fn committed_vectors_match_the_generator() {
 /// primitives alone, following docs/PROTOCOL.md section 5.4.
 #[test]
 fn handshake_key_schedule_recomputes_from_the_vector_values() {
-    for variant in twofold_tests::Variant::ALL {
-        let v = load(&format!("handshake/{}.json", variant.name()));
+    let files = twofold_tests::Variant::ALL
+        .iter()
+        .map(|v| v.name())
+        .chain(["self_contained"]);
+    for name in files {
+        let v = load(&format!("handshake/{name}.json"));
+        let self_contained = v["form"] == "self_contained";
         let hs = v["initiator_trace"]
             .as_array()
             .unwrap()
@@ -75,7 +80,7 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
             dh.push(hazmat::x25519(&ek, &h32(&opk["public"])).unwrap());
         }
         let listed: Vec<[u8; 32]> = hs["dh"].as_array().unwrap().iter().map(h32).collect();
-        assert_eq!(dh, listed, "{}", variant.name());
+        assert_eq!(dh, listed, "{name}");
         // The KEM: the one-time key if the bundle has one, else the last-resort key.
         let kem = prekey("one_time_kem")
             .or_else(|| prekey("last_resort_kem"))
@@ -89,15 +94,64 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
             hazmat::kem_decapsulate(&seed, &ct.clone().try_into().unwrap()),
             ss
         );
-        // The initial message carries EK and CT where the spec says.
+        // The initial message (5.5): header, flags, the initiator in the form the flags name,
+        // the ids, EK and CT where the spec says.
         let m = h(&v["initial_message"]);
-        let flags_at = twofold_core::IDENTITY_LEN + 9;
-        let ek_at = flags_at + 1 + if m[flags_at] & 1 == 1 { 4 } else { 0 };
+        let alice_pub = h(&v["alice"]["identity"]["public"]);
+        let bob_pub = h(&v["bob"]["identity"]["public"]);
+        let fingerprint =
+            |id: &[u8]| sha256(&[b"Twofold v1 safety number", &[1, 1], &id[3..3 + 32 + 1952]]);
+        assert_eq!(&m[..3], &[0x02, 0x03, 0x01]);
+        let flags = m[3];
+        assert_eq!(flags & 0x04 != 0, self_contained);
+        let initiator = if self_contained {
+            alice_pub[3..].to_vec()
+        } else {
+            [&alice_pub[3..35], &fingerprint(&alice_pub)[..]].concat()
+        };
+        assert_eq!(m[4..4 + initiator.len()], initiator[..]);
+        let ids_at = 4 + initiator.len();
+        let kem_id = u32::from_be_bytes(m[ids_at + 4..ids_at + 8].try_into().unwrap());
+        assert_eq!(u64::from(kem_id), kem["id"].as_u64().unwrap());
+        let ek_at = ids_at + 8 + if flags & 1 == 1 { 4 } else { 0 };
         assert_eq!(m[ek_at..ek_at + 32], hazmat::x25519_public(&ek));
         assert_eq!(
             m[ek_at + 32..ek_at + 32 + twofold_core::KEM_CIPHERTEXT_LEN],
             ct[..]
         );
+        // The transcript, item by item (5.4).
+        let item = |tag: u8, value: &[u8]| {
+            [&[tag][..], &(value.len() as u16).to_be_bytes(), value].concat()
+        };
+        let mut t = b"Twofold v2 handshake transcriptTwofold\x02\x01".to_vec();
+        t.extend(item(
+            0x09,
+            &[&alice_pub[3..35], &fingerprint(&alice_pub)[..]].concat(),
+        ));
+        if self_contained {
+            t.extend(item(0x0B, &alice_pub[3 + 32 + 1952..]));
+        }
+        t.extend(item(0x02, &bob_pub[3..]));
+        let with_id = |p: &Value| {
+            [
+                &(p["id"].as_u64().unwrap() as u32).to_be_bytes()[..],
+                &h(&p["public"]),
+            ]
+            .concat()
+        };
+        t.extend(item(0x03, &with_id(&spk)));
+        if let Some(opk) = prekey("one_time_prekey") {
+            t.extend(item(0x04, &with_id(&opk)));
+        }
+        let kem_tag = if kem["kind"] == "one_time_kem" {
+            0x06
+        } else {
+            0x05
+        };
+        t.extend(item(kem_tag, &with_id(&kem)));
+        t.extend(item(0x07, &hazmat::x25519_public(&ek)));
+        t.extend(item(0x08, &ct));
+        assert_eq!(t, h(&hs["transcript"]), "{name}: transcript");
         // IKM, transcript hash and HKDF outputs.
         let mut ikm: Vec<u8> = dh.concat();
         ikm.extend_from_slice(&ss);
@@ -105,19 +159,18 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
         let transcript = h(&hs["transcript"]);
         let th = sha256(&[&transcript]);
         assert_eq!(th, h32(&hs["transcript_hash"]));
-        assert!(transcript.starts_with(b"Twofold v1 handshake transcriptTwofold\x01\x01"));
         let th = h32(&hs["transcript_hash"]);
         let expand = |label: &[u8], len| hazmat::hkdf_sha256(&th, &ikm, label, len).unwrap();
         assert_eq!(
-            expand(b"Twofold v1 handshake root key", 32),
+            expand(b"Twofold v2 handshake root key", 32),
             h(&hs["root_key"])
         );
         assert_eq!(
-            expand(b"Twofold v1 handshake initial chain", 32),
+            expand(b"Twofold v2 handshake initial chain", 32),
             h(&hs["initial_chain_key"])
         );
         assert_eq!(
-            expand(b"Twofold v1 short authentication string", 8),
+            expand(b"Twofold v2 short authentication string", 8),
             h(&v["sas"]["bytes"])
         );
         // The safety number from both identities.
@@ -173,10 +226,21 @@ fn rejection_vectors_give_their_error_codes() {
             "initial_message" => {
                 let mut store = PrekeyStore::open(&store_blob, &key).unwrap();
                 if !case["after"].is_null() {
-                    Session::accept(&bob, &mut store, &valid, &ad, now, &config).unwrap();
+                    let alice = h(&v["initiator_identity"]);
+                    Session::accept(&bob, &mut store, &valid, Some(&alice), &ad, now, &config)
+                        .unwrap();
                 }
+                let supplied = case["initiator_identity"].as_str().map(unhex);
                 let before = store.state_bytes();
-                let r = Session::accept(&bob, &mut store, &bytes, &ad, now, &config);
+                let r = Session::accept(
+                    &bob,
+                    &mut store,
+                    &bytes,
+                    supplied.as_deref(),
+                    &ad,
+                    now,
+                    &config,
+                );
                 assert_eq!(
                     before,
                     store.state_bytes(),

@@ -14,7 +14,7 @@ async function main() {
   const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
   const alice = Identity.generate();
   const { session: a, message } = Session.initiate(alice, bundle, enc.encode("bundled"));
-  const { session: b, plaintext } = Session.accept(bob, store, message);
+  const { session: b, plaintext } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
   const r = dec.decode(a.decrypt(b.encrypt(enc.encode("by vite"))));
   document.getElementById("result").textContent = `${dec.decode(plaintext)} ${r}`;
 
@@ -24,7 +24,7 @@ async function main() {
   const wbundle = composeBundle(await ws.upload({ oneTime: 1 }), 0);
   const wa = await tw.Identity.generate();
   const i = await tw.Session.initiate(wa, wbundle, enc.encode("worker in vite"));
-  const k = await tw.Session.accept(wb, ws, i.message);
+  const k = await tw.Session.accept(wb, ws, i.message, { initiatorIdentity: await wa.publicKey() });
   document.getElementById("worker").textContent = dec.decode(k.plaintext);
 }
 
