@@ -130,14 +130,7 @@ impl PrekeyBundle {
     /// # Errors
     /// A [`DecodeError`] naming the first problem found.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        if bytes.len() > BUNDLE_MAX_LEN {
-            return Err(DecodeError::TooLarge {
-                len: bytes.len(),
-                max: BUNDLE_MAX_LEN,
-            });
-        }
-        let mut r = Reader::new(bytes);
-        r.header(object::BUNDLE)?;
+        let mut r = Reader::top_level(bytes, object::BUNDLE, BUNDLE_MAX_LEN)?;
         let identity = PublicIdentity::decode_body(&mut r)?;
         let record = SignedRecord::decode(&mut r)?;
         let batch_id = r.u32()?;

@@ -23,6 +23,20 @@ impl<'a> Reader<'a> {
         Self { rest: input }
     }
 
+    /// A reader over a whole top-level encoding of `object` of at most `max` bytes: the length
+    /// first (3.3: `TOO_LARGE` before the header), then the header.
+    pub(crate) fn top_level(input: &'a [u8], object: u8, max: usize) -> Result<Self, DecodeError> {
+        if input.len() > max {
+            return Err(DecodeError::TooLarge {
+                len: input.len(),
+                max,
+            });
+        }
+        let mut r = Self::new(input);
+        r.header(object)?;
+        Ok(r)
+    }
+
     /// Reads the three-byte header `version || object type || suite` and checks all three.
     pub(crate) fn header(&mut self, object: u8) -> Result<(), DecodeError> {
         let [version, found, suite] = self.array::<3>()?;

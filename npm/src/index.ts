@@ -121,9 +121,14 @@ export function ready(wasmUrl?: URL | string): Promise<void> {
   return readyPromise;
 }
 
-function call<T>(fn: () => T): T {
-  if (!isInitialized()) {
-    throw new TwofoldError("NOT_READY", "call `await ready()` before using twofold-pq");
+/**
+ * Runs `fn` once `loaded()` says its module is instantiated (else `NOT_READY`, naming `entry`);
+ * errors of the wasm layer become `TwofoldError`s. Shared with `twofold-pq/server`.
+ * @internal
+ */
+export function callWhen<T>(loaded: () => boolean, entry: string, fn: () => T): T {
+  if (!loaded()) {
+    throw new TwofoldError("NOT_READY", `call \`await ready()\` of ${entry} before using it`);
   }
   try {
     return fn();
@@ -131,6 +136,8 @@ function call<T>(fn: () => T): T {
     throw toTwofoldError(e);
   }
 }
+
+const call = <T>(fn: () => T): T => callWhen(isInitialized, "twofold-pq", fn);
 
 /**
  * The package's error for `e`: an error of a wasm module (or an error as it travels from a

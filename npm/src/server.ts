@@ -16,7 +16,7 @@
  */
 
 import init, * as wasm from "../pkg-server/twofold_wasm_server.js";
-import { TwofoldError, bounded, ready as readyClient, toTwofoldError } from "./index.js";
+import { TwofoldError, bounded, callWhen, ready as readyClient } from "./index.js";
 import type { UploadInfo } from "./index.js";
 import { isServerInitialized, markServerInitialized } from "./server-init.js";
 
@@ -49,17 +49,8 @@ export function ready(wasmUrl?: URL | string): Promise<void> {
   return readyPromise;
 }
 
-/** Runs `fn` once the module is loaded; errors of the wasm layer become `TwofoldError`s. */
-function call<T>(fn: () => T): T {
-  if (!isServerInitialized()) {
-    throw new TwofoldError("NOT_READY", "call `await ready()` of twofold-pq/server before using it");
-  }
-  try {
-    return fn();
-  } catch (e) {
-    throw toTwofoldError(e);
-  }
-}
+/** Runs `fn` once this module is loaded (the package's shared wrapper). */
+const call = <T>(fn: () => T): T => callWhen(isServerInitialized, "twofold-pq/server", fn);
 
 /** Checks an upload: bytes, refused above `constants().maxUploadLength` before wasm sees them. */
 const checkUpload = (upload: unknown): Uint8Array => bounded(upload, "upload", "maxUploadLength");

@@ -99,14 +99,7 @@ pub(crate) struct MessageView<'a> {
 
 impl<'a> MessageView<'a> {
     pub(crate) fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        if bytes.len() > MAX_MESSAGE_LEN {
-            return Err(DecodeError::TooLarge {
-                len: bytes.len(),
-                max: MAX_MESSAGE_LEN,
-            });
-        }
-        let mut r = Reader::new(bytes);
-        r.header(object::MESSAGE)?;
+        let mut r = Reader::top_level(bytes, object::MESSAGE, MAX_MESSAGE_LEN)?;
         let flags = r.flags(FLAGS_CHUNK_KIND | FLAG_MIX, "message flags")?;
         let kind = match flags & FLAGS_CHUNK_KIND {
             0 => None,

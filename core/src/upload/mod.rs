@@ -141,14 +141,7 @@ struct Upload<'a> {
 
 impl<'a> Upload<'a> {
     fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        if bytes.len() > UPLOAD_MAX_LEN {
-            return Err(DecodeError::TooLarge {
-                len: bytes.len(),
-                max: UPLOAD_MAX_LEN,
-            });
-        }
-        let mut r = Reader::new(bytes);
-        r.header(object::UPLOAD)?;
+        let mut r = Reader::top_level(bytes, object::UPLOAD, UPLOAD_MAX_LEN)?;
         let start = r.remaining();
         let identity = PublicIdentity::decode_body(&mut r)?;
         let record = SignedRecord::decode(&mut r)?;
