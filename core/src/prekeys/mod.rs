@@ -204,7 +204,8 @@ impl PrekeyStore {
                 .collect()
         };
         let record = self.current.record();
-        let root = upload::root_of(&merkle::tree_id(&self.owner, batch_id), &leaves);
+        let tree = merkle::tree_id(&self.owner, batch_id);
+        let root = upload::root_of(&tree, leaves.iter().map(Vec::as_slice));
         let message = upload::upload_message(&self.owner, &record, batch_id, leaf_count, &root);
         let signature = identity.sign(rng, labels::SIG_CTX_UPLOAD, &message)?;
         let bytes = upload::encode(identity.public(), &record, batch_id, &signature, &leaves);

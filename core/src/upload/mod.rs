@@ -120,11 +120,11 @@ pub(crate) fn encode(
 }
 
 /// The root of a batch: `0^32` for an empty batch.
-pub(crate) fn root_of(tree: &TreeId, leaves: &[Vec<u8>]) -> Hash {
-    if leaves.is_empty() {
+pub(crate) fn root_of<'a>(tree: &TreeId, leaves: impl ExactSizeIterator<Item = &'a [u8]>) -> Hash {
+    if leaves.len() == 0 {
         [0u8; 32]
     } else {
-        Tree::build(tree, leaves.iter().map(Vec::as_slice)).root()
+        Tree::build(tree, leaves).root()
     }
 }
 
@@ -204,6 +204,21 @@ impl<'a> Upload<'a> {
     fn tree_id(&self) -> TreeId {
         merkle::tree_id(&self.fingerprint(), self.batch_id)
     }
+
+    fn info(&self) -> UploadInfo {
+        let mut identity = Writer::with_capacity(3 + IDENTITY_BODY_LEN);
+        identity.header(object::IDENTITY);
+        self.identity.unchecked().encode_body(&mut identity);
+        UploadInfo {
+            fingerprint: self.fingerprint(),
+            identity: identity.into_vec(),
+            signed_prekey_id: self.record.spk.id,
+            last_resort_kem_id: self.record.kem.id,
+            created_at: self.record.created_at,
+            batch_id: self.batch_id,
+            leaf_count: self.leaf_count(),
+        }
+    }
 }
 
 /// What an upload says, read without verifying anything: untrusted until
@@ -233,19 +248,7 @@ pub struct UploadInfo {
 /// # Errors
 /// [`UploadError::Decode`].
 pub fn inspect_upload(upload: &[u8]) -> Result<UploadInfo, UploadError> {
-    let u = Upload::decode(upload)?;
-    let mut identity = Writer::with_capacity(3 + IDENTITY_BODY_LEN);
-    identity.header(object::IDENTITY);
-    u.identity.unchecked().encode_body(&mut identity);
-    Ok(UploadInfo {
-        fingerprint: u.fingerprint(),
-        identity: identity.into_vec(),
-        signed_prekey_id: u.record.spk.id,
-        last_resort_kem_id: u.record.kem.id,
-        created_at: u.record.created_at,
-        batch_id: u.batch_id,
-        leaf_count: u.leaf_count(),
-    })
+    Ok(Upload::decode(upload)?.info())
 }
 
 /// Checks an upload as an initiator would check each bundle composed from it: the identity
@@ -257,14 +260,9 @@ pub fn inspect_upload(upload: &[u8]) -> Result<UploadInfo, UploadError> {
 /// # Errors
 /// [`UploadError::Decode`]; [`UploadError::BadSignature`] naming the signature.
 pub fn verify_upload(upload: &[u8]) -> Result<UploadInfo, UploadError> {
-    let info = inspect_upload(upload)?;
     let u = Upload::decode(upload)?;
-    let tree = u.tree_id();
-    let root = if u.leaves.is_empty() {
-        [0u8; 32]
-    } else {
-        Tree::build(&tree, u.leaves.iter().copied()).root()
-    };
+    let info = u.info();
+    let root = root_of(&u.tree_id(), u.leaves.iter().copied());
     let message = upload_message(
         &info.fingerprint,
         &u.record,
