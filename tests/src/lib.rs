@@ -17,7 +17,6 @@
     missing_debug_implementations
 )]
 
-pub mod fuzz;
 pub mod scenario;
 pub mod vectors;
 
@@ -234,13 +233,7 @@ const FORK_KEY: [u8; 32] = [0xF0; 32];
 
 impl Fork for Session {
     fn fork(&self) -> Self {
-        Session::open(
-            &self.seal(&mut rng("fork"), &FORK_KEY, b"").unwrap(),
-            &FORK_KEY,
-            b"",
-            None,
-        )
-        .unwrap()
+        Session::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
     }
 }
 
@@ -252,24 +245,13 @@ impl Fork for Traced {
 
 impl Fork for PrekeyStore {
     fn fork(&self) -> Self {
-        PrekeyStore::open(
-            &self.seal(&mut rng("fork"), &FORK_KEY, b"").unwrap(),
-            &FORK_KEY,
-            b"",
-            None,
-        )
-        .unwrap()
+        PrekeyStore::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
     }
 }
 
 impl Fork for IdentityKeyPair {
     fn fork(&self) -> Self {
-        IdentityKeyPair::open(
-            &self.seal(&mut rng("fork"), &FORK_KEY, b"").unwrap(),
-            &FORK_KEY,
-            b"",
-        )
-        .unwrap()
+        IdentityKeyPair::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
     }
 }
 

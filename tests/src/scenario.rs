@@ -14,12 +14,11 @@ use std::collections::HashSet;
 
 use chacha20::ChaCha20Rng;
 use twofold_core::consts::MAX_RECEIVING_CHAINS;
-use twofold_core::trace::{Direction, TraceEvent};
 use twofold_core::{DecryptError, Session, SessionConfig};
 
-use crate::{Traced, Variant, pair};
+use crate::{Variant, pair};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, arbitrary::Arbitrary)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
     Alice,
     Bob,
@@ -41,7 +40,7 @@ impl Side {
     }
 }
 
-#[derive(Clone, Debug, arbitrary::Arbitrary)]
+#[derive(Clone, Debug)]
 pub enum Event {
     /// `from` encrypts a message of `len` bytes to the other side.
     Send { from: Side, len: u8 },
@@ -67,15 +66,13 @@ struct Sent {
 
 /// The state of a conversation under test.
 pub struct Conversation {
-    sessions: [Traced; 2],
+    sessions: [Session; 2],
     rng: ChaCha20Rng,
     in_flight: [Vec<Sent>; 2],
     delivered: [Vec<Sent>; 2],
     /// Per receiver: the sender's ratchet keys in the order first seen.
     chains_seen: [Vec<[u8; 32]>; 2],
     counter: u64,
-    /// Every message key either side has encrypted with (from the key-schedule trace).
-    sending_keys: HashSet<[u8; 32]>,
     pub stats: Stats,
 }
 
@@ -97,21 +94,14 @@ impl Conversation {
     /// A conversation after a completed handshake (`seed` names the RNG).
     pub fn new(seed: &str) -> Self {
         let p = pair(seed, Variant::Full, &SessionConfig::default());
-        Self::from_sessions(p.a.session, p.b.session, &p.initial, p.rng)
-    }
-
-    /// A conversation from Alice's and Bob's sessions right after the handshake whose initial
-    /// message was `initial` (the fuzzer keeps one handshake and forks it for every input).
-    pub fn from_sessions(alice: Session, bob: Session, initial: &[u8], rng: ChaCha20Rng) -> Self {
-        let first = ratchet_key_of(initial);
+        let first = ratchet_key_of(&p.initial);
         Self {
-            sessions: [Traced::new(alice), Traced::new(bob)],
-            rng,
+            sessions: [p.a.session, p.b.session],
+            rng: p.rng,
             in_flight: [Vec::new(), Vec::new()],
             delivered: [Vec::new(), Vec::new()],
             chains_seen: [Vec::new(), vec![first]],
             counter: 0,
-            sending_keys: HashSet::new(),
             stats: Stats::default(),
         }
     }
@@ -183,10 +173,10 @@ impl Conversation {
                 let key = [0x5A; 32];
                 let s = &self.sessions[who.index()];
                 let before = s.state_bytes();
-                let blob = s.seal(&mut self.rng, &key, b"").unwrap();
-                let reopened = Session::open(&blob, &key, b"", None).unwrap();
+                let blob = s.seal(&mut self.rng, &key).unwrap();
+                let reopened = Session::open(&blob, &key).unwrap();
                 assert_eq!(before, reopened.state_bytes());
-                self.sessions[who.index()] = Traced::new(reopened);
+                self.sessions[who.index()] = reopened;
             }
         }
     }
@@ -196,21 +186,9 @@ impl Conversation {
         let mut plaintext = format!("{from:?}#{}:", self.counter).into_bytes();
         plaintext.resize(plaintext.len() + usize::from(len), b'x');
         let now = self.counter;
-        let s = &mut self.sessions[from.index()];
-        let bytes = s.encrypt(&mut self.rng, now, &plaintext, b"").unwrap();
-        for event in s.take_trace() {
-            if let TraceEvent::MessageKey {
-                direction: Direction::Sending,
-                message_key,
-                ..
-            } = event
-            {
-                assert!(
-                    self.sending_keys.insert(message_key),
-                    "a message key was used to encrypt twice"
-                );
-            }
-        }
+        let bytes = self.sessions[from.index()]
+            .encrypt(&mut self.rng, now, &plaintext, b"")
+            .unwrap();
         let ratchet_key = ratchet_key_of(&bytes);
         self.in_flight[from.other().index()].push(Sent {
             bytes,
@@ -231,9 +209,7 @@ impl Conversation {
         };
         let s = &mut self.sessions[to.index()];
         let before = s.state_bytes();
-        let result = s.decrypt(&m.bytes, b"");
-        s.take_trace();
-        match result {
+        match s.decrypt(&m.bytes, b"") {
             Ok(p) => {
                 assert_eq!(p, m.plaintext);
                 self.stats.decrypted += 1;

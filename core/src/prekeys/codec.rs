@@ -15,7 +15,6 @@ use crate::wire::{Reader, Writer};
 
 impl PrekeyStore {
     pub(crate) fn encode_state(&self, w: &mut Writer) {
-        w.u64(self.generation);
         w.bytes(&self.owner);
         self.current.encode(w);
         match &self.previous {
@@ -36,7 +35,6 @@ impl PrekeyStore {
     }
 
     pub(crate) fn decode_state(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let generation = r.u64()?;
         let owner = r.array()?;
         let current = SignedPrekeys::decode(r)?;
         let previous = if r.bool("previous signed prekeys")? {
@@ -76,7 +74,6 @@ impl PrekeyStore {
             return invalid("replay cache");
         }
         Ok(Self {
-            generation,
             owner,
             current,
             previous,
