@@ -350,7 +350,7 @@ fn main() {
     );
     println!(
         "  sealed session after a few messages    {}",
-        a.seal(&mut rng, &key).unwrap().len()
+        a.seal(&mut rng, &key, b"").unwrap().len()
     );
     // The largest either side's sealed session gets over 400 turns of 100 B ping-pong (PQ
     // objects in flight at every stage, about 8 epochs): the chunked ratchet's state is what
@@ -362,16 +362,16 @@ fn main() {
         b.decrypt(&m, b"").unwrap();
         let r = b.encrypt(&mut rng, 0, &[0; 100], b"").unwrap();
         a.decrypt(&r, b"").unwrap();
-        max_a = max_a.max(a.seal(&mut rng, &key).unwrap().len());
-        max_b = max_b.max(b.seal(&mut rng, &key).unwrap().len());
+        max_a = max_a.max(a.seal(&mut rng, &key, b"").unwrap().len());
+        max_b = max_b.max(b.seal(&mut rng, &key, b"").unwrap().len());
     }
     println!("  sealed session, ping-pong maximum      {max_a} (initiator) / {max_b} (responder)");
     println!(
         "  sealed identity                        {}",
-        alice.seal(&mut rng, &key).unwrap().len()
+        alice.seal(&mut rng, &key, b"").unwrap().len()
     );
     println!(
         "  sealed prekey store, 100 one-time each {}",
-        full.seal(&mut rng, &key).unwrap().len()
+        full.seal(&mut rng, &key, b"").unwrap().len()
     );
 }

@@ -135,12 +135,13 @@ pub(crate) mod merkle {
 /// Version of the QR payload of a safety number.
 pub(crate) const SAFETY_QR_VERSION: u8 = 1;
 
-/// Version of the plaintext state formats inside sealed blobs, per object type: sessions are
-/// format 2 (the chunked PQ ratchet), prekey stores format 2 (upload batches, no stored
-/// signatures); identity key pairs format 1.
+/// Version of the sealed formats, per object type: sessions and prekey stores are format 3
+/// (blob bound to a context, plaintext begins with the generation), identity key pairs
+/// format 2 (bound to a context). Format 1 identities (no context) still open, with an empty
+/// context only; earlier session and store formats are refused (docs/PROTOCOL.md 10.1).
 pub(crate) const fn state_format(object_type: u8) -> u8 {
     match object_type {
-        object::SESSION_STATE | object::PREKEY_STORE_STATE => 2,
-        _ => 1,
+        object::SESSION_STATE | object::PREKEY_STORE_STATE => 3,
+        _ => 2,
     }
 }

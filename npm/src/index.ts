@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   "TOO_FAR_AHEAD",
   "WRONG_SESSION",
   "COUNTER_EXHAUSTED",
+  "ROLLED_BACK",
   "RNG_FAILED",
   "LIMIT_EXCEEDED",
   "IDENTITY_MISMATCH",
@@ -224,7 +225,26 @@ const disposeSymbol: symbol =
 interface WasmObject {
   dispose(): void;
   free(): void;
-  seal(appKey: Uint8Array): Uint8Array;
+  seal(appKey: Uint8Array, context?: Uint8Array): Uint8Array;
+}
+
+/** Where a sealed blob belongs: `open` must be given the same `context` (at most 1,024 bytes). */
+export interface SealOptions {
+  /** Binds the blob to a storage slot or peer (for example the peer's fingerprint); default empty. */
+  context?: Uint8Array;
+}
+
+/** What `open` expects of a blob. */
+export interface OpenOptions extends SealOptions {
+  /**
+   * Refuse a blob older than this generation (`ROLLED_BACK`): pass the `generation` recorded when
+   * the object was last stored. Sessions and prekey stores only.
+   */
+  minGeneration?: number;
+}
+
+function contextOf(options: SealOptions | undefined): Uint8Array | undefined {
+  return options?.context === undefined ? undefined : bytes(options.context, "context");
 }
 
 /** The wasm objects behind the public classes, reachable only from this module. */
@@ -273,10 +293,15 @@ abstract class Disposable<W extends WasmObject> {
     this.dispose();
   }
 
-  /** Seals this object with the application key (`constants().appKeyLength` bytes), for storage. */
-  seal(appKey: Uint8Array): Uint8Array {
+  /**
+   * Seals this object with the application key (`constants().appKeyLength` bytes), for storage,
+   * bound to `options.context`. A wrong key, a wrong context or a changed byte fails `open` with
+   * `AUTH_FAILED`.
+   */
+  seal(appKey: Uint8Array, options?: SealOptions): Uint8Array {
     const key = bytes(appKey, "appKey");
-    return call(() => inner(this).seal(key));
+    const context = contextOf(options);
+    return call(() => inner(this).seal(key, context));
   }
 }
 
@@ -306,9 +331,10 @@ export class Identity extends Disposable<wasm.Identity> {
   }
 
   /** Opens a key pair sealed by {@link Identity.seal}. */
-  static open(blob: Uint8Array, appKey: Uint8Array): Identity {
+  static open(blob: Uint8Array, appKey: Uint8Array, options?: SealOptions): Identity {
     const key = bytes(appKey, "appKey");
-    return call(() => new Identity(wasm.Identity.open(bytes(blob, "blob"), key)));
+    const context = contextOf(options);
+    return call(() => new Identity(wasm.Identity.open(bytes(blob, "blob"), key, context)));
   }
 }
 
@@ -392,10 +418,18 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   }
 
   /** Opens a store sealed by {@link PrekeyStore.seal}; `identity` must be its owner. */
-  static open(blob: Uint8Array, appKey: Uint8Array, identity: Identity): PrekeyStore {
+  static open(
+    blob: Uint8Array,
+    appKey: Uint8Array,
+    identity: Identity,
+    options?: OpenOptions,
+  ): PrekeyStore {
     const key = bytes(appKey, "appKey");
+    const context = contextOf(options);
+    const min = options?.minGeneration;
     return call(
-      () => new PrekeyStore(wasm.PrekeyStore.open(bytes(blob, "blob"), key), identity),
+      () =>
+        new PrekeyStore(wasm.PrekeyStore.open(bytes(blob, "blob"), key, context, min), identity),
     );
   }
 }
@@ -583,9 +617,11 @@ export class Session extends Disposable<wasm.Session> {
   }
 
   /** Opens a session sealed by {@link Session.seal}. */
-  static open(blob: Uint8Array, appKey: Uint8Array): Session {
+  static open(blob: Uint8Array, appKey: Uint8Array, options?: OpenOptions): Session {
     const key = bytes(appKey, "appKey");
-    return call(() => new Session(wasm.Session.open(bytes(blob, "blob"), key)));
+    const context = contextOf(options);
+    const min = options?.minGeneration;
+    return call(() => new Session(wasm.Session.open(bytes(blob, "blob"), key, context, min)));
   }
 }
 

@@ -17,6 +17,7 @@
     missing_debug_implementations
 )]
 
+pub mod fuzz;
 pub mod scenario;
 pub mod vectors;
 
@@ -233,7 +234,13 @@ const FORK_KEY: [u8; 32] = [0xF0; 32];
 
 impl Fork for Session {
     fn fork(&self) -> Self {
-        Session::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
+        Session::open(
+            &self.seal(&mut rng("fork"), &FORK_KEY, b"").unwrap(),
+            &FORK_KEY,
+            b"",
+            None,
+        )
+        .unwrap()
     }
 }
 
@@ -245,13 +252,24 @@ impl Fork for Traced {
 
 impl Fork for PrekeyStore {
     fn fork(&self) -> Self {
-        PrekeyStore::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
+        PrekeyStore::open(
+            &self.seal(&mut rng("fork"), &FORK_KEY, b"").unwrap(),
+            &FORK_KEY,
+            b"",
+            None,
+        )
+        .unwrap()
     }
 }
 
 impl Fork for IdentityKeyPair {
     fn fork(&self) -> Self {
-        IdentityKeyPair::open(&self.seal(&mut rng("fork"), &FORK_KEY).unwrap(), &FORK_KEY).unwrap()
+        IdentityKeyPair::open(
+            &self.seal(&mut rng("fork"), &FORK_KEY, b"").unwrap(),
+            &FORK_KEY,
+            b"",
+        )
+        .unwrap()
     }
 }
 

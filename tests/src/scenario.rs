@@ -14,11 +14,12 @@ use std::collections::HashSet;
 
 use chacha20::ChaCha20Rng;
 use twofold_core::consts::MAX_RECEIVING_CHAINS;
+use twofold_core::trace::{Direction, TraceEvent};
 use twofold_core::{DecryptError, Session, SessionConfig};
 
-use crate::{Variant, pair};
+use crate::{Traced, Variant, pair};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, arbitrary::Arbitrary)]
 pub enum Side {
     Alice,
     Bob,
@@ -40,7 +41,7 @@ impl Side {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, arbitrary::Arbitrary)]
 pub enum Event {
     /// `from` encrypts a message of `len` bytes to the other side.
     Send { from: Side, len: u8 },
@@ -66,13 +67,15 @@ struct Sent {
 
 /// The state of a conversation under test.
 pub struct Conversation {
-    sessions: [Session; 2],
+    sessions: [Traced; 2],
     rng: ChaCha20Rng,
     in_flight: [Vec<Sent>; 2],
     delivered: [Vec<Sent>; 2],
     /// Per receiver: the sender's ratchet keys in the order first seen.
     chains_seen: [Vec<[u8; 32]>; 2],
     counter: u64,
+    /// Every message key either side has encrypted with (from the key-schedule trace).
+    sending_keys: HashSet<[u8; 32]>,
     pub stats: Stats,
 }
 
@@ -94,14 +97,21 @@ impl Conversation {
     /// A conversation after a completed handshake (`seed` names the RNG).
     pub fn new(seed: &str) -> Self {
         let p = pair(seed, Variant::Full, &SessionConfig::default());
-        let first = ratchet_key_of(&p.initial);
+        Self::from_sessions(p.a.session, p.b.session, &p.initial, p.rng)
+    }
+
+    /// A conversation from Alice's and Bob's sessions right after the handshake whose initial
+    /// message was `initial` (the fuzzer keeps one handshake and forks it for every input).
+    pub fn from_sessions(alice: Session, bob: Session, initial: &[u8], rng: ChaCha20Rng) -> Self {
+        let first = ratchet_key_of(initial);
         Self {
-            sessions: [p.a.session, p.b.session],
-            rng: p.rng,
+            sessions: [Traced::new(alice), Traced::new(bob)],
+            rng,
             in_flight: [Vec::new(), Vec::new()],
             delivered: [Vec::new(), Vec::new()],
             chains_seen: [Vec::new(), vec![first]],
             counter: 0,
+            sending_keys: HashSet::new(),
             stats: Stats::default(),
         }
     }
@@ -173,10 +183,10 @@ impl Conversation {
                 let key = [0x5A; 32];
                 let s = &self.sessions[who.index()];
                 let before = s.state_bytes();
-                let blob = s.seal(&mut self.rng, &key).unwrap();
-                let reopened = Session::open(&blob, &key).unwrap();
+                let blob = s.seal(&mut self.rng, &key, b"").unwrap();
+                let reopened = Session::open(&blob, &key, b"", None).unwrap();
                 assert_eq!(before, reopened.state_bytes());
-                self.sessions[who.index()] = reopened;
+                self.sessions[who.index()] = Traced::new(reopened);
             }
         }
     }
@@ -186,9 +196,21 @@ impl Conversation {
         let mut plaintext = format!("{from:?}#{}:", self.counter).into_bytes();
         plaintext.resize(plaintext.len() + usize::from(len), b'x');
         let now = self.counter;
-        let bytes = self.sessions[from.index()]
-            .encrypt(&mut self.rng, now, &plaintext, b"")
-            .unwrap();
+        let s = &mut self.sessions[from.index()];
+        let bytes = s.encrypt(&mut self.rng, now, &plaintext, b"").unwrap();
+        for event in s.take_trace() {
+            if let TraceEvent::MessageKey {
+                direction: Direction::Sending,
+                message_key,
+                ..
+            } = event
+            {
+                assert!(
+                    self.sending_keys.insert(message_key),
+                    "a message key was used to encrypt twice"
+                );
+            }
+        }
         let ratchet_key = ratchet_key_of(&bytes);
         self.in_flight[from.other().index()].push(Sent {
             bytes,
@@ -209,7 +231,9 @@ impl Conversation {
         };
         let s = &mut self.sessions[to.index()];
         let before = s.state_bytes();
-        match s.decrypt(&m.bytes, b"") {
+        let result = s.decrypt(&m.bytes, b"");
+        s.take_trace();
+        match result {
             Ok(p) => {
                 assert_eq!(p, m.plaintext);
                 self.stats.decrypted += 1;

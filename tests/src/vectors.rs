@@ -13,7 +13,7 @@ use twofold_core::{
     VerifiedBundle,
 };
 
-use crate::{RecordingRng, Traced, Variant, hx, responder, rng};
+use crate::{RecordingRng, Traced, Variant, hx, pair, responder, rng};
 
 /// Fixed inputs of the handshake vectors.
 pub const FIRST_PLAINTEXT: &[u8] = b"Hello Bob, this is Alice.";
@@ -437,8 +437,8 @@ pub fn rejections() -> Value {
     let upload2 = store.upload(&mut rng, &bob, 2, 2).unwrap();
     let bundle = twofold_core::compose_bundle(&upload, Some(0)).unwrap();
     let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
-    let identity_blob = bob.seal(&mut rng, &APP_KEY).unwrap();
-    let store_blob = store.seal(&mut rng, &APP_KEY).unwrap();
+    let identity_blob = bob.seal(&mut rng, &APP_KEY, b"").unwrap();
+    let store_blob = store.seal(&mut rng, &APP_KEY, b"").unwrap();
     let alice = IdentityKeyPair::generate(&mut rng).unwrap();
     let config = SessionConfig::default();
     let (_, initial) = Session::initiate(
@@ -665,7 +665,7 @@ pub fn rejections() -> Value {
     // initiator identity the case supplies (Alice's unless it says otherwise).
     let alice_id = alice.public().to_bytes();
     let accept = |bytes: &[u8], supplied: Option<&[u8]>, after: Option<&[u8]>| -> &'static str {
-        let mut s = PrekeyStore::open(&store_blob, &APP_KEY).unwrap();
+        let mut s = PrekeyStore::open(&store_blob, &APP_KEY, b"", None).unwrap();
         if let Some(prior) = after {
             Session::accept(&bob, &mut s, prior, Some(&alice_id), FIRST_AD, NOW, &config).unwrap();
         }
@@ -1047,8 +1047,8 @@ fn conversation_vector(description: &str, label: &str, ops: &[Op], min_epochs: u
         "final": { "alice": pq_json(&a), "bob": pq_json(&b) },
         "snapshot": {
             "app_key": hx(&APP_KEY),
-            "alice_session": hx(&a.seal(&mut rng, &APP_KEY).unwrap()),
-            "bob_session": hx(&b.seal(&mut rng, &APP_KEY).unwrap()),
+            "alice_session": hx(&a.seal(&mut rng, &APP_KEY, b"").unwrap()),
+            "bob_session": hx(&b.seal(&mut rng, &APP_KEY, b"").unwrap()),
         },
     })
 }
@@ -1166,7 +1166,7 @@ pub const LOSSY_TURNS: u32 = 120;
 /// must reject, against Bob's session sealed in the file (each case from a fresh copy).
 pub fn ratchet_rejections() -> Value {
     let config = SessionConfig::default();
-    let mut p = crate::pair("ratchet/rejections", Variant::Full, &config);
+    let mut p = pair("ratchet/rejections", Variant::Full, &config);
     for _ in 0..3 {
         let r = p.b.encrypt(&mut p.rng, NOW, b"r", b"").unwrap();
         p.a.decrypt(&r, b"").unwrap();
@@ -1177,23 +1177,23 @@ pub fn ratchet_rejections() -> Value {
     p.a.decrypt(&r, b"").unwrap();
     // Alice's next message, delivered; then a restored copy of Alice encrypts a different one
     // at the same position (same ratchet key: the same RNG output).
-    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY).unwrap();
+    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY, b"").unwrap();
     let mut same = rng("ratchet/rejections fork");
     let delivered = p.a.encrypt(&mut same, NOW, b"delivered", b"").unwrap();
     p.b.decrypt(&delivered, b"").unwrap();
-    let mut fork = Session::open(&alice_blob, &APP_KEY).unwrap();
+    let mut fork = Session::open(&alice_blob, &APP_KEY, b"", None).unwrap();
     let mut same = rng("ratchet/rejections fork");
     let conflicting = fork.encrypt(&mut same, NOW, b"forked", b"").unwrap();
     // The next message of Alice's chain, not delivered: the base of the mutations.
     let next = p.a.encrypt(&mut p.rng, NOW, b"next", b"").unwrap();
-    let bob_blob = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    let bob_blob = p.b.seal(&mut p.rng, &APP_KEY, b"").unwrap();
     // For the cases at Alice: her session, and a message of Bob's not yet delivered to her.
-    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY).unwrap();
+    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY, b"").unwrap();
     let to_alice = p.b.encrypt(&mut p.rng, NOW, &[0x42; 64], b"").unwrap();
-    let other = crate::pair("ratchet/rejections other", Variant::Full, &config).initial;
+    let other = pair("ratchet/rejections other", Variant::Full, &config).initial;
     let mut cases = Vec::new();
     let mut case = |name: &str, bytes: Vec<u8>, expected: ErrorCode| {
-        let mut b = Session::open(&bob_blob, &APP_KEY).unwrap();
+        let mut b = Session::open(&bob_blob, &APP_KEY, b"", None).unwrap();
         let before = b.state_bytes();
         let got = code_of(b.decrypt(&bytes, b""));
         assert_eq!(got, expected.as_str(), "ratchet case {name}");
@@ -1301,7 +1301,7 @@ pub fn ratchet_rejections() -> Value {
         ErrorCode::AuthFailed,
     );
     let mut alice_case = |name: &str, bytes: Vec<u8>, expected: ErrorCode| {
-        let mut a = Session::open(&alice_blob, &APP_KEY).unwrap();
+        let mut a = Session::open(&alice_blob, &APP_KEY, b"", None).unwrap();
         let before = a.state_bytes();
         let got = code_of(a.decrypt(&bytes, b""));
         assert_eq!(got, expected.as_str(), "ratchet case {name}");
@@ -1329,7 +1329,7 @@ pub fn ratchet_rejections() -> Value {
         ErrorCode::InvalidEncoding,
     );
     let mut blob_case = |name: &str, bytes: Vec<u8>, expected: ErrorCode, key: [u8; 32]| {
-        let got = code_of(Session::open(&bytes, &key));
+        let got = code_of(Session::open(&bytes, &key, b"", None));
         assert_eq!(got, expected.as_str(), "blob case {name}");
         cases.push(json!({ "name": name, "object": "session_blob", "bytes": hx(&bytes), "key": hx(&key), "error": got }));
     };
@@ -1342,7 +1342,7 @@ pub fn ratchet_rejections() -> Value {
     blob_case(
         "identity blob opened as a session",
         p.bob
-            .seal(&mut rng("ratchet/rejections identity"), &APP_KEY)
+            .seal(&mut rng("ratchet/rejections identity"), &APP_KEY, b"")
             .unwrap(),
         ErrorCode::WrongObjectType,
         APP_KEY,
@@ -1390,7 +1390,7 @@ pub fn ratchet_rejections() -> Value {
 /// (`CONFLICTING_MESSAGE`), the rest decrypt, and the mixed collection faults exactly once.
 pub fn ratchet_fault() -> Value {
     let config = SessionConfig::default();
-    let mut p = crate::pair("ratchet/fault", Variant::Full, &config);
+    let mut p = pair("ratchet/fault", Variant::Full, &config);
     for _ in 0..60 {
         let m = p.a.encrypt(&mut p.rng, NOW, b"m", b"").unwrap();
         p.b.decrypt(&m, b"").unwrap();
@@ -1400,8 +1400,8 @@ pub fn ratchet_fault() -> Value {
             break;
         }
     }
-    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY).unwrap();
-    let bob_blob = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    let alice_blob = p.a.seal(&mut p.rng, &APP_KEY, b"").unwrap();
+    let bob_blob = p.b.seal(&mut p.rng, &APP_KEY, b"").unwrap();
     let mut messages = Vec::new();
     let mut faults = Vec::new();
     let mut run = |a: &mut Traced, rng: &mut crate::SplicedRng, label: &str, n: usize| {
@@ -1428,7 +1428,7 @@ pub fn ratchet_fault() -> Value {
     };
     let mut one = crate::SplicedRng::new("ratchet/fault ratchet key", "ratchet/fault one", 32);
     run(&mut p.a, &mut one, "first copy", 10);
-    let mut restored = Traced::new(Session::open(&alice_blob, &APP_KEY).unwrap());
+    let mut restored = Traced::new(Session::open(&alice_blob, &APP_KEY, b"", None).unwrap());
     let mut two = crate::SplicedRng::new("ratchet/fault ratchet key", "ratchet/fault two", 32);
     run(&mut restored, &mut two, "restored copy", 50);
     let info = p.b.info();
@@ -1451,7 +1451,7 @@ pub fn ratchet_fault() -> Value {
 /// (36 chunks later he has decoded it).
 pub fn ratchet_fault_restored_responder() -> Value {
     let config = SessionConfig::default();
-    let mut p = crate::pair("ratchet/fault restored responder", Variant::Full, &config);
+    let mut p = pair("ratchet/fault restored responder", Variant::Full, &config);
     let r0 = p.b.encrypt(&mut p.rng, NOW, b"r0", b"").unwrap();
     p.a.decrypt(&r0, b"").unwrap();
     let burst: Vec<Vec<u8>> = (1..=35)
@@ -1464,12 +1464,12 @@ pub fn ratchet_fault_restored_responder() -> Value {
         p.b.decrypt(m, b"").unwrap();
     }
     let b1 = p.b.encrypt(&mut p.rng, NOW, b"b1", b"").unwrap();
-    let backup = p.b.seal(&mut p.rng, &APP_KEY).unwrap();
+    let backup = p.b.seal(&mut p.rng, &APP_KEY, b"").unwrap();
     p.b.decrypt(&burst[34], b"").unwrap();
     let r1 = p.b.encrypt(&mut p.rng, NOW, b"r1", b"").unwrap();
     p.a.decrypt(&b1, b"").unwrap();
     p.a.decrypt(&r1, b"").unwrap();
-    let mut restored = Session::open(&backup, &APP_KEY).unwrap();
+    let mut restored = Session::open(&backup, &APP_KEY, b"", None).unwrap();
     let mut messages = Vec::new();
     let mut faults = Vec::new();
     for i in 0..40 {
@@ -1622,6 +1622,78 @@ pub fn upload_batches() -> Value {
     })
 }
 
+/// `state/sealed.json`: blobs of the current formats bound to a context, with their
+/// plaintexts and generations, and the openings that must fail (docs/PROTOCOL.md section 10).
+pub fn state_sealed() -> Value {
+    let mut p = pair("state/sealed", Variant::Full, &SessionConfig::default());
+    for i in 0..3u8 {
+        let m = p.a.encrypt(&mut p.rng, NOW, &[i; 8], b"").unwrap();
+        p.b.decrypt(&m, b"").unwrap();
+    }
+    let mut rng = rng("state/sealed blobs");
+    let context = b"twofold-demo/session/bob".to_vec();
+    let session_blob = p.b.seal(&mut rng, &APP_KEY, &context).unwrap();
+    let store_blob = p.store.seal(&mut rng, &APP_KEY, b"slot 7").unwrap();
+    let identity_blob = p.bob.seal(&mut rng, &APP_KEY, b"identity").unwrap();
+    let other_blob =
+        p.a.seal(&mut rng, &APP_KEY, b"twofold-demo/session/alice")
+            .unwrap();
+    let open_code = |blob: &[u8], ctx: &[u8], min: Option<u64>| {
+        code_of(Session::open(blob, &APP_KEY, ctx, min))
+    };
+    let object = |blob: &[u8], ctx: &[u8], plain: Vec<u8>, generation: Option<u64>| {
+        json!({
+            "context": hx(ctx),
+            "generation": generation,
+            "salt": hx(&blob[5..37]),
+            "plaintext": hx(&plain),
+            "blob": hx(blob),
+        })
+    };
+    let identity_plain = {
+        let (x, seed) = p.bob.secret_seeds();
+        // The format of 10.4: both secrets, then the binding signature the identity carries.
+        let public = p.bob.public().to_bytes();
+        [&x[..], &seed[..], &public[public.len() - 3309..]].concat()
+    };
+    // The previous session format (2: no generation), sealed as it was: unreleased, refused.
+    let format_2 = {
+        let mut blob = session_blob.clone();
+        blob[4] = 2;
+        blob
+    };
+    json!({
+        "description": "Sealed blobs of the current formats (session 3, prekey store 3, identity key pair 2), each bound to its `context` (hex) and sealed with `app_key` and the `salt` shown (the RNG's draw): HKDF and AEAD over `plaintext` with AD = header || u16(len context) || context reproduce `blob` (docs/PROTOCOL.md section 10). `generation` is the first field of a session or store plaintext. `rejections`: opening `blob` of `object` with `context` (and `min_generation` when not null) must fail with `code`.",
+        "app_key": hx(&APP_KEY),
+        "session": object(&session_blob, &context, p.b.state_bytes(), Some(p.b.generation())),
+        "prekey_store": object(&store_blob, b"slot 7", p.store.state_bytes(), Some(p.store.generation())),
+        "identity": object(&identity_blob, b"identity", identity_plain, None),
+        "rejections": [
+            { "name": "session opened with another session's context", "object": "session",
+              "blob": hx(&session_blob), "context": hx(b"twofold-demo/session/alice"), "min_generation": null,
+              "code": open_code(&session_blob, b"twofold-demo/session/alice", None) },
+            { "name": "another session's blob in this session's slot (swap)", "object": "session",
+              "blob": hx(&other_blob), "context": hx(&context), "min_generation": null,
+              "code": open_code(&other_blob, &context, None) },
+            { "name": "session opened with the empty context", "object": "session",
+              "blob": hx(&session_blob), "context": "", "min_generation": null,
+              "code": open_code(&session_blob, b"", None) },
+            { "name": "session below the minimum generation (rollback)", "object": "session",
+              "blob": hx(&session_blob), "context": hx(&context), "min_generation": p.b.generation() + 1,
+              "code": open_code(&session_blob, &context, Some(p.b.generation() + 1)) },
+            { "name": "prekey store below the minimum generation", "object": "prekey_store",
+              "blob": hx(&store_blob), "context": hx(b"slot 7"), "min_generation": p.store.generation() + 1,
+              "code": code_of(PrekeyStore::open(&store_blob, &APP_KEY, b"slot 7", Some(p.store.generation() + 1))) },
+            { "name": "identity opened with another context", "object": "identity",
+              "blob": hx(&identity_blob), "context": hx(b"slot 7"), "min_generation": null,
+              "code": code_of(IdentityKeyPair::open(&identity_blob, &APP_KEY, b"slot 7")) },
+            { "name": "a session blob whose format byte is 2 (the previous session format, never released): refused before decryption", "object": "session",
+              "blob": hx(&format_2), "context": hx(&context), "min_generation": null,
+              "code": open_code(&format_2, &context, None) },
+        ],
+    })
+}
+
 /// Every regenerated file: (path relative to `vectors/`, JSON).
 pub fn regenerated() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = Variant::ALL
@@ -1634,6 +1706,7 @@ pub fn regenerated() -> Vec<(String, Value)> {
     ));
     out.push(("handshake/rejections.json".into(), rejections()));
     out.push(("upload/batches.json".into(), upload_batches()));
+    out.push(("state/sealed.json".into(), state_sealed()));
     out.extend(ratchet_conversations());
     out.push(("ratchet/rejections.json".into(), ratchet_rejections()));
     out.push(("ratchet/fault.json".into(), ratchet_fault()));

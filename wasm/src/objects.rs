@@ -39,17 +39,19 @@ macro_rules! handle_class {
 
         #[wasm_bindgen]
         impl $name {
-            /// Seals the object with an application key (for storage).
-            pub fn seal(&self, app_key_bytes: Vec<u8>) -> Result<Uint8Array, JsValue> {
+            /// Seals the object with an application key (for storage), bound to `context`
+            /// (absent: empty).
+            pub fn seal(
+                &self,
+                app_key_bytes: Vec<u8>,
+                context: Option<Vec<u8>>,
+            ) -> Result<Uint8Array, JsValue> {
                 let key = app_key(&Zeroizing::new(app_key_bytes))?;
-                let blob = self.get()?.seal(&mut rng(), &key).map_err(core_error)?;
+                let blob = self
+                    .get()?
+                    .seal(&mut rng(), &key, context.as_deref().unwrap_or_default())
+                    .map_err(core_error)?;
                 Ok(Uint8Array::from(blob.as_slice()))
-            }
-
-            /// Opens a sealed object.
-            pub fn open(blob: &[u8], app_key_bytes: Vec<u8>) -> Result<$name, JsValue> {
-                let key = app_key(&Zeroizing::new(app_key_bytes))?;
-                Ok(Self::wrap(<$inner>::open(blob, &key).map_err(core_error)?))
             }
 
             /// Wipes the secrets; any later use throws `DISPOSED`.
@@ -84,6 +86,63 @@ handle_class!(
     "Session was disposed and can no longer be used"
 );
 
+/// `open` and `generation` of the objects with a generation (sessions and prekey stores).
+macro_rules! generational {
+    ($name:ident($inner:ty)) => {
+        #[wasm_bindgen]
+        impl $name {
+            /// Opens a sealed object bound to `context` (absent: empty), refusing one older
+            /// than `min_generation` (`ROLLED_BACK`).
+            pub fn open(
+                blob: &[u8],
+                app_key_bytes: Vec<u8>,
+                context: Option<Vec<u8>>,
+                min_generation: Option<f64>,
+            ) -> Result<$name, JsValue> {
+                let key = app_key(&Zeroizing::new(app_key_bytes))?;
+                let min = min_generation.map(generation_in).transpose()?;
+                let context = context.as_deref().unwrap_or_default();
+                Ok(Self::wrap(
+                    <$inner>::open(blob, &key, context, min).map_err(core_error)?,
+                ))
+            }
+
+            /// How many times the state changed; sealed with it.
+            #[wasm_bindgen(getter)]
+            pub fn generation(&self) -> Result<f64, JsValue> {
+                Ok(generation_out(self.get()?.generation()))
+            }
+        }
+    };
+}
+
+generational!(Session(core_::Session));
+generational!(PrekeyStore(core_::PrekeyStore));
+
+/// A generation from JavaScript: an integer in `0..=2^53`.
+fn generation_in(n: f64) -> Result<u64, JsValue> {
+    if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        // An integer in range: the cast is exact.
+        Ok(n as u64)
+    } else {
+        Err(error(
+            INVALID_ARGUMENT,
+            "minGeneration must be an integer from 0 to 2^53",
+        ))
+    }
+}
+
+/// 2^53: the largest integer below which every integer is exact in a JavaScript number.
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
+/// A generation for JavaScript: exact below 2^53, which no state reaches (the counter moves
+/// once per message).
+#[allow(clippy::cast_precision_loss)]
+fn generation_out(n: u64) -> f64 {
+    n as f64
+}
+
 fn count(n: u32) -> Result<usize, JsValue> {
     usize::try_from(n).map_err(|_| error(INVALID_ARGUMENT, "count out of range"))
 }
@@ -94,6 +153,20 @@ impl Identity {
     pub fn generate() -> Result<Identity, JsValue> {
         Ok(Self::wrap(
             core_::IdentityKeyPair::generate(&mut rng()).map_err(core_error)?,
+        ))
+    }
+
+    /// Opens a sealed identity bound to `context` (absent: empty; a format-1 blob opens with
+    /// an empty context only).
+    pub fn open(
+        blob: &[u8],
+        app_key_bytes: Vec<u8>,
+        context: Option<Vec<u8>>,
+    ) -> Result<Identity, JsValue> {
+        let key = app_key(&Zeroizing::new(app_key_bytes))?;
+        let context = context.as_deref().unwrap_or_default();
+        Ok(Self::wrap(
+            core_::IdentityKeyPair::open(blob, &key, context).map_err(core_error)?,
         ))
     }
 

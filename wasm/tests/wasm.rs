@@ -59,7 +59,10 @@ fn facade_reports_coded_errors() {
         "TRUNCATED"
     );
     let id = twofold_wasm::Identity::generate().unwrap();
-    assert_eq!(code(&id.seal(vec![0; 31]).unwrap_err()), "INVALID_ARGUMENT");
+    assert_eq!(
+        code(&id.seal(vec![0; 31], None).unwrap_err()),
+        "INVALID_ARGUMENT"
+    );
     assert_eq!(
         code(&twofold_wasm::PrekeyStore::generate(&id, -1.0).unwrap_err()),
         "INVALID_ARGUMENT"

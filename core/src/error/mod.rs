@@ -102,6 +102,8 @@ error_codes! {
     WrongSession = "WRONG_SESSION", "initial message of a different session";
     /// A counter reached its maximum; start a new session.
     CounterExhausted = "COUNTER_EXHAUSTED", "message counter exhausted: start a new session";
+    /// A sealed state blob is older than the generation the caller expected (a rollback).
+    RolledBack = "ROLLED_BACK", "sealed state older than the minimum generation (rolled back)";
     /// The random number generator failed.
     RngFailed = "RNG_FAILED", "the random number generator failed";
     /// The store is full (one-time prekeys) or the request exceeds a limit.

@@ -364,15 +364,29 @@ pub enum StateError {
     /// The blob or its plaintext is malformed.
     #[error("malformed state: {0}")]
     Decode(#[from] DecodeError),
-    /// Wrong application key, or the blob was tampered with.
-    #[error("state blob does not authenticate (wrong key or tampered)")]
+    /// Wrong application key, wrong context, or the blob was tampered with.
+    #[error("state blob does not authenticate (wrong key, wrong context or tampered)")]
     AuthFailed,
+    /// The blob is of an older generation than the caller's minimum: an earlier copy of the
+    /// state (a rollback), or another copy that fell behind.
+    #[error("state of generation {generation}, older than the minimum {minimum}")]
+    RolledBack {
+        /// The blob's generation.
+        generation: u64,
+        /// The minimum the caller asked for.
+        minimum: u64,
+    },
     /// The random number generator failed (sealing).
     #[error("random number generator failed")]
     RngFailed,
 }
 
-codes!(StateError { Decode(e), AuthFailed, RngFailed });
+codes!(StateError {
+    Decode(e),
+    AuthFailed,
+    RolledBack { generation, minimum },
+    RngFailed
+});
 
 impl From<RngError> for StateError {
     fn from(_: RngError) -> Self {

@@ -15,6 +15,7 @@ use crate::wire::{Reader, Writer};
 
 impl PrekeyStore {
     pub(crate) fn encode_state(&self, w: &mut Writer) {
+        w.u64(self.generation);
         w.bytes(&self.owner);
         self.current.encode(w);
         match &self.previous {
@@ -35,6 +36,7 @@ impl PrekeyStore {
     }
 
     pub(crate) fn decode_state(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let generation = r.u64()?;
         let owner = r.array()?;
         let current = SignedPrekeys::decode(r)?;
         let previous = if r.bool("previous signed prekeys")? {
@@ -74,6 +76,7 @@ impl PrekeyStore {
             return invalid("replay cache");
         }
         Ok(Self {
+            generation,
             owner,
             current,
             previous,

@@ -69,6 +69,9 @@ pub struct PrekeyStoreInfo {
 /// }
 /// ```
 pub struct PrekeyStore {
+    /// Successful state changes so far (uploads, rotations, prunes that dropped keys,
+    /// accepted handshakes): sealed with the state, so `open` can refuse an older copy.
+    generation: u64,
     owner: [u8; 32],
     current: SignedPrekeys,
     previous: Option<(SignedPrekeys, u64)>,
@@ -133,6 +136,7 @@ impl PrekeyStore {
         now: u64,
     ) -> Result<Self, PrekeyError> {
         Ok(Self {
+            generation: 0,
             owner: identity.public().fingerprint(),
             current: SignedPrekeys::generate(rng, 1, 1, now)?,
             previous: None,
@@ -213,6 +217,7 @@ impl PrekeyStore {
         self.one_time.commit_add(new_x);
         self.one_time_kem.commit_add(new_k);
         self.next_batch_id = next_batch_id;
+        self.bump();
         Ok(bytes)
     }
 
@@ -239,6 +244,7 @@ impl PrekeyStore {
             self.replay.forget_signed_prekey(dropped.spk_id);
         }
         self.next_signed_id = next;
+        self.bump();
         Ok(())
     }
 
@@ -249,7 +255,21 @@ impl PrekeyStore {
         });
         if expired && let Some((dropped, _)) = self.previous.take() {
             self.replay.forget_signed_prekey(dropped.spk_id);
+            self.bump();
         }
+    }
+
+    /// How many times this store's state changed (each upload, rotation, prune that dropped
+    /// keys and accepted handshake; 0 when generated). Sealed with it: an app that records
+    /// the generation it stored last can pass it to `open` as the minimum, so an older copy
+    /// (one that would accept a used one-time prekey again) is refused.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn bump(&mut self) {
+        self.generation = self.generation.saturating_add(1);
     }
 
     /// Counts for UIs.
@@ -365,6 +385,7 @@ impl PrekeyStore {
         if let Some(tag) = staged.replay {
             self.replay.insert(tag);
         }
+        self.bump();
     }
 }
 

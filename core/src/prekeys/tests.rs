@@ -71,10 +71,10 @@ fn the_state_round_trips_and_refuses_unordered_ids() {
     let decoded = PrekeyStore::decode_state(&mut Reader::new(&bytes)).unwrap();
     assert_eq!(decoded.state_bytes(), bytes);
     assert_eq!(decoded.info(), store.info());
-    // The first one-time X25519 entry's id (after owner, two signed pairs and four counters)
-    // rewritten to the second's: not ascending.
+    // The first one-time X25519 entry's id (after generation, owner, two signed pairs and four
+    // counters) rewritten to the second's: not ascending.
     let signed = 4 + 32 + 4 + 64 + 8;
-    let first = 32 + signed + 1 + signed + 8 + 16 + 4;
+    let first = 8 + 32 + signed + 1 + signed + 8 + 16 + 4;
     let mut tampered = bytes.clone();
     tampered[first..first + 4].copy_from_slice(&2u32.to_be_bytes());
     assert!(matches!(
@@ -90,9 +90,9 @@ fn the_decoder_refuses_unreachable_signed_ids_and_replay_entries() {
     let store = PrekeyStore::generate(&mut rng, &id, 7).unwrap();
     let bytes = store.state_bytes();
     let signed = 4 + 32 + 4 + 64 + 8;
-    // owner, current pair, no previous, then next_signed_id (2): set it to 1 (not above the
-    // current id) and to 2 again with the batch counter 0.
-    let counters = 32 + signed + 1;
+    // generation, owner, current pair, no previous, then next_signed_id (2): set it to 1 (not
+    // above the current id) and to 2 again with the batch counter 0.
+    let counters = 8 + 32 + signed + 1;
     let mut v = bytes.clone();
     v[counters..counters + 4].copy_from_slice(&1u32.to_be_bytes());
     assert!(PrekeyStore::decode_state(&mut Reader::new(&v)).is_err());

@@ -11,6 +11,7 @@ use crate::wire::{Reader, Writer};
 
 impl Session {
     pub(crate) fn encode_state(&self, w: &mut Writer) {
+        w.u64(self.generation);
         w.u8(match self.role {
             Role::Initiator => 1,
             Role::Responder => 2,
@@ -31,6 +32,7 @@ impl Session {
     }
 
     pub(crate) fn decode_state(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let generation = r.u64()?;
         let role = match r.u8()? {
             1 => Role::Initiator,
             2 => Role::Responder,
@@ -54,6 +56,7 @@ impl Session {
             return Err(DecodeError::InvalidEncoding { field: "PQ state" });
         }
         Ok(Self {
+            generation,
             role,
             our_fingerprint,
             peer_fingerprint,

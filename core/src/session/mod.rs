@@ -48,6 +48,9 @@ pub use info::{Role, SessionConfig, SessionInfo};
 
 /// An end-to-end encrypted session with one peer. Not `Clone` (see the module docs).
 pub struct Session {
+    /// Successful state changes so far (`encrypt`, `decrypt`): sealed with the state, so
+    /// `open` can refuse an older copy.
+    generation: u64,
     role: Role,
     our_fingerprint: [u8; 32],
     /// The peer's identity, by fingerprint: verified during the handshake, kept as the 32
@@ -121,6 +124,7 @@ impl Session {
         let (transcript_hash, root_key, chain_key, sas) = agreement.into_parts();
         let ratchet = Ratchet::new_initiator(rng, root_key, chain_key, now, trace)?;
         let mut session = Self {
+            generation: 0,
             role: Role::Initiator,
             our_fingerprint: identity.public().fingerprint(),
             peer_fingerprint: bundle.identity().fingerprint(),
@@ -221,6 +225,7 @@ impl Session {
             .map_err(|_| AcceptError::BadSignature)?;
         store.commit_accept(staged, &proof);
         let session = Self {
+            generation: 0,
             role: Role::Responder,
             our_fingerprint: identity.public().fingerprint(),
             peer_fingerprint: initiator.fingerprint(),
@@ -268,6 +273,7 @@ impl Session {
             &self.session_ad,
             trace,
         )?;
+        self.generation = self.generation.saturating_add(1);
         Ok(match &self.pending_prefix {
             Some(prefix) => {
                 let mut out = Vec::with_capacity(prefix.len().saturating_add(message.len()));
@@ -318,7 +324,16 @@ impl Session {
             self.ratchet
                 .decrypt(&view, associated_data, &self.session_ad, trace)?;
         self.pending_prefix = None;
+        self.generation = self.generation.saturating_add(1);
         Ok(plaintext)
+    }
+
+    /// How many times this session's state changed (each successful `encrypt` and
+    /// `decrypt`; 0 after the handshake). Sealed with it: an app that records the generation
+    /// it stored last can pass it to `open` as the minimum, so an older copy is refused.
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Non-secret state for UIs.

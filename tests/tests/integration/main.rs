@@ -17,6 +17,7 @@
     clippy::integer_division_remainder_used
 )]
 
+mod fuzz_corpus;
 mod handshake;
 mod pq_ratchet;
 mod ratchet;

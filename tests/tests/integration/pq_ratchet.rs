@@ -369,8 +369,10 @@ fn post_compromise_security_classical() {
     p.b.decrypt(&m0, b"").unwrap();
     let r0 = p.b.encrypt(&mut p.rng, 0, b"w", b"").unwrap();
     p.a.decrypt(&r0, b"").unwrap();
-    let mut stolen_a = Session::open(&p.a.seal(&mut p.rng, &key).unwrap(), &key).unwrap();
-    let mut stolen_b = Session::open(&p.b.seal(&mut p.rng, &key).unwrap(), &key).unwrap();
+    let mut stolen_a =
+        Session::open(&p.a.seal(&mut p.rng, &key, b"").unwrap(), &key, b"", None).unwrap();
+    let mut stolen_b =
+        Session::open(&p.b.seal(&mut p.rng, &key, b"").unwrap(), &key, b"", None).unwrap();
     let m1 = p.a.encrypt(&mut p.rng, 1, b"m1", b"").unwrap();
     assert_eq!(stolen_b.decrypt(&m1, b"").unwrap(), b"m1");
     p.b.decrypt(&m1, b"").unwrap();
@@ -475,15 +477,15 @@ fn a_restored_state_never_reuses_a_key_stream() {
     let key = [4; 32];
     let r = p.b.encrypt(&mut p.rng, 0, b"r", b"").unwrap();
     p.a.decrypt(&r, b"").unwrap();
-    let backup = p.a.seal(&mut p.rng, &key).unwrap();
+    let backup = p.a.seal(&mut p.rng, &key, b"").unwrap();
     let m1 =
         p.a.encrypt(&mut p.rng, 1, b"transfer 100 to carol", b"")
             .unwrap();
-    let mut restored = Session::open(&backup, &key).unwrap();
+    let mut restored = Session::open(&backup, &key, b"", None).unwrap();
     // The same RNG output (a copied RNG state is the worst case): the same ratchet key.
     let mut same = twofold_tests::rng("rollback same");
     let mut same2 = twofold_tests::rng("rollback same");
-    let mut a2 = Session::open(&backup, &key).unwrap();
+    let mut a2 = Session::open(&backup, &key, b"", None).unwrap();
     let x1 = a2
         .encrypt(&mut same, 1, b"transfer 100 to carol", b"")
         .unwrap();
@@ -536,7 +538,7 @@ fn inconsistent_chunks_are_a_fault_and_the_epoch_still_completes() {
         }
     }
     assert_eq!(p.a.info().pq_sending_epoch, 1);
-    let backup = p.a.seal(&mut p.rng, &key).unwrap();
+    let backup = p.a.seal(&mut p.rng, &key, b"").unwrap();
     // Fork 1: ten messages with chunks 0..9 of one epoch-2 key; Bob receives them. Both forks
     // draw the same ratchet key (32 bytes), then different ML-KEM seeds.
     let mut rng = twofold_tests::SplicedRng::new("fork ratchet key", "fork one", 32);
@@ -547,7 +549,7 @@ fn inconsistent_chunks_are_a_fault_and_the_epoch_still_completes() {
     assert_eq!(p.b.info().pq_chunks_received, 10);
     // Fork 2: the restored Alice draws another key and sends 60 messages; the first ten
     // collide with fork 1's positions (CONFLICTING_MESSAGE), the rest are delivered.
-    let mut a = Traced::new(Session::open(&backup, &key).unwrap());
+    let mut a = Traced::new(Session::open(&backup, &key, b"", None).unwrap());
     let mut rng = twofold_tests::SplicedRng::new("fork ratchet key", "fork two", 32);
     let mut conflicts = 0;
     for _ in 0..60 {
@@ -639,7 +641,7 @@ fn a_restored_responder_catches_up_with_the_initiator() {
     }
     assert_eq!(p.b.info().pq_chunks_received, 35);
     let b1 = p.b.encrypt(&mut p.rng, 0, b"b1", b"").unwrap();
-    let backup = p.b.seal(&mut p.rng, &key).unwrap();
+    let backup = p.b.seal(&mut p.rng, &key, b"").unwrap();
     // The 36th chunk arrives late; Bob decodes the key and answers in the same chain.
     p.b.decrypt(&burst[34], b"").unwrap();
     let r1 = p.b.encrypt(&mut p.rng, 0, b"r1", b"").unwrap();
@@ -647,7 +649,7 @@ fn a_restored_responder_catches_up_with_the_initiator() {
     p.a.decrypt(&b1, b"").unwrap();
     p.a.decrypt(&r1, b"").unwrap();
     // Bob's device loses everything since the backup.
-    let mut b = Traced::new(Session::open(&backup, &key).unwrap());
+    let mut b = Traced::new(Session::open(&backup, &key, b"", None).unwrap());
     assert_eq!(b.info().pq_receiving_epoch, 1);
     let m =
         p.a.encrypt(&mut p.rng, 0, b"after the restore", b"")

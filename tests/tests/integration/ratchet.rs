@@ -178,8 +178,8 @@ fn snapshots_cannot_decrypt_messages_already_received() {
         }
     }
     let key = [9; 32];
-    let snapshot_blob = p.a.seal(&mut p.rng, &key).unwrap();
-    let mut snapshot = Session::open(&snapshot_blob, &key).unwrap();
+    let snapshot_blob = p.a.seal(&mut p.rng, &key, b"").unwrap();
+    let mut snapshot = Session::open(&snapshot_blob, &key, b"", None).unwrap();
     let state = snapshot.state_bytes();
     for k in &past {
         assert!(
@@ -313,8 +313,8 @@ fn save_load_continues_identically_at_every_point() {
             } else {
                 &mut p.b
             };
-            let blob = s.seal(&mut p.rng, &key).unwrap();
-            let mut reopened = Session::open(&blob, &key).unwrap();
+            let blob = s.seal(&mut p.rng, &key, b"").unwrap();
+            let mut reopened = Session::open(&blob, &key, b"", None).unwrap();
             assert_eq!(
                 reopened.state_bytes(),
                 s.state_bytes(),
@@ -326,7 +326,7 @@ fn save_load_continues_identically_at_every_point() {
             let y = reopened.encrypt(&mut r2, step, b"probe", b"").unwrap();
             assert_eq!(x, y, "step {step}: reopened session diverges");
             // Both copies have used the probe's key: continue from a fresh copy of the blob.
-            *s = Traced::new(Session::open(&blob, &key).unwrap());
+            *s = Traced::new(Session::open(&blob, &key, b"", None).unwrap());
         }
         let (s, r) = if step % 3 == 0 {
             (&mut p.a, &mut p.b)

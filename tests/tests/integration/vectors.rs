@@ -193,7 +193,7 @@ fn handshake_key_schedule_recomputes_from_the_vector_values() {
 fn rejection_vectors_give_their_error_codes() {
     let v = load("handshake/rejections.json");
     let key = h32(&v["app_key"]);
-    let bob = IdentityKeyPair::open(&h(&v["responder_identity_blob"]), &key).unwrap();
+    let bob = IdentityKeyPair::open(&h(&v["responder_identity_blob"]), &key, b"").unwrap();
     let store_blob = h(&v["responder_store_blob"]);
     let ad = h(&v["associated_data"]);
     let now = v["now"].as_u64().unwrap();
@@ -224,7 +224,7 @@ fn rejection_vectors_give_their_error_codes() {
                     .map_err(|e| e.code())
             }
             "initial_message" => {
-                let mut store = PrekeyStore::open(&store_blob, &key).unwrap();
+                let mut store = PrekeyStore::open(&store_blob, &key, b"", None).unwrap();
                 if !case["after"].is_null() {
                     let alice = h(&v["initiator_identity"]);
                     Session::accept(&bob, &mut store, &valid, Some(&alice), &ad, now, &config)
@@ -548,7 +548,13 @@ fn ratchet_conversation_recomputes(path: &str) -> (usize, usize, usize) {
     // The snapshot opens, and its sessions report the final PQ state.
     let key = h32(&v["snapshot"]["app_key"]);
     for who in ["alice", "bob"] {
-        let s = Session::open(&h(&v["snapshot"][format!("{who}_session")]), &key).unwrap();
+        let s = Session::open(
+            &h(&v["snapshot"][format!("{who}_session")]),
+            &key,
+            b"",
+            None,
+        )
+        .unwrap();
         let f = &v["final"][who];
         assert_eq!(
             u64::from(s.info().pq_epoch),
@@ -602,13 +608,13 @@ fn ratchet_rejection_vectors_give_their_error_codes() {
         };
         let got = match case["object"].as_str().unwrap() {
             "ratchet_message" => {
-                let mut s = Session::open(&blob, &key).unwrap();
+                let mut s = Session::open(&blob, &key, b"", None).unwrap();
                 let before = s.state_bytes();
                 let r = s.decrypt(&bytes, b"").map(|_| ()).map_err(|e| e.code());
                 assert_eq!(before, s.state_bytes(), "{}", case["name"]);
                 r
             }
-            _ => Session::open(&bytes, &h32(&case["key"]))
+            _ => Session::open(&bytes, &h32(&case["key"]), b"", None)
                 .map(|_| ())
                 .map_err(|e| e.code()),
         };
@@ -632,7 +638,7 @@ fn ratchet_fault_vectors_replay() {
 
 fn fault_vector_replays(path: &str) {
     let v = load(path);
-    let mut b = Session::open(&h(&v["bob_session"]), &h32(&v["app_key"])).unwrap();
+    let mut b = Session::open(&h(&v["bob_session"]), &h32(&v["app_key"]), b"", None).unwrap();
     let faults: Vec<u64> = v["faults"]
         .as_array()
         .unwrap()
@@ -668,29 +674,136 @@ fn fault_vector_replays(path: &str) {
 fn state_v1_identities_open_and_sessions_are_refused() {
     let v = load("state/v1.json");
     let key = h32(&v["app_key"]);
-    let alice = IdentityKeyPair::open(&h(&v["alice_identity"]), &key).unwrap();
+    let alice = IdentityKeyPair::open(&h(&v["alice_identity"]), &key, b"").unwrap();
     assert_eq!(alice.public().to_bytes(), h(&v["alice_identity_public"]));
-    let bob = IdentityKeyPair::open(&h(&v["bob_identity"]), &key).unwrap();
+    let bob = IdentityKeyPair::open(&h(&v["bob_identity"]), &key, b"").unwrap();
     assert_eq!(bob.public().to_bytes(), h(&v["bob_identity_public"]));
     for s in ["alice_session", "bob_session"] {
         assert_eq!(
-            Session::open(&h(&v[s]), &key).unwrap_err().code().as_str(),
+            Session::open(&h(&v[s]), &key, b"", None)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "UNSUPPORTED_VERSION",
             "{s}"
         );
     }
     assert_eq!(
-        PrekeyStore::open(&h(&v["bob_prekey_store"]), &key)
+        PrekeyStore::open(&h(&v["bob_prekey_store"]), &key, b"", None)
             .unwrap_err()
             .code()
             .as_str(),
         "UNSUPPORTED_VERSION"
     );
     assert_eq!(
-        Session::open(&h(&v["alice_identity"]), &key)
+        Session::open(&h(&v["alice_identity"]), &key, b"", None)
             .unwrap_err()
             .code()
             .as_str(),
         "WRONG_OBJECT_TYPE"
+    );
+}
+
+/// `state/sealed.json`, recomputed from the spec with the primitives (HKDF, ChaCha20-Poly1305)
+/// and opened by the library: each blob is the sealing of its plaintext under its salt and
+/// context, opens only with that context, and the rejections give their codes.
+#[test]
+fn state_sealed_blobs_bind_context_and_generation() {
+    let v = load("state/sealed.json");
+    let key = h32(&v["app_key"]);
+    for (name, object, format) in [
+        ("session", 0x11u8, 3u8),
+        ("prekey_store", 0x13, 3),
+        ("identity", 0x12, 2),
+    ] {
+        let o = &v[name];
+        let (blob, plain, salt, ctx) = (
+            h(&o["blob"]),
+            h(&o["plaintext"]),
+            h(&o["salt"]),
+            h(&o["context"]),
+        );
+        let header = [0x01, 0x20, 0x01, object, format];
+        let mut info = b"Twofold v1 sealed state".to_vec();
+        info.push(object);
+        let k: [u8; 32] = hazmat::hkdf_sha256(&salt, &key, &info, 32)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let aad = [
+            &header[..],
+            &u16::try_from(ctx.len()).unwrap().to_be_bytes(),
+            &ctx,
+        ]
+        .concat();
+        let expected = [
+            &header[..],
+            &salt,
+            &hazmat::aead_seal(&k, &[0; 12], &aad, &plain),
+        ]
+        .concat();
+        assert_eq!(
+            blob, expected,
+            "{name}: the blob is not the spec's sealing of its plaintext"
+        );
+        if let Some(g) = o["generation"].as_u64() {
+            assert_eq!(
+                plain[..8],
+                g.to_be_bytes(),
+                "{name}: the plaintext begins with the generation"
+            );
+        }
+        match name {
+            "session" => {
+                let s = Session::open(&blob, &key, &ctx, o["generation"].as_u64()).unwrap();
+                assert_eq!(s.state_bytes(), plain);
+                assert_eq!(Some(s.generation()), o["generation"].as_u64());
+            }
+            "prekey_store" => {
+                let s = PrekeyStore::open(&blob, &key, &ctx, o["generation"].as_u64()).unwrap();
+                assert_eq!(s.state_bytes(), plain);
+            }
+            _ => {
+                IdentityKeyPair::open(&blob, &key, &ctx).unwrap();
+            }
+        }
+    }
+    let rejections = v["rejections"].as_array().unwrap();
+    assert!(rejections.len() >= 7);
+    for case in rejections {
+        let (blob, ctx, min) = (
+            h(&case["blob"]),
+            h(&case["context"]),
+            case["min_generation"].as_u64(),
+        );
+        let code = match case["object"].as_str().unwrap() {
+            "session" => Session::open(&blob, &key, &ctx, min).unwrap_err().code(),
+            "prekey_store" => PrekeyStore::open(&blob, &key, &ctx, min)
+                .unwrap_err()
+                .code(),
+            _ => IdentityKeyPair::open(&blob, &key, &ctx).unwrap_err().code(),
+        };
+        assert_eq!(
+            code.as_str(),
+            case["code"].as_str().unwrap(),
+            "{}",
+            case["name"]
+        );
+    }
+}
+
+/// A format-1 identity blob (no context) opens with the empty context only.
+#[test]
+fn state_v1_identity_opens_only_without_context() {
+    let v = load("state/v1.json");
+    let key = h32(&v["app_key"]);
+    let blob = h(&v["alice_identity"]);
+    assert!(IdentityKeyPair::open(&blob, &key, b"").is_ok());
+    assert_eq!(
+        IdentityKeyPair::open(&blob, &key, b"identity")
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "AUTH_FAILED"
     );
 }
