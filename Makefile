@@ -7,7 +7,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup wasm npm demo-build demo test check bench vectors clean
+.PHONY: setup wasm npm demo-build demo test check bench vectors fuzz clean
 
 setup:
 	@scripts/setup
@@ -38,6 +38,12 @@ check:
 # Benchmarks: native (Rust) and wasm (Node, headless Chromium), side by side; see docs/BENCHMARKS.md.
 bench: npm
 	@scripts/bench
+
+# Fuzzing (cargo-fuzz, libFuzzer; installs nightly and cargo-fuzz): every target for SECONDS
+# each, then minimises the corpora into fuzz/corpus/ (replayed by `make test`).
+SECONDS_PER_TARGET := $(if $(SECONDS),$(SECONDS),60)
+fuzz:
+	@scripts/fuzz $(SECONDS_PER_TARGET)
 
 # Regenerates vectors/ from fixed seeds (the tests fail if the committed files differ).
 vectors:
