@@ -237,8 +237,9 @@ export interface SealOptions {
 /** What `open` expects of a blob. */
 export interface OpenOptions extends SealOptions {
   /**
-   * Refuse a blob older than this generation (`ROLLED_BACK`): pass the `generation` recorded when
-   * the object was last stored. Sessions and prekey stores only.
+   * Refuse a blob older than this generation (`ROLLED_BACK`): pass the `info().generation` the app
+   * recorded, somewhere the blob's storage cannot roll back, when it last sealed the object.
+   * Sessions and prekey stores only.
    */
   minGeneration?: number;
 }

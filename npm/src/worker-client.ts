@@ -43,9 +43,11 @@ import type {
   MessageDescription,
   MessageKind,
   MessageOptions,
+  OpenOptions,
   PrekeyStoreInfo,
   PrekeyStoreOptions,
   Sas,
+  SealOptions,
   SessionInfo,
   UploadOptions,
 } from "./index.js";
@@ -301,9 +303,9 @@ export class RemoteIdentity extends RemoteObject {
     return invoke(this, "Identity", "identity.publicKey");
   }
 
-  /** Seals the key pair with a 32-byte application key. */
-  seal(appKey: Uint8Array): Promise<Uint8Array> {
-    return invoke(this, "Identity", "identity.seal", appKey);
+  /** Seals the key pair with a 32-byte application key, bound to `options.context`. */
+  seal(appKey: Uint8Array, options?: SealOptions): Promise<Uint8Array> {
+    return invoke(this, "Identity", "identity.seal", appKey, options);
   }
 }
 
@@ -347,8 +349,8 @@ export class RemotePrekeyStore extends RemoteObject {
   }
 
   /** Seals the store with a 32-byte application key. */
-  seal(appKey: Uint8Array): Promise<Uint8Array> {
-    return invoke(this, "PrekeyStore", "prekeyStore.seal", appKey);
+  seal(appKey: Uint8Array, options?: SealOptions): Promise<Uint8Array> {
+    return invoke(this, "PrekeyStore", "prekeyStore.seal", appKey, options);
   }
 }
 
@@ -409,8 +411,8 @@ export class RemoteSession extends RemoteObject {
   }
 
   /** Seals the session with a 32-byte application key. */
-  seal(appKey: Uint8Array): Promise<Uint8Array> {
-    return invoke(this, "Session", "session.seal", appKey);
+  seal(appKey: Uint8Array, options?: SealOptions): Promise<Uint8Array> {
+    return invoke(this, "Session", "session.seal", appKey, options);
   }
 }
 
@@ -419,7 +421,7 @@ export interface RemoteIdentityFactory {
   /** Generates a new identity. */
   generate(): Promise<RemoteIdentity>;
   /** Opens a key pair sealed by {@link RemoteIdentity.seal} (or `Identity.seal`). */
-  open(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteIdentity>;
+  open(blob: Uint8Array, appKey: Uint8Array, options?: SealOptions): Promise<RemoteIdentity>;
 }
 
 /** The static factories of `PrekeyStore`, creating stores in the worker. */
@@ -427,7 +429,12 @@ export interface RemotePrekeyStoreFactory {
   /** Creates a store owned by `identity`. */
   generate(identity: RemoteIdentity, options?: PrekeyStoreOptions): Promise<RemotePrekeyStore>;
   /** Opens a sealed store; `identity` must be its owner. */
-  open(blob: Uint8Array, appKey: Uint8Array, identity: RemoteIdentity): Promise<RemotePrekeyStore>;
+  open(
+    blob: Uint8Array,
+    appKey: Uint8Array,
+    identity: RemoteIdentity,
+    options?: OpenOptions,
+  ): Promise<RemotePrekeyStore>;
 }
 
 /** The static factories of `Session`, creating sessions in the worker. */
@@ -454,7 +461,7 @@ export interface RemoteSessionFactory {
     options?: AcceptOptions,
   ): Promise<{ session: RemoteSession; plaintext: Uint8Array }>;
   /** Opens a sealed session. */
-  open(blob: Uint8Array, appKey: Uint8Array): Promise<RemoteSession>;
+  open(blob: Uint8Array, appKey: Uint8Array, options?: OpenOptions): Promise<RemoteSession>;
 }
 
 /**
@@ -479,13 +486,18 @@ export class TwofoldWorker {
     const identity = (o: RemoteIdentity) => handleOf(o, "Identity", c);
     const Identity: RemoteIdentityFactory = {
       generate: async () => makeIdentity(c, await c.call("identity.generate")),
-      open: async (blob, appKey) => makeIdentity(c, await c.call("identity.open", blob, appKey)),
+      open: async (blob, appKey, options) =>
+        makeIdentity(c, await c.call("identity.open", blob, appKey, options)),
     };
     const PrekeyStore: RemotePrekeyStoreFactory = {
       generate: async (owner, options) =>
         makePrekeyStore(c, await c.call("prekeyStore.generate", identity(owner), options), owner),
-      open: async (blob, appKey, owner) =>
-        makePrekeyStore(c, await c.call("prekeyStore.open", blob, appKey, identity(owner)), owner),
+      open: async (blob, appKey, owner, options) =>
+        makePrekeyStore(
+          c,
+          await c.call("prekeyStore.open", blob, appKey, identity(owner), options),
+          owner,
+        ),
     };
     const Session: RemoteSessionFactory = {
       initiate: async (owner, bundle, plaintext, options) => {
@@ -497,7 +509,8 @@ export class TwofoldWorker {
         const r = await c.call("session.accept", identity(owner), st, message, options);
         return { session: makeSession(c, r.session), plaintext: r.plaintext };
       },
-      open: async (blob, appKey) => makeSession(c, await c.call("session.open", blob, appKey)),
+      open: async (blob, appKey, options) =>
+        makeSession(c, await c.call("session.open", blob, appKey, options)),
     };
     this.Identity = Object.freeze(Identity);
     this.PrekeyStore = Object.freeze(PrekeyStore);

@@ -17,6 +17,7 @@ import type {
   ErrorCode,
   Identity,
   InitiateOptions,
+  OpenOptions,
   PrekeyStore,
   PrekeyStoreOptions,
   Session,
@@ -61,7 +62,10 @@ export interface Ops {
   "identity.seal": Method<Identity, "seal">;
 
   "prekeyStore.generate": { args: [identity: Handle, options?: PrekeyStoreOptions]; result: Handle };
-  "prekeyStore.open": { args: [blob: Uint8Array, appKey: Uint8Array, identity: Handle]; result: Handle };
+  "prekeyStore.open": {
+    args: [blob: Uint8Array, appKey: Uint8Array, identity: Handle, options?: OpenOptions];
+    result: Handle;
+  };
   "prekeyStore.upload": Method<PrekeyStore, "upload">;
   "prekeyStore.rotateSignedPrekeys": Method<PrekeyStore, "rotateSignedPrekeys">;
   "prekeyStore.prune": Method<PrekeyStore, "prune">;

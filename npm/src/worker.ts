@@ -76,7 +76,8 @@ const handlers: Handlers = {
   "identity.seal": (h, ...args) => identity(h).seal(...args),
 
   "prekeyStore.generate": (id, options) => keep(PrekeyStore.generate(identity(id), options)),
-  "prekeyStore.open": (blob, appKey, id) => keep(PrekeyStore.open(blob, appKey, identity(id))),
+  "prekeyStore.open": (blob, appKey, id, options) =>
+    keep(PrekeyStore.open(blob, appKey, identity(id), options)),
   "prekeyStore.upload": (h, ...args) => store(h).upload(...args),
   "prekeyStore.rotateSignedPrekeys": (h, ...args) => store(h).rotateSignedPrekeys(...args),
   "prekeyStore.prune": (h, ...args) => store(h).prune(...args),

@@ -2,6 +2,9 @@
 //! value in an `Option` (taken by `dispose`); the shared handling — access, `seal`, `open`,
 //! `dispose` — is written once, in [`handle_class!`].
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use js_sys::Uint8Array;
 use twofold_core::{self as core_, SessionConfig};
 use wasm_bindgen::prelude::*;
@@ -86,7 +89,7 @@ handle_class!(
     "Session was disposed and can no longer be used"
 );
 
-/// `open` and `generation` of the objects with a generation (sessions and prekey stores).
+/// `open` of the objects with a generation (sessions and prekey stores).
 macro_rules! generational {
     ($name:ident($inner:ty)) => {
         #[wasm_bindgen]
@@ -106,12 +109,6 @@ macro_rules! generational {
                     <$inner>::open(blob, &key, context, min).map_err(core_error)?,
                 ))
             }
-
-            /// How many times the state changed; sealed with it.
-            #[wasm_bindgen(getter)]
-            pub fn generation(&self) -> Result<f64, JsValue> {
-                Ok(generation_out(self.get()?.generation()))
-            }
         }
     };
 }
@@ -121,10 +118,18 @@ generational!(PrekeyStore(core_::PrekeyStore));
 
 /// A generation from JavaScript: an integer in `0..=2^53`.
 fn generation_in(n: f64) -> Result<u64, JsValue> {
-    if n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        // An integer in range: the cast is exact.
-        Ok(n as u64)
+    // `as` drops any fraction (and saturates); in range, the value converts back to `n` exactly
+    // if and only if `n` is an integer (every integer up to 2^53 is exact in an f64).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let (whole, back) = (n as u64, (n as u64) as f64);
+    #[allow(clippy::float_cmp)]
+    let integer = back == n;
+    if integer && (0.0..=MAX_SAFE).contains(&n) {
+        Ok(whole)
     } else {
         Err(error(
             INVALID_ARGUMENT,
@@ -135,13 +140,6 @@ fn generation_in(n: f64) -> Result<u64, JsValue> {
 
 /// 2^53: the largest integer below which every integer is exact in a JavaScript number.
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
-
-/// A generation for JavaScript: exact below 2^53, which no state reaches (the counter moves
-/// once per message).
-#[allow(clippy::cast_precision_loss)]
-fn generation_out(n: u64) -> f64 {
-    n as f64
-}
 
 fn count(n: u32) -> Result<usize, JsValue> {
     usize::try_from(n).map_err(|_| error(INVALID_ARGUMENT, "count out of range"))

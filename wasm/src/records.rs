@@ -7,6 +7,8 @@
 // both `.d.ts` files.
 #![allow(dead_code)]
 
+use alloc::vec::Vec;
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use twofold_core as core_;
 use wasm_bindgen::prelude::*;
@@ -290,6 +292,9 @@ js_record! {
         peerConfirmed: "boolean",
         /// The next message starts a new sending chain (DH step).
         newChainNext: "boolean",
+        /// How many times the state changed; sealed with it. Record it when you store the
+        /// blob and pass it to `Session.open` as `minGeneration` to refuse an older copy.
+        generation: "number",
     }
 }
 
@@ -314,6 +319,9 @@ js_record! {
         /// Handshakes without a one-time prekey the current signed prekey still takes before
         /// it must be rotated (`LIMIT_EXCEEDED` after that).
         replayCacheRemaining: "number",
+        /// How many times the state changed; sealed with it. Record it when you store the
+        /// blob and pass it to `PrekeyStore.open` as `minGeneration` to refuse an older copy.
+        generation: "number",
     }
 }
 
@@ -510,6 +518,7 @@ pub(crate) fn session_info(i: core_::SessionInfo) -> JsValue {
         awaitingReply: i.awaiting_reply,
         peerConfirmed: i.peer_confirmed,
         newChainNext: i.new_chain_next,
+        generation: i.generation,
     }
     .to_js()
 }
@@ -525,6 +534,7 @@ pub(crate) fn prekey_store_info(i: core_::PrekeyStoreInfo) -> JsValue {
         nextBatchId: i.next_batch_id,
         replayCacheLength: i.replay_cache_len,
         replayCacheRemaining: i.replay_cache_remaining,
+        generation: i.generation,
     }
     .to_js()
 }

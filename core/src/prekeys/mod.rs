@@ -56,6 +56,8 @@ pub struct PrekeyStoreInfo {
     /// Further handshakes without a one-time prekey the current signed prekey accepts before
     /// it must be rotated (`LIMIT_EXCEEDED` after that).
     pub replay_cache_remaining: usize,
+    /// How many times the state changed ([`PrekeyStore::generation`]); sealed with it.
+    pub generation: u64,
 }
 
 /// The responder's prekeys. Create with [`PrekeyStore::generate`], publish with
@@ -284,6 +286,7 @@ impl PrekeyStore {
             next_batch_id: self.next_batch_id,
             replay_cache_len: self.replay.len(),
             replay_cache_remaining: self.replay.remaining_for(self.current.spk_id),
+            generation: self.generation,
         }
     }
 

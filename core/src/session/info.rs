@@ -110,4 +110,6 @@ pub struct SessionInfo {
     pub peer_confirmed: bool,
     /// Our next message starts a new sending chain (a DH ratchet step).
     pub new_chain_next: bool,
+    /// How many times the state changed ([`crate::Session::generation`]); sealed with it.
+    pub generation: u64,
 }

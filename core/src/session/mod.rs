@@ -369,6 +369,7 @@ impl Session {
                     Role::Responder => 2,
                 },
             new_chain_next: c.new_chain_next,
+            generation: self.generation,
         }
     }
 

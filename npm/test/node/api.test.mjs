@@ -338,6 +338,55 @@ test("sealed state round trips; a wrong key is AUTH_FAILED", () => {
   assert.equal(dec.decode(restored.decrypt(b.encrypt(enc.encode("after load")))), "after load");
 });
 
+test("a sealed blob is bound to its context; minGeneration refuses an older copy", () => {
+  const { a, b, bob, store } = pair();
+  const key = new Uint8Array(32).fill(7);
+  const peer = enc.encode("peer:alice");
+  // Each successful change moves the generation; a failed one does not.
+  const g0 = a.info().generation;
+  const m = b.encrypt(enc.encode("one"));
+  assert.equal(dec.decode(a.decrypt(m)), "one");
+  const g1 = a.info().generation;
+  assert.ok(g1 > g0, `${g1} > ${g0}`);
+  throwsCode(() => a.decrypt(m), "DUPLICATE_MESSAGE");
+  assert.equal(a.info().generation, g1);
+
+  const old = a.seal(key, { context: peer });
+  a.encrypt(enc.encode("two"));
+  const g2 = a.info().generation;
+  assert.ok(g2 > g1);
+  const current = a.seal(key, { context: peer });
+
+  // Context: absent, different or one byte longer all fail like a wrong key.
+  throwsCode(() => Session.open(current, key), "AUTH_FAILED");
+  throwsCode(() => Session.open(current, key, { context: enc.encode("peer:alicf") }), "AUTH_FAILED");
+  throwsCode(() => Session.open(current, key, { context: enc.encode("peer:alice\0") }), "AUTH_FAILED");
+  throwsCode(() => a.seal(key, { context: new Uint8Array(1025) }), "TOO_LARGE");
+  assert.ok(Session.open(a.seal(key, { context: new Uint8Array(1024) }), key, { context: new Uint8Array(1024) }));
+
+  // Rollback: the older blob is refused once the app passes the generation it stored last.
+  assert.equal(Session.open(old, key, { context: peer }).info().generation, g1);
+  throwsCode(() => Session.open(old, key, { context: peer, minGeneration: g2 }), "ROLLED_BACK");
+  assert.equal(Session.open(current, key, { context: peer, minGeneration: g2 }).info().generation, g2);
+  for (const bad of [-1, 1.5, Number.NaN, Infinity, 2 ** 53 + 2]) {
+    throwsCode(() => Session.open(current, key, { context: peer, minGeneration: bad }), "INVALID_ARGUMENT");
+  }
+
+  // Prekey stores: accept consumed a one-time prekey and moved the generation.
+  const storeGen = store.info().generation;
+  assert.ok(storeGen > 0);
+  const sealedStore = store.seal(key, { context: peer });
+  throwsCode(
+    () => PrekeyStore.open(sealedStore, key, bob, { context: peer, minGeneration: storeGen + 1 }),
+    "ROLLED_BACK",
+  );
+  assert.equal(PrekeyStore.open(sealedStore, key, bob, { context: peer }).info().generation, storeGen);
+  // Identities take a context too (they never change, so they have no generation).
+  const sealedId = bob.seal(key, { context: peer });
+  throwsCode(() => Identity.open(sealedId, key), "AUTH_FAILED");
+  assert.deepEqual(Identity.open(sealedId, key, { context: peer }).publicKey, bob.publicKey);
+});
+
 test("no wasm handle is reachable from the public objects", () => {
   const { a, store, alice } = pair();
   for (const o of [a, store, alice]) {

@@ -239,6 +239,13 @@ test("every operation round-trips through the worker", async () => {
   assert.equal(bobPub.length, 5296);
   const bob2 = await RI.open(await bob.seal(key()), key());
   assert.deepEqual(await bob2.publicKey(), bobPub);
+  // Seal and open options cross to the worker: a blob bound to a context opens only with it.
+  const slot = enc.encode("slot:bob");
+  const bound = await bob.seal(key(), { context: slot });
+  await rejectsWith(RI.open(bound, key()), isCode("AUTH_FAILED"));
+  const bob3 = await RI.open(bound, key(), { context: slot });
+  assert.deepEqual(await bob3.publicKey(), bobPub);
+  await bob3.dispose();
 
   const store = await RP.generate(bob, { now });
   assert.ok(store instanceof RemotePrekeyStore);
@@ -257,6 +264,14 @@ test("every operation round-trips through the worker", async () => {
   assert.equal(reopened.identity, bob2);
   assert.deepEqual(await reopened.info(), await store.info());
   await reopened.dispose();
+  const storeBlob = await store.seal(key(), { context: slot });
+  const gen = (await store.info()).generation;
+  assert.ok(gen > 0, "upload, rotation and pruning each advanced the generation");
+  await rejectsWith(RP.open(storeBlob, key(), bob2, { context: slot, minGeneration: gen + 1 }), isCode("ROLLED_BACK"));
+  await rejectsWith(RP.open(storeBlob, key(), bob2, { minGeneration: gen }), isCode("AUTH_FAILED"));
+  const atGen = await RP.open(storeBlob, key(), bob2, { context: slot, minGeneration: gen });
+  assert.equal((await atGen.info()).generation, gen);
+  await atGen.dispose();
 
   // An upload made in the worker, composed by the server (twofold-pq/server, no secret).
   assert.equal(inspectUpload(first).leafCount, 2);
@@ -326,6 +341,12 @@ test("every operation round-trips through the worker", async () => {
   const direct = Session.open(blob, key());
   assert.equal(dec.decode(direct.decrypt(m)), "after load");
   direct.dispose();
+  const sessionGen = (await a.info()).generation;
+  const boundSession = await a.seal(key(), { context: slot });
+  await rejectsWith(RS.open(boundSession, key(), { context: slot, minGeneration: sessionGen + 1 }), isCode("ROLLED_BACK"));
+  const a3 = await RS.open(boundSession, key(), { context: slot, minGeneration: sessionGen });
+  assert.deepEqual(await a3.handshakeId(), await a.handshakeId());
+  await a3.dispose();
 
   for (const o of [a, a2, b, store, alice, bob, bob2]) await o.dispose();
 

@@ -23,7 +23,10 @@ function contains(haystack, needle) {
   return false;
 }
 
-/** Opens a sealed blob: header(5) || salt(32) || ChaCha20-Poly1305(key, 0^12, aad = header). */
+/**
+ * Opens a blob sealed with an empty context: header(5) || salt(32) || ChaCha20-Poly1305(key,
+ * 0^12, aad = header || u16 len(context) || context), here aad = header || 0x0000.
+ */
 function openSealed(blob, appKey) {
   const header = blob.subarray(0, 5);
   const salt = blob.subarray(5, 37);
@@ -32,7 +35,7 @@ function openSealed(blob, appKey) {
   const info = Buffer.concat([Buffer.from("Twofold v1 sealed state"), Buffer.from([header[3]])]);
   const key = Buffer.from(hkdfSync("sha256", appKey, salt, info, 32));
   const d = createDecipheriv("chacha20-poly1305", key, Buffer.alloc(12), { authTagLength: 16 });
-  d.setAAD(header);
+  d.setAAD(Buffer.concat([header, Buffer.alloc(2)]));
   d.setAuthTag(tag);
   return new Uint8Array(Buffer.concat([d.update(body), d.final()]));
 }
@@ -50,12 +53,12 @@ test("dispose() wipes the sessions' root key from WebAssembly memory", () => {
 
   const appKey = new Uint8Array(constants().appKeyLength).fill(9);
   const state = openSealed(b.seal(appKey), appKey);
-  // Session plaintext (section 10.3): role(1) our fingerprint(32) peer fingerprint(32)
-  // session AD(32) SAS(8) handshake id(32) pending-prefix flag(1, 0 for the responder),
-  // then the ratchet, whose first field is the root key.
-  const flagAt = 1 + 32 + 32 + 32 + 8 + 32;
-  assert.equal(state[0], 2, "the responder's session");
-  assert.deepEqual(state.subarray(33, 65), b.peerFingerprint(), "the peer fingerprint field");
+  // Session plaintext (section 10.3): generation(8) role(1) our fingerprint(32) peer
+  // fingerprint(32) session AD(32) SAS(8) handshake id(32) pending-prefix flag(1, 0 for the
+  // responder), then the ratchet, whose first field is the root key.
+  const flagAt = 8 + 1 + 32 + 32 + 32 + 8 + 32;
+  assert.equal(state[8], 2, "the responder's session");
+  assert.deepEqual(state.subarray(41, 73), b.peerFingerprint(), "the peer fingerprint field");
   assert.equal(state[flagAt], 0);
   const rootAt = flagAt + 1;
   // The last 16 bytes: a freed allocation's first words are reused by the allocator.
@@ -77,15 +80,15 @@ test("dispose() wipes an identity's and a prekey store's secrets from WebAssembl
   store.upload({ oneTime: 1 });
   // Identity plaintext (section 10.4): X25519 secret (32) || ML-DSA seed (32) || binding.
   const ids = openSealed(id.seal(appKey), appKey);
-  // Prekey store plaintext (section 10.5): owner (32) || spk id (4) || spk secret (32) ||
-  // kem id (4) || kem seed (64) || ...
+  // Prekey store plaintext (section 10.5): generation (8) || owner (32) || spk id (4) ||
+  // spk secret (32) || kem id (4) || kem seed (64) || ...
   const sts = openSealed(store.seal(appKey), appKey);
   // Last 16 bytes of each: a freed allocation's first words are reused by the allocator.
   const secrets = {
     "identity X25519 secret": ids.slice(16, 32),
     "identity ML-DSA seed": ids.slice(48, 64),
-    "signed prekey secret": sts.slice(52, 68),
-    "last-resort KEM seed": sts.slice(120, 136),
+    "signed prekey secret": sts.slice(60, 76),
+    "last-resort KEM seed": sts.slice(128, 144),
   };
   ids.fill(0);
   sts.fill(0);
