@@ -7,7 +7,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup wasm npm demo-build demo test check bench vectors fuzz clean
+.PHONY: setup wasm npm demo-build demo test check bench vectors fuzz simulate clean
 
 setup:
 	@scripts/setup
@@ -44,6 +44,11 @@ bench: npm
 SECONDS_PER_TARGET := $(if $(SECONDS),$(SECONDS),60)
 fuzz:
 	@scripts/fuzz $(SECONDS_PER_TARGET)
+
+# The adversarial simulation at scale (tests/src/simulate.rs): 1,000 sessions, 10^6 messages;
+# `make test` runs a small configuration. Figures in docs/BENCHMARKS.md.
+simulate:
+	@scripts/cargo-traced run -q --release -p twofold-tests --bin simulate
 
 # Regenerates vectors/ from fixed seeds (the tests fail if the committed files differ).
 vectors:

@@ -244,6 +244,15 @@ export interface OpenOptions extends SealOptions {
   minGeneration?: number;
 }
 
+function minGenerationOf(options: OpenOptions | undefined): number | undefined {
+  const min = options?.minGeneration;
+  if (min !== undefined && typeof min !== "number") {
+    // null, a string or a BigInt must not silently turn the rollback check off or into NaN.
+    throw new TwofoldError("INVALID_ARGUMENT", "minGeneration must be a number");
+  }
+  return min;
+}
+
 function contextOf(options: SealOptions | undefined): Uint8Array | undefined {
   return options?.context === undefined ? undefined : bytes(options.context, "context");
 }
@@ -427,7 +436,7 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   ): PrekeyStore {
     const key = bytes(appKey, "appKey");
     const context = contextOf(options);
-    const min = options?.minGeneration;
+    const min = minGenerationOf(options);
     return call(
       () =>
         new PrekeyStore(wasm.PrekeyStore.open(bytes(blob, "blob"), key, context, min), identity),
@@ -621,7 +630,7 @@ export class Session extends Disposable<wasm.Session> {
   static open(blob: Uint8Array, appKey: Uint8Array, options?: OpenOptions): Session {
     const key = bytes(appKey, "appKey");
     const context = contextOf(options);
-    const min = options?.minGeneration;
+    const min = minGenerationOf(options);
     return call(() => new Session(wasm.Session.open(bytes(blob, "blob"), key, context, min)));
   }
 }

@@ -19,6 +19,7 @@
 
 pub mod fuzz;
 pub mod scenario;
+pub mod simulate;
 pub mod vectors;
 
 #[cfg(not(twofold_trace))]

@@ -10,12 +10,12 @@
 //!
 //! The same model can drive a fuzzer: any event sequence is valid input.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chacha20::ChaCha20Rng;
-use twofold_core::consts::MAX_RECEIVING_CHAINS;
+use twofold_core::consts::{MAX_RECEIVING_CHAINS, MAX_RETIRED_RATCHET_KEYS};
 use twofold_core::trace::{Direction, TraceEvent};
-use twofold_core::{DecryptError, Session, SessionConfig};
+use twofold_core::{DecryptError, HasErrorCode, Session, SessionConfig};
 
 use crate::{Traced, Variant, pair};
 
@@ -77,6 +77,8 @@ pub struct Conversation {
     /// Every message key either side has encrypted with (from the key-schedule trace).
     sending_keys: HashSet<[u8; 32]>,
     pub stats: Stats,
+    /// Rejected tampered and forged messages, by error code.
+    pub rejected: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -85,7 +87,10 @@ pub struct Stats {
     pub decrypted: u64,
     pub duplicates_rejected: u64,
     pub tampered_rejected: u64,
+    pub forged_rejected: u64,
     pub expired: u64,
+    /// Replays of a chain older than the retired ratchet keys: `AUTH_FAILED`.
+    pub replays_expired: u64,
 }
 
 fn ratchet_key_of(message: &[u8]) -> [u8; 32] {
@@ -113,6 +118,7 @@ impl Conversation {
             counter: 0,
             sending_keys: HashSet::new(),
             stats: Stats::default(),
+            rejected: BTreeMap::new(),
         }
     }
 
@@ -143,15 +149,30 @@ impl Conversation {
                 }
                 let i = usize::from(pick) % done.len();
                 let bytes = done[i].bytes.clone();
+                let seen = &self.chains_seen[to.index()];
+                let age = seen
+                    .iter()
+                    .position(|k| *k == done[i].ratchet_key)
+                    .map_or(0, |p| seen.len() - 1 - p);
                 let before = self.sessions[to.index()].state_bytes();
                 let r = self.sessions[to.index()].decrypt(&bytes, b"");
-                assert_eq!(
-                    r,
-                    Err(DecryptError::DuplicateMessage),
-                    "a replay must be a duplicate"
-                );
                 assert_eq!(before, self.sessions[to.index()].state_bytes());
-                self.stats.duplicates_rejected += 1;
+                // Retired ratchet keys (MAX_RETIRED_RATCHET_KEYS) recognise replays of replaced
+                // chains; a chain replaced longer ago than that fails the tag check instead
+                // (docs/PROTOCOL.md 6.4). The order of first delivery only approximates the
+                // order of replacement, hence the margin.
+                if r == Err(DecryptError::AuthFailed)
+                    && age + MAX_RECEIVING_CHAINS >= MAX_RETIRED_RATCHET_KEYS
+                {
+                    self.stats.replays_expired += 1;
+                } else {
+                    assert_eq!(
+                        r,
+                        Err(DecryptError::DuplicateMessage),
+                        "a replay must be a duplicate (chain age {age})"
+                    );
+                    self.stats.duplicates_rejected += 1;
+                }
             }
             Event::Drop { to, pick } => {
                 let queue = &mut self.in_flight[to.index()];
@@ -171,12 +192,15 @@ impl Conversation {
                 let s = &mut self.sessions[to.index()];
                 let before = s.state_bytes();
                 let r = s.decrypt(&bad, b"");
-                assert!(r.is_err(), "a tampered message decrypted (bit {bit})");
+                let Err(e) = r else {
+                    panic!("a tampered message decrypted (bit {bit})")
+                };
                 assert_eq!(
                     before,
                     s.state_bytes(),
                     "a rejected message changed the session"
                 );
+                *self.rejected.entry(e.code().as_str()).or_default() += 1;
                 self.stats.tampered_rejected += 1;
             }
             Event::SaveLoad { who } => {
@@ -189,6 +213,35 @@ impl Conversation {
                 self.sessions[who.index()] = Traced::new(reopened);
             }
         }
+    }
+
+    /// A forgery by someone outside the session: the header of the `pick`-th message in flight
+    /// to `to` (so it reaches the right chain) followed by `body` in place of the rest. It must
+    /// be rejected and leave the receiving session byte-identical.
+    pub fn forge(&mut self, to: Side, pick: u16, body: &[u8]) {
+        let queue = &self.in_flight[to.index()];
+        if queue.is_empty() {
+            return;
+        }
+        let m = &queue[usize::from(pick) % queue.len()];
+        let keep = m
+            .bytes
+            .len()
+            .saturating_sub(body.len())
+            .max(m.bytes.len() / 2);
+        let mut forged = m.bytes[..keep].to_vec();
+        forged.extend_from_slice(&body[..m.bytes.len() - keep]);
+        if forged == m.bytes {
+            return;
+        }
+        let s = &mut self.sessions[to.index()];
+        let before = s.state_bytes();
+        let Err(e) = s.decrypt(&forged, b"") else {
+            panic!("a forged message decrypted")
+        };
+        assert_eq!(before, s.state_bytes(), "a forgery changed the session");
+        *self.rejected.entry(e.code().as_str()).or_default() += 1;
+        self.stats.forged_rejected += 1;
     }
 
     fn send(&mut self, from: Side, len: u8) {

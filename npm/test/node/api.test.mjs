@@ -368,7 +368,7 @@ test("a sealed blob is bound to its context; minGeneration refuses an older copy
   assert.equal(Session.open(old, key, { context: peer }).info().generation, g1);
   throwsCode(() => Session.open(old, key, { context: peer, minGeneration: g2 }), "ROLLED_BACK");
   assert.equal(Session.open(current, key, { context: peer, minGeneration: g2 }).info().generation, g2);
-  for (const bad of [-1, 1.5, Number.NaN, Infinity, 2 ** 53 + 2]) {
+  for (const bad of [-1, 1.5, Number.NaN, Infinity, 2 ** 53 + 2, null, "5", true, 5n]) {
     throwsCode(() => Session.open(current, key, { context: peer, minGeneration: bad }), "INVALID_ARGUMENT");
   }
 

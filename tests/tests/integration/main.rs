@@ -21,6 +21,7 @@ mod fuzz_corpus;
 mod handshake;
 mod pq_ratchet;
 mod ratchet;
+mod simulate;
 mod upload;
 mod vectors;
 mod wycheproof;
