@@ -254,7 +254,9 @@ function minGenerationOf(options: OpenOptions | undefined): number | undefined {
 }
 
 function contextOf(options: SealOptions | undefined): Uint8Array | undefined {
-  return options?.context === undefined ? undefined : bytes(options.context, "context");
+  return options?.context === undefined
+    ? undefined
+    : bounded(options.context, "context", "maxSealContextLength");
 }
 
 /** The wasm objects behind the public classes, reachable only from this module. */

@@ -395,6 +395,8 @@ js_record! {
         maxPlaintextLength: "number",
         /// Length of the application key that seals state.
         appKeyLength: "number",
+        /// Largest context a sealed blob is bound to.
+        maxSealContextLength: "number",
         /// Length of an encoded public identity.
         identityLength: "number",
         /// Length of a safety-number QR payload.
@@ -593,6 +595,7 @@ pub(crate) fn constants() -> JsValue {
         maxBundleLength: core_::BUNDLE_MAX_LEN,
         maxPlaintextLength: consts::MAX_PLAINTEXT_LEN,
         appKeyLength: core_::APP_KEY_LEN,
+        maxSealContextLength: core_::MAX_SEAL_CONTEXT_LEN,
         identityLength: core_::IDENTITY_LEN,
         safetyQrLength: core_::SAFETY_QR_LEN,
         headerLength: core_::HEADER_LEN,

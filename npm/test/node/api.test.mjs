@@ -361,8 +361,12 @@ test("a sealed blob is bound to its context; minGeneration refuses an older copy
   throwsCode(() => Session.open(current, key), "AUTH_FAILED");
   throwsCode(() => Session.open(current, key, { context: enc.encode("peer:alicf") }), "AUTH_FAILED");
   throwsCode(() => Session.open(current, key, { context: enc.encode("peer:alice\0") }), "AUTH_FAILED");
-  throwsCode(() => a.seal(key, { context: new Uint8Array(1025) }), "TOO_LARGE");
-  assert.ok(Session.open(a.seal(key, { context: new Uint8Array(1024) }), key, { context: new Uint8Array(1024) }));
+  const maxContext = constants().maxSealContextLength;
+  assert.equal(maxContext, 1024);
+  throwsCode(() => a.seal(key, { context: new Uint8Array(maxContext + 1) }), "TOO_LARGE");
+  throwsCode(() => Session.open(current, key, { context: new Uint8Array(maxContext + 1) }), "TOO_LARGE");
+  const big = new Uint8Array(maxContext);
+  assert.ok(Session.open(a.seal(key, { context: big }), key, { context: big }));
 
   // Rollback: the older blob is refused once the app passes the generation it stored last.
   assert.equal(Session.open(old, key, { context: peer }).info().generation, g1);
