@@ -329,8 +329,9 @@ impl Session {
     }
 
     /// How many times this session's state changed (each successful `encrypt` and
-    /// `decrypt`; 0 after `accept`, 1 after `initiate`, which encrypts the first message). Sealed with it: an app that records the generation
-    /// it stored last can pass it to `open` as the minimum, so an older copy is refused.
+    /// `decrypt`; 0 after `accept`, 1 after `initiate`, which encrypts the first message).
+    /// Sealed with it: an app that records the generation it stored last can pass it to `open`
+    /// as the minimum, so an older copy is refused.
     #[must_use]
     pub fn generation(&self) -> u64 {
         self.generation

@@ -17,8 +17,7 @@ fn small_adversarial_simulation() {
         8 * 400 + 8 * 3,
         "each session's messages plus settle()'s three"
     );
-    assert_eq!(r.replays_accepted, 0);
-    assert_eq!(r.desynchronised, 0);
+    // No replay was accepted and every session settled: `run` would have panicked otherwise.
     // The adversary acted and was rejected every time; PQ epochs completed in both patterns.
     for n in [
         r.dropped,
