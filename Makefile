@@ -7,7 +7,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup wasm npm demo-build demo test check bench vectors fuzz simulate clean
+.PHONY: setup wasm npm demo-build demo test check bench vectors fuzz simulate ctgrind clean
 
 setup:
 	@scripts/setup
@@ -49,6 +49,11 @@ fuzz:
 # `make test` runs a small configuration. Figures in docs/BENCHMARKS.md.
 simulate:
 	@scripts/cargo-traced run -q --release -p twofold-tests --bin simulate
+
+# The constant-time check under Valgrind Memcheck (secrets marked undefined; scripts/ctgrind):
+# a table of every warning by operation and function. Findings in docs/BENCHMARKS.md.
+ctgrind:
+	@scripts/ctgrind
 
 # Regenerates vectors/ from fixed seeds (the tests fail if the committed files differ).
 vectors:

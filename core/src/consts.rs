@@ -72,6 +72,12 @@ pub const MAX_MESSAGE_DIGESTS: usize = 16;
 /// in a message, not by the ratchet.
 pub const MAX_PLAINTEXT_LEN: usize = 4 * 1024 * 1024;
 
+/// Largest associated data `initiate`, `accept`, `encrypt` and `decrypt` take (`TOO_LARGE`
+/// beyond it, before any work). Associated data is authenticated, never sent: a conversation
+/// id, a routing header. The bound keeps a caller from making the library copy and hash an
+/// unbounded buffer.
+pub const MAX_ASSOCIATED_DATA_LEN: usize = 64 * 1024;
+
 /// Handshakes without a one-time prekey that one signed prekey accepts, each remembered to
 /// reject its replay (a handshake that consumed a one-time prekey cannot be replayed and is
 /// not recorded). 20 bytes each (signed prekey id and 16 bytes of hash), at most two live

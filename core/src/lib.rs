@@ -51,7 +51,7 @@ pub use message::{
 };
 pub use prekeys::{PrekeyStore, PrekeyStoreInfo};
 pub use session::{Role, Session, SessionConfig, SessionInfo};
-pub use state::{APP_KEY_LEN, MAX_SEAL_CONTEXT_LEN, SEALED_OVERHEAD};
+pub use state::{APP_KEY_LEN, MAX_SEAL_CONTEXT_LEN, MAX_SEALED_LEN, SEALED_OVERHEAD};
 pub use upload::{
     BundleComposer, UPLOAD_MAX_LEN, UPLOAD_MIN_LEN, UploadInfo, compose_bundle, inspect_upload,
     verify_upload,

@@ -40,6 +40,12 @@ pub const SEALED_OVERHEAD: usize = 5 + 32 + kdf::AEAD_TAG_LEN;
 /// Maximum length of the context a blob is sealed to (`TOO_LARGE` beyond it).
 pub const MAX_SEAL_CONTEXT_LEN: usize = 1024;
 
+/// Largest sealed blob `open` takes (`TOO_LARGE` beyond it, before any other check). Every
+/// blob this revision writes is far below it: a prekey store at most 268,194 bytes (full
+/// one-time lists and replay caches), a session at most 218,748 (full skipped keys and a
+/// pending handshake prefix), an identity 3,426 (docs/PROTOCOL.md 10.1).
+pub const MAX_SEALED_LEN: usize = 1024 * 1024;
+
 /// The identity format before contexts (format 1): its AAD is the header alone. `open` still
 /// reads it, with an empty expected context only (docs/PROTOCOL.md section 10.1).
 const IDENTITY_FORMAT_WITHOUT_CONTEXT: u8 = 1;
@@ -130,6 +136,13 @@ fn open_plaintext(
     object_type: u8,
     context: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, StateError> {
+    if blob.len() > MAX_SEALED_LEN {
+        return Err(DecodeError::TooLarge {
+            len: blob.len(),
+            max: MAX_SEALED_LEN,
+        }
+        .into());
+    }
     let mut r = Reader::new(blob);
     r.header(object::SEALED)?;
     let found = r.u8()?;

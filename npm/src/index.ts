@@ -65,8 +65,9 @@ export class TwofoldError extends Error {
   /** Stable machine-readable reason; see {@link ErrorCode}. */
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  /** `cause`: what went wrong underneath, e.g. the exception an argument's getter threw. */
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "TwofoldError";
     this.code = code;
   }
@@ -156,11 +157,31 @@ export function toTwofoldError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+// The typed-array intrinsics, taken once at load: a value's own properties, its prototype or a
+// Proxy cannot make it pass for a Uint8Array or lie about its length to the copy into wasm.
+const typedArray = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const intrinsic = (key: PropertyKey) =>
+  (Object.getOwnPropertyDescriptor(typedArray, key) as PropertyDescriptor).get as (this: unknown) => unknown;
+const tagOf = intrinsic(Symbol.toStringTag);
+const bufferOf = intrinsic("buffer") as (this: unknown) => ArrayBufferLike;
+const offsetOf = intrinsic("byteOffset") as (this: unknown) => number;
+const lengthOf = intrinsic("length") as (this: unknown) => number;
+
+/**
+ * Checks that `value` is a Uint8Array (of any realm, over an ArrayBuffer or a
+ * SharedArrayBuffer; a Node Buffer is one) and returns a fresh plain view of its bytes: no
+ * own property, no Proxy trap and no getter of the caller runs when it is copied into wasm.
+ * A detached buffer is `INVALID_ARGUMENT`.
+ */
 function bytes(value: unknown, name: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) {
+  if (tagOf.call(value) !== "Uint8Array") {
     throw new TwofoldError("INVALID_ARGUMENT", `${name} must be a Uint8Array`);
   }
-  return value;
+  try {
+    return new Uint8Array(bufferOf.call(value), offsetOf.call(value), lengthOf.call(value));
+  } catch (e) {
+    throw new TwofoldError("INVALID_ARGUMENT", `${name} is a view of a detached buffer`, { cause: e });
+  }
 }
 
 let cachedConstants: Constants | undefined;
@@ -210,13 +231,31 @@ function count(value: unknown): number {
 
 const EMPTY = new Uint8Array(0);
 
-/** Checks an options argument: absent, or a plain object. */
-function options<T extends object>(value: T | undefined, name: string): Partial<T> {
+/**
+ * Reads an options argument (absent, or an object with no keys but `keys`) once, into a
+ * snapshot: each option is read exactly once, before any byte argument is checked, so a getter
+ * can neither change an answer between two reads nor touch a buffer after its check. An
+ * unknown key (a typo such as `associatedDta`) is `INVALID_ARGUMENT`, not silently ignored;
+ * so is a getter or Proxy that throws (its exception is the `cause`).
+ */
+function options<T extends object>(value: T | undefined, keys: readonly (keyof T & string)[]): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TwofoldError("INVALID_ARGUMENT", `${name} must be an object`);
+    throw new TwofoldError("INVALID_ARGUMENT", "options must be an object");
   }
-  return value;
+  const snapshot: Partial<T> = {};
+  try {
+    for (const key of Object.keys(value)) {
+      if (!(keys as readonly string[]).includes(key)) {
+        throw new TwofoldError("INVALID_ARGUMENT", `unknown option ${JSON.stringify(key)}`);
+      }
+    }
+    for (const key of keys) snapshot[key] = value[key];
+  } catch (e) {
+    if (e instanceof TwofoldError) throw e;
+    throw new TwofoldError("INVALID_ARGUMENT", "reading the options threw", { cause: e });
+  }
+  return snapshot;
 }
 
 const disposeSymbol: symbol =
@@ -244,8 +283,8 @@ export interface OpenOptions extends SealOptions {
   minGeneration?: number;
 }
 
-function minGenerationOf(options: OpenOptions | undefined): number | undefined {
-  const min = options?.minGeneration;
+function minGenerationOf(o: Partial<OpenOptions>): number | undefined {
+  const min = o.minGeneration;
   if (min !== undefined && typeof min !== "number") {
     // null, a string or a BigInt must not silently turn the rollback check off or into NaN.
     throw new TwofoldError("INVALID_ARGUMENT", "minGeneration must be a number");
@@ -253,31 +292,54 @@ function minGenerationOf(options: OpenOptions | undefined): number | undefined {
   return min;
 }
 
-function contextOf(options: SealOptions | undefined): Uint8Array | undefined {
-  return options?.context === undefined
-    ? undefined
-    : bounded(options.context, "context", "maxSealContextLength");
+function contextOf(o: Partial<SealOptions>): Uint8Array | undefined {
+  return o.context === undefined ? undefined : bounded(o.context, "context", "maxSealContextLength");
 }
 
-/** The wasm objects behind the public classes, reachable only from this module. */
-const handles = new WeakMap<object, { handle: WasmObject | undefined; what: string }>();
+const SEAL_KEYS = ["context"] as const;
+const OPEN_KEYS = ["context", "minGeneration"] as const;
 
-/** The wasm object behind `o`; throws `DISPOSED` after `dispose()`. */
-function inner<W extends WasmObject>(o: Disposable<W>): W {
-  const entry = handles.get(o);
-  if (entry?.handle === undefined) {
-    const what = entry?.what ?? "This object";
-    throw new TwofoldError("DISPOSED", `${what} was disposed and can no longer be used`);
+/** The application key: bytes, at most `constants().appKeyLength` before the copy (wasm checks the exact length). */
+const appKeyOf = (value: unknown) => bounded(value, "appKey", "appKeyLength");
+/** A sealed blob: bytes, at most `constants().maxSealedLength`. */
+const blobOf = (value: unknown) => bounded(value, "blob", "maxSealedLength");
+/** Associated data (default empty): bytes, at most `constants().maxAssociatedDataLength`. */
+const adOf = (value: unknown) =>
+  value === undefined ? EMPTY : bounded(value, "associatedData", "maxAssociatedDataLength");
+
+/** The wasm objects behind the public classes, reachable only from this module. */
+const handles = new WeakMap<object, { handle: WasmObject | undefined; what: Kind }>();
+
+type Kind = "Identity" | "PrekeyStore" | "Session";
+
+/**
+ * The wasm object behind `o`, which must be a live `what` of this module: anything else (a
+ * Session where an Identity belongs, a look-alike, a Proxy) is `INVALID_ARGUMENT`, a
+ * disposed one `DISPOSED`.
+ */
+function inner<W extends WasmObject>(o: unknown, what?: Kind): W {
+  const entry = typeof o === "object" && o !== null ? handles.get(o) : undefined;
+  if (entry === undefined || (what !== undefined && entry.what !== what)) {
+    throw new TwofoldError("INVALID_ARGUMENT", `expected ${what === undefined ? "an object" : `a ${what}`} of twofold-pq`);
+  }
+  if (entry.handle === undefined) {
+    throw new TwofoldError("DISPOSED", `${entry.what} was disposed and can no longer be used`);
   }
   return entry.handle as W;
 }
+
+/** Proves a construction comes from this module's factories (`generate`, `open`, ...). */
+const FACTORY: unique symbol = Symbol("twofold-pq factory");
 
 /** Shared lifetime handling: `dispose()` wipes the wasm secrets and frees the handle. */
 abstract class Disposable<W extends WasmObject> {
   /** Type-level only (never set): ties the class to its wasm type for {@link inner}. */
   declare protected readonly wasmType?: W;
 
-  protected constructor(handle: W, what: string) {
+  protected constructor(token: typeof FACTORY, handle: W, what: Kind) {
+    if (token !== FACTORY) {
+      throw new TwofoldError("INVALID_ARGUMENT", `create a ${what} with its static factories, not \`new\``);
+    }
     handles.set(this, { handle, what });
   }
 
@@ -302,7 +364,7 @@ abstract class Disposable<W extends WasmObject> {
 
   /** Same as {@link dispose}, for `using` declarations. */
   [Symbol.dispose](): void {
-    this.dispose();
+    Disposable.prototype.dispose.call(this);
   }
 
   /**
@@ -310,45 +372,52 @@ abstract class Disposable<W extends WasmObject> {
    * bound to `options.context`. A wrong key, a wrong context or a changed byte fails `open` with
    * `AUTH_FAILED`.
    */
-  seal(appKey: Uint8Array, options?: SealOptions): Uint8Array {
-    const key = bytes(appKey, "appKey");
-    const context = contextOf(options);
-    return call(() => inner(this).seal(key, context));
+  seal(appKey: Uint8Array, opts?: SealOptions): Uint8Array {
+    const o = options(opts, SEAL_KEYS);
+    const context = contextOf(o);
+    const key = appKeyOf(appKey);
+    return call(() => inner<W>(this).seal(key, context));
   }
 }
 
 // Older runtimes without Symbol.dispose: also expose the method under the registered symbol.
 if (disposeSymbol !== (Symbol as unknown as { dispose?: symbol }).dispose) {
   Object.defineProperty(Disposable.prototype, disposeSymbol, {
-    value(this: { dispose(): void }) {
-      this.dispose();
+    value(this: unknown) {
+      Disposable.prototype.dispose.call(this);
     },
   });
 }
 
 /** A long-term hybrid identity: X25519 and ML-DSA-65 key pairs bound by a signature. */
 export class Identity extends Disposable<wasm.Identity> {
-  private constructor(inner: wasm.Identity) {
-    super(inner, "Identity");
+  private constructor(token: typeof FACTORY, inner: wasm.Identity) {
+    super(token, inner, "Identity");
   }
 
   /** Generates a new identity. */
   static generate(): Identity {
-    return call(() => new Identity(wasm.Identity.generate()));
+    return call(() => new Identity(FACTORY, wasm.Identity.generate()));
   }
 
   /** The encoded public identity (5,296 bytes): what peers see and verify. */
   get publicKey(): Uint8Array {
-    return call(() => inner(this).publicBytes());
+    return call(() => inner<wasm.Identity>(this, "Identity").publicBytes());
   }
 
   /** Opens a key pair sealed by {@link Identity.seal}. */
-  static open(blob: Uint8Array, appKey: Uint8Array, options?: SealOptions): Identity {
-    const key = bytes(appKey, "appKey");
-    const context = contextOf(options);
-    return call(() => new Identity(wasm.Identity.open(bytes(blob, "blob"), key, context)));
+  static open(blob: Uint8Array, appKey: Uint8Array, opts?: SealOptions): Identity {
+    const o = options(opts, SEAL_KEYS);
+    const context = contextOf(o);
+    const key = appKeyOf(appKey);
+    const b = blobOf(blob);
+    return call(() => new Identity(FACTORY, wasm.Identity.open(b, key, context)));
   }
 }
+
+const identityOf = (o: unknown) => inner<wasm.Identity>(o, "Identity");
+const storeOf = (o: unknown) => inner<wasm.PrekeyStore>(o, "PrekeyStore");
+const sessionOf = (o: unknown) => inner<wasm.Session>(o, "Session");
 
 /** Options of {@link PrekeyStore.generate}. */
 export interface PrekeyStoreOptions {
@@ -374,20 +443,23 @@ export interface UploadOptions {
 export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
   readonly #identity: Identity;
 
-  private constructor(inner: wasm.PrekeyStore, identity: Identity) {
-    super(inner, "PrekeyStore");
+  private constructor(token: typeof FACTORY, inner: wasm.PrekeyStore, identity: Identity) {
+    super(token, inner, "PrekeyStore");
     this.#identity = identity;
   }
 
   /** Creates a store owned by `identity`, with fresh signed prekeys and no one-time prekeys. */
   static generate(identity: Identity, opts?: PrekeyStoreOptions): PrekeyStore {
-    const now = secondsNow(options(opts, "options").now);
-    return call(() => new PrekeyStore(wasm.PrekeyStore.generate(inner(identity), now), identity));
+    const now = secondsNow(options(opts, ["now"]).now);
+    return call(() => new PrekeyStore(FACTORY, wasm.PrekeyStore.generate(identityOf(identity), now), identity));
   }
 
   /** The owner of this store. */
   get identity(): Identity {
-    return this.#identity;
+    return call(() => {
+      storeOf(this);
+      return this.#identity;
+    });
   }
 
   /**
@@ -401,23 +473,23 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
    * kind and drops the oldest to make room.
    */
   upload(opts?: UploadOptions): Uint8Array {
-    const o = options(opts, "options");
+    const o = options(opts, ["oneTime", "x25519", "kem"]);
     const oneTime = o.oneTime ?? constants().defaultOneTimePrekeys;
     const x = count(o.x25519 ?? oneTime);
     const k = count(o.kem ?? oneTime);
-    return call(() => inner(this).upload(inner(this.#identity), x, k));
+    return call(() => storeOf(this).upload(identityOf(this.#identity), x, k));
   }
 
   /** Replaces the signed prekeys; the previous ones stay accepted for a grace period. */
   rotateSignedPrekeys(now?: number): void {
     const t = secondsNow(now);
-    call(() => inner(this).rotateSignedPrekeys(inner(this.#identity), t));
+    call(() => storeOf(this).rotateSignedPrekeys(identityOf(this.#identity), t));
   }
 
   /** Drops signed prekeys whose grace period has passed. */
   prune(now?: number): void {
     const t = secondsNow(now);
-    call(() => inner(this).prune(t));
+    call(() => storeOf(this).prune(t));
   }
 
   /**
@@ -426,7 +498,7 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
    * replay cache.
    */
   info(): PrekeyStoreInfo {
-    return call((): PrekeyStoreInfo => inner(this).info());
+    return call((): PrekeyStoreInfo => storeOf(this).info());
   }
 
   /** Opens a store sealed by {@link PrekeyStore.seal}; `identity` must be its owner. */
@@ -434,21 +506,26 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
     blob: Uint8Array,
     appKey: Uint8Array,
     identity: Identity,
-    options?: OpenOptions,
+    opts?: OpenOptions,
   ): PrekeyStore {
-    const key = bytes(appKey, "appKey");
-    const context = contextOf(options);
-    const min = minGenerationOf(options);
-    return call(
-      () =>
-        new PrekeyStore(wasm.PrekeyStore.open(bytes(blob, "blob"), key, context, min), identity),
-    );
+    const o = options(opts, OPEN_KEYS);
+    const context = contextOf(o);
+    const min = minGenerationOf(o);
+    const key = appKeyOf(appKey);
+    const b = blobOf(blob);
+    return call(() => {
+      identityOf(identity);
+      return new PrekeyStore(FACTORY, wasm.PrekeyStore.open(b, key, context, min), identity);
+    });
   }
 }
 
 /** Options of {@link Session.initiate} and {@link Session.accept}. */
 export interface SessionOptions {
-  /** Bytes authenticated with the first message (both sides must pass the same). */
+  /**
+   * Bytes authenticated with the first message (both sides must pass the same); at most
+   * `constants().maxAssociatedDataLength` (64 KiB, else `TOO_LARGE`).
+   */
   associatedData?: Uint8Array;
   /**
    * The current time in seconds (recorded as `SessionInfo.lastPqEpochAt`; `initiate` also
@@ -488,9 +565,14 @@ export interface AcceptOptions extends SessionOptions {
   initiatorIdentity?: Uint8Array;
 }
 
+const MESSAGE_KEYS = ["associatedData", "now"] as const;
+
 /** Options of {@link Session.encrypt} and {@link Session.decrypt}. */
 export interface MessageOptions {
-  /** Bytes authenticated with the message (both sides must pass the same). */
+  /**
+   * Bytes authenticated with the message (both sides must pass the same); at most
+   * `constants().maxAssociatedDataLength` (64 KiB, else `TOO_LARGE`).
+   */
   associatedData?: Uint8Array;
   /**
    * The current time in seconds (recorded as `SessionInfo.lastPqEpochAt`; `decrypt` ignores
@@ -501,8 +583,8 @@ export interface MessageOptions {
 
 /** An end-to-end encrypted session with one peer. */
 export class Session extends Disposable<wasm.Session> {
-  private constructor(inner: wasm.Session) {
-    super(inner, "Session");
+  private constructor(token: typeof FACTORY, inner: wasm.Session) {
+    super(token, inner, "Session");
   }
 
   /**
@@ -518,20 +600,20 @@ export class Session extends Disposable<wasm.Session> {
     plaintext: Uint8Array,
     opts?: InitiateOptions,
   ): { session: Session; message: Uint8Array } {
-    const o = options(opts, "options");
+    const o = options(opts, ["associatedData", "now", "maxPrekeyAge", "selfContained"]);
     const now = secondsNow(o.now);
-    const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
-    const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
-    const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
     // `null` disables the age check: the wasm layer takes Infinity for that.
     const age = o.maxPrekeyAge === null ? Infinity : secondsNow(o.maxPrekeyAge ?? constants().defaultMaxPrekeyAge);
     const selfContained = o.selfContained === undefined ? false : o.selfContained;
     if (typeof selfContained !== "boolean") {
       throw new TwofoldError("INVALID_ARGUMENT", "selfContained must be a boolean");
     }
+    const ad = adOf(o.associatedData);
+    const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
+    const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
     return call(() => {
-      const r = wasm.Session.initiate(inner(identity), bundleBytes, pt, ad, now, age, selfContained);
-      return { session: new Session(r.session), message: r.message };
+      const r = wasm.Session.initiate(identityOf(identity), bundleBytes, pt, ad, now, age, selfContained);
+      return { session: new Session(FACTORY, r.session), message: r.message };
     });
   }
 
@@ -553,25 +635,25 @@ export class Session extends Disposable<wasm.Session> {
     message: Uint8Array,
     opts?: AcceptOptions,
   ): { session: Session; plaintext: Uint8Array } {
-    const o = options(opts, "options");
+    const o = options(opts, ["associatedData", "now", "initiatorIdentity"]);
     const now = secondsNow(o.now);
-    const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
-    const m = bounded(message, "message", "maxMessageLength");
+    const ad = adOf(o.associatedData);
     const initiator =
       o.initiatorIdentity === undefined ? undefined : bounded(o.initiatorIdentity, "initiatorIdentity", "identityLength");
+    const m = bounded(message, "message", "maxMessageLength");
     return call(() => {
-      const r = wasm.Session.accept(inner(identity), inner(store), m, initiator, ad, now);
-      return { session: new Session(r.session), plaintext: r.plaintext };
+      const r = wasm.Session.accept(identityOf(identity), storeOf(store), m, initiator, ad, now);
+      return { session: new Session(FACTORY, r.session), plaintext: r.plaintext };
     });
   }
 
   /** Encrypts a message. Never reuses a key. */
   encrypt(plaintext: Uint8Array, opts?: MessageOptions): Uint8Array {
-    const o = options(opts, "options");
-    const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
-    const ad = bytes(o.associatedData ?? EMPTY, "associatedData");
+    const o = options(opts, MESSAGE_KEYS);
     const now = secondsNow(o.now);
-    return call(() => inner(this).encrypt(pt, ad, now));
+    const ad = adOf(o.associatedData);
+    const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
+    return call(() => sessionOf(this).encrypt(pt, ad, now));
   }
 
   /**
@@ -581,9 +663,11 @@ export class Session extends Disposable<wasm.Session> {
    * older state or runs a forked copy) is `CONFLICTING_MESSAGE`.
    */
   decrypt(message: Uint8Array, opts?: MessageOptions): Uint8Array {
-    const ad = bytes(options(opts, "options").associatedData ?? EMPTY, "associatedData");
+    const o = options(opts, MESSAGE_KEYS);
+    if (o.now !== undefined) secondsNow(o.now);
+    const ad = adOf(o.associatedData);
     const m = bounded(message, "message", "maxMessageLength");
-    return call(() => inner(this).decrypt(m, ad));
+    return call(() => sessionOf(this).decrypt(m, ad));
   }
 
   /**
@@ -591,27 +675,31 @@ export class Session extends Disposable<wasm.Session> {
    * messages and time since the last PQ epoch, faults, counters, skipped keys.
    */
   info(): SessionInfo {
-    return call((): SessionInfo => inner(this).info());
+    return call((): SessionInfo => sessionOf(this).info());
   }
 
   /** The 60-digit safety number: the fingerprints of both parties' hybrid identities. */
   safetyNumber(): string {
-    return call(() => inner(this).safetyNumber());
+    return call(() => sessionOf(this).safetyNumber());
   }
 
   /** The 65-byte payload to render as a QR code. */
   safetyQr(): Uint8Array {
-    return call(() => inner(this).safetyQr());
+    return call(() => sessionOf(this).safetyQr());
   }
 
-  /** Constant-time comparison with a scanned QR payload. */
+  /**
+   * Constant-time comparison with a scanned QR payload (`false` for any other payload; longer
+   * than `constants().safetyQrLength`: `TOO_LARGE`, before it is copied).
+   */
   matchesSafetyQr(scanned: Uint8Array): boolean {
-    return call(() => inner(this).matchesSafetyQr(bytes(scanned, "scanned")));
+    const s = bounded(scanned, "scanned", "safetyQrLength");
+    return call(() => sessionOf(this).matchesSafetyQr(s));
   }
 
   /** The short authentication string of the handshake. */
   sas(): Sas {
-    return call((): Sas => inner(this).sas());
+    return call((): Sas => sessionOf(this).sas());
   }
 
   /**
@@ -620,20 +708,22 @@ export class Session extends Disposable<wasm.Session> {
    * and what a directory files it under.
    */
   peerFingerprint(): Uint8Array {
-    return call(() => inner(this).peerFingerprint());
+    return call(() => sessionOf(this).peerFingerprint());
   }
 
   /** Identifies the handshake; equal on both sides. */
   handshakeId(): Uint8Array {
-    return call(() => inner(this).handshakeId());
+    return call(() => sessionOf(this).handshakeId());
   }
 
   /** Opens a session sealed by {@link Session.seal}. */
-  static open(blob: Uint8Array, appKey: Uint8Array, options?: OpenOptions): Session {
-    const key = bytes(appKey, "appKey");
-    const context = contextOf(options);
-    const min = minGenerationOf(options);
-    return call(() => new Session(wasm.Session.open(bytes(blob, "blob"), key, context, min)));
+  static open(blob: Uint8Array, appKey: Uint8Array, opts?: OpenOptions): Session {
+    const o = options(opts, OPEN_KEYS);
+    const context = contextOf(o);
+    const min = minGenerationOf(o);
+    const key = appKeyOf(appKey);
+    const b = blobOf(blob);
+    return call(() => new Session(FACTORY, wasm.Session.open(b, key, context, min)));
   }
 }
 
@@ -655,7 +745,9 @@ export function describeMessage(message: Uint8Array): MessageDescription {
 
 /** The safety number of two encoded public identities. */
 export function safetyNumberOf(a: Uint8Array, b: Uint8Array): string {
-  return call(() => wasm.safetyNumberOf(bytes(a, "a"), bytes(b, "b")));
+  const x = bounded(a, "a", "identityLength");
+  const y = bounded(b, "b", "identityLength");
+  return call(() => wasm.safetyNumberOf(x, y));
 }
 
 /** Verifies a bundle's signatures and returns its public facts. */

@@ -118,38 +118,49 @@ export class BundleComposer {
     this.#inner = call(() => new wasm.BundleComposer(u));
   }
 
-  #get(): wasm.BundleComposer {
-    if (this.#inner === undefined) {
+  /** The decoded upload; `this` must be a live BundleComposer (else `INVALID_ARGUMENT`, `DISPOSED`). */
+  static #of(o: unknown): wasm.BundleComposer {
+    const inner = BundleComposer.#checked(o).#inner;
+    if (inner === undefined) {
       throw new TwofoldError("DISPOSED", "BundleComposer was disposed and can no longer be used");
     }
-    return this.#inner;
+    return inner;
+  }
+
+  /** `o`, checked to be a BundleComposer, live or disposed (else `INVALID_ARGUMENT`). */
+  static #checked(o: unknown): BundleComposer {
+    if (typeof o !== "object" || o === null || !(#inner in o)) {
+      throw new TwofoldError("INVALID_ARGUMENT", "expected a BundleComposer");
+    }
+    return o;
   }
 
   /** The upload's one-time leaves: bundles with one-time prekeys it can compose. */
   get leafCount(): number {
-    return call(() => this.#get().leafCount);
+    return call(() => BundleComposer.#of(this).leafCount);
   }
 
   /** The bundle with leaf `index`, or without one-time prekeys for `null` (as {@link composeBundle}). */
   bundle(index: number | null): Uint8Array {
     const i = leaf(index);
-    return call(() => this.#get().bundle(i));
+    return call(() => BundleComposer.#of(this).bundle(i));
   }
 
   /** Whether {@link dispose} was called. */
   get disposed(): boolean {
-    return this.#inner === undefined;
+    return BundleComposer.#checked(this).#inner === undefined;
   }
 
   /** Frees the decoded upload. Idempotent. */
   dispose(): void {
-    const inner = this.#inner;
-    this.#inner = undefined;
+    const composer = BundleComposer.#checked(this);
+    const inner = composer.#inner;
+    composer.#inner = undefined;
     inner?.free();
   }
 
   /** Same as {@link dispose}, for `using` declarations. */
   [Symbol.dispose](): void {
-    this.dispose();
+    BundleComposer.prototype.dispose.call(this);
   }
 }

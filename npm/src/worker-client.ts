@@ -116,6 +116,16 @@ class Channel {
   #closed: string | undefined;
 
   constructor(worker: WorkerLike) {
+    let usable = false;
+    try {
+      usable = typeof worker === "object" && worker !== null &&
+        typeof worker.postMessage === "function" && typeof worker.addEventListener === "function";
+    } catch {
+      // A Proxy that throws: not a worker.
+    }
+    if (!usable) {
+      throw new TwofoldError("INVALID_ARGUMENT", "expected a Worker (or an endpoint with postMessage and addEventListener)");
+    }
     if (connected.has(worker)) {
       throw new TwofoldError("INVALID_ARGUMENT", "this worker already has a TwofoldWorker");
     }
@@ -159,12 +169,10 @@ class Channel {
         // intact. The worker wipes its copies after the call.
         this.#worker.postMessage(request as Request);
       } catch (e) {
+        // A DataCloneError (a function, a Proxy, a symbol), or a getter that threw while the
+        // arguments were cloned.
         this.#pending.delete(id);
-        reject(
-          e instanceof Error && e.name === "DataCloneError"
-            ? new TwofoldError("INVALID_ARGUMENT", `an argument cannot be sent to the worker: ${e.message}`)
-            : e,
-        );
+        reject(new TwofoldError("INVALID_ARGUMENT", "an argument cannot be sent to the worker", { cause: e }));
       }
     });
   }
@@ -270,7 +278,7 @@ export interface RemoteObject {
 // `await using` helpers of TypeScript and esbuild look up (as index.ts does for Symbol.dispose).
 Object.defineProperty(RemoteObject.prototype, asyncDisposeSymbol, {
   value(this: RemoteObject): Promise<void> {
-    return this.dispose();
+    return RemoteObject.prototype.dispose.call(this);
   },
   writable: true,
   configurable: true,
@@ -325,6 +333,9 @@ export class RemotePrekeyStore extends RemoteObject {
 
   /** The owner of this store. */
   get identity(): RemoteIdentity {
+    if (typeof this !== "object" || this === null || !(#identity in this)) {
+      throw new TwofoldError("INVALID_ARGUMENT", "expected a RemotePrekeyStore");
+    }
     return this.#identity;
   }
 
@@ -464,6 +475,24 @@ export interface RemoteSessionFactory {
   open(blob: Uint8Array, appKey: Uint8Array, options?: OpenOptions): Promise<RemoteSession>;
 }
 
+/** The channel of each TwofoldWorker. */
+const channels = new WeakMap<object, Channel>();
+
+function channelOf(tw: unknown): Channel {
+  const c = typeof tw === "object" && tw !== null ? channels.get(tw) : undefined;
+  if (c === undefined) throw new TwofoldError("INVALID_ARGUMENT", "expected a TwofoldWorker");
+  return c;
+}
+
+/** `channelOf(tw).call(op, ...args)`, rejecting (never throwing) for a `tw` that is not a TwofoldWorker. */
+function request<K extends Op>(tw: unknown, op: K, ...args: Ops[K]["args"]): Promise<Ops[K]["result"]> {
+  try {
+    return channelOf(tw).call(op, ...args);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /**
  * The asynchronous twofold-pq API backed by a Web Worker. Every method returns a promise;
  * errors keep their class (`TwofoldError` with its `code`, or the built-in error the worker
@@ -471,7 +500,6 @@ export interface RemoteSessionFactory {
  * called, every pending and later call rejects with a `TwofoldError` of code `DISPOSED`.
  */
 export class TwofoldWorker {
-  readonly #channel: Channel;
 
   /** `Identity.generate()` and `Identity.open()`, in the worker. Safe to destructure. */
   readonly Identity: RemoteIdentityFactory;
@@ -482,7 +510,7 @@ export class TwofoldWorker {
 
   constructor(worker: WorkerLike) {
     const c = new Channel(worker);
-    this.#channel = c;
+    channels.set(this, c);
     const identity = (o: RemoteIdentity) => handleOf(o, "Identity", c);
     const Identity: RemoteIdentityFactory = {
       generate: async () => makeIdentity(c, await c.call("identity.generate")),
@@ -523,47 +551,53 @@ export class TwofoldWorker {
    * elsewhere, before any other call.
    */
   ready(wasmUrl?: URL | string): Promise<void> {
-    return this.#channel.call("ready", wasmUrl === undefined ? undefined : String(wasmUrl));
+    let url: string | undefined;
+    try {
+      url = wasmUrl === undefined || typeof wasmUrl === "string" ? wasmUrl : URL.prototype.toString.call(wasmUrl);
+    } catch (e) {
+      return Promise.reject(new TwofoldError("INVALID_ARGUMENT", "wasmUrl must be a URL or a string", { cause: e }));
+    }
+    return request(this, "ready", url);
   }
 
   /** Whether the worker has loaded the WebAssembly module. */
   isInitialized(): Promise<boolean> {
-    return this.#channel.call("isInitialized");
+    return request(this, "isInitialized");
   }
 
   /** The version of the underlying Rust crate. */
   version(): Promise<string> {
-    return this.#channel.call("version");
+    return request(this, "version");
   }
 
   /** The protocol's sizes, limits and defaults. */
   constants(): Promise<Constants> {
-    return this.#channel.call("constants");
+    return request(this, "constants");
   }
 
   /** Whether bytes are an initial message or a ratchet message. */
   messageKind(message: Uint8Array): Promise<MessageKind> {
-    return this.#channel.call("messageKind", message);
+    return request(this, "messageKind", message);
   }
 
   /** Decodes the public parts of a message. */
   describeMessage(message: Uint8Array): Promise<MessageDescription> {
-    return this.#channel.call("describeMessage", message);
+    return request(this, "describeMessage", message);
   }
 
   /** The safety number of two encoded public identities. */
   safetyNumberOf(a: Uint8Array, b: Uint8Array): Promise<string> {
-    return this.#channel.call("safetyNumberOf", a, b);
+    return request(this, "safetyNumberOf", a, b);
   }
 
   /** Verifies a bundle's signatures and returns its public facts. */
   inspectBundle(bundle: Uint8Array): Promise<BundleInfo> {
-    return this.#channel.call("inspectBundle", bundle);
+    return request(this, "inspectBundle", bundle);
   }
 
   /** Whether the worker is gone ({@link terminate} was called, or it failed). */
   get terminated(): boolean {
-    return this.#channel.closed;
+    return channelOf(this).closed;
   }
 
   /**
@@ -571,6 +605,6 @@ export class TwofoldWorker {
    * and so does every later call.
    */
   terminate(): void {
-    this.#channel.close(`the twofold-pq worker was terminated; ${GONE}`);
+    channelOf(this).close(`the twofold-pq worker was terminated; ${GONE}`);
   }
 }

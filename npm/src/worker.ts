@@ -158,7 +158,25 @@ export async function handle(data: unknown): Promise<Response> {
   } catch (err) {
     return { id, ok: false, error: wireError(err) };
   } finally {
-    if (Array.isArray(args)) for (const arg of args) if (arg instanceof Uint8Array) arg.fill(0);
+    if (Array.isArray(args)) for (const arg of args) wipe(arg);
+  }
+}
+
+/**
+ * Wipes the worker's copy of an argument: a `Uint8Array`, or the byte options (associated data,
+ * contexts) one level down, read from their data properties only (no getter runs).
+ */
+function wipe(arg: unknown): void {
+  if (arg instanceof Uint8Array) {
+    arg.fill(0);
+  } else if (typeof arg === "object" && arg !== null) {
+    try {
+      for (const d of Object.values(Object.getOwnPropertyDescriptors(arg))) {
+        if (d.value instanceof Uint8Array) d.value.fill(0);
+      }
+    } catch {
+      // A Proxy whose traps throw (not a structured clone): nothing of ours to wipe.
+    }
   }
 }
 

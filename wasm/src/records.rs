@@ -397,6 +397,10 @@ js_record! {
         appKeyLength: "number",
         /// Largest context a sealed blob is bound to.
         maxSealContextLength: "number",
+        /// Largest sealed blob `open` takes.
+        maxSealedLength: "number",
+        /// Largest associated data `initiate`, `accept`, `encrypt` and `decrypt` take.
+        maxAssociatedDataLength: "number",
         /// Length of an encoded public identity.
         identityLength: "number",
         /// Length of a safety-number QR payload.
@@ -596,6 +600,8 @@ pub(crate) fn constants() -> JsValue {
         maxPlaintextLength: consts::MAX_PLAINTEXT_LEN,
         appKeyLength: core_::APP_KEY_LEN,
         maxSealContextLength: core_::MAX_SEAL_CONTEXT_LEN,
+        maxSealedLength: core_::MAX_SEALED_LEN,
+        maxAssociatedDataLength: consts::MAX_ASSOCIATED_DATA_LEN,
         identityLength: core_::IDENTITY_LEN,
         safetyQrLength: core_::SAFETY_QR_LEN,
         headerLength: core_::HEADER_LEN,

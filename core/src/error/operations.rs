@@ -144,8 +144,9 @@ pub enum InitiateError {
     /// A DH output with a bundle key was all zeros.
     #[error("a bundle key gives an all-zero Diffie-Hellman output")]
     NonContributory,
-    /// The first plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`].
-    #[error("plaintext too large")]
+    /// The first plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`], or the associated
+    /// data [`crate::consts::MAX_ASSOCIATED_DATA_LEN`].
+    #[error("plaintext or associated data too large")]
     TooLarge,
     /// A counter of the new session is exhausted (not reachable with a fresh session; kept so
     /// that no encryption error is reported as another).
@@ -277,10 +278,11 @@ impl From<NonContributory> for AcceptError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncryptError {
-    /// The plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`].
-    #[error("plaintext of {len} bytes exceeds the maximum of {max}", max = crate::consts::MAX_PLAINTEXT_LEN)]
+    /// The plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`], or the associated data
+    /// [`crate::consts::MAX_ASSOCIATED_DATA_LEN`].
+    #[error("plaintext or associated data of {len} bytes exceeds its maximum")]
     TooLarge {
-        /// Length of the plaintext.
+        /// Length of the plaintext or the associated data.
         len: usize,
     },
     /// The sending counter is exhausted; start a new session.

@@ -28,7 +28,8 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use crate::bundle::VerifiedBundle;
-use crate::error::{AcceptError, DecryptError, EncryptError, InitiateError};
+use crate::consts::MAX_ASSOCIATED_DATA_LEN;
+use crate::error::{AcceptError, DecodeError, DecryptError, EncryptError, InitiateError};
 use crate::fingerprint::{SafetyNumber, Sas};
 use crate::handshake::{self, Initiated, Responded};
 use crate::identity::IdentityKeyPair;
@@ -106,7 +107,9 @@ impl Session {
         config: &SessionConfig,
         trace: &mut T,
     ) -> Result<(Self, Vec<u8>), InitiateError> {
-        if plaintext.len() > crate::consts::MAX_PLAINTEXT_LEN {
+        if plaintext.len() > crate::consts::MAX_PLAINTEXT_LEN
+            || associated_data.len() > MAX_ASSOCIATED_DATA_LEN
+        {
             return Err(InitiateError::TooLarge);
         }
         let SessionConfig {
@@ -192,6 +195,7 @@ impl Session {
             max_prekey_age: _,
             self_contained: _,
         } = *config;
+        check_associated_data(associated_data)?;
         let initial = InitialMessage::decode(message)?;
         let view = MessageView::decode(initial.ratchet_message)?;
         Ratchet::check_initial(&view.header)?;
@@ -265,6 +269,11 @@ impl Session {
         associated_data: &[u8],
         trace: &mut T,
     ) -> Result<Vec<u8>, EncryptError> {
+        if associated_data.len() > MAX_ASSOCIATED_DATA_LEN {
+            return Err(EncryptError::TooLarge {
+                len: associated_data.len(),
+            });
+        }
         let message = self.ratchet.encrypt(
             rng,
             now,
@@ -307,6 +316,7 @@ impl Session {
         associated_data: &[u8],
         trace: &mut T,
     ) -> Result<Vec<u8>, DecryptError> {
+        check_associated_data(associated_data)?;
         let inner = match message_kind(message)? {
             MessageKind::Ratchet => message,
             MessageKind::Initial => {
@@ -399,6 +409,17 @@ impl Session {
     pub fn handshake_id(&self) -> [u8; 32] {
         self.handshake_id
     }
+}
+
+/// Refuses associated data above [`MAX_ASSOCIATED_DATA_LEN`] (`TOO_LARGE`), before any work.
+fn check_associated_data(associated_data: &[u8]) -> Result<(), DecodeError> {
+    if associated_data.len() > MAX_ASSOCIATED_DATA_LEN {
+        return Err(DecodeError::TooLarge {
+            len: associated_data.len(),
+            max: MAX_ASSOCIATED_DATA_LEN,
+        });
+    }
+    Ok(())
 }
 
 // Every secret field (root, chain and skipped message keys, ratchet and KEM secret keys) is a

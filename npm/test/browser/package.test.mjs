@@ -1,5 +1,5 @@
 // The package in the browser: a plain page without a bundler, the shared conformance checks
-// (vectors, garbage at every entry point), a Web Worker, and an app bundled with Vite (with a
+// (vectors, garbage at every entry point), the memory scan, a Web Worker, and an app bundled with Vite (with a
 // worker of its own).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -47,6 +47,17 @@ test("conformance in Chromium: vectors give native results, garbage never traps"
   const { page, text, errors } = await resultOf(`${url}npm/test/browser/fixtures/conformance.html`);
   assert.match(text, /^ok \d+$/, text);
   assert.ok(Number(text.split(" ")[1]) >= 50);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("memory scan in Chromium: no secret survives dispose(); the control sees them all while live", async () => {
+  const { page, text, errors } = await resultOf(`${url}npm/test/browser/fixtures/memory.html`);
+  assert.ok(text.startsWith("{"), text);
+  const r = JSON.parse(text);
+  assert.ok(r.secrets >= 20, `${r.secrets} secrets`);
+  assert.deepEqual(r.survivors, [], "secrets found after dispose()");
+  assert.deepEqual(r.lingering, [], "inputs found after the calls returned");
   assert.deepEqual(errors, []);
   await page.close();
 });

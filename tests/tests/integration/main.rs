@@ -3,6 +3,7 @@
 //! - `ratchet`: hostile-network conversations, transactional decrypt, FS, limits;
 //! - `pq_ratchet`: post-compromise security (classical, quantum, with network control),
 //!   chunk authentication and faults, rollback, bytes per message;
+//! - `limits`: the maxima of associated data and sealed blobs;
 //! - `upload`: uploads, server-composed bundles, every byte signed, freshness, eviction;
 //! - `vectors`: the committed vectors regenerated, recomputed and loaded;
 //! - `wycheproof`: every vendored Wycheproof case through the protocol's wrappers.
@@ -19,6 +20,7 @@
 
 mod fuzz_corpus;
 mod handshake;
+mod limits;
 mod pq_ratchet;
 mod ratchet;
 mod simulate;

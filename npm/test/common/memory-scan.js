@@ -1,0 +1,275 @@
+// The memory scan (issue 13 item 3), shared by Node (npm/test/node/zeroize.test.mjs) and
+// Chromium (npm/test/browser/package.test.mjs): identities, a prekey store and sessions are
+// created and used (messages both ways, skipped keys, a PQ epoch under way), then every secret
+// they hold is read out of their own sealed state, which this module opens by the spec alone
+// (docs/PROTOCOL.md section 10: HKDF-SHA-256 through WebCrypto, ChaCha20 written here, since
+// WebCrypto has no ChaCha20-Poly1305). The whole WebAssembly linear memory is scanned for each:
+// - before dispose, every live secret must be found (the negative control: the scan can see);
+// - after dispose of everything, none may be found;
+// - the application key and the plaintexts passed in, which the library wipes after each call,
+//   must not be found either.
+// Each secret is searched by its last 16 bytes: the allocator reuses the first words of a
+// freed block for its own bookkeeping, and 16 random bytes do not occur by chance.
+//
+// `api` is the package's module namespace plus `composeBundle`; `memory()` returns a
+// Uint8Array over the module's current linear memory. Returns a report; throws on failure.
+
+// ---------------------------------------------------------------------------------------------
+// ChaCha20 (RFC 8439 section 2.4), as ChaCha20-Poly1305 uses it: block counter from 1.
+
+function rotl(x, n) {
+  return ((x << n) | (x >>> (32 - n))) >>> 0;
+}
+
+function quarter(s, a, b, c, d) {
+  s[a] = (s[a] + s[b]) >>> 0; s[d] = rotl(s[d] ^ s[a], 16);
+  s[c] = (s[c] + s[d]) >>> 0; s[b] = rotl(s[b] ^ s[c], 12);
+  s[a] = (s[a] + s[b]) >>> 0; s[d] = rotl(s[d] ^ s[a], 8);
+  s[c] = (s[c] + s[d]) >>> 0; s[b] = rotl(s[b] ^ s[c], 7);
+}
+
+function chacha20(key, nonce, counter, input) {
+  const k = new DataView(key.buffer, key.byteOffset, 32);
+  const n = new DataView(nonce.buffer, nonce.byteOffset, 12);
+  const init = new Uint32Array(16);
+  init.set([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+  for (let i = 0; i < 8; i++) init[4 + i] = k.getUint32(4 * i, true);
+  for (let i = 0; i < 3; i++) init[13 + i] = n.getUint32(4 * i, true);
+  const out = new Uint8Array(input.length);
+  const s = new Uint32Array(16);
+  const block = new Uint8Array(64);
+  const bv = new DataView(block.buffer);
+  for (let off = 0; off < input.length; off += 64, counter++) {
+    init[12] = counter;
+    s.set(init);
+    for (let r = 0; r < 10; r++) {
+      quarter(s, 0, 4, 8, 12); quarter(s, 1, 5, 9, 13); quarter(s, 2, 6, 10, 14); quarter(s, 3, 7, 11, 15);
+      quarter(s, 0, 5, 10, 15); quarter(s, 1, 6, 11, 12); quarter(s, 2, 7, 8, 13); quarter(s, 3, 4, 9, 14);
+    }
+    for (let i = 0; i < 16; i++) bv.setUint32(4 * i, (s[i] + init[i]) >>> 0, true);
+    for (let i = 0; i < 64 && off + i < input.length; i++) out[off + i] = input[off + i] ^ block[i];
+  }
+  return out;
+}
+
+/** The RFC 8439 section 2.4.2 test vector: the cipher above is ChaCha20. */
+function checkChaCha20() {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const nonce = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0x4a, 0, 0, 0, 0);
+  const text = "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+  const ct = chacha20(key, nonce, 1, new TextEncoder().encode(text));
+  const hex = Array.from(ct.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== "6e2e359a2568f98041ba0728dd0d6981") throw new Error(`ChaCha20 self-test failed: ${hex}`);
+}
+
+/**
+ * The state plaintext of a blob sealed with an empty context (10.2): key = HKDF(salt, appKey,
+ * "Twofold v1 sealed state" || inner type), nonce 0^12; the tag is not checked (the parse that
+ * follows would fail on a wrong key).
+ */
+async function openSealed(blob, appKey) {
+  const salt = blob.subarray(5, 37);
+  const info = new Uint8Array([...new TextEncoder().encode("Twofold v1 sealed state"), blob[3]]);
+  const ikm = await crypto.subtle.importKey("raw", appKey, "HKDF", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, ikm, 256);
+  return chacha20(new Uint8Array(bits), new Uint8Array(12), 1, blob.subarray(37, blob.length - 16));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plaintext layouts of 10.3-10.5, read for their secrets.
+
+class Reader {
+  constructor(bytes) {
+    this.b = bytes;
+    this.at = 0;
+  }
+  take(n) {
+    if (this.at + n > this.b.length) throw new Error("memory scan: state plaintext too short");
+    const v = this.b.slice(this.at, this.at + n);
+    this.at += n;
+    return v;
+  }
+  u8() { return this.take(1)[0]; }
+  u16() { const v = this.take(2); return (v[0] << 8) | v[1]; }
+  u32() { const v = this.take(4); return ((v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]) >>> 0; }
+  skip(n) { this.take(n); }
+  done() {
+    if (this.at !== this.b.length) throw new Error(`memory scan: ${this.b.length - this.at} bytes left after the state`);
+  }
+}
+
+/** Every secret of a session plaintext (10.3), by name. */
+function sessionSecrets(plain, who) {
+  const r = new Reader(plain);
+  const out = [];
+  const add = (name, bytes) => out.push([`${who} ${name}`, bytes]);
+  r.skip(8 + 1 + 32 + 32 + 32 + 8 + 32);
+  if (r.u8()) r.skip(r.u32());
+  add("root key", r.take(32));
+  if (r.u8()) add("own ratchet secret", r.take(32));
+  const send = r.u8();
+  if (send === 1) {
+    add("sending chain key", r.take(32));
+    r.skip(4 + 4 + 1);
+  } else r.skip(32 + 4);
+  if (r.u8()) {
+    r.skip(32);
+    add("receiving chain key", r.take(32));
+    r.skip(4);
+  }
+  const skipped = r.u32();
+  for (let i = 0; i < skipped; i++) {
+    r.skip(32 + 4);
+    add(`skipped message key ${i}`, r.take(32));
+  }
+  r.skip(32 * r.u32());
+  r.skip(20 * r.u8());
+  r.skip(4 + 4 + 8 + 4 + 4 + 4);
+  const side = r.u8();
+  if (side === 1) {
+    r.skip(4 + 4 + 1);
+    const awaiting = r.u8();
+    for (let i = 0; i < awaiting; i++) {
+      r.skip(4);
+      add(`PQ key seed ${i}`, r.take(64));
+    }
+    r.skip((2 + 34) * r.u8());
+    if (r.u8()) {
+      r.skip(4);
+      add("staged PQ epoch secret", r.take(32));
+    }
+  } else {
+    r.skip(4);
+    r.skip((2 + 34) * r.u8());
+    if (r.u8()) r.skip(4 + 1184);
+    const pending = r.u8();
+    for (let i = 0; i < pending; i++) {
+      r.skip(4);
+      add(`pending PQ epoch secret ${i}`, r.take(32));
+      r.skip(1088 + 32 + 4);
+    }
+  }
+  r.skip(4 + 8 + 8);
+  r.done();
+  return out;
+}
+
+/** The secrets of an identity key pair plaintext (10.4). */
+function identitySecrets(plain, who) {
+  const r = new Reader(plain);
+  const out = [[`${who} identity X25519 secret`, r.take(32)], [`${who} identity ML-DSA seed`, r.take(32)]];
+  r.skip(3309);
+  r.done();
+  return out;
+}
+
+/** The secrets of a prekey store plaintext (10.5). */
+function storeSecrets(plain) {
+  const r = new Reader(plain);
+  const out = [];
+  r.skip(8 + 32);
+  const record = (which) => {
+    r.skip(4);
+    out.push([`${which} signed prekey secret`, r.take(32)]);
+    r.skip(4);
+    out.push([`${which} last-resort ML-KEM seed`, r.take(64)]);
+    r.skip(8);
+  };
+  record("current");
+  if (r.u8()) {
+    record("previous");
+    r.skip(8);
+  }
+  r.skip(16);
+  const x = r.u32();
+  for (let i = 0; i < x; i++) {
+    r.skip(4);
+    out.push([`one-time X25519 prekey ${i}`, r.take(32)]);
+  }
+  const k = r.u32();
+  for (let i = 0; i < k; i++) {
+    r.skip(4);
+    out.push([`one-time ML-KEM seed ${i}`, r.take(64)]);
+  }
+  r.skip(20 * r.u32());
+  r.done();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan
+
+function occurs(haystack, needle) {
+  let at = haystack.indexOf(needle[0]);
+  while (at !== -1 && at + needle.length <= haystack.length) {
+    let i = 1;
+    while (i < needle.length && haystack[at + i] === needle[i]) i++;
+    if (i === needle.length) return true;
+    at = haystack.indexOf(needle[0], at + 1);
+  }
+  return false;
+}
+
+const tail = (secret) => secret.slice(secret.length - 16);
+
+export async function memoryScan(api, memory) {
+  checkChaCha20();
+  const { Identity, PrekeyStore, Session, composeBundle } = api;
+  const random = (n) => crypto.getRandomValues(new Uint8Array(n));
+  const appKey = random(32);
+
+  // A conversation with every kind of secret state: one-time prekeys left in the store and
+  // the previous signed pair after a rotation; skipped keys (messages held back), both chains,
+  // a PQ epoch in flight.
+  const bob = Identity.generate();
+  const store = PrekeyStore.generate(bob);
+  const upload = store.upload({ oneTime: 3 });
+  store.rotateSignedPrekeys();
+  const alice = Identity.generate();
+  const { session: a, message } = Session.initiate(alice, composeBundle(upload, 0), random(40));
+  const { session: b } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
+  const plaintexts = [];
+  const send = (from) => {
+    const p = random(48);
+    plaintexts.push(p.slice());
+    return from.encrypt(p);
+  };
+  for (let turn = 0; turn < 12; turn++) {
+    a.decrypt(send(b));
+    b.decrypt(send(a));
+  }
+  const held = [send(b), send(b)];
+  a.decrypt(send(b));
+  b.decrypt(send(a));
+  // One held message decrypted (its skipped key used up), one still skipped.
+  a.decrypt(held[0]);
+
+  const secrets = [
+    ...sessionSecrets(await openSealed(a.seal(appKey), appKey), "Alice's"),
+    ...sessionSecrets(await openSealed(b.seal(appKey), appKey), "Bob's"),
+    ...identitySecrets(await openSealed(alice.seal(appKey), appKey), "Alice's"),
+    ...identitySecrets(await openSealed(bob.seal(appKey), appKey), "Bob's"),
+    ...storeSecrets(await openSealed(store.seal(appKey), appKey)),
+  ];
+  const names = secrets.map(([n]) => n);
+  for (const kind of ["root key", "sending chain key", "receiving chain key", "skipped message key 0", "own ratchet secret", "one-time X25519 prekey 0", "one-time ML-KEM seed 0", "previous signed prekey secret"]) {
+    if (!names.some((n) => n.includes(kind))) throw new Error(`memory scan: the conversation holds no ${kind}`);
+  }
+  if (!names.some((n) => /PQ (key seed|epoch secret)/.test(n))) throw new Error("memory scan: no PQ secret in flight");
+
+  // Negative control: the scan sees every live secret.
+  let mem = memory();
+  const unseen = secrets.filter(([, s]) => !occurs(mem, tail(s))).map(([n]) => n);
+  if (unseen.length > 0) throw new Error(`memory scan: the control does not see live secrets: ${unseen.join(", ")}`);
+
+  // Inputs the library wipes after each call: the application key, the plaintexts.
+  const inputs = [["application key", appKey], ...plaintexts.map((p, i) => [`plaintext ${i}`, p])];
+  const lingering = inputs.filter(([, s]) => occurs(mem, tail(s))).map(([n]) => n);
+
+  for (const o of [a, b, store, alice, bob]) o.dispose();
+  mem = memory();
+  const survivors = secrets.filter(([, s]) => occurs(mem, tail(s))).map(([n]) => n);
+  for (const [, s] of secrets) s.fill(0);
+  for (const [n, s] of inputs) if (occurs(mem, tail(s)) && !lingering.includes(n)) lingering.push(n);
+  return { secrets: secrets.length, inputs: inputs.length, survivors, lingering, memoryBytes: mem.length };
+}
