@@ -31,7 +31,7 @@ check:
 	cargo fmt --all --check
 	cargo clippy -q -p twofold-core -p twofold-wasm -p twofold-wasm-server -p twofold-bench -p twofold-wasm-prims --all-targets -- -D warnings
 	cargo clippy -q -p twofold-wasm-server -- -D warnings
-	scripts/cargo-traced clippy -q -p twofold-core -p twofold-tests --all-targets -- -D warnings
+	scripts/cargo-traced clippy -q -p twofold-core -p twofold-tests -p twofold-test-hooks --all-targets -- -D warnings
 	cargo test -q -p twofold-core
 	scripts/cargo-traced test -q -p twofold-tests
 
@@ -51,7 +51,7 @@ simulate:
 	@scripts/cargo-traced run -q --release -p twofold-tests --bin simulate
 
 # The constant-time check under Valgrind Memcheck (secrets marked undefined; scripts/ctgrind):
-# a table of every warning by operation and function. Findings in docs/BENCHMARKS.md.
+# a table of every warning by operation and function. Findings in docs/design/hardening.md.
 ctgrind:
 	@scripts/ctgrind
 

@@ -1,34 +1,52 @@
-// Summarises a Memcheck log of tests/src/bin/ctgrind.rs (scripts/ctgrind): every warning with
-// its operation (the `== phase:` marker printed before it), its kind, the function it is in
-// and its crate, and the nearest Twofold function on its stack, as a Markdown table with
-// counts. A warning whose own function is in a twofold crate is Twofold's; any other is a
-// dependency's, reached from the Twofold function named.
+// Summarises a Memcheck log of tests/src/bin/ctgrind.rs (scripts/ctgrind): each warning with
+// its operation (the `== phase:` marker printed before it), its kind, the function and source
+// line it is in, the nearest Twofold function on its stack, and the origin Memcheck tracked
+// for the undefined value (`--track-origins=yes`): "secret" when it was created by the
+// harness's client request (a random draw, so a secret or something computed from one), or
+// the allocation whose never-written bytes it came from. Prints a Markdown table with counts.
 //   node scripts/ctgrind-report.mjs target/ctgrind.log
 import { readFileSync } from "node:fs";
 
 const lines = readFileSync(process.argv[2], "utf8").split("\n");
 const KINDS = [
   [/Conditional jump or move depends on uninitialised/, "branch"],
-  [/Use of uninitialised value of size/, "address / value use"],
+  [/Use of uninitialised value of size/, "address or value use"],
   [/Syscall param .* uninitialised/, "syscall"],
 ];
 
-/** `ml_dsa::algebra::Foo::bar` → "ml_dsa"; `<sha3::Keccak as ...>::f` → "sha3". */
-function crateOf(fn) {
-  const m = fn.replace(/^</, "").match(/^([A-Za-z_][A-Za-z0-9_]*)::/);
-  return m ? m[1] : "?";
+/** Drops generic arguments (nested `<…>` that are not `<T as Trait>` qualifications) and hashes. */
+function tidy(fn) {
+  let s = fn.replace(/::h[0-9a-f]{16}$/, "");
+  for (let prev; prev !== s; ) {
+    prev = s;
+    s = s.replace(/<([^<>]*)>/g, (g, inner) => (inner.includes(" as ") ? `«${inner}»` : ""));
+  }
+  return s.replace(/«/g, "<").replace(/»/g, ">");
 }
 
-/** The function a frame line names, without hash suffixes, generics and argument lists. */
-function frameFn(line) {
-  const m = line.match(/^==\d+==\s+(?:at|by) 0x[0-9A-F]+: (.*?)(?: \((?:in |[^()]*:\d+)\S*\))?$/);
-  if (!m) return undefined;
-  return m[1].replace(/::h[0-9a-f]{16}$/, "").replace(/<[^<>]*>/g, (g) => (g.includes(" as ") ? g : "")).trim();
+/** `{ fn, at }` of a frame line (`at`/`by 0x…: fn (file:line)`), or undefined. */
+function frame(line) {
+  const m = line.match(/^==\d+==\s+(?:at|by) 0x[0-9A-F]+: (.*?)(?: \(([^()]*)\))?$/);
+  return m ? { fn: tidy(m[1]), at: (m[2] ?? "").replace(/^in .*/, "") } : undefined;
 }
+
+/** The crate of a source path as Valgrind prints it with --fullpath-after=: `…/ml-dsa-0.1.2/src/x.rs`. */
+function crateOf(at, fn) {
+  const reg = at.match(/registry\/src\/[^/]+\/([^/]+)\//);
+  if (reg) return reg[1];
+  if (/library\/(core|std|alloc)\//.test(at)) return "std";
+  if (/\/tests\/src\//.test(at)) return "harness";
+  if (/\/core\/src\//.test(at) || /^<?twofold_core/.test(fn)) return "twofold-core";
+  return "?";
+}
+
+/** A source path as the table shows it: from the crate's `src/` (the crate has its column). */
+const short = (at) => at.replace(/^.*\/src\//, "src/");
 
 const errors = [];
 let phase = "(start)";
 let current;
+let origin = false;
 for (const line of lines) {
   const p = line.match(/^== phase: (.*)$/);
   if (p) {
@@ -38,34 +56,59 @@ for (const line of lines) {
   const body = line.replace(/^==\d+== ?/, "");
   const kind = KINDS.find(([re]) => re.test(body));
   if (kind) {
-    current = { phase, kind: kind[1], frames: [] };
+    current = { phase, kind: kind[1], frames: [], origin: "?" };
     errors.push(current);
+    origin = false;
     continue;
   }
-  if (current && /^==\d+==\s+(at|by) 0x/.test(line)) {
-    const fn = frameFn(line);
-    if (fn) current.frames.push(fn);
+  if (!current) continue;
+  if (/Uninitialised value was created by a client request/.test(body)) {
+    current.origin = "secret";
+    origin = true;
     continue;
   }
-  if (current && /^==\d+== ?$/.test(line)) current = undefined;
+  const alloc = body.match(/Uninitialised value was created by a (.*)/);
+  if (alloc) {
+    current.origin = alloc[1];
+    origin = true;
+    continue;
+  }
+  const f = /^==\d+==\s+(at|by) 0x/.test(line) ? frame(line) : undefined;
+  if (f) {
+    if (origin) {
+      if (current.origin !== "secret" && !current.origin.includes(" in ")) current.origin += ` in \`${f.fn}\``;
+    } else current.frames.push(f);
+    continue;
+  }
+  if (/^==\d+== ?$/.test(line)) current = undefined;
 }
 
-const ours = (fn) => /^<?twofold_/.test(fn);
+const ours = (f) => crateOf(f.at, f.fn) === "twofold-core";
 const groups = new Map();
 for (const e of errors) {
-  const top = e.frames[0] ?? "?";
-  const caller = e.frames.find(ours) ?? "(none)";
-  const key = JSON.stringify([e.phase, e.kind, top, caller]);
+  const top = e.frames[0] ?? { fn: "?", at: "" };
+  const caller = e.frames.find(ours);
+  const key = JSON.stringify([
+    e.phase,
+    e.kind,
+    `${top.fn} (${short(top.at)})`,
+    crateOf(top.at, top.fn),
+    caller ? `${caller.fn} (${short(caller.at)})` : "(none)",
+    e.origin,
+  ]);
   groups.set(key, (groups.get(key) ?? 0) + 1);
 }
 
 const rows = [...groups].map(([k, n]) => [...JSON.parse(k), n]);
-const ownRows = rows.filter(([, , top]) => ours(top));
-console.log(`${errors.length} warnings, ${rows.length} distinct (operation, kind, function, Twofold caller); ${ownRows.length} in Twofold's own code\n`);
-console.log("| operation | kind | function | crate | nearest Twofold function | warnings |");
-console.log("| --- | --- | --- | --- | --- | ---: |");
-for (const [phase, kind, top, caller, n] of rows) {
-  console.log(`| ${phase} | ${kind} | \`${top}\` | ${crateOf(top)} | \`${caller}\` | ${n} |`);
+const own = rows.filter((r) => r[3] === "twofold-core");
+console.log(
+  `${errors.length} distinct warnings (stack and kind), ${rows.length} rows; ${own.length} rows in Twofold's own code; ` +
+    `${errors.filter((e) => e.origin === "secret").length} warnings on values derived from a secret, the others on never-written bytes\n`,
+);
+console.log("| operation | kind | function (source) | crate | nearest Twofold function | origin | warnings |");
+console.log("| --- | --- | --- | --- | --- | --- | ---: |");
+for (const [phase, kind, top, crate, caller, org, n] of rows) {
+  console.log(`| ${phase} | ${kind} | \`${top}\` | ${crate} | \`${caller}\` | ${org} | ${n} |`);
 }
 const summary = lines.filter((l) => /ERROR SUMMARY/.test(l)).pop() ?? "";
 console.log(`\n${summary.replace(/^==\d+== /, "Memcheck: ")}`);

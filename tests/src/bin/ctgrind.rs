@@ -1,4 +1,4 @@
-//! The constant-time check (issue 13 item 4; `make ctgrind`, docs/BENCHMARKS.md): the protocol
+//! The constant-time check (issue 13 item 4; `make ctgrind`, docs/design/hardening.md): the protocol
 //! operations under Valgrind Memcheck with every random draw marked undefined (the `ctgrind`
 //! technique). Memcheck then reports each branch, and each memory address, computed from a
 //! secret (or from anything derived from one): "Conditional jump or move depends on
@@ -123,7 +123,7 @@ fn main() {
     let blob = public(alice.seal(&mut rng, &KEY, b"slot").unwrap());
     let _alice2 = IdentityKeyPair::open(&blob, &KEY, b"slot").unwrap();
 
-    phase("rotate signed prekeys (ML-DSA keygen-free), drop");
+    phase("rotate signed prekeys, drop");
     store.rotate_signed_prekeys(&mut rng, &bob, NOW).unwrap();
     drop(a2);
     phase("done");
