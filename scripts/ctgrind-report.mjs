@@ -101,9 +101,12 @@ for (const e of errors) {
 
 const rows = [...groups].map(([k, n]) => [...JSON.parse(k), n]);
 const own = rows.filter((r) => r[3] === "twofold-core");
+const secretOrigin = errors.filter((e) => e.origin === "secret").length;
+const noOrigin = errors.filter((e) => e.origin === "?").length;
 console.log(
-  `${errors.length} distinct warnings (stack and kind), ${rows.length} rows; ${own.length} rows in Twofold's own code; ` +
-    `${errors.filter((e) => e.origin === "secret").length} warnings on values derived from a secret, the others on never-written bytes\n`,
+  `${errors.length} distinct warnings (stack and kind), ${rows.length} rows; ${own.length} rows in Twofold's own code. ` +
+    `Origins: ${secretOrigin} a client request (a secret), ${errors.length - secretOrigin - noOrigin} never-written bytes, ` +
+    `${noOrigin} not recorded by Memcheck ("?")\n`,
 );
 console.log("| operation | kind | function (source) | crate | nearest Twofold function | origin | warnings |");
 console.log("| --- | --- | --- | --- | --- | --- | ---: |");

@@ -4,20 +4,11 @@
 // one reply), 100 B ping-pong (the ratchet turns each message) and 100 B one
 // way, medians of 9 samples. Build the variant (scripts/build-wasm, scripts/build-npm), then
 //   node bench/js/api-loop.mjs
-import { Identity, PrekeyStore, Session } from "twofold-pq";
-import { composeBundle } from "twofold-pq/server";
+import * as api from "twofold-pq";
+import * as server from "twofold-pq/server";
+import { setup as setupWith } from "./setup.mjs";
 
-const enc = new TextEncoder();
-function setup() {
-  const bob = Identity.generate();
-  const store = PrekeyStore.generate(bob);
-  const bundle = composeBundle(store.upload({ oneTime: 1 }), 0);
-  const alice = Identity.generate();
-  const { session: a, message } = Session.initiate(alice, bundle, enc.encode("hi"));
-  const { session: b } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
-  a.decrypt(b.encrypt(enc.encode("r")));
-  return [a, b, alice, bob, store];
-}
+const setup = () => setupWith(api, server);
 /** Median milliseconds per call of `f` over 9 samples of `n` calls. */
 function median(f, n, samples = 9) {
   const xs = [];

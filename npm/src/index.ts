@@ -157,6 +157,13 @@ export function toTwofoldError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * Whether `value` is a Uint8Array by its internal slot (not its prototype).
+ *
+ * @internal
+ */
+export const isUint8Array = (value: unknown): boolean => tagOf.call(value) === "Uint8Array";
+
 // The typed-array intrinsics, taken once at load: a value's own properties, its prototype or a
 // Proxy cannot make it pass for a Uint8Array or lie about its length to the copy into wasm.
 const typedArray = Object.getPrototypeOf(Uint8Array.prototype) as object;
@@ -166,6 +173,9 @@ const tagOf = intrinsic(Symbol.toStringTag);
 const bufferOf = intrinsic("buffer") as (this: unknown) => ArrayBufferLike;
 const offsetOf = intrinsic("byteOffset") as (this: unknown) => number;
 const lengthOf = intrinsic("length") as (this: unknown) => number;
+// `at` validates its receiver: it throws for a detached view and for one out of the bounds of a
+// resizable buffer that shrank (whose length and offset read as 0).
+const validate = (typedArray as { at: (this: unknown, i: number) => unknown }).at;
 
 /**
  * Checks that `value` is a Uint8Array (of any realm, over an ArrayBuffer or a
@@ -178,11 +188,19 @@ function bytes(value: unknown, name: string): Uint8Array {
     throw new TwofoldError("INVALID_ARGUMENT", `${name} must be a Uint8Array`);
   }
   try {
+    validate.call(value, 0);
     return new Uint8Array(bufferOf.call(value), offsetOf.call(value), lengthOf.call(value));
   } catch (e) {
-    throw new TwofoldError("INVALID_ARGUMENT", `${name} is a view of a detached buffer`, { cause: e });
+    throw new TwofoldError("INVALID_ARGUMENT", `${name} is a view of a detached or shrunk buffer`, { cause: e });
   }
 }
+
+/**
+ * {@link bytes}, for the worker client.
+ *
+ * @internal
+ */
+export const byteView = bytes;
 
 let cachedConstants: Constants | undefined;
 
@@ -240,21 +258,22 @@ const EMPTY = new Uint8Array(0);
  */
 function options<T extends object>(value: T | undefined, keys: readonly (keyof T & string)[]): Partial<T> {
   if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TwofoldError("INVALID_ARGUMENT", "options must be an object");
-  }
   const snapshot: Partial<T> = {};
+  // Every step that can run the caller's code (a revoked Proxy, a trap, a getter) is inside the
+  // `try`, and what it throws is only ever the cause: never inspected, never rethrown.
+  let problem: string | undefined;
   try {
-    for (const key of Object.keys(value)) {
-      if (!(keys as readonly string[]).includes(key)) {
-        throw new TwofoldError("INVALID_ARGUMENT", `unknown option ${JSON.stringify(key)}`);
-      }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      problem = "options must be an object";
+    } else {
+      const unknown = Object.keys(value).find((key) => !(keys as readonly string[]).includes(key));
+      if (unknown !== undefined) problem = `unknown option ${JSON.stringify(unknown)}`;
+      else for (const key of keys) snapshot[key] = value[key];
     }
-    for (const key of keys) snapshot[key] = value[key];
   } catch (e) {
-    if (e instanceof TwofoldError) throw e;
     throw new TwofoldError("INVALID_ARGUMENT", "reading the options threw", { cause: e });
   }
+  if (problem !== undefined) throw new TwofoldError("INVALID_ARGUMENT", problem);
   return snapshot;
 }
 
@@ -328,6 +347,13 @@ function inner<W extends WasmObject>(o: unknown, what?: Kind): W {
   return entry.handle as W;
 }
 
+/** The registry entry of `o`, live or disposed: anything else is `INVALID_ARGUMENT`. */
+function entryOf(o: unknown): { handle: WasmObject | undefined; what: Kind } {
+  const entry = typeof o === "object" && o !== null ? handles.get(o) : undefined;
+  if (entry === undefined) throw new TwofoldError("INVALID_ARGUMENT", "expected an object of twofold-pq");
+  return entry;
+}
+
 /** Proves a construction comes from this module's factories (`generate`, `open`, ...). */
 const FACTORY: unique symbol = Symbol("twofold-pq factory");
 
@@ -345,7 +371,7 @@ abstract class Disposable<W extends WasmObject> {
 
   /** Whether {@link dispose} was called. */
   get disposed(): boolean {
-    return handles.get(this)?.handle === undefined;
+    return entryOf(this).handle === undefined;
   }
 
   /**
@@ -354,9 +380,9 @@ abstract class Disposable<W extends WasmObject> {
    * JavaScript (plaintexts, keys) are yours to overwrite, e.g. with `bytes.fill(0)`.
    */
   dispose(): void {
-    const entry = handles.get(this);
-    const handle = entry?.handle;
-    if (entry === undefined || handle === undefined) return;
+    const entry = entryOf(this);
+    const handle = entry.handle;
+    if (handle === undefined) return;
     entry.handle = undefined;
     handle.dispose();
     handle.free();

@@ -34,7 +34,7 @@
  * @packageDocumentation
  */
 
-import { TwofoldError, toTwofoldError } from "./index.js";
+import { TwofoldError, byteView, isUint8Array, toTwofoldError } from "./index.js";
 import type {
   AcceptOptions,
   BundleInfo,
@@ -104,6 +104,29 @@ function fromWire(e: WireError): Error {
 
 const GONE = "its objects are gone";
 
+/**
+ * What is sent for one argument: a `Uint8Array` as a copy of its bytes (recorded in `copies`
+ * to be wiped), an options object as a shallow copy with its byte values copied so, anything
+ * else as it is (the structured clone refuses what it cannot send).
+ */
+function compact(arg: unknown, copies: Uint8Array[]): unknown {
+  const copy = (v: unknown): unknown => {
+    if (!isUint8Array(v)) return v;
+    const view = byteView(v, "a byte argument");
+    const c = new Uint8Array(view.length);
+    c.set(view);
+    copies.push(c);
+    return c;
+  };
+  if (typeof arg !== "object" || arg === null || Array.isArray(arg) || isUint8Array(arg)) {
+    return copy(arg);
+  }
+  if (Object.getPrototypeOf(arg) !== Object.prototype) return arg;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(arg)) out[key] = copy((arg as Record<string, unknown>)[key]);
+  return out;
+}
+
 /** Workers that already have a client: two would mix up each other's answers. */
 const connected = new WeakSet<object>();
 
@@ -131,16 +154,21 @@ class Channel {
     }
     connected.add(worker);
     this.#worker = worker;
-    worker.addEventListener("message", (e) => this.#answer((e as MessageEvent).data));
-    worker.addEventListener("error", (e) => {
-      const detail = (e as Partial<ErrorEvent>).message;
-      const why = typeof detail === "string" && detail !== "" ? ` (${detail})` : "";
-      this.close(`the twofold-pq worker failed${why}; it was stopped and ${GONE}`);
-    });
-    worker.addEventListener("messageerror", () =>
-      this.close(`an answer of the twofold-pq worker could not be deserialized; it was stopped and ${GONE}`),
-    );
-    worker.start?.();
+    try {
+      worker.addEventListener("message", (e) => this.#answer((e as MessageEvent).data));
+      worker.addEventListener("error", (e) => {
+        const detail = (e as Partial<ErrorEvent>).message;
+        const why = typeof detail === "string" && detail !== "" ? ` (${detail})` : "";
+        this.close(`the twofold-pq worker failed${why}; it was stopped and ${GONE}`);
+      });
+      worker.addEventListener("messageerror", () =>
+        this.close(`an answer of the twofold-pq worker could not be deserialized; it was stopped and ${GONE}`),
+      );
+      worker.start?.();
+    } catch (e) {
+      connected.delete(worker);
+      throw new TwofoldError("INVALID_ARGUMENT", "the worker's addEventListener or start threw", { cause: e });
+    }
   }
 
   get closed(): boolean {
@@ -163,16 +191,22 @@ class Channel {
     const id = this.#next++;
     return new Promise<Ops[K]["result"]>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      const request: { id: number; op: K; args: Ops[K]["args"] } = { id, op, args };
+      const copies: Uint8Array[] = [];
       try {
-        // Arguments are copied (structured clone), never transferred: the caller's arrays stay
-        // intact. The worker wipes its copies after the call.
+        // Byte arguments and byte options go as compact copies of their views (not the whole
+        // buffer behind them, and never the caller's SharedArrayBuffer, which a clone would
+        // share and the worker's wipe would zero); the copies are wiped once cloned. The
+        // caller's arrays stay intact; the worker wipes its own copies after the call.
+        const sent = args.map((a) => compact(a, copies)) as unknown as Ops[K]["args"];
+        const request: { id: number; op: K; args: Ops[K]["args"] } = { id, op, args: sent };
         this.#worker.postMessage(request as Request);
       } catch (e) {
         // A DataCloneError (a function, a Proxy, a symbol), or a getter that threw while the
-        // arguments were cloned.
+        // arguments were read.
         this.#pending.delete(id);
         reject(new TwofoldError("INVALID_ARGUMENT", "an argument cannot be sent to the worker", { cause: e }));
+      } finally {
+        for (const c of copies) c.fill(0);
       }
     });
   }
@@ -183,6 +217,8 @@ class Channel {
     this.#closed = reason;
     try {
       this.#worker.terminate?.();
+    } catch {
+      // The worker is given up either way; its objects are gone for this client.
     } finally {
       const pending = [...this.#pending.values()];
       this.#pending.clear();
@@ -249,7 +285,8 @@ export abstract class RemoteObject {
    */
   get disposed(): boolean {
     const s = states.get(this);
-    return s === undefined || s.disposal !== undefined || s.channel.closed;
+    if (s === undefined) throw new TwofoldError("INVALID_ARGUMENT", "expected a remote object of a TwofoldWorker");
+    return s.disposal !== undefined || s.channel.closed;
   }
 
   /**
@@ -259,7 +296,9 @@ export abstract class RemoteObject {
    */
   dispose(): Promise<void> {
     const s = states.get(this);
-    if (s === undefined) return Promise.resolve();
+    if (s === undefined) {
+      return Promise.reject(new TwofoldError("INVALID_ARGUMENT", "expected a remote object of a TwofoldWorker"));
+    }
     s.disposal ??= s.channel.closed
       ? Promise.resolve()
       : s.channel.call("dispose", s.handle).catch((e: unknown) => {

@@ -168,11 +168,14 @@ export async function handle(data: unknown): Promise<Response> {
  */
 function wipe(arg: unknown): void {
   if (arg instanceof Uint8Array) {
+    // A view of a SharedArrayBuffer is the sender's memory, not a copy: never ours to wipe (the
+    // worker client sends copies; another sender may not).
+    if (!(arg.buffer instanceof ArrayBuffer)) return;
     arg.fill(0);
   } else if (typeof arg === "object" && arg !== null) {
     try {
       for (const d of Object.values(Object.getOwnPropertyDescriptors(arg))) {
-        if (d.value instanceof Uint8Array) d.value.fill(0);
+        if (d.value instanceof Uint8Array && d.value.buffer instanceof ArrayBuffer) d.value.fill(0);
       }
     } catch {
       // A Proxy whose traps throw (not a structured clone): nothing of ours to wipe.

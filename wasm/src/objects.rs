@@ -11,7 +11,10 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::records::{self, Accepted, Initiated, ToJs};
-use crate::{DISPOSED, INVALID_ARGUMENT, app_key, core_error, error, rng, seconds, secret_out};
+use crate::{
+    DISPOSED, INVALID_ARGUMENT, SCRUB_KEYS, SCRUB_MESSAGE, app_key, core_error, error, rng,
+    scrubbed, seconds, secret_out,
+};
 
 /// Declares a JS class over a core type: the `Option` handle, `get`/`get_mut` that throw
 /// `DISPOSED`, `seal`, `open`, `dispose` and `isDisposed`.
@@ -49,17 +52,21 @@ macro_rules! handle_class {
                 app_key_bytes: Vec<u8>,
                 context: Option<Vec<u8>>,
             ) -> Result<Uint8Array, JsValue> {
-                let key = app_key(&Zeroizing::new(app_key_bytes))?;
-                let blob = self
-                    .get()?
-                    .seal(&mut rng(), &key, context.as_deref().unwrap_or_default())
-                    .map_err(core_error)?;
-                Ok(Uint8Array::from(blob.as_slice()))
+                scrubbed::<_, SCRUB_KEYS>(|| {
+                    let key = app_key(&Zeroizing::new(app_key_bytes))?;
+                    let blob = self
+                        .get()?
+                        .seal(&mut rng(), &key, context.as_deref().unwrap_or_default())
+                        .map_err(core_error)?;
+                    Ok(Uint8Array::from(blob.as_slice()))
+                })
             }
 
             /// Wipes the secrets; any later use throws `DISPOSED`.
             pub fn dispose(&mut self) {
-                self.inner = None;
+                scrubbed::<_, SCRUB_MESSAGE>(|| {
+                    self.inner = None;
+                })
             }
 
             /// Whether `dispose()` was called.
@@ -102,12 +109,14 @@ macro_rules! generational {
                 context: Option<Vec<u8>>,
                 min_generation: Option<f64>,
             ) -> Result<$name, JsValue> {
-                let key = app_key(&Zeroizing::new(app_key_bytes))?;
-                let min = min_generation.map(generation_in).transpose()?;
-                let context = context.as_deref().unwrap_or_default();
-                Ok(Self::wrap(
-                    <$inner>::open(blob, &key, context, min).map_err(core_error)?,
-                ))
+                scrubbed::<_, SCRUB_KEYS>(|| {
+                    let key = app_key(&Zeroizing::new(app_key_bytes))?;
+                    let min = min_generation.map(generation_in).transpose()?;
+                    let context = context.as_deref().unwrap_or_default();
+                    Ok(Self::wrap(
+                        <$inner>::open(blob, &key, context, min).map_err(core_error)?,
+                    ))
+                })
             }
         }
     };
@@ -149,9 +158,11 @@ fn count(n: u32) -> Result<usize, JsValue> {
 impl Identity {
     /// Generates a new identity.
     pub fn generate() -> Result<Identity, JsValue> {
-        Ok(Self::wrap(
-            core_::IdentityKeyPair::generate(&mut rng()).map_err(core_error)?,
-        ))
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            Ok(Self::wrap(
+                core_::IdentityKeyPair::generate(&mut rng()).map_err(core_error)?,
+            ))
+        })
     }
 
     /// Opens a sealed identity bound to `context` (absent: empty; a format-1 blob opens with
@@ -161,11 +172,13 @@ impl Identity {
         app_key_bytes: Vec<u8>,
         context: Option<Vec<u8>>,
     ) -> Result<Identity, JsValue> {
-        let key = app_key(&Zeroizing::new(app_key_bytes))?;
-        let context = context.as_deref().unwrap_or_default();
-        Ok(Self::wrap(
-            core_::IdentityKeyPair::open(blob, &key, context).map_err(core_error)?,
-        ))
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            let key = app_key(&Zeroizing::new(app_key_bytes))?;
+            let context = context.as_deref().unwrap_or_default();
+            Ok(Self::wrap(
+                core_::IdentityKeyPair::open(blob, &key, context).map_err(core_error)?,
+            ))
+        })
     }
 
     /// The encoded public identity.
@@ -179,9 +192,11 @@ impl Identity {
 impl PrekeyStore {
     /// Creates a store with fresh signed prekeys created at `now` (Unix seconds).
     pub fn generate(identity: &Identity, now: f64) -> Result<PrekeyStore, JsValue> {
-        let inner = core_::PrekeyStore::generate(&mut rng(), identity.get()?, seconds(now)?)
-            .map_err(core_error)?;
-        Ok(Self::wrap(inner))
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            let inner = core_::PrekeyStore::generate(&mut rng(), identity.get()?, seconds(now)?)
+                .map_err(core_error)?;
+            Ok(Self::wrap(inner))
+        })
     }
 
     /// An upload with a new batch of one-time prekeys, under one signature.
@@ -191,29 +206,35 @@ impl PrekeyStore {
         x25519: u32,
         kem: u32,
     ) -> Result<Uint8Array, JsValue> {
-        let id = identity.get()?;
-        let bytes = self
-            .get_mut()?
-            .upload(&mut rng(), id, count(x25519)?, count(kem)?)
-            .map_err(core_error)?;
-        Ok(Uint8Array::from(bytes.as_slice()))
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            let id = identity.get()?;
+            let bytes = self
+                .get_mut()?
+                .upload(&mut rng(), id, count(x25519)?, count(kem)?)
+                .map_err(core_error)?;
+            Ok(Uint8Array::from(bytes.as_slice()))
+        })
     }
 
     /// Replaces the signed prekeys; the old ones stay usable for the grace period.
     #[wasm_bindgen(js_name = rotateSignedPrekeys)]
     pub fn rotate_signed_prekeys(&mut self, identity: &Identity, now: f64) -> Result<(), JsValue> {
-        let id = identity.get()?;
-        let now = seconds(now)?;
-        self.get_mut()?
-            .rotate_signed_prekeys(&mut rng(), id, now)
-            .map_err(core_error)
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            let id = identity.get()?;
+            let now = seconds(now)?;
+            self.get_mut()?
+                .rotate_signed_prekeys(&mut rng(), id, now)
+                .map_err(core_error)
+        })
     }
 
     /// Drops signed prekeys whose grace period has passed.
     pub fn prune(&mut self, now: f64) -> Result<(), JsValue> {
-        let now = seconds(now)?;
-        self.get_mut()?.prune(now);
-        Ok(())
+        scrubbed::<_, SCRUB_MESSAGE>(|| {
+            let now = seconds(now)?;
+            self.get_mut()?.prune(now);
+            Ok(())
+        })
     }
 
     /// Counts of available and issued prekeys.
@@ -237,32 +258,34 @@ impl Session {
         max_prekey_age: f64,
         self_contained: bool,
     ) -> Result<JsValue, JsValue> {
-        let plaintext = Zeroizing::new(plaintext);
-        let max_prekey_age = if max_prekey_age == f64::INFINITY {
-            None
-        } else {
-            Some(seconds(max_prekey_age)?)
-        };
-        let config = SessionConfig::default()
-            .with_max_prekey_age(max_prekey_age)
-            .with_self_contained(self_contained);
-        let now = seconds(now)?;
-        let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
-        let (session, message) = core_::Session::initiate(
-            &mut rng(),
-            identity.get()?,
-            &bundle,
-            &plaintext,
-            associated_data,
-            now,
-            &config,
-        )
-        .map_err(core_error)?;
-        Ok(Initiated {
-            session: JsValue::from(Self::wrap(session)),
-            message: message.as_slice(),
-        }
-        .to_js())
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            let plaintext = Zeroizing::new(plaintext);
+            let max_prekey_age = if max_prekey_age == f64::INFINITY {
+                None
+            } else {
+                Some(seconds(max_prekey_age)?)
+            };
+            let config = SessionConfig::default()
+                .with_max_prekey_age(max_prekey_age)
+                .with_self_contained(self_contained);
+            let now = seconds(now)?;
+            let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
+            let (session, message) = core_::Session::initiate(
+                &mut rng(),
+                identity.get()?,
+                &bundle,
+                &plaintext,
+                associated_data,
+                now,
+                &config,
+            )
+            .map_err(core_error)?;
+            Ok(Initiated {
+                session: JsValue::from(Self::wrap(session)),
+                message: message.as_slice(),
+            }
+            .to_js())
+        })
     }
 
     /// Accepts an initial message; `initiator` is the initiator's identity encoding (required
@@ -276,24 +299,26 @@ impl Session {
         associated_data: &[u8],
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let config = SessionConfig::default();
-        let now = seconds(now)?;
-        let id = identity.get()?;
-        let (session, plaintext) = core_::Session::accept(
-            id,
-            store.get_mut()?,
-            message,
-            initiator.as_deref(),
-            associated_data,
-            now,
-            &config,
-        )
-        .map_err(core_error)?;
-        Ok(Accepted {
-            session: JsValue::from(Self::wrap(session)),
-            plaintext: JsValue::from(secret_out(plaintext)),
-        }
-        .to_js())
+        scrubbed::<_, SCRUB_KEYS>(|| {
+            let config = SessionConfig::default();
+            let now = seconds(now)?;
+            let id = identity.get()?;
+            let (session, plaintext) = core_::Session::accept(
+                id,
+                store.get_mut()?,
+                message,
+                initiator.as_deref(),
+                associated_data,
+                now,
+                &config,
+            )
+            .map_err(core_error)?;
+            Ok(Accepted {
+                session: JsValue::from(Self::wrap(session)),
+                plaintext: JsValue::from(secret_out(plaintext)),
+            }
+            .to_js())
+        })
     }
 
     /// Encrypts a message.
@@ -303,13 +328,15 @@ impl Session {
         associated_data: &[u8],
         now: f64,
     ) -> Result<Uint8Array, JsValue> {
-        let plaintext = Zeroizing::new(plaintext);
-        let now = seconds(now)?;
-        let out = self
-            .get_mut()?
-            .encrypt(&mut rng(), now, &plaintext, associated_data)
-            .map_err(core_error)?;
-        Ok(Uint8Array::from(out.as_slice()))
+        scrubbed::<_, SCRUB_MESSAGE>(|| {
+            let plaintext = Zeroizing::new(plaintext);
+            let now = seconds(now)?;
+            let out = self
+                .get_mut()?
+                .encrypt(&mut rng(), now, &plaintext, associated_data)
+                .map_err(core_error)?;
+            Ok(Uint8Array::from(out.as_slice()))
+        })
     }
 
     /// Decrypts a message; on failure the session is unchanged.
@@ -318,11 +345,13 @@ impl Session {
         message: &[u8],
         associated_data: &[u8],
     ) -> Result<Uint8Array, JsValue> {
-        let out = self
-            .get_mut()?
-            .decrypt(message, associated_data)
-            .map_err(core_error)?;
-        Ok(secret_out(out))
+        scrubbed::<_, SCRUB_MESSAGE>(|| {
+            let out = self
+                .get_mut()?
+                .decrypt(message, associated_data)
+                .map_err(core_error)?;
+            Ok(secret_out(out))
+        })
     }
 
     /// Non-secret state for UIs.

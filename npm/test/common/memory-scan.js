@@ -6,10 +6,14 @@
 // WebCrypto has no ChaCha20-Poly1305). The whole WebAssembly linear memory is scanned for each:
 // - before dispose, every live secret must be found (the negative control: the scan can see);
 // - after dispose of everything, none may be found;
-// - the application key and the plaintexts passed in, which the library wipes after each call,
-//   must not be found either.
-// Each secret is searched by its last 16 bytes: the allocator reuses the first words of a
-// freed block for its own bookkeeping, and 16 random bytes do not occur by chance.
+// - the application key and the plaintexts passed in and returned, which the wasm layer wipes
+//   after each call, must not be found either;
+// - a freed block that was not wiped is found: associated data (not secret, so not wiped) is
+//   copied into wasm memory by every call that takes it and freed after it (the control for the
+//   scan of freed memory).
+// A value counts as found if any of three 12-byte windows of it (its start, middle and end)
+// occurs: the allocator writes its bookkeeping over the first and last words of a freed block,
+// and 12 random bytes do not occur by chance in a few megabytes.
 //
 // `api` is the package's module namespace plus `composeBundle`; `memory()` returns a
 // Uint8Array over the module's current linear memory. Returns a report; throws on failure.
@@ -210,7 +214,11 @@ function occurs(haystack, needle) {
   return false;
 }
 
-const tail = (secret) => secret.slice(secret.length - 16);
+/** Whether any of three 12-byte windows of `value` occurs in `memory`. */
+function found(memory, value) {
+  const at = [0, (value.length - 12) >> 1, value.length - 12];
+  return at.some((i) => occurs(memory, value.subarray(i, i + 12)));
+}
 
 export async function memoryScan(api, memory) {
   checkChaCha20();
@@ -226,9 +234,10 @@ export async function memoryScan(api, memory) {
   const upload = store.upload({ oneTime: 3 });
   store.rotateSignedPrekeys();
   const alice = Identity.generate();
-  const { session: a, message } = Session.initiate(alice, composeBundle(upload, 0), random(40));
-  const { session: b } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
-  const plaintexts = [];
+  const first = random(40);
+  const { session: a, message } = Session.initiate(alice, composeBundle(upload, 0), first.slice());
+  const { session: b, plaintext: received } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
+  const plaintexts = [first, received];
   const send = (from) => {
     const p = random(48);
     plaintexts.push(p.slice());
@@ -259,17 +268,22 @@ export async function memoryScan(api, memory) {
 
   // Negative control: the scan sees every live secret.
   let mem = memory();
-  const unseen = secrets.filter(([, s]) => !occurs(mem, tail(s))).map(([n]) => n);
+  const unseen = secrets.filter(([, s]) => !found(mem, s)).map(([n]) => n);
   if (unseen.length > 0) throw new Error(`memory scan: the control does not see live secrets: ${unseen.join(", ")}`);
 
-  // Inputs the library wipes after each call: the application key, the plaintexts.
+  // Inputs the wasm layer wipes after each call: the application key, the plaintexts.
   const inputs = [["application key", appKey], ...plaintexts.map((p, i) => [`plaintext ${i}`, p])];
-  const lingering = inputs.filter(([, s]) => occurs(mem, tail(s))).map(([n]) => n);
+  const lingering = inputs.filter(([, s]) => found(mem, s)).map(([n]) => n);
+
+  // Control for freed memory: associated data is copied in and freed unwiped by design.
+  const ad = random(256);
+  b.decrypt(a.encrypt(random(8), { associatedData: ad }), { associatedData: ad });
+  if (!found(memory(), ad)) throw new Error("memory scan: the control does not see a freed, unwiped block");
 
   for (const o of [a, b, store, alice, bob]) o.dispose();
   mem = memory();
-  const survivors = secrets.filter(([, s]) => occurs(mem, tail(s))).map(([n]) => n);
+  const survivors = secrets.filter(([, s]) => found(mem, s)).map(([n]) => n);
   for (const [, s] of secrets) s.fill(0);
-  for (const [n, s] of inputs) if (occurs(mem, tail(s)) && !lingering.includes(n)) lingering.push(n);
+  for (const [n, s] of inputs) if (found(mem, s) && !lingering.includes(n)) lingering.push(n);
   return { secrets: secrets.length, inputs: inputs.length, survivors, lingering, memoryBytes: mem.length };
 }

@@ -61,11 +61,18 @@ fn public(bytes: Vec<u8>) -> Vec<u8> {
 }
 
 const NOW: u64 = 1_795_000_000;
-const KEY: [u8; 32] = [0x33; 32];
+
+/// A secret input of the caller's: marked undefined.
+fn secret<const N: usize>(bytes: [u8; N]) -> [u8; N] {
+    classify(&bytes);
+    bytes
+}
 
 fn main() {
     if !running() {
-        eprintln!("not under Valgrind: run scripts/ctgrind (the client requests do nothing here)");
+        // Outside Valgrind (or off x86-64 Linux) nothing would be checked: refuse to pass.
+        eprintln!("not under Valgrind on x86-64 Linux: run scripts/ctgrind");
+        std::process::exit(2);
     }
     let config = SessionConfig::default();
     let mut rng = SecretRng(twofold_tests::rng("ctgrind"));
@@ -85,8 +92,16 @@ fn main() {
     let bundle = VerifiedBundle::from_bytes(&bundle).unwrap();
 
     phase("initiate");
-    let (mut a, first) =
-        Session::initiate(&mut rng, &alice, &bundle, b"hello", b"", NOW, &config).unwrap();
+    let (mut a, first) = Session::initiate(
+        &mut rng,
+        &alice,
+        &bundle,
+        &secret(*b"hello"),
+        b"",
+        NOW,
+        &config,
+    )
+    .unwrap();
     let first = public(first);
 
     phase("accept");
@@ -103,9 +118,15 @@ fn main() {
 
     phase("ratchet: 150 round trips (PQ epochs)");
     for i in 0..150u32 {
-        let m = public(b.encrypt(&mut rng, NOW, &i.to_be_bytes(), b"").unwrap());
+        let m = public(
+            b.encrypt(&mut rng, NOW, &secret(i.to_be_bytes()), b"")
+                .unwrap(),
+        );
         a.decrypt(&m, b"").unwrap();
-        let r = public(a.encrypt(&mut rng, NOW, &i.to_be_bytes(), b"").unwrap());
+        let r = public(
+            a.encrypt(&mut rng, NOW, &secret(i.to_be_bytes()), b"")
+                .unwrap(),
+        );
         b.decrypt(&r, b"").unwrap();
     }
 
@@ -115,13 +136,23 @@ fn main() {
     a.decrypt(&next, b"").unwrap();
     a.decrypt(&held, b"").unwrap();
 
-    phase("seal and open");
-    let blob = public(a.seal(&mut rng, &KEY, b"slot").unwrap());
-    let a2 = Session::open(&blob, &KEY, b"slot", None).unwrap();
-    let blob = public(store.seal(&mut rng, &KEY, b"slot").unwrap());
-    let _store2 = PrekeyStore::open(&blob, &KEY, b"slot", None).unwrap();
-    let blob = public(alice.seal(&mut rng, &KEY, b"slot").unwrap());
-    let _alice2 = IdentityKeyPair::open(&blob, &KEY, b"slot").unwrap();
+    phase("seal and open (the application key secret)");
+    let key = secret([0x33; 32]);
+    let blob = public(a.seal(&mut rng, &key, b"slot").unwrap());
+    let mut a2 = Session::open(&blob, &key, b"slot", None).unwrap();
+    let blob = public(store.seal(&mut rng, &key, b"slot").unwrap());
+    let _store2 = PrekeyStore::open(&blob, &key, b"slot", None).unwrap();
+    let blob = public(alice.seal(&mut rng, &key, b"slot").unwrap());
+    let _alice2 = IdentityKeyPair::open(&blob, &key, b"slot").unwrap();
+
+    phase("ratchet after open");
+    let m = public(
+        a2.encrypt(&mut rng, NOW, &secret(*b"reopened"), b"")
+            .unwrap(),
+    );
+    b.decrypt(&m, b"").unwrap();
+    let r = public(b.encrypt(&mut rng, NOW, &secret(*b"answer"), b"").unwrap());
+    a2.decrypt(&r, b"").unwrap();
 
     phase("rotate signed prekeys, drop");
     store.rotate_signed_prekeys(&mut rng, &bob, NOW).unwrap();

@@ -77,11 +77,51 @@ fn a_blob_above_the_maximum_is_too_large_before_any_other_check() {
                 .map(|e| e.code()),
         ];
         assert_eq!(codes, [Some(ErrorCode::TooLarge); 3]);
+        // At exactly the maximum the length is not the problem: the tag is.
+        long.truncate(MAX_SEALED_LEN);
+        assert_eq!(
+            Session::open(&long, &key, b"", None)
+                .err()
+                .map(|e| e.code()),
+            if blob[3] == 0x11 {
+                Some(ErrorCode::AuthFailed)
+            } else {
+                Some(ErrorCode::WrongObjectType)
+            }
+        );
     }
 }
 
-/// The largest plaintexts of docs/PROTOCOL.md 10.3 and 10.5, field by field, and the blob
-/// lengths `MAX_SEALED_LEN`'s documentation quotes: every blob this revision can write opens.
+/// Too much associated data is refused before the message is decoded: a malformed message
+/// with it is `TOO_LARGE`, not a decode error.
+#[test]
+fn associated_data_is_checked_before_the_message() {
+    let config = SessionConfig::default();
+    let mut p = pair("associated data first", Variant::Full, &config);
+    let over = vec![0u8; MAX_ASSOCIATED_DATA_LEN + 1];
+    let garbage = [0xFFu8; 7];
+    // Without the associated data, a decode error; with it, TOO_LARGE first.
+    let decode_error = p.b.session.decrypt(&garbage, b"").unwrap_err().code();
+    assert_ne!(decode_error, ErrorCode::TooLarge);
+    assert_eq!(
+        p.b.session.decrypt(&garbage, &over).unwrap_err().code(),
+        ErrorCode::TooLarge
+    );
+    let id = p.alice.public().to_bytes();
+    let accept = |ad: &[u8], store: &mut PrekeyStore| {
+        Session::accept(&p.bob, store, &garbage, Some(&id), ad, 0, &config)
+            .unwrap_err()
+            .code()
+    };
+    assert_ne!(accept(b"", &mut p.store), ErrorCode::TooLarge);
+    assert_eq!(accept(&over, &mut p.store), ErrorCode::TooLarge);
+}
+
+/// Upper bounds of the plaintexts of docs/PROTOCOL.md 10.3 and 10.5, field by field, each
+/// list at its maximum (for a session more than can occur together: a pending prefix exists
+/// only before the first reply, and a responder holds a decoded key and at most one
+/// ciphertext), and the blob lengths `MAX_SEALED_LEN`'s documentation quotes: every blob this
+/// revision can write opens.
 #[test]
 fn the_largest_sealed_states_fit_below_the_maximum() {
     let session_head = 8 + 1 + 32 + 32 + 32 + 8 + 32;
