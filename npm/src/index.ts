@@ -249,6 +249,9 @@ function count(value: unknown): number {
 
 const EMPTY = new Uint8Array(0);
 
+/** `Object.hasOwn`, taken at load. */
+const hasOwn = Object.hasOwn as (o: object, key: PropertyKey) => boolean;
+
 /**
  * Reads an options argument (absent, or an object with no keys but `keys`) once, into a
  * snapshot: each option is read exactly once, before any byte argument is checked, so a getter
@@ -257,8 +260,10 @@ const EMPTY = new Uint8Array(0);
  * so is a getter or Proxy that throws (its exception is the `cause`).
  */
 function options<T extends object>(value: T | undefined, keys: readonly (keyof T & string)[]): Partial<T> {
-  if (value === undefined) return {};
-  const snapshot: Partial<T> = {};
+  // No prototype: a property added to Object.prototype (`maxPrekeyAge = null`, say) cannot
+  // reach an option through the snapshot, not even when no options are given.
+  const snapshot = Object.create(null) as Partial<T>;
+  if (value === undefined) return snapshot;
   // Every step that can run the caller's code (a revoked Proxy, a trap, a getter) is inside the
   // `try`, and what it throws is only ever the cause: never inspected, never rethrown.
   let problem: string | undefined;
@@ -268,7 +273,13 @@ function options<T extends object>(value: T | undefined, keys: readonly (keyof T
     } else {
       const unknown = Object.keys(value).find((key) => !(keys as readonly string[]).includes(key));
       if (unknown !== undefined) problem = `unknown option ${JSON.stringify(unknown)}`;
-      else for (const key of keys) snapshot[key] = value[key];
+      for (const key of keys) {
+        if (problem !== undefined) break;
+        // Own properties only; an option inherited from a prototype (a polluted
+        // Object.prototype, a class's getter) is refused rather than read or ignored.
+        if (hasOwn(value, key)) snapshot[key] = value[key];
+        else if (key in value) problem = `option ${JSON.stringify(key)} must be an own property`;
+      }
     }
   } catch (e) {
     throw new TwofoldError("INVALID_ARGUMENT", "reading the options threw", { cause: e });

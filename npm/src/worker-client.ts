@@ -58,7 +58,8 @@ import type { Handle, Op, Ops, Request, WireError } from "./worker-protocol.js";
  * messaging methods (a `MessagePort` whose other end is served by `twofold-pq/worker`).
  */
 export interface WorkerLike {
-  postMessage(message: Request): void;
+  /** Must take `transfer` as `Worker.postMessage` does: the byte arguments' buffers move. */
+  postMessage(message: Request, transfer: Transferable[]): void;
   addEventListener(type: "message" | "messageerror" | "error", listener: (e: Event) => void): void;
   /** Called by {@link TwofoldWorker.terminate} and when the worker fails. */
   terminate?(): void;
@@ -104,26 +105,44 @@ function fromWire(e: WireError): Error {
 
 const GONE = "its objects are gone";
 
+// Taken at load, like the main module's intrinsics: a page script that replaces them later
+// does not see the bytes copied here (the app keys and plaintexts still pass through this realm).
+const setBytes = Uint8Array.prototype.set;
+const fillBytes = Uint8Array.prototype.fill;
+const ownKeys = Object.keys;
+const hasOwn = Object.hasOwn as (o: object, key: PropertyKey) => boolean;
+
 /**
- * What is sent for one argument: a `Uint8Array` as a copy of its bytes (recorded in `copies`
- * to be wiped), an options object as a shallow copy with its byte values copied so, anything
- * else as it is (the structured clone refuses what it cannot send).
+ * What is sent for one argument: a `Uint8Array` as a copy of its view's bytes (recorded in
+ * `copies`, whose buffers are transferred), any other object (options) as a copy of its own
+ * enumerable properties, with byte values copied the same way; anything else as it is (the
+ * structured clone refuses what it cannot send).
  */
 function compact(arg: unknown, copies: Uint8Array[]): unknown {
   const copy = (v: unknown): unknown => {
     if (!isUint8Array(v)) return v;
     const view = byteView(v, "a byte argument");
     const c = new Uint8Array(view.length);
-    c.set(view);
+    setBytes.call(c, view);
     copies.push(c);
     return c;
   };
   if (typeof arg !== "object" || arg === null || Array.isArray(arg) || isUint8Array(arg)) {
     return copy(arg);
   }
-  if (Object.getPrototypeOf(arg) !== Object.prototype) return arg;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(arg)) out[key] = copy((arg as Record<string, unknown>)[key]);
+  // Options are plain data: an object of a class (whose getters the clone would drop) or one
+  // with an inherited enumerable key (a polluted Object.prototype) is refused, not sent short.
+  const proto: unknown = Object.getPrototypeOf(arg);
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) {
+    throw new TwofoldError("INVALID_ARGUMENT", "options must be a plain object");
+  }
+  for (const key in arg) {
+    if (!hasOwn(arg, key)) {
+      throw new TwofoldError("INVALID_ARGUMENT", `option ${JSON.stringify(key)} must be an own property`);
+    }
+  }
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const key of ownKeys(arg)) out[key] = copy((arg as Record<string, unknown>)[key]);
   return out;
 }
 
@@ -195,18 +214,22 @@ class Channel {
       try {
         // Byte arguments and byte options go as compact copies of their views (not the whole
         // buffer behind them, and never the caller's SharedArrayBuffer, which a clone would
-        // share and the worker's wipe would zero); the copies are wiped once cloned. The
-        // caller's arrays stay intact; the worker wipes its own copies after the call.
-        const sent = args.map((a) => compact(a, copies)) as unknown as Ops[K]["args"];
-        const request: { id: number; op: K; args: Ops[K]["args"] } = { id, op, args: sent };
-        this.#worker.postMessage(request as Request);
+        // share and the worker's wipe would zero), and the copies' buffers are transferred: no
+        // copy stays behind on this side, and an endpoint that queues the message still sends
+        // the bytes. The caller's arrays stay intact; the worker wipes what it received.
+        const sent: unknown[] = [];
+        for (const a of args) sent.push(compact(a, copies));
+        const request = { id, op, args: sent as Ops[K]["args"] };
+        this.#worker.postMessage(request as Request, copies.map((c) => c.buffer));
       } catch (e) {
         // A DataCloneError (a function, a Proxy, a symbol), or a getter that threw while the
         // arguments were read.
         this.#pending.delete(id);
         reject(new TwofoldError("INVALID_ARGUMENT", "an argument cannot be sent to the worker", { cause: e }));
       } finally {
-        for (const c of copies) c.fill(0);
+        // Copies that were not transferred (an error, or an endpoint that clones instead of
+        // transferring) are wiped; transferred ones are detached here, length 0.
+        for (const c of copies) if (c.byteLength > 0) fillBytes.call(c, 0);
       }
     });
   }

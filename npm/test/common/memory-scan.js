@@ -6,14 +6,15 @@
 // WebCrypto has no ChaCha20-Poly1305). The whole WebAssembly linear memory is scanned for each:
 // - before dispose, every live secret must be found (the negative control: the scan can see);
 // - after dispose of everything, none may be found;
-// - the application key and the plaintexts passed in and returned, which the wasm layer wipes
-//   after each call, must not be found either;
-// - a freed block that was not wiped is found: associated data (not secret, so not wiped) is
-//   copied into wasm memory by every call that takes it and freed after it (the control for the
-//   scan of freed memory).
-// A value counts as found if any of three 12-byte windows of it (its start, middle and end)
-// occurs: the allocator writes its bookkeeping over the first and last words of a freed block,
-// and 12 random bytes do not occur by chance in a few megabytes.
+// - the application key and each plaintext must not be found right after the call that took or
+//   returned it, before any other call (which could overwrite what it left): the wasm layer
+//   wipes its copies, and each call zeroes the stack frames its callees used;
+// - a freed block that was not wiped is found right after its call: 32 bytes of associated
+//   data (not secret, so not wiped), copied into wasm memory and freed (the control for the
+//   scan of freed memory, with a value of a secret's size).
+// A value counts as found if any 8-byte window of it (at offsets 0, 8, 16, ...) occurs: the
+// allocator writes its bookkeeping over the first and last words of a freed block, and 8
+// random bytes occur by chance in a few megabytes with probability below 10^-12.
 //
 // `api` is the package's module namespace plus `composeBundle`; `memory()` returns a
 // Uint8Array over the module's current linear memory. Returns a report; throws on failure.
@@ -214,10 +215,12 @@ function occurs(haystack, needle) {
   return false;
 }
 
-/** Whether any of three 12-byte windows of `value` occurs in `memory`. */
+/** Whether any 8-byte window of `value` (every 8 bytes, and its last 8) occurs in `memory`. */
 function found(memory, value) {
-  const at = [0, (value.length - 12) >> 1, value.length - 12];
-  return at.some((i) => occurs(memory, value.subarray(i, i + 12)));
+  const at = [];
+  for (let i = 0; i + 8 <= value.length; i += 8) at.push(i);
+  at.push(value.length - 8);
+  return at.some((i) => occurs(memory, value.subarray(i, i + 8)));
 }
 
 export async function memoryScan(api, memory) {
@@ -234,31 +237,50 @@ export async function memoryScan(api, memory) {
   const upload = store.upload({ oneTime: 3 });
   store.rotateSignedPrekeys();
   const alice = Identity.generate();
+  // Inputs that must be gone right after their call: checked before the next wasm call.
+  const lingering = [];
+  let checked = 0;
+  const gone = (name, value) => {
+    checked++;
+    if (found(memory(), value)) lingering.push(name);
+  };
   const first = random(40);
   const { session: a, message } = Session.initiate(alice, composeBundle(upload, 0), first.slice());
-  const { session: b, plaintext: received } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
-  const plaintexts = [first, received];
+  gone("the first plaintext, after initiate", first);
+  const { session: b } = Session.accept(bob, store, message, { initiatorIdentity: alice.publicKey });
+  gone("the first plaintext, after accept", first);
+  let n = 0;
   const send = (from) => {
     const p = random(48);
-    plaintexts.push(p.slice());
-    return from.encrypt(p);
+    const m = from.encrypt(p.slice());
+    gone(`plaintext ${n}, after encrypt`, p);
+    return { m, p, i: n++ };
+  };
+  const receive = (to, { m, p, i }) => {
+    to.decrypt(m);
+    gone(`plaintext ${i}, after decrypt`, p);
   };
   for (let turn = 0; turn < 12; turn++) {
-    a.decrypt(send(b));
-    b.decrypt(send(a));
+    receive(a, send(b));
+    receive(b, send(a));
   }
   const held = [send(b), send(b)];
-  a.decrypt(send(b));
-  b.decrypt(send(a));
+  receive(a, send(b));
+  receive(b, send(a));
   // One held message decrypted (its skipped key used up), one still skipped.
-  a.decrypt(held[0]);
+  receive(a, held[0]);
 
+  const seal = (o, what) => {
+    const blob = o.seal(appKey);
+    gone(`the application key, after sealing ${what}`, appKey);
+    return openSealed(blob, appKey);
+  };
   const secrets = [
-    ...sessionSecrets(await openSealed(a.seal(appKey), appKey), "Alice's"),
-    ...sessionSecrets(await openSealed(b.seal(appKey), appKey), "Bob's"),
-    ...identitySecrets(await openSealed(alice.seal(appKey), appKey), "Alice's"),
-    ...identitySecrets(await openSealed(bob.seal(appKey), appKey), "Bob's"),
-    ...storeSecrets(await openSealed(store.seal(appKey), appKey)),
+    ...sessionSecrets(await seal(a, "Alice's session"), "Alice's"),
+    ...sessionSecrets(await seal(b, "Bob's session"), "Bob's"),
+    ...identitySecrets(await seal(alice, "Alice's identity"), "Alice's"),
+    ...identitySecrets(await seal(bob, "Bob's identity"), "Bob's"),
+    ...storeSecrets(await seal(store, "the store")),
   ];
   const names = secrets.map(([n]) => n);
   for (const kind of ["root key", "sending chain key", "receiving chain key", "skipped message key 0", "own ratchet secret", "one-time X25519 prekey 0", "one-time ML-KEM seed 0", "previous signed prekey secret"]) {
@@ -271,19 +293,16 @@ export async function memoryScan(api, memory) {
   const unseen = secrets.filter(([, s]) => !found(mem, s)).map(([n]) => n);
   if (unseen.length > 0) throw new Error(`memory scan: the control does not see live secrets: ${unseen.join(", ")}`);
 
-  // Inputs the wasm layer wipes after each call: the application key, the plaintexts.
-  const inputs = [["application key", appKey], ...plaintexts.map((p, i) => [`plaintext ${i}`, p])];
-  const lingering = inputs.filter(([, s]) => found(mem, s)).map(([n]) => n);
-
-  // Control for freed memory: associated data is copied in and freed unwiped by design.
-  const ad = random(256);
-  b.decrypt(a.encrypt(random(8), { associatedData: ad }), { associatedData: ad });
+  // Control for freed memory: 32 bytes of associated data are copied in and freed unwiped by
+  // design; right after the call they are found.
+  const ad = random(32);
+  const m = a.encrypt(random(8), { associatedData: ad });
   if (!found(memory(), ad)) throw new Error("memory scan: the control does not see a freed, unwiped block");
+  b.decrypt(m, { associatedData: ad });
 
   for (const o of [a, b, store, alice, bob]) o.dispose();
   mem = memory();
   const survivors = secrets.filter(([, s]) => found(mem, s)).map(([n]) => n);
   for (const [, s] of secrets) s.fill(0);
-  for (const [n, s] of inputs) if (found(mem, s) && !lingering.includes(n)) lingering.push(n);
-  return { secrets: secrets.length, inputs: inputs.length, survivors, lingering, memoryBytes: mem.length };
+  return { secrets: secrets.length, inputs: checked, survivors, lingering, memoryBytes: mem.length };
 }

@@ -61,6 +61,16 @@ function throwsCode(fn, code, what) {
   assert.equal(outcome(fn, what), code, what);
 }
 
+const workers = [];
+after(() => {
+  for (const w of workers.splice(0)) FakeWorker.prototype.terminate.call(w);
+});
+
+function remote(worker = new FakeWorker()) {
+  workers.push(worker);
+  return new TwofoldWorker(worker);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile values
 
@@ -428,6 +438,36 @@ test("disposed objects: every method and every use as an argument is DISPOSED", 
   roundTrip(f.a, f.b);
 });
 
+test("options are own properties: a polluted Object.prototype or a class getter cannot set one", async () => {
+  const f = fixture();
+  const bob = Identity.generate();
+  const old = PrekeyStore.generate(bob, { now: 0 });
+  const stale = composeBundle(old.upload({ oneTime: 0 }), null);
+  const tw = remote();
+  const remoteAlice = await tw.Identity.generate();
+  Object.prototype.maxPrekeyAge = null;
+  try {
+    // Without options the default age applies; with options the inherited key is refused.
+    throwsCode(() => Session.initiate(f.alice, stale, enc.encode("x")), "STALE_PREKEY", "no options");
+    throwsCode(() => Session.initiate(f.alice, stale, enc.encode("x"), {}), "INVALID_ARGUMENT", "inherited maxPrekeyAge");
+    assert.equal(await outcomeAsync(() => tw.Session.initiate(remoteAlice, stale, enc.encode("x"), {}), "worker, inherited"), "INVALID_ARGUMENT");
+    assert.equal(await outcomeAsync(() => tw.Session.initiate(remoteAlice, stale, enc.encode("x")), "worker, none"), "STALE_PREKEY");
+  } finally {
+    delete Object.prototype.maxPrekeyAge;
+  }
+  class Options {
+    get associatedData() {
+      return enc.encode("ad");
+    }
+  }
+  throwsCode(() => f.a.encrypt(enc.encode("x"), new Options()), "INVALID_ARGUMENT", "a class getter");
+  assert.equal(await outcomeAsync(() => tw.Identity.generate().then((id) => id.seal(f.key, new Options())), "worker, class"), "INVALID_ARGUMENT");
+  // Objects without a prototype are plain options.
+  const bare = Object.assign(Object.create(null), { associatedData: enc.encode("ad") });
+  assert.deepEqual(f.b.decrypt(f.a.encrypt(enc.encode("y"), bare), bare), enc.encode("y"));
+  roundTrip(f.a, f.b);
+});
+
 test("wrong objects, foreign `this`, `new` on the classes: INVALID_ARGUMENT", () => {
   const f = fixture();
   const lookalike = Object.create(Session.prototype);
@@ -517,15 +557,6 @@ test("extreme numbers in every numeric option and argument: documented codes, an
 // ---------------------------------------------------------------------------------------------
 // The Worker client
 
-const workers = [];
-after(() => {
-  for (const w of workers.splice(0)) FakeWorker.prototype.terminate.call(w);
-});
-
-function remote(worker = new FakeWorker()) {
-  workers.push(worker);
-  return new TwofoldWorker(worker);
-}
 
 test("Worker client: every method rejects hostile arguments with a documented code, never throws", async () => {
   const tw = remote();

@@ -16,7 +16,7 @@ const exports = initSync({ module: readFileSync(new URL("../../pkg/twofold_wasm_
 
 test("no secret survives dispose() anywhere in WebAssembly memory; the control sees them all while live", async (t) => {
   const r = await memoryScan({ ...client, composeBundle }, () => new Uint8Array(exports.memory.buffer));
-  t.diagnostic(`${r.secrets} secrets and ${r.inputs} inputs scanned for in ${r.memoryBytes} bytes of linear memory`);
+  t.diagnostic(`${r.secrets} secrets scanned for in ${r.memoryBytes} bytes of linear memory; ${r.inputs} checks of an input right after its call`);
   assert.ok(r.secrets >= 20, `${r.secrets} secrets`);
   assert.deepEqual(r.survivors, [], "secrets found after dispose()");
   assert.deepEqual(r.lingering, [], "inputs found after the calls returned");
