@@ -354,7 +354,8 @@ pub fn sweep_bits(len: usize, stride: usize) -> Vec<usize> {
 }
 
 /// `try_next_u32` and `try_next_u64` from the type's `try_fill_bytes` (little-endian), for the
-/// test RNGs below.
+/// test RNGs below and the constant-time harness (`src/bin/ctgrind.rs`).
+#[macro_export]
 macro_rules! next_from_fill {
     () => {
         fn try_next_u32(&mut self) -> Result<u32, Self::Error> {

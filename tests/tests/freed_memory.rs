@@ -50,33 +50,34 @@ trait Party: Sized {
     fn events(&mut self) -> Vec<TraceEvent>;
 }
 
+/// The calls both kinds of session make the same way: `Traced`'s inherent `initiate`,
+/// `accept`, `encrypt` and `decrypt` are the traced variants of `Session`'s, same signatures.
+macro_rules! party_calls {
+    ($ty:ident) => {
+        fn initiate<R: TryCryptoRng>(
+            r: &mut R,
+            id: &IdentityKeyPair,
+            b: &VerifiedBundle,
+        ) -> (Self, Vec<u8>) {
+            $ty::initiate(r, id, b, b"hello", b"", NOW, &SessionConfig::default()).unwrap()
+        }
+        fn accept(id: &IdentityKeyPair, store: &mut PrekeyStore, m: &[u8], alice: &[u8]) -> Self {
+            let config = SessionConfig::default();
+            $ty::accept(id, store, m, Some(alice), b"", NOW, &config)
+                .unwrap()
+                .0
+        }
+        fn send<R: TryCryptoRng>(&mut self, r: &mut R, n: u8) -> Vec<u8> {
+            self.encrypt(r, NOW, &[n; 24], b"").unwrap()
+        }
+        fn receive(&mut self, m: &[u8]) {
+            self.decrypt(m, b"").unwrap();
+        }
+    };
+}
+
 impl Party for Session {
-    fn initiate<R: TryCryptoRng>(
-        r: &mut R,
-        id: &IdentityKeyPair,
-        b: &VerifiedBundle,
-    ) -> (Self, Vec<u8>) {
-        Session::initiate(r, id, b, b"hello", b"", NOW, &SessionConfig::default()).unwrap()
-    }
-    fn accept(id: &IdentityKeyPair, store: &mut PrekeyStore, m: &[u8], alice: &[u8]) -> Self {
-        Session::accept(
-            id,
-            store,
-            m,
-            Some(alice),
-            b"",
-            NOW,
-            &SessionConfig::default(),
-        )
-        .unwrap()
-        .0
-    }
-    fn send<R: TryCryptoRng>(&mut self, r: &mut R, n: u8) -> Vec<u8> {
-        self.encrypt(r, NOW, &[n; 24], b"").unwrap()
-    }
-    fn receive(&mut self, m: &[u8]) {
-        self.decrypt(m, b"").unwrap();
-    }
+    party_calls!(Session);
     fn session(&self) -> &Session {
         self
     }
@@ -86,32 +87,7 @@ impl Party for Session {
 }
 
 impl Party for Traced {
-    fn initiate<R: TryCryptoRng>(
-        r: &mut R,
-        id: &IdentityKeyPair,
-        b: &VerifiedBundle,
-    ) -> (Self, Vec<u8>) {
-        Traced::initiate(r, id, b, b"hello", b"", NOW, &SessionConfig::default()).unwrap()
-    }
-    fn accept(id: &IdentityKeyPair, store: &mut PrekeyStore, m: &[u8], alice: &[u8]) -> Self {
-        Traced::accept(
-            id,
-            store,
-            m,
-            Some(alice),
-            b"",
-            NOW,
-            &SessionConfig::default(),
-        )
-        .unwrap()
-        .0
-    }
-    fn send<R: TryCryptoRng>(&mut self, r: &mut R, n: u8) -> Vec<u8> {
-        self.encrypt(r, NOW, &[n; 24], b"").unwrap()
-    }
-    fn receive(&mut self, m: &[u8]) {
-        self.decrypt(m, b"").unwrap();
-    }
+    party_calls!(Traced);
     fn session(&self) -> &Session {
         &self.session
     }
