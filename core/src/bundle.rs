@@ -14,7 +14,7 @@ use crate::consts::MAX_BATCH_LEAVES;
 use crate::error::{DecodeError, SignatureKind, VerifyError};
 use crate::identity::{PublicIdentity, UnverifiedIdentity};
 use crate::identity_cache::IdentityCache;
-use crate::keys::{KemPublicKey, SigVerifier, Signature, X25519PublicKey};
+use crate::keys::{KemPublicKey, Signature, X25519PublicKey};
 use crate::labels::object;
 use crate::trace::{NoTrace, TraceSink};
 use crate::upload::merkle::{self, Hash};
@@ -215,16 +215,7 @@ impl PrekeyBundle {
         cache: Option<&mut IdentityCache>,
         trace: &mut T,
     ) -> Result<VerifiedBundle, VerifyError> {
-        let key = match cache.as_deref().and_then(|c| c.find(&self.identity)) {
-            Some((identity, key)) => IdentityKey::Cached(identity, key),
-            None => {
-                let (identity, key) = self.identity.verified_with_key(trace)?;
-                IdentityKey::Fresh(identity, key)
-            }
-        };
-        let (identity, verifier) = key.parts();
-        let identity = identity.clone();
-        let fingerprint = identity.fingerprint();
+        let fingerprint = self.identity.unchecked().fingerprint();
         let tree = merkle::tree_id(&fingerprint, self.batch_id);
         let root = match &self.proof {
             Proof::Root(root) => *root,
@@ -239,41 +230,48 @@ impl PrekeyBundle {
             self.leaf_count,
             &root,
         );
-        if !upload::verify_signature(verifier, &message, &self.signature, trace) {
-            return Err(VerifyError::BadSignature {
-                which: SignatureKind::Upload,
-            });
-        }
-        if let IdentityKey::Fresh(identity, key) = key
-            && let Some(cache) = cache
-        {
-            cache.insert(identity, key);
-        }
-        Ok(VerifiedBundle {
+        let bad_upload = VerifyError::BadSignature {
+            which: SignatureKind::Upload,
+        };
+        // What a cache remembers of a verified upload: the signed message and the signature.
+        let digest = upload::verified_digest(&message, &self.signature);
+        let Self {
+            identity: unverified,
+            record,
+            batch_id,
+            signature,
+            one_time,
+            ..
+        } = self;
+        let verified = move |identity| VerifiedBundle {
             identity,
-            signed_prekey: self.record.spk,
-            last_resort_kem: self.record.kem,
-            created_at: self.record.created_at,
-            batch_id: self.batch_id,
-            one_time_prekey: self.one_time.prekey,
-            one_time_kem: self.one_time.kem,
-        })
-    }
-}
-
-/// The bundle owner's verified identity and expanded ML-DSA key: from the caller's cache, or
-/// just verified.
-enum IdentityKey<'a> {
-    Cached(&'a PublicIdentity, &'a SigVerifier),
-    Fresh(PublicIdentity, SigVerifier),
-}
-
-impl IdentityKey<'_> {
-    fn parts(&self) -> (&PublicIdentity, &SigVerifier) {
-        match self {
-            IdentityKey::Cached(identity, key) => (identity, key),
-            IdentityKey::Fresh(identity, key) => (identity, key),
+            signed_prekey: record.spk,
+            last_resort_kem: record.kem,
+            created_at: record.created_at,
+            batch_id,
+            one_time_prekey: one_time.prekey,
+            one_time_kem: one_time.kem,
+        };
+        // Without a cache, an empty one that keeps nothing: one path for both.
+        let mut none = IdentityCache::new(0);
+        let cache = cache.unwrap_or(&mut none);
+        if let Some(hit) = cache.find(&unverified) {
+            // An upload already verified under this key, byte for byte, is not verified again;
+            // any other is, and becomes the one remembered.
+            if *hit.upload != Some(digest) {
+                if !upload::verify_signature(hit.key, &message, &signature, trace) {
+                    return Err(bad_upload);
+                }
+                *hit.upload = Some(digest);
+            }
+            return Ok(verified(hit.identity.clone()));
         }
+        let (identity, key) = unverified.verified_with_key(trace)?;
+        if !upload::verify_signature(&key, &message, &signature, trace) {
+            return Err(bad_upload);
+        }
+        cache.insert(identity.clone(), key, Some(digest));
+        Ok(verified(identity))
     }
 }
 

@@ -106,6 +106,10 @@ pub const DEFAULT_MAX_PREKEY_AGE_SECS: u64 = 30 * 24 * 60 * 60;
 /// store up with `add_one_time_prekeys`.
 pub const DEFAULT_ONE_TIME_PREKEYS: usize = 100;
 
+/// Identities an `IdentityCache` of the JS API keeps when the caller does not say: 64, about
+/// 3 MB of expanded ML-DSA-65 keys.
+pub const DEFAULT_IDENTITY_CACHE_CAPACITY: usize = 64;
+
 /// How long (seconds) a replaced signed prekey pair stays usable after rotation, so initial
 /// messages built from a bundle fetched just before the rotation still succeed. Seven days,
 /// measured by the caller's clock (the core has none): see `PrekeyStore::prune`.

@@ -153,14 +153,6 @@ impl UnverifiedIdentity {
         self.verified_with_key(&mut NoTrace).map(|(id, _)| id)
     }
 
-    /// As [`UnverifiedIdentity::verified`], reporting the verification to `trace`.
-    pub(crate) fn verified_traced<T: TraceSink>(
-        self,
-        trace: &mut T,
-    ) -> Result<PublicIdentity, VerifyError> {
-        self.verified_with_key(trace).map(|(id, _)| id)
-    }
-
     /// Verifies the binding and hands back the expanded ML-DSA key too, for checking more
     /// signatures of the same identity without expanding it again.
     pub(crate) fn verified_with_key<T: TraceSink>(

@@ -1,29 +1,43 @@
-//! A cache of verified identities, owned by the caller: an initiator who has checked an
-//! identity once keeps its expanded ML-DSA key, and a later bundle of the same identity costs
-//! no identity-binding verification and no key expansion.
+//! A cache of verified identities, owned by the caller: a party who has checked an identity
+//! once keeps its expanded ML-DSA key, and a later bundle or initial message of the same
+//! identity costs no identity-binding verification and no key expansion. For each identity the
+//! cache also remembers the last upload verified under it, so a further bundle of that same
+//! upload (another leaf of the batch) costs no ML-DSA verification at all.
 //!
-//! Spec: `docs/PROTOCOL.md`, section 5.2 ("Verification"). A hit requires the bundle's whole
-//! identity (X25519 key, ML-DSA key and binding signature) to equal the cached one byte for
-//! byte; anything else is verified as if the cache were empty. The cache is bounded (the
-//! oldest entry goes first), holds no secret and is not persisted: an expanded ML-DSA-65 key
-//! is about 43 KB, so the caller chooses the capacity.
+//! Spec: `docs/PROTOCOL.md`, sections 5.2 ("Verification") and 5.5 (`accept`, step 15). A hit
+//! requires the whole identity (X25519 key, ML-DSA key and binding signature) to equal the
+//! cached one byte for byte, and an upload hit requires the signed message and the signature
+//! to equal the verified ones byte for byte; anything else is verified as if the cache were
+//! empty. The cache is bounded (the oldest entry goes first), holds no secret and is not
+//! persisted: an expanded ML-DSA-65 key is about 43 KB, so the caller chooses the capacity.
 
-use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use core::fmt;
 
+use crate::error::VerifyError;
 use crate::identity::{PublicIdentity, UnverifiedIdentity};
 use crate::keys::SigVerifier;
+use crate::trace::TraceSink;
 
 struct Entry {
-    fingerprint: [u8; 32],
     identity: PublicIdentity,
     key: SigVerifier,
+    /// SHA-256 of the last upload message and signature verified under `key` (5.2).
+    upload: Option<[u8; 32]>,
+}
+
+/// A cached identity, as a verification uses it: the identity, its expanded key, and the
+/// digest of the last upload verified under it (which the verification may replace).
+pub(crate) struct Cached<'a> {
+    pub(crate) identity: &'a PublicIdentity,
+    pub(crate) key: &'a SigVerifier,
+    pub(crate) upload: &'a mut Option<[u8; 32]>,
 }
 
 /// Identities whose binding signature verified, with their expanded ML-DSA keys.
 pub struct IdentityCache {
     capacity: usize,
-    entries: VecDeque<Entry>,
+    entries: Vec<Entry>,
 }
 
 impl IdentityCache {
@@ -32,8 +46,14 @@ impl IdentityCache {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: VecDeque::new(),
+            entries: Vec::new(),
         }
+    }
+
+    /// The most identities this cache keeps.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// Identities cached.
@@ -51,7 +71,17 @@ impl IdentityCache {
     /// Whether the identity with this fingerprint is cached.
     #[must_use]
     pub fn contains(&self, fingerprint: &[u8; 32]) -> bool {
-        self.entries.iter().any(|e| e.fingerprint == *fingerprint)
+        self.entries
+            .iter()
+            .any(|e| e.identity.fingerprint() == *fingerprint)
+    }
+
+    /// Forgets the identities with this fingerprint; whether one was cached.
+    pub fn remove(&mut self, fingerprint: &[u8; 32]) -> bool {
+        let before = self.entries.len();
+        self.entries
+            .retain(|e| e.identity.fingerprint() != *fingerprint);
+        self.entries.len() != before
     }
 
     /// Forgets every identity.
@@ -59,30 +89,54 @@ impl IdentityCache {
         self.entries.clear();
     }
 
-    /// The cached identity equal to `id` byte for byte, with its expanded key.
-    pub(crate) fn find(&self, id: &UnverifiedIdentity) -> Option<(&PublicIdentity, &SigVerifier)> {
+    /// The cached identity equal to `id` byte for byte, with its expanded key and upload.
+    pub(crate) fn find(&mut self, id: &UnverifiedIdentity) -> Option<Cached<'_>> {
         let candidate = id.unchecked();
-        let fingerprint = candidate.fingerprint();
         self.entries
-            .iter()
-            .find(|e| e.fingerprint == fingerprint && e.identity == *candidate)
-            .map(|e| (&e.identity, &e.key))
+            .iter_mut()
+            .find(|e| e.identity == *candidate)
+            .map(|e| Cached {
+                identity: &e.identity,
+                key: &e.key,
+                upload: &mut e.upload,
+            })
     }
 
-    /// Remembers a verified identity, evicting the oldest beyond the capacity.
-    pub(crate) fn insert(&mut self, identity: PublicIdentity, key: SigVerifier) {
+    /// `id` verified: the cached identity if `id` equals it byte for byte (no verification),
+    /// else `id` with its binding verified, then cached.
+    pub(crate) fn verified<T: TraceSink>(
+        &mut self,
+        id: UnverifiedIdentity,
+        trace: &mut T,
+    ) -> Result<PublicIdentity, VerifyError> {
+        if let Some(hit) = self.find(&id) {
+            return Ok(hit.identity.clone());
+        }
+        let (identity, key) = id.verified_with_key(trace)?;
+        self.insert(identity.clone(), key, None);
+        Ok(identity)
+    }
+
+    /// Remembers a verified identity (and the digest of an upload verified under it),
+    /// evicting the oldest beyond the capacity.
+    pub(crate) fn insert(
+        &mut self,
+        identity: PublicIdentity,
+        key: SigVerifier,
+        upload: Option<[u8; 32]>,
+    ) {
         if self.capacity == 0 {
             return;
         }
-        let fingerprint = identity.fingerprint();
-        self.entries.retain(|e| e.fingerprint != fingerprint);
-        while self.entries.len() >= self.capacity {
-            self.entries.pop_front();
+        // Oldest first. Every insertion follows a miss, so the cache never holds `identity`
+        // already, and never more than `capacity` entries.
+        if self.entries.len() >= self.capacity {
+            self.entries.remove(0);
         }
-        self.entries.push_back(Entry {
-            fingerprint,
+        self.entries.push(Entry {
             identity,
             key,
+            upload,
         });
     }
 }

@@ -292,8 +292,13 @@ const disposeSymbol: symbol =
   (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose");
 
 interface WasmObject {
-  dispose(): void;
+  /** Wipes the secrets (objects without any have none to wipe). */
+  dispose?(): void;
   free(): void;
+}
+
+interface SealableWasmObject extends WasmObject {
+  dispose(): void;
   seal(appKey: Uint8Array, context?: Uint8Array): Uint8Array;
 }
 
@@ -340,7 +345,7 @@ const adOf = (value: unknown) =>
 /** The wasm objects behind the public classes, reachable only from this module. */
 const handles = new WeakMap<object, { handle: WasmObject | undefined; what: Kind }>();
 
-type Kind = "Identity" | "PrekeyStore" | "Session";
+type Kind = "Identity" | "PrekeyStore" | "Session" | "IdentityCache";
 
 /**
  * The wasm object behind `o`, which must be a live `what` of this module: anything else (a
@@ -369,7 +374,7 @@ function entryOf(o: unknown): { handle: WasmObject | undefined; what: Kind } {
 const FACTORY: unique symbol = Symbol("twofold-pq factory");
 
 /** Shared lifetime handling: `dispose()` wipes the wasm secrets and frees the handle. */
-abstract class Disposable<W extends WasmObject> {
+abstract class Resource<W extends WasmObject> {
   /** Type-level only (never set): ties the class to its wasm type for {@link inner}. */
   declare protected readonly wasmType?: W;
 
@@ -395,14 +400,18 @@ abstract class Disposable<W extends WasmObject> {
     const handle = entry.handle;
     if (handle === undefined) return;
     entry.handle = undefined;
-    handle.dispose();
+    handle.dispose?.();
     handle.free();
   }
 
   /** Same as {@link dispose}, for `using` declarations. */
   [Symbol.dispose](): void {
-    Disposable.prototype.dispose.call(this);
+    Resource.prototype.dispose.call(this);
   }
+}
+
+/** A {@link Resource} that holds secrets and can be sealed for storage. */
+abstract class Disposable<W extends SealableWasmObject> extends Resource<W> {
 
   /**
    * Seals this object with the application key (`constants().appKeyLength` bytes), for storage,
@@ -419,9 +428,9 @@ abstract class Disposable<W extends WasmObject> {
 
 // Older runtimes without Symbol.dispose: also expose the method under the registered symbol.
 if (disposeSymbol !== (Symbol as unknown as { dispose?: symbol }).dispose) {
-  Object.defineProperty(Disposable.prototype, disposeSymbol, {
+  Object.defineProperty(Resource.prototype, disposeSymbol, {
     value(this: unknown) {
-      Disposable.prototype.dispose.call(this);
+      Resource.prototype.dispose.call(this);
     },
   });
 }
@@ -455,6 +464,55 @@ export class Identity extends Disposable<wasm.Identity> {
 const identityOf = (o: unknown) => inner<wasm.Identity>(o, "Identity");
 const storeOf = (o: unknown) => inner<wasm.PrekeyStore>(o, "PrekeyStore");
 const sessionOf = (o: unknown) => inner<wasm.Session>(o, "Session");
+const cacheOf = (o: unknown) => inner<wasm.IdentityCache>(o, "IdentityCache");
+
+/** Options of the {@link IdentityCache} constructor. */
+export interface IdentityCacheOptions {
+  /**
+   * The most identities kept; the oldest goes first. Each costs about 45 KB of WebAssembly
+   * memory while cached (the expanded ML-DSA-65 key). Default:
+   * `constants().defaultIdentityCacheCapacity` (64).
+   */
+  capacity?: number;
+}
+
+/**
+ * Identities whose binding signature verified, kept with their expanded ML-DSA keys, so a peer
+ * met again costs fewer ML-DSA-65 verifications: pass it as `identityCache` to
+ * {@link Session.initiate} (a bundle of a cached identity costs one verification, and another
+ * leaf of the upload verified last costs none) and to {@link Session.accept} (a cached
+ * initiator costs none). A hit needs the identity, and for an upload the signed message and
+ * signature, equal byte for byte to what was verified; anything else is verified in full, so
+ * the cache changes the cost, never the outcome. It holds public data only, lives in memory
+ * and is not persisted; one cache may serve both directions. {@link IdentityCache.clear}
+ * empties it (for example when the app stops trusting a peer), {@link IdentityCache.dispose}
+ * frees it (every later use is `DISPOSED`).
+ */
+export class IdentityCache extends Resource<wasm.IdentityCache> {
+  constructor(opts?: IdentityCacheOptions) {
+    const o = options(opts, ["capacity"]);
+    const capacity = count(o.capacity === undefined ? constants().defaultIdentityCacheCapacity : o.capacity);
+    super(FACTORY, call(() => new wasm.IdentityCache(capacity)), "IdentityCache");
+  }
+
+  /** Identities cached. */
+  get size(): number {
+    return call(() => cacheOf(this).size);
+  }
+
+  /** Forgets every identity. */
+  clear(): void {
+    call(() => cacheOf(this).clear());
+  }
+}
+
+/** A zero-capacity cache: what initiate and accept use without `identityCache` (made once loaded). */
+let noCache: wasm.IdentityCache | undefined;
+
+function identityCacheOf(value: unknown): wasm.IdentityCache {
+  if (value === undefined) return (noCache ??= new wasm.IdentityCache(0));
+  return cacheOf(value);
+}
 
 /** Options of {@link PrekeyStore.generate}. */
 export interface PrekeyStoreOptions {
@@ -588,6 +646,12 @@ export interface InitiateOptions extends SessionOptions {
    * repeats the handshake, and so the difference.
    */
   selfContained?: boolean;
+  /**
+   * Verified identities to consult and fill: a bundle of an identity in it costs one ML-DSA
+   * verification instead of two, and another leaf of the upload verified last none. Default:
+   * none.
+   */
+  identityCache?: IdentityCache;
 }
 
 /** Options of {@link Session.accept}. */
@@ -600,6 +664,11 @@ export interface AcceptOptions extends SessionOptions {
    * its binding signature is verified once the message has authenticated (`BAD_SIGNATURE`).
    */
   initiatorIdentity?: Uint8Array;
+  /**
+   * Verified identities to consult and fill: an initiator whose identity is in it costs no
+   * ML-DSA verification. Default: none.
+   */
+  identityCache?: IdentityCache;
 }
 
 const MESSAGE_KEYS = ["associatedData", "now"] as const;
@@ -637,7 +706,7 @@ export class Session extends Disposable<wasm.Session> {
     plaintext: Uint8Array,
     opts?: InitiateOptions,
   ): { session: Session; message: Uint8Array } {
-    const o = options(opts, ["associatedData", "now", "maxPrekeyAge", "selfContained"]);
+    const o = options(opts, ["associatedData", "now", "maxPrekeyAge", "selfContained", "identityCache"]);
     const now = secondsNow(o.now);
     // `null` disables the age check: the wasm layer takes Infinity for that.
     const age = o.maxPrekeyAge === null ? Infinity : secondsNow(o.maxPrekeyAge ?? constants().defaultMaxPrekeyAge);
@@ -649,7 +718,8 @@ export class Session extends Disposable<wasm.Session> {
     const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
     const bundleBytes = bounded(bundle, "bundle", "maxBundleLength");
     return call(() => {
-      const r = wasm.Session.initiate(identityOf(identity), bundleBytes, pt, ad, now, age, selfContained);
+      const cache = identityCacheOf(o.identityCache);
+      const r = wasm.Session.initiate(identityOf(identity), bundleBytes, pt, ad, now, age, selfContained, cache);
       return { session: new Session(FACTORY, r.session), message: r.message };
     });
   }
@@ -672,14 +742,15 @@ export class Session extends Disposable<wasm.Session> {
     message: Uint8Array,
     opts?: AcceptOptions,
   ): { session: Session; plaintext: Uint8Array } {
-    const o = options(opts, ["associatedData", "now", "initiatorIdentity"]);
+    const o = options(opts, ["associatedData", "now", "initiatorIdentity", "identityCache"]);
     const now = secondsNow(o.now);
     const ad = adOf(o.associatedData);
     const initiator =
       o.initiatorIdentity === undefined ? undefined : bounded(o.initiatorIdentity, "initiatorIdentity", "identityLength");
     const m = bounded(message, "message", "maxMessageLength");
     return call(() => {
-      const r = wasm.Session.accept(identityOf(identity), storeOf(store), m, initiator, ad, now);
+      const cache = identityCacheOf(o.identityCache);
+      const r = wasm.Session.accept(identityOf(identity), storeOf(store), m, initiator, ad, now, cache);
       return { session: new Session(FACTORY, r.session), plaintext: r.plaintext };
     });
   }

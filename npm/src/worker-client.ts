@@ -39,6 +39,7 @@ import type {
   AcceptOptions,
   BundleInfo,
   Constants,
+  IdentityCacheOptions,
   InitiateOptions,
   MessageDescription,
   MessageKind,
@@ -51,7 +52,7 @@ import type {
   SessionInfo,
   UploadOptions,
 } from "./index.js";
-import type { Handle, Op, Ops, Request, WireError } from "./worker-protocol.js";
+import type { Handle, Op, Ops, Request, WireError, Wired } from "./worker-protocol.js";
 
 /**
  * What {@link TwofoldWorker} needs of a worker: a `Worker`, or any endpoint with the same
@@ -113,25 +114,12 @@ const ownKeys = Object.keys;
 const hasOwn = Object.hasOwn as (o: object, key: PropertyKey) => boolean;
 
 /**
- * What is sent for one argument: a `Uint8Array` as a copy of its view's bytes (recorded in
- * `copies`, whose buffers are transferred), any other object (options) as a copy of its own
- * enumerable properties, with byte values copied the same way; anything else as it is (the
- * structured clone refuses what it cannot send).
+ * The own properties of an options object (absent: `undefined`), read once each, with `map`
+ * applied to each value: what is sent for it. An object of a class (whose getters the clone
+ * would drop) or one with an inherited enumerable key (a polluted Object.prototype) is refused,
+ * not sent short.
  */
-function compact(arg: unknown, copies: Uint8Array[]): unknown {
-  const copy = (v: unknown): unknown => {
-    if (!isUint8Array(v)) return v;
-    const view = byteView(v, "a byte argument");
-    const c = new Uint8Array(view.length);
-    setBytes.call(c, view);
-    copies.push(c);
-    return c;
-  };
-  if (typeof arg !== "object" || arg === null || Array.isArray(arg) || isUint8Array(arg)) {
-    return copy(arg);
-  }
-  // Options are plain data: an object of a class (whose getters the clone would drop) or one
-  // with an inherited enumerable key (a polluted Object.prototype) is refused, not sent short.
+function plainOptions(arg: object, map: (value: unknown, key: string) => unknown): Record<string, unknown> {
   const proto: unknown = Object.getPrototypeOf(arg);
   if (proto !== null && Object.getPrototypeOf(proto) !== null) {
     throw new TwofoldError("INVALID_ARGUMENT", "options must be a plain object");
@@ -142,9 +130,49 @@ function compact(arg: unknown, copies: Uint8Array[]): unknown {
     }
   }
   const out = Object.create(null) as Record<string, unknown>;
-  for (const key of ownKeys(arg)) out[key] = copy((arg as Record<string, unknown>)[key]);
+  for (const key of ownKeys(arg)) out[key] = map((arg as Record<string, unknown>)[key], key);
   return out;
 }
+
+/**
+ * What is sent for one argument: a `Uint8Array` as a copy of its view's bytes (recorded in
+ * `copies`, whose buffers are transferred), any other object (options) as a copy of its own
+ * enumerable properties, with byte values copied the same way; anything else as it is (the
+ * structured clone refuses what it cannot send).
+ */
+function compact(arg: unknown, copies: Uint8Array[], channel: Channel): unknown {
+  const copy = (v: unknown): unknown => {
+    const remote = typeof v === "object" && v !== null ? states.get(v) : undefined;
+    if (remote !== undefined) {
+      // A remote object in the options (an identity cache) travels as its handle.
+      try {
+        return handleOf(v, remote.kind, channel);
+      } catch (e) {
+        const refusal = { error: e as TwofoldError };
+        refusals.add(refusal);
+        throw refusal;
+      }
+    }
+    if (!isUint8Array(v)) return v;
+    const view = byteView(v, "a byte argument");
+    const c = new Uint8Array(view.length);
+    setBytes.call(c, view);
+    copies.push(c);
+    return c;
+  };
+  if (typeof arg !== "object" || arg === null || Array.isArray(arg) || isUint8Array(arg)) {
+    return copy(arg);
+  }
+  // Options are plain data.
+  return plainOptions(arg, copy);
+}
+
+/**
+ * Our own refusals of an argument (a disposed or foreign remote object), thrown out of
+ * {@link compact}: told apart from whatever a caller's getter throws by membership here, which
+ * no Proxy can fake.
+ */
+const refusals = new WeakSet<object>();
 
 /** Workers that already have a client: two would mix up each other's answers. */
 const connected = new WeakSet<object>();
@@ -218,14 +246,15 @@ class Channel {
         // copy stays behind on this side, and an endpoint that queues the message still sends
         // the bytes. The caller's arrays stay intact; the worker wipes what it received.
         const sent: unknown[] = [];
-        for (const a of args) sent.push(compact(a, copies));
+        for (const a of args) sent.push(compact(a, copies, this));
         const request = { id, op, args: sent as Ops[K]["args"] };
         this.#worker.postMessage(request as Request, copies.map((c) => c.buffer));
       } catch (e) {
         // A DataCloneError (a function, a Proxy, a symbol), or a getter that threw while the
         // arguments were read.
         this.#pending.delete(id);
-        reject(new TwofoldError("INVALID_ARGUMENT", "an argument cannot be sent to the worker", { cause: e }));
+        if (typeof e === "object" && e !== null && refusals.has(e)) reject((e as { error: TwofoldError }).error);
+        else reject(new TwofoldError("INVALID_ARGUMENT", "an argument cannot be sent to the worker", { cause: e }));
       } finally {
         // Copies that were not transferred (an error, or an endpoint that clones instead of
         // transferring) are wiped; transferred ones are detached here, length 0.
@@ -250,7 +279,7 @@ class Channel {
   }
 }
 
-type Kind = "Identity" | "PrekeyStore" | "Session";
+type Kind = "Identity" | "PrekeyStore" | "Session" | "IdentityCache";
 
 interface RemoteState {
   channel: Channel;
@@ -349,6 +378,7 @@ Object.defineProperty(RemoteObject.prototype, asyncDisposeSymbol, {
 let makeIdentity: (channel: Channel, handle: Handle) => RemoteIdentity;
 let makePrekeyStore: (channel: Channel, handle: Handle, identity: RemoteIdentity) => RemotePrekeyStore;
 let makeSession: (channel: Channel, handle: Handle) => RemoteSession;
+let makeIdentityCache: (channel: Channel, handle: Handle) => RemoteIdentityCache;
 
 function register(o: RemoteObject, channel: Channel, handle: Handle, kind: Kind): void {
   if (!(channel instanceof Channel)) {
@@ -424,6 +454,28 @@ export class RemotePrekeyStore extends RemoteObject {
   /** Seals the store with a 32-byte application key. */
   seal(appKey: Uint8Array, options?: SealOptions): Promise<Uint8Array> {
     return invoke(this, "PrekeyStore", "prekeyStore.seal", appKey, options);
+  }
+}
+
+/** An `IdentityCache` living in the worker (from {@link TwofoldWorker.IdentityCache}). */
+export class RemoteIdentityCache extends RemoteObject {
+  private constructor(channel: Channel, handle: Handle) {
+    super();
+    register(this, channel, handle, "IdentityCache");
+  }
+
+  static {
+    makeIdentityCache = (channel, handle) => new RemoteIdentityCache(channel, handle);
+  }
+
+  /** Identities cached (the `size` accessor of `IdentityCache`). */
+  size(): Promise<number> {
+    return invoke(this, "IdentityCache", "identityCache.size");
+  }
+
+  /** Forgets every identity. */
+  clear(): Promise<void> {
+    return invoke(this, "IdentityCache", "identityCache.clear");
   }
 }
 
@@ -510,6 +562,18 @@ export interface RemotePrekeyStoreFactory {
   ): Promise<RemotePrekeyStore>;
 }
 
+/** {@link InitiateOptions} for the worker: the identity cache is a {@link RemoteIdentityCache}. */
+export type RemoteInitiateOptions = Omit<InitiateOptions, "identityCache"> & { identityCache?: RemoteIdentityCache };
+
+/** {@link AcceptOptions} for the worker: the identity cache is a {@link RemoteIdentityCache}. */
+export type RemoteAcceptOptions = Omit<AcceptOptions, "identityCache"> & { identityCache?: RemoteIdentityCache };
+
+/** The factory of `IdentityCache` (its constructor), creating caches in the worker. */
+export interface RemoteIdentityCacheFactory {
+  /** `new IdentityCache(options)` in the worker. */
+  create(options?: IdentityCacheOptions): Promise<RemoteIdentityCache>;
+}
+
 /** The static factories of `Session`, creating sessions in the worker. */
 export interface RemoteSessionFactory {
   /**
@@ -520,7 +584,7 @@ export interface RemoteSessionFactory {
     identity: RemoteIdentity,
     bundle: Uint8Array,
     plaintext: Uint8Array,
-    options?: InitiateOptions,
+    options?: RemoteInitiateOptions,
   ): Promise<{ session: RemoteSession; message: Uint8Array }>;
   /**
    * Accepts an initial message against `store` and decrypts it; a compact one needs
@@ -531,7 +595,7 @@ export interface RemoteSessionFactory {
     identity: RemoteIdentity,
     store: RemotePrekeyStore,
     message: Uint8Array,
-    options?: AcceptOptions,
+    options?: RemoteAcceptOptions,
   ): Promise<{ session: RemoteSession; plaintext: Uint8Array }>;
   /** Opens a sealed session. */
   open(blob: Uint8Array, appKey: Uint8Array, options?: OpenOptions): Promise<RemoteSession>;
@@ -569,6 +633,8 @@ export class TwofoldWorker {
   readonly PrekeyStore: RemotePrekeyStoreFactory;
   /** `Session.initiate()`, `Session.accept()` and `Session.open()`, in the worker. Safe to destructure. */
   readonly Session: RemoteSessionFactory;
+  /** `new IdentityCache()`, in the worker, as `create()`. Safe to destructure. */
+  readonly IdentityCache: RemoteIdentityCacheFactory;
 
   constructor(worker: WorkerLike) {
     const c = new Channel(worker);
@@ -591,18 +657,25 @@ export class TwofoldWorker {
     };
     const Session: RemoteSessionFactory = {
       initiate: async (owner, bundle, plaintext, options) => {
-        const r = await c.call("session.initiate", identity(owner), bundle, plaintext, options);
+        // compact() sends the cache in the options as its handle.
+        const wired = options as Wired<InitiateOptions> | undefined;
+        const r = await c.call("session.initiate", identity(owner), bundle, plaintext, wired);
         return { session: makeSession(c, r.session), message: r.message };
       },
       accept: async (owner, store, message, options) => {
         const st = handleOf(store, "PrekeyStore", c);
-        const r = await c.call("session.accept", identity(owner), st, message, options);
+        const wired = options as Wired<AcceptOptions> | undefined;
+        const r = await c.call("session.accept", identity(owner), st, message, wired);
         return { session: makeSession(c, r.session), plaintext: r.plaintext };
       },
       open: async (blob, appKey, options) =>
         makeSession(c, await c.call("session.open", blob, appKey, options)),
     };
+    const IdentityCache: RemoteIdentityCacheFactory = {
+      create: async (options) => makeIdentityCache(c, await c.call("identityCache.create", options)),
+    };
     this.Identity = Object.freeze(Identity);
+    this.IdentityCache = Object.freeze(IdentityCache);
     this.PrekeyStore = Object.freeze(PrekeyStore);
     this.Session = Object.freeze(Session);
   }

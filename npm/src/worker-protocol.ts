@@ -16,6 +16,8 @@ import type {
   AcceptOptions,
   ErrorCode,
   Identity,
+  IdentityCache,
+  IdentityCacheOptions,
   InitiateOptions,
   OpenOptions,
   PrekeyStore,
@@ -30,8 +32,13 @@ import type {
   version,
 } from "./index.js";
 
-/** Names an object in the worker's table (identity, prekey store or session). */
+/** Names an object in the worker's table (identity, prekey store, session or identity cache). */
 export type Handle = number;
+
+/** Options as they travel: an identity cache by its handle. */
+export type Wired<O extends { identityCache?: IdentityCache }> = Omit<O, "identityCache"> & {
+  identityCache?: Handle;
+};
 
 /** An operation on a top-level function `F` of the main API: same arguments, same result. */
 type Fn<F> = F extends (...args: infer A) => infer R ? { args: A; result: R } : never;
@@ -72,12 +79,16 @@ export interface Ops {
   "prekeyStore.info": Method<PrekeyStore, "info">;
   "prekeyStore.seal": Method<PrekeyStore, "seal">;
 
+  "identityCache.create": { args: [options?: IdentityCacheOptions]; result: Handle };
+  "identityCache.size": Getter<IdentityCache, "size">;
+  "identityCache.clear": Method<IdentityCache, "clear">;
+
   "session.initiate": {
-    args: [identity: Handle, bundle: Uint8Array, plaintext: Uint8Array, options?: InitiateOptions];
+    args: [identity: Handle, bundle: Uint8Array, plaintext: Uint8Array, options?: Wired<InitiateOptions>];
     result: { session: Handle; message: Uint8Array };
   };
   "session.accept": {
-    args: [identity: Handle, store: Handle, message: Uint8Array, options?: AcceptOptions];
+    args: [identity: Handle, store: Handle, message: Uint8Array, options?: Wired<AcceptOptions>];
     result: { session: Handle; plaintext: Uint8Array };
   };
   "session.open": { args: Parameters<typeof Session.open>; result: Handle };

@@ -11,6 +11,7 @@
 
 import {
   Identity,
+  IdentityCache,
   PrekeyStore,
   Session,
   TwofoldError,
@@ -23,19 +24,20 @@ import {
   safetyNumberOf,
   version,
 } from "./index.js";
-import type { Handle, Op, Ops, Response, WireError } from "./worker-protocol.js";
+import type { Handle, Op, Ops, Response, WireError, Wired } from "./worker-protocol.js";
 
 /** The worker's object table. Handles are never reused. */
-const objects = new Map<Handle, Identity | PrekeyStore | Session>();
+type Held = Identity | PrekeyStore | Session | IdentityCache;
+const objects = new Map<Handle, Held>();
 let nextHandle: Handle = 1;
 
-function keep(o: Identity | PrekeyStore | Session): Handle {
+function keep(o: Held): Handle {
   const h = nextHandle++;
   objects.set(h, o);
   return h;
 }
 
-function lookup<T extends Identity | PrekeyStore | Session>(
+function lookup<T extends Held>(
   h: Handle,
   kind: { prototype: T },
   name: string,
@@ -51,6 +53,18 @@ function lookup<T extends Identity | PrekeyStore | Session>(
 const identity = (h: Handle) => lookup(h, Identity, "Identity");
 const store = (h: Handle) => lookup(h, PrekeyStore, "PrekeyStore");
 const session = (h: Handle) => lookup(h, Session, "Session");
+const cache = (h: Handle) => lookup(h, IdentityCache, "IdentityCache");
+
+/**
+ * Options as the main API takes them: the identity cache named by its handle replaced by the
+ * cache itself. Anything that is not an options object with that own key goes on unchanged,
+ * for the main API to refuse or take.
+ */
+function unwired<O extends { identityCache?: IdentityCache }>(o: Wired<O> | undefined): O | undefined {
+  if (typeof o !== "object" || o === null || !Object.hasOwn(o, "identityCache")) return o as O | undefined;
+  const h: unknown = o.identityCache;
+  return { ...o, identityCache: h === undefined ? undefined : cache(h as Handle) } as unknown as O;
+}
 
 /**
  * One handler per operation of {@link Ops}: a missing or an extra operation, or a wrong
@@ -84,12 +98,16 @@ const handlers: Handlers = {
   "prekeyStore.info": (h, ...args) => store(h).info(...args),
   "prekeyStore.seal": (h, ...args) => store(h).seal(...args),
 
+  "identityCache.create": (options) => keep(new IdentityCache(options)),
+  "identityCache.size": (h) => cache(h).size,
+  "identityCache.clear": (h, ...args) => cache(h).clear(...args),
+
   "session.initiate": (id, bundle, plaintext, options) => {
-    const r = Session.initiate(identity(id), bundle, plaintext, options);
+    const r = Session.initiate(identity(id), bundle, plaintext, unwired(options));
     return { session: keep(r.session), message: r.message };
   },
   "session.accept": (id, st, message, options) => {
-    const r = Session.accept(identity(id), store(st), message, options);
+    const r = Session.accept(identity(id), store(st), message, unwired(options));
     return { session: keep(r.session), plaintext: r.plaintext };
   },
   "session.open": (...args) => keep(Session.open(...args)),

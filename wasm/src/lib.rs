@@ -46,7 +46,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 #[cfg(feature = "client")]
-pub use objects::{Identity, PrekeyStore, Session};
+pub use objects::{Identity, IdentityCache, PrekeyStore, Session};
 #[cfg(feature = "client")]
 use records::ToJs;
 #[cfg(feature = "server")]

@@ -1,6 +1,7 @@
-//! The objects JavaScript holds: identities, prekey stores and sessions. Each wraps its core
-//! value in an `Option` (taken by `dispose`); the shared handling — access, `seal`, `open`,
-//! `dispose` — is written once, in [`handle_class!`].
+//! The objects JavaScript holds: identities, prekey stores and sessions, each wrapping its
+//! core value in an `Option` (taken by `dispose`), with the shared handling — access, `seal`,
+//! `open`, `dispose` — written once, in [`handle_class!`]; and identity caches, which hold
+//! public data only.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -17,7 +18,8 @@ use crate::{
 };
 
 /// Declares a JS class over a core type: the `Option` handle, `get`/`get_mut` that throw
-/// `DISPOSED`, `seal`, `open`, `dispose` and `isDisposed`.
+/// `DISPOSED`, `seal` and `dispose` (whether an object was disposed is the npm layer's
+/// bookkeeping).
 macro_rules! handle_class {
     ($(#[$doc:meta])* $name:ident($inner:ty), $disposed:literal) => {
         $(#[$doc])*
@@ -67,12 +69,6 @@ macro_rules! handle_class {
                 scrubbed::<_, SCRUB_MESSAGE>(|| {
                     self.inner = None;
                 })
-            }
-
-            /// Whether `dispose()` was called.
-            #[wasm_bindgen(getter, js_name = isDisposed)]
-            pub fn is_disposed(&self) -> bool {
-                self.inner.is_none()
             }
         }
     };
@@ -244,10 +240,42 @@ impl PrekeyStore {
     }
 }
 
+/// Identities whose binding verified, with their expanded ML-DSA keys (public data only).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct IdentityCache {
+    inner: core_::IdentityCache,
+}
+
+#[wasm_bindgen]
+impl IdentityCache {
+    /// An empty cache of at most `capacity` identities.
+    #[wasm_bindgen(constructor)]
+    pub fn new(capacity: u32) -> Result<IdentityCache, JsValue> {
+        Ok(Self {
+            inner: core_::IdentityCache::new(count(capacity)?),
+        })
+    }
+
+    /// Identities cached.
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Forgets every identity.
+    pub fn clear(&mut self) {
+        self.inner.clear();
+    }
+}
+
 #[wasm_bindgen]
 impl Session {
     /// Starts a session from a bundle. `max_prekey_age` in seconds; `Infinity` disables the
     /// age check. `self_contained`: send the initial message with the whole identity.
+    /// `cache`: verified identities (capacity 0 for none).
+    // Positional, as wasm-bindgen passes them; the npm layer takes an options object.
+    #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(unchecked_return_type = "Initiated")]
     pub fn initiate(
         identity: &Identity,
@@ -257,6 +285,7 @@ impl Session {
         now: f64,
         max_prekey_age: f64,
         self_contained: bool,
+        cache: &mut IdentityCache,
     ) -> Result<JsValue, JsValue> {
         scrubbed::<_, SCRUB_KEYS>(|| {
             let plaintext = Zeroizing::new(plaintext);
@@ -269,7 +298,8 @@ impl Session {
                 .with_max_prekey_age(max_prekey_age)
                 .with_self_contained(self_contained);
             let now = seconds(now)?;
-            let bundle = core_::VerifiedBundle::from_bytes(bundle).map_err(core_error)?;
+            let bundle = core_::VerifiedBundle::from_bytes_with(bundle, &mut cache.inner)
+                .map_err(core_error)?;
             let (session, message) = core_::Session::initiate(
                 &mut rng(),
                 identity.get()?,
@@ -289,7 +319,7 @@ impl Session {
     }
 
     /// Accepts an initial message; `initiator` is the initiator's identity encoding (required
-    /// for a compact message).
+    /// for a compact message). `cache`: verified identities (capacity 0 for none).
     #[wasm_bindgen(unchecked_return_type = "Accepted")]
     pub fn accept(
         identity: &Identity,
@@ -298,12 +328,13 @@ impl Session {
         initiator: Option<Vec<u8>>,
         associated_data: &[u8],
         now: f64,
+        cache: &mut IdentityCache,
     ) -> Result<JsValue, JsValue> {
         scrubbed::<_, SCRUB_KEYS>(|| {
             let config = SessionConfig::default();
             let now = seconds(now)?;
             let id = identity.get()?;
-            let (session, plaintext) = core_::Session::accept(
+            let (session, plaintext) = core_::Session::accept_cached(
                 id,
                 store.get_mut()?,
                 message,
@@ -311,6 +342,7 @@ impl Session {
                 associated_data,
                 now,
                 &config,
+                &mut cache.inner,
             )
             .map_err(core_error)?;
             Ok(Accepted {

@@ -425,6 +425,8 @@ js_record! {
         maxUploadLength: "number",
         /// Default maximum age (seconds) of a bundle's signed prekeys at `initiate`.
         defaultMaxPrekeyAge: "number",
+        /// Identities an `IdentityCache` keeps when no capacity is given.
+        defaultIdentityCacheCapacity: "number",
     }
 }
 
@@ -614,6 +616,7 @@ pub(crate) fn constants() -> JsValue {
         maxBatchLeaves: consts::MAX_BATCH_LEAVES,
         maxUploadLength: core_::UPLOAD_MAX_LEN,
         defaultMaxPrekeyAge: consts::DEFAULT_MAX_PREKEY_AGE_SECS,
+        defaultIdentityCacheCapacity: consts::DEFAULT_IDENTITY_CACHE_CAPACITY,
     }
     .to_js()
 }

@@ -33,6 +33,7 @@ use crate::error::{AcceptError, DecodeError, DecryptError, EncryptError, Initiat
 use crate::fingerprint::{SafetyNumber, Sas};
 use crate::handshake::{self, Initiated, Responded};
 use crate::identity::IdentityKeyPair;
+use crate::identity_cache::IdentityCache;
 use crate::kdf;
 use crate::message::initial::InitialMessage;
 use crate::message::ratchet::MessageView;
@@ -175,6 +176,38 @@ impl Session {
             associated_data,
             now,
             config,
+            None,
+            &mut NoTrace,
+        )
+    }
+
+    /// As [`Session::accept`], with the caller's cache of verified identities: an initiator
+    /// whose identity is cached byte for byte costs no ML-DSA verification, and one verified
+    /// now is added to the cache (spec 5.5, step 15). The same cache serves
+    /// [`crate::PrekeyBundle::verify_with`].
+    ///
+    /// # Errors
+    /// As [`Session::accept`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn accept_cached(
+        identity: &IdentityKeyPair,
+        store: &mut PrekeyStore,
+        message: &[u8],
+        initiator: Option<&[u8]>,
+        associated_data: &[u8],
+        now: u64,
+        config: &SessionConfig,
+        cache: &mut IdentityCache,
+    ) -> Result<(Self, Vec<u8>), AcceptError> {
+        Self::accept_with(
+            identity,
+            store,
+            message,
+            initiator,
+            associated_data,
+            now,
+            config,
+            Some(cache),
             &mut NoTrace,
         )
     }
@@ -188,6 +221,7 @@ impl Session {
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
+        cache: Option<&mut IdentityCache>,
         trace: &mut T,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
         // No option applies to the responder's side yet.
@@ -224,8 +258,10 @@ impl Session {
         let mut plaintext = Zeroizing::new(plaintext);
         // Authenticated: only now is the initiator's ML-DSA binding checked (a forged
         // message never costs a signature verification), and only then is anything consumed.
-        let initiator = initiator
-            .verified_traced(trace)
+        // Without a cache, an empty one that keeps nothing.
+        let initiator = cache
+            .unwrap_or(&mut IdentityCache::new(0))
+            .verified(initiator, trace)
             .map_err(|_| AcceptError::BadSignature)?;
         store.commit_accept(staged, &proof);
         let session = Self {

@@ -9,6 +9,7 @@ use super::{Session, SessionConfig};
 use crate::bundle::VerifiedBundle;
 use crate::error::{AcceptError, DecryptError, EncryptError, InitiateError};
 use crate::identity::IdentityKeyPair;
+use crate::identity_cache::IdentityCache;
 use crate::prekeys::PrekeyStore;
 use crate::trace::Trace;
 use crate::wire::Writer;
@@ -70,13 +71,14 @@ impl Session {
                 associated_data,
                 now,
                 config,
+                None,
                 local,
             )
         })
     }
 
-    /// [`Session::accept`], recording every event into `trace`, those of a failed call too (to
-    /// count the work a rejected message cost).
+    /// [`Session::accept`] (or [`Session::accept_cached`] with a cache), recording every event
+    /// into `trace`, those of a failed call too (to count the work a rejected message cost).
     #[allow(clippy::missing_errors_doc, clippy::too_many_arguments)]
     pub fn accept_observed(
         identity: &IdentityKeyPair,
@@ -86,6 +88,7 @@ impl Session {
         associated_data: &[u8],
         now: u64,
         config: &SessionConfig,
+        cache: Option<&mut IdentityCache>,
         trace: &mut Trace,
     ) -> Result<(Self, Vec<u8>), AcceptError> {
         Self::accept_with(
@@ -96,6 +99,7 @@ impl Session {
             associated_data,
             now,
             config,
+            cache,
             trace,
         )
     }

@@ -369,3 +369,9 @@ pub(crate) fn verify_signature<T: TraceSink>(
 ) -> bool {
     verifier.verify(labels::SIG_CTX_UPLOAD, message, signature, trace)
 }
+
+/// What an [`crate::IdentityCache`] keeps of an upload verified under a cached identity:
+/// SHA-256 of the signed message and the signature (5.2). Local only; never on the wire.
+pub(crate) fn verified_digest(message: &[u8], signature: &Signature) -> [u8; 32] {
+    crate::kdf::sha256(&[message, signature.as_bytes()])
+}

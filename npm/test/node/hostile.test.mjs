@@ -12,7 +12,7 @@ import * as server from "twofold-pq/server";
 import { TwofoldWorker } from "twofold-pq/worker-client";
 import { FakeWorker } from "../common/fake-worker.js";
 
-const { ERROR_CODES, Identity, PrekeyStore, Session, TwofoldError, constants } = api;
+const { ERROR_CODES, Identity, IdentityCache, PrekeyStore, Session, TwofoldError, constants } = api;
 const { BundleComposer, composeBundle } = server;
 const enc = new TextEncoder();
 const K = constants();
@@ -189,6 +189,11 @@ function entryPoints(f) {
     { name: "store.seal", call: (key, o) => f.store.seal(key, o), valid: () => [f.key, undefined], bytes: [0], opts: 1 },
     { name: "Session.initiate", call: (id, bundle, pt, o) => Session.initiate(id, bundle, pt, o), valid: () => [f.alice, f.bundle, enc.encode("x"), undefined], objects: [0], bytes: [1, 2], opts: 3 },
     { name: "Session.accept", call: (id, st, m, o) => Session.accept(id, st, m, o), valid: () => [f.bob, f.store, f.message, { initiatorIdentity: f.alice.publicKey }], objects: [0, 1], bytes: [2], opts: 3 },
+    { name: "new IdentityCache", call: (o) => new IdentityCache(o), valid: () => [{ capacity: 2 }], opts: 0 },
+    { name: "identityCache.size", call: (c) => Object.getOwnPropertyDescriptor(IdentityCache.prototype, "size").get.call(c), valid: () => [f.cache], objects: [0] },
+    { name: "identityCache.clear", call: () => f.cache.clear() },
+    { name: "Session.initiate with a cache", call: (id, bundle, pt, o) => Session.initiate(id, bundle, pt, o), valid: () => [f.alice, f.bundle, enc.encode("x"), { identityCache: f.cache }], objects: [0], bytes: [1, 2], opts: 3 },
+    { name: "Session.accept with a cache", call: (id, st, m, o) => Session.accept(id, st, m, o), valid: () => [f.bob, f.store, f.message, { initiatorIdentity: f.alice.publicKey, identityCache: f.cache }], objects: [0, 1], bytes: [2], opts: 3 },
     { name: "Session.open", call: (blob, key, o) => Session.open(blob, key, o), valid: () => [session().seal(f.key), f.key, undefined], bytes: [0, 1], opts: 2 },
     { name: "session.encrypt", call: (pt, o) => f.a.encrypt(pt, o), valid: () => [enc.encode("x"), undefined], bytes: [0], opts: 1 },
     { name: "session.decrypt", call: (m, o) => f.b.decrypt(m, o), valid: () => [f.a.encrypt(enc.encode("x")), undefined], bytes: [0], opts: 1 },
@@ -219,6 +224,7 @@ function fixture() {
   const f = handshake();
   f.key = new Uint8Array(K.appKeyLength).fill(7);
   f.composer = new BundleComposer(f.upload);
+  f.cache = new IdentityCache({ capacity: 4 });
   return f;
 }
 
@@ -489,7 +495,21 @@ test("wrong objects, foreign `this`, `new` on the classes: INVALID_ARGUMENT", ()
   throwsCode(() => BundleComposer.prototype.dispose.call(null), "INVALID_ARGUMENT", "dispose of null");
   throwsCode(() => Session.prototype.dispose.call({}), "INVALID_ARGUMENT", "dispose of a plain object");
   throwsCode(() => Session.prototype[Symbol.dispose].call(new Proxy({}, ALL_TRAPS)), "INVALID_ARGUMENT", "[Symbol.dispose] of a Proxy");
-  throwsCode(() => Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Session.prototype), "disposed").get.call({}), "INVALID_ARGUMENT", "disposed of a plain object");
+  const disposedGetter = (C) => {
+    for (let p = C.prototype; p !== null; p = Object.getPrototypeOf(p)) {
+      const d = Object.getOwnPropertyDescriptor(p, "disposed");
+      if (d !== undefined) return d.get;
+    }
+    throw new Error(`no disposed accessor on ${C.name}`);
+  };
+  throwsCode(() => disposedGetter(Session).call({}), "INVALID_ARGUMENT", "disposed of a plain object");
+  throwsCode(() => Object.getOwnPropertyDescriptor(IdentityCache.prototype, "size").get.call(f.a), "INVALID_ARGUMENT", "size of a session");
+  throwsCode(() => IdentityCache.prototype.clear.call(new Proxy(new IdentityCache(), {})), "INVALID_ARGUMENT", "clear of a Proxy");
+  throwsCode(() => Session.initiate(f.alice, f.bundle, enc.encode("x"), { identityCache: f.alice }), "INVALID_ARGUMENT", "an identity as the identity cache");
+  throwsCode(() => Session.accept(f.bob, f.store, f.message, { identityCache: {}, initiatorIdentity: f.alice.publicKey }), "INVALID_ARGUMENT", "an object as the identity cache");
+  const gone = new IdentityCache();
+  gone.dispose();
+  throwsCode(() => Session.initiate(f.alice, f.bundle, enc.encode("x"), { identityCache: gone }), "DISPOSED", "a disposed identity cache");
   roundTrip(f.a, f.b);
 });
 
@@ -509,6 +529,8 @@ test("extreme numbers in every numeric option and argument: documented codes, an
     ["Session.initiate now", (v) => Session.initiate(f.alice, r.bundle, enc.encode("x"), { now: v, maxPrekeyAge: null })],
     ["Session.initiate maxPrekeyAge", (v) => Session.initiate(f.alice, r.bundle, enc.encode("x"), { maxPrekeyAge: v })],
     ["Session.initiate selfContained", (v) => Session.initiate(f.alice, r.bundle, enc.encode("x"), { selfContained: v })],
+    ["Session.initiate identityCache", (v) => Session.initiate(f.alice, r.bundle, enc.encode("x"), { identityCache: v })],
+    ["new IdentityCache capacity", (v) => new IdentityCache({ capacity: v })],
     ["session.encrypt now", (v) => f.a.encrypt(enc.encode("x"), { now: v })],
     ["session.decrypt now", (v) => f.b.decrypt(f.a.encrypt(enc.encode("x")), { now: v })],
     ["Session.open minGeneration", (v) => Session.open(f.a.seal(f.key), f.key, { minGeneration: v })],

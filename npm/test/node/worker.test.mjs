@@ -83,7 +83,7 @@ const INTERNAL = new Set(["bounded", "byteView", "callWhen", "isUint8Array", "to
  * - the helpers `twofold-pq/server` and the worker client share with the main module
  *   (`INTERNAL`: marked `@internal`, absent from its .d.ts) are not part of the API.
  */
-function missingFromWorker(mainModule, clientModule, tw, accessorsAsMethods = new Set(["Identity.publicKey"])) {
+function missingFromWorker(mainModule, clientModule, tw, accessorsAsMethods = new Set(["Identity.publicKey", "IdentityCache.size"])) {
   const missing = [];
   for (const [name, value] of Object.entries(mainModule)) {
     if (typeof value !== "function" || (isClass(value) && isErrorClass(value)) || INTERNAL.has(name)) continue;
@@ -302,7 +302,14 @@ test("every operation round-trips through the worker", async () => {
   assert.deepEqual(await a3.handshakeId(), await a.handshakeId());
   await a3.dispose();
 
-  for (const o of [a, a2, b, store, alice, bob, bob2]) await o.dispose();
+  // An identity cache in the worker, given to initiate by handle.
+  const cache = await tw.IdentityCache.create({ capacity: 4 });
+  const cached = await RS.initiate(alice, composeBundle(upload, 2), enc.encode("hi"), { identityCache: cache });
+  assert.equal(await cache.size(), 1);
+  await cache.clear();
+  assert.equal(await cache.size(), 0);
+
+  for (const o of [a, a2, b, store, alice, bob, bob2, cached.session, cache]) await o.dispose();
 
   const served = new Set(worker.ops);
   assert.deepEqual(operations.filter((op) => !served.has(op)), [], "operations this test never exercised");

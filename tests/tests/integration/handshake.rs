@@ -579,20 +579,79 @@ fn a_forged_initial_message_costs_no_signature_verification() {
     let mut trace = Trace::default();
     let alice = Some(s.alice.as_slice());
     let r = Session::accept_observed(
-        &s.bob, &mut store, &forged, alice, b"ad", 0, &config, &mut trace,
+        &s.bob, &mut store, &forged, alice, b"ad", 0, &config, None, &mut trace,
     );
     assert_eq!(r.err(), Some(AcceptError::AuthFailed));
     assert_eq!(verifications(&mut trace), 0);
     let r = Session::accept_observed(
-        &s.bob, &mut store, &s.initial, alice, b"ad", 0, &config, &mut trace,
+        &s.bob, &mut store, &s.initial, alice, b"ad", 0, &config, None, &mut trace,
     );
     assert!(r.is_ok());
     assert_eq!(verifications(&mut trace), 1);
 }
 
+/// Bob's identity cache: the first handshake of an initiator verifies her binding once and
+/// caches her; the next costs no ML-DSA verification; a forged message still costs none, and
+/// an identity that differs from the cached one in any byte is verified in full.
+#[test]
+fn an_identity_cache_at_accept_saves_the_initiator_binding_verification() {
+    use twofold_core::IdentityCache;
+    use twofold_core::trace::Trace;
+    let s = setup("accept cache", Variant::Full);
+    let config = SessionConfig::default();
+    let mut cache = IdentityCache::new(4);
+    let accept = |message: &[u8], initiator: &[u8], cache: &mut IdentityCache| {
+        let mut store = s.store.fork();
+        let mut trace = Trace::default();
+        let r = Session::accept_observed(
+            &s.bob,
+            &mut store,
+            message,
+            Some(initiator),
+            b"ad",
+            0,
+            &config,
+            Some(cache),
+            &mut trace,
+        );
+        let n = trace
+            .take()
+            .iter()
+            .filter(|e| matches!(e, TraceEvent::SignatureVerified))
+            .count();
+        (r.map(|(session, _)| session.peer_fingerprint()), n)
+    };
+    let mut forged = s.initial.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let (r, n) = accept(&forged, &s.alice, &mut cache);
+    assert_eq!(r.err(), Some(AcceptError::AuthFailed));
+    assert_eq!(n, 0, "forged: nothing verified");
+    assert!(cache.is_empty(), "and nothing cached");
+    let fingerprint = PublicIdentity::from_bytes(&s.alice).unwrap().fingerprint();
+    let (r, n) = accept(&s.initial, &s.alice, &mut cache);
+    assert_eq!(r.unwrap(), fingerprint);
+    assert_eq!(n, 1, "first sight: the binding, then cached");
+    assert!(cache.contains(&fingerprint));
+    let (r, n) = accept(&s.initial, &s.alice, &mut cache);
+    assert_eq!(r.unwrap(), fingerprint);
+    assert_eq!(n, 0, "known initiator: no ML-DSA verification");
+    // Her keys with another binding signature are not the cached identity: verified from
+    // scratch, and refused.
+    let mut other = s.alice.clone();
+    other[3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 7] ^= 1;
+    let (r, n) = accept(&s.initial, &other, &mut cache);
+    assert_eq!(r.err(), Some(AcceptError::BadSignature));
+    assert_eq!(n, 1);
+    assert!(cache.remove(&fingerprint));
+    let (_, n) = accept(&s.initial, &s.alice, &mut cache);
+    assert_eq!(n, 1, "removed: verified again");
+}
+
 /// Alice's verifications of a bundle, counted: two for an identity she has not seen (binding,
-/// upload signature), one once it is in her cache; a bundle whose identity differs from the
-/// cached one in any byte is verified in full.
+/// upload signature), one for a new upload of an identity in her cache, none for another leaf
+/// of the upload she verified last; a bundle whose identity differs from the cached one in any
+/// byte is verified in full.
 #[test]
 fn an_identity_cache_saves_the_binding_verification_of_a_known_identity() {
     use twofold_core::trace::Trace;
@@ -624,7 +683,30 @@ fn an_identity_cache_saves_the_binding_verification_of_a_known_identity() {
     assert!(cache.contains(&bob.public().fingerprint()));
     let (r, n) = count(&second, Some(&mut cache));
     assert_eq!(r.unwrap().identity(), bob.public());
-    assert_eq!(n, 1, "known identity: the upload signature only");
+    assert_eq!(
+        n, 0,
+        "known identity, upload already verified: no ML-DSA verification"
+    );
+    // Another upload of the same identity: its signature only, then it is the one remembered.
+    let next = store.upload(&mut rng, &bob, 1, 1).unwrap();
+    let third = twofold_core::compose_bundle(&next, Some(0)).unwrap();
+    let (r, n) = count(&third, Some(&mut cache));
+    assert!(r.is_ok());
+    assert_eq!(
+        n, 1,
+        "known identity, new upload: the upload signature only"
+    );
+    let (r, n) = count(&first, Some(&mut cache));
+    assert!(r.is_ok());
+    assert_eq!(n, 1, "the earlier upload is no longer the remembered one");
+    // The remembered upload with a changed signature byte is not the verified one.
+    let mut resigned = first.clone();
+    // The header and identity, the signed record, batch id and leaf count, then the signature.
+    let signature_at = IDENTITY_LEN + 4 + 32 + 4 + twofold_core::KEM_PUBLIC_KEY_LEN + 8 + 4 + 2;
+    resigned[signature_at + 100] ^= 1;
+    let (r, n) = count(&resigned, Some(&mut cache));
+    assert!(matches!(r, Err(VerifyError::BadSignature { .. })), "{r:?}");
+    assert_eq!(n, 1);
     // The same keys with a changed binding signature are not the cached identity.
     let mut forged = second.clone();
     forged[3 + 32 + twofold_core::SIG_PUBLIC_KEY_LEN + 7] ^= 1;
