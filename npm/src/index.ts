@@ -20,8 +20,9 @@ export { isInitialized };
 /**
  * Every code a {@link TwofoldError} can carry, as a runtime list: the core's codes (the
  * table in `twofold-core`'s `error.rs`), the two of the wasm layer (`INVALID_ARGUMENT`,
- * `DISPOSED`) and this package's `NOT_READY`. A test checks that this list and the wasm
- * module's `errorCodes()` agree. The set is closed and stable.
+ * `DISPOSED`), this package's `NOT_READY`, and `twofold-pq/store`'s `NO_SESSION` and
+ * `STORAGE_FAILED`. A test checks that this list and the wasm module's `errorCodes()` agree.
+ * The set is closed and stable.
  */
 export const ERROR_CODES = [
   "UNSUPPORTED_VERSION",
@@ -55,6 +56,8 @@ export const ERROR_CODES = [
   "INVALID_ARGUMENT",
   "DISPOSED",
   "NOT_READY",
+  "NO_SESSION",
+  "STORAGE_FAILED",
 ] as const;
 
 /** A code of {@link ERROR_CODES}. */
@@ -287,6 +290,13 @@ function options<T extends object>(value: T | undefined, keys: readonly (keyof T
   if (problem !== undefined) throw new TwofoldError("INVALID_ARGUMENT", problem);
   return snapshot;
 }
+
+/**
+ * {@link options}, for `twofold-pq/store`.
+ *
+ * @internal
+ */
+export const readOptions = options;
 
 const disposeSymbol: symbol =
   (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose");

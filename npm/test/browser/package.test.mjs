@@ -1,12 +1,20 @@
 // The package in the browser: a plain page without a bundler, the shared conformance checks
-// (vectors, garbage at every entry point), the memory scan, a Web Worker, and an app bundled with Vite (with a
-// worker of its own).
+// (vectors, garbage at every entry point), the memory scan, a Web Worker, an app bundled with
+// Vite (with a worker of its own), and twofold-pq/store shared by two pages (issue 14 item 4):
+// two pages of one origin are two tabs of the same user, sharing one store in a real IndexedDB.
+// They race on one conversation (every page encrypts and receives concurrently, in rounds,
+// while Bob answers from Node): the Web Locks serialize the operations across the pages, each
+// operation reads the committed state, so no message position is used twice (Bob never sees
+// CONFLICTING_MESSAGE), the sessions never desynchronize, and every message decrypts exactly
+// once.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { composeBundle } from "twofold-pq/server";
+import { MemoryBackend, TwofoldStore } from "twofold-pq/store";
 import { build } from "vite";
 import { launchBrowser, watchErrors } from "../../../scripts/browser.mjs";
 import { serve } from "../../../scripts/serve.mjs";
@@ -95,4 +103,78 @@ test("an app bundled with Vite (package by name, plus a worker)", async () => {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A page of the store fixture: one tab of Alice. */
+async function storeTab() {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${url}npm/test/browser/fixtures/store.html`);
+  await page.locator("#result").filter({ hasText: /^ready$/ }).waitFor({ timeout: 60_000 });
+  return { page, errors };
+}
+
+test("two pages race on one conversation: no key reuse, no desync, every message exactly once", async () => {
+  const [a, b] = [await storeTab(), await storeTab()];
+  const name = `alice-${Date.now()}`;
+  const [infoA, infoB] = await Promise.all([a, b].map((t) => t.page.evaluate((n) => window.tab.open(n), name)));
+  assert.equal(infoA.locks, true, "Web Locks available");
+  assert.deepEqual(infoA.publicKey, infoB.publicKey, "both pages opened the same identity from IndexedDB");
+  const alicePublic = new Uint8Array(infoA.publicKey);
+
+  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: new Uint8Array(32).fill(6), name: "race-bob" });
+  const upload = await bob.upload({ oneTime: 1 });
+  const { peer, message } = await a.page.evaluate(
+    ([bundle]) => window.tab.initiate(bundle, "hello"),
+    [Array.from(composeBundle(upload, 0))],
+  );
+  const first = await bob.receive(new Uint8Array(message), { initiatorIdentity: alicePublic });
+  assert.equal(dec.decode(first.plaintext), "hello");
+  const alicePeer = first.peer;
+
+  const ROUNDS = 10;
+  const PER_PAGE = 10;
+  const bobGot = new Map();
+  const aliceGot = new Map();
+  for (let r = 0; r < ROUNDS; r++) {
+    const incoming = [];
+    for (let i = 0; i < 2 * PER_PAGE; i++) {
+      incoming.push(Array.from(await bob.encrypt(alicePeer, enc.encode(`b${r}.${i}`))));
+    }
+    const texts = (p) => Array.from({ length: PER_PAGE }, (_, i) => `${p}${r}.${i}`);
+    const results = await Promise.all([
+      a.page.evaluate(([p, t, m]) => window.tab.step(p, t, m), [peer, texts("A"), incoming.slice(0, PER_PAGE)]),
+      b.page.evaluate(([p, t, m]) => window.tab.step(p, t, m), [peer, texts("B"), incoming.slice(PER_PAGE)]),
+    ]);
+    for (const { got } of results) {
+      for (const g of got) {
+        assert.equal(g.error, undefined, `round ${r}: Alice refused one of Bob's messages: ${g.error}`);
+        aliceGot.set(g.text, (aliceGot.get(g.text) ?? 0) + 1);
+      }
+    }
+    // Bob receives what both pages sent, interleaved.
+    const sent = results[0].sent.flatMap((m, i) => [m, results[1].sent[i]]);
+    for (const m of sent) {
+      const text = dec.decode((await bob.receive(new Uint8Array(m), { from: alicePeer })).plaintext);
+      bobGot.set(text, (bobGot.get(text) ?? 0) + 1);
+    }
+  }
+  assert.equal(bobGot.size, 2 * ROUNDS * PER_PAGE);
+  assert.equal(aliceGot.size, 2 * ROUNDS * PER_PAGE);
+  assert.ok([...bobGot.values(), ...aliceGot.values()].every((n) => n === 1), "a message decrypted twice");
+  // Still in step: a last exchange through the second page.
+  const [back] = await b.page.evaluate(([p]) => window.tab.step(p, ["last"], []).then((r) => r.sent), [peer]);
+  assert.equal(dec.decode((await bob.receive(new Uint8Array(back))).plaintext), "last");
+  const reply = Array.from(await bob.encrypt(alicePeer, enc.encode("bye")));
+  assert.equal(await a.page.evaluate((m) => window.tab.receive(m), reply), "bye");
+  // Each page heard of the other's commits.
+  for (const t of [a, b]) assert.ok((await t.page.evaluate(() => window.tab.notices())) > 0);
+  for (const t of [a, b]) {
+    assert.deepEqual(t.errors, []);
+    await t.page.close();
+  }
+  await bob.close();
 });

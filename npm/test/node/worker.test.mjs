@@ -68,7 +68,7 @@ function members(proto, stop) {
 const isClass = (f) => typeof f === "function" && /^class\b/.test(Function.prototype.toString.call(f));
 const isErrorClass = (f) => f === Error || f.prototype instanceof Error;
 const DISPOSE_SYMBOLS = new Set([Symbol.dispose, Symbol.for("Symbol.dispose")].filter(Boolean));
-const INTERNAL = new Set(["bounded", "byteView", "callWhen", "isUint8Array", "toTwofoldError"]);
+const INTERNAL = new Set(["bounded", "byteView", "callWhen", "isUint8Array", "readOptions", "toTwofoldError"]);
 
 /**
  * The documented mapping from the main API to the Worker API, as a checker. Returns what the

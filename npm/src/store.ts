@@ -1,0 +1,627 @@
+/**
+ * Persistence an application cannot get wrong: `twofold-pq/store`.
+ *
+ * A {@link TwofoldStore} owns one party's identity, prekey store and sessions (one per peer),
+ * kept as sealed blobs in a {@link Backend} under the application key. Every state-changing
+ * call goes through it and returns only once the changed state is durably stored:
+ * `encrypt` returns the ciphertext after the advanced session is committed, so a crash can
+ * never lead to a message key being used twice; `receive` commits after the caller's
+ * `process` callback (if any) has run, so a crash before that commit leaves the session as it
+ * was and the redelivered message decrypts again (no message key is lost). Each operation
+ * opens the state it needs from the backend, under a lock that serializes operations across
+ * every tab and worker of the origin (Web Locks) or within the process, so no caller ever works
+ * on a stale copy; other contexts learn of changes by a BroadcastChannel.
+ *
+ * Backends: {@link MemoryBackend} (tests), {@link IndexedDbBackend} (browsers and workers) and
+ * `FileBackend` of `twofold-pq/store/node` (Node: write, fsync, rename, with a redo journal).
+ *
+ * @packageDocumentation
+ */
+
+import {
+  Identity,
+  PrekeyStore,
+  Session,
+  TwofoldError,
+  byteView,
+  constants,
+  describeMessage,
+  isUint8Array,
+  messageKind,
+  readOptions,
+} from "./index.js";
+import type {
+  AcceptOptions,
+  InitiateOptions,
+  MessageOptions,
+  PrekeyStoreInfo,
+  SessionInfo,
+  UploadOptions,
+} from "./index.js";
+
+/** One change of a commit: a value to store under a key, or `undefined` to delete the key. */
+export type Write = readonly [key: string, value: Uint8Array | undefined];
+
+/**
+ * Where a {@link TwofoldStore} keeps its blobs (already sealed: a backend never sees a
+ * secret). Implementations must make {@link Backend.commit} atomic (after a crash, either every
+ * write of a commit is visible or none is) and durable once its promise resolves.
+ */
+export interface Backend {
+  /** The value stored under `key`, or `undefined`. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Every key that starts with `prefix`, in any order. */
+  keys(prefix: string): Promise<string[]>;
+  /** Applies every write atomically and durably. */
+  commit(writes: readonly Write[]): Promise<void>;
+}
+
+/** A backend in memory (tests, or state that may be lost). Commits are atomic by construction. */
+export class MemoryBackend implements Backend {
+  readonly #data = new Map<string, Uint8Array>();
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const v = this.#data.get(key);
+    return v === undefined ? undefined : v.slice();
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.#data.keys()].filter((k) => k.startsWith(prefix));
+  }
+
+  async commit(writes: readonly Write[]): Promise<void> {
+    for (const [key, value] of writes) {
+      if (value === undefined) this.#data.delete(key);
+      else this.#data.set(key, value.slice());
+    }
+  }
+}
+
+/**
+ * A backend in IndexedDB (browsers and workers): one object store, each commit one
+ * `readwrite` transaction with `durability: "strict"`, resolved on its `complete` event.
+ */
+export class IndexedDbBackend implements Backend {
+  readonly #db: IDBDatabase;
+
+  private constructor(db: IDBDatabase) {
+    this.#db = db;
+  }
+
+  /** Opens (creating it if needed) the database `name`. */
+  static open(name: string, factory: IDBFactory = indexedDB): Promise<IndexedDbBackend> {
+    return new Promise((resolve, reject) => {
+      const req = factory.open(name, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore(STORE_NAME);
+      req.onsuccess = () => resolve(new IndexedDbBackend(req.result));
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error(`IndexedDB ${name} is blocked by another connection`));
+    });
+  }
+
+  #request<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const tx = this.#db.transaction(STORE_NAME, mode);
+      const req = run(tx.objectStore(STORE_NAME));
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const v: unknown = await this.#request("readonly", (s) => s.get(key));
+    return v instanceof Uint8Array ? v : undefined;
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+    const keys = await this.#request("readonly", (s) => s.getAllKeys(range));
+    return keys.map(String);
+  }
+
+  commit(writes: readonly Write[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const tx = this.#db.transaction(STORE_NAME, "readwrite", { durability: "strict" });
+      const s = tx.objectStore(STORE_NAME);
+      for (const [key, value] of writes) {
+        if (value === undefined) s.delete(key);
+        else s.put(value, key);
+      }
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#db.close();
+  }
+}
+
+const STORE_NAME = "twofold-pq";
+
+/** The subset of the Web Locks API the store uses (`navigator.locks`). */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** Options of {@link TwofoldStore.open}. */
+export interface StoreOptions {
+  /**
+   * The application key (`constants().appKeyLength` bytes) under which every blob is sealed.
+   * The store keeps a copy for its lifetime; {@link TwofoldStore.close} wipes it.
+   */
+  appKey: Uint8Array;
+  /**
+   * Names the store's lock and change channel: contexts that open the same backend must use
+   * the same name. Default `"default"`.
+   */
+  name?: string;
+  /**
+   * The lock manager that serializes operations across contexts. Default: `navigator.locks`
+   * where it exists (browsers, workers), else a lock within this JavaScript realm only (Node:
+   * one process per backend). `null`: the in-realm lock only.
+   */
+  locks?: LockManagerLike | null;
+  /** Post and receive change notices on a BroadcastChannel (default where it exists). */
+  broadcast?: boolean;
+  /** Options for the prekey store created on first open. */
+  now?: number;
+}
+
+/** What {@link TwofoldStore.receive} delivers. */
+export interface Received {
+  /** The peer's fingerprint, as lowercase hex: the conversation's key. */
+  peer: string;
+  plaintext: Uint8Array;
+  /** Whether the message started a new session (an initial message accepted). */
+  isNew: boolean;
+}
+
+/** Options of {@link TwofoldStore.receive}. */
+export interface ReceiveOptions {
+  /**
+   * The sender's fingerprint (hex), if the transport knows it. A ratchet message without it is
+   * tried against every session (each refusal leaves that session unchanged).
+   */
+  from?: string;
+  /** For a compact initial message of a new peer: her identity, as your directory holds it. */
+  initiatorIdentity?: Uint8Array;
+  /** Associated data the sender authenticated. */
+  associatedData?: Uint8Array;
+  /**
+   * Runs with the message before anything is committed: if it throws (or rejects), nothing is
+   * stored and the message can be received again. Use it to persist the plaintext in the same
+   * step as far as your storage allows (at-least-once: after a crash between it and the
+   * commit, it runs again for the redelivered message).
+   */
+  process?: (message: Received) => void | Promise<void>;
+}
+
+/** A notice of committed changes, posted to the other contexts of the same store name. */
+export interface ChangeNotice {
+  /** Peers whose session changed (hex fingerprints); `prekeys` when the prekey store did. */
+  changed: string[];
+}
+
+const KEY_IDENTITY = "identity";
+const KEY_PREKEYS = "prekeys";
+const KEY_SESSION = "session/";
+const CONTEXT = "twofold-pq/store v1 ";
+
+const enc = new TextEncoder();
+const contextOf = (key: string) => enc.encode(CONTEXT + key);
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const PEER = /^[0-9a-f]{64}$/;
+
+function peerKey(peer: unknown): string {
+  if (typeof peer !== "string" || !PEER.test(peer)) {
+    throw new TwofoldError("INVALID_ARGUMENT", "a peer is its fingerprint as 64 lowercase hex digits");
+  }
+  return KEY_SESSION + peer;
+}
+
+/** Runs `fn` on the backend, turning its failures into `STORAGE_FAILED`. */
+async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new TwofoldError("STORAGE_FAILED", `the storage backend failed to ${what}`, { cause: e });
+  }
+}
+
+/** A lock within this realm: callbacks of one name run one at a time, in order. */
+class LocalLocks implements LockManagerLike {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(name) ?? Promise.resolve();
+    const run = prev.then(callback, callback);
+    const tail = run.catch(() => undefined);
+    this.#tails.set(name, tail);
+    void tail.then(() => {
+      if (this.#tails.get(name) === tail) this.#tails.delete(name);
+    });
+    return run;
+  }
+}
+
+const localLocks = new LocalLocks();
+
+/**
+ * One party's persistent state: identity, prekeys and a session per peer, all behind one
+ * lock. Create it with {@link TwofoldStore.open}.
+ */
+export class TwofoldStore {
+  readonly #backend: Backend;
+  readonly #appKey: Uint8Array;
+  readonly #identity: Identity;
+  readonly #lockName: string;
+  readonly #locks: LockManagerLike;
+  readonly #channel: BroadcastChannel | undefined;
+  readonly #listeners = new Set<(notice: ChangeNotice) => void>();
+  #closed = false;
+
+  private constructor(
+    backend: Backend,
+    appKey: Uint8Array,
+    identity: Identity,
+    name: string,
+    locks: LockManagerLike,
+    broadcast: boolean,
+  ) {
+    this.#backend = backend;
+    this.#appKey = appKey;
+    this.#identity = identity;
+    this.#lockName = `twofold-pq/store:${name}`;
+    this.#locks = locks;
+    if (broadcast && typeof BroadcastChannel === "function") {
+      this.#channel = new BroadcastChannel(this.#lockName);
+      // Node: an open channel would keep the process alive.
+      (this.#channel as { unref?: () => void }).unref?.();
+      this.#channel.onmessage = (e: MessageEvent) => {
+        const changed = (e.data as { changed?: unknown } | null)?.changed;
+        if (Array.isArray(changed)) this.#notify({ changed: changed.filter((c) => typeof c === "string") });
+      };
+    }
+  }
+
+  /**
+   * Opens the store in `backend`, creating a new identity and prekey store on first use (one
+   * atomic commit). Contexts that open the same backend share its state safely.
+   */
+  static async open(backend: Backend, options: StoreOptions): Promise<TwofoldStore> {
+    const o = readOptions(options ?? ({} as StoreOptions), ["appKey", "name", "locks", "broadcast", "now"]);
+    const { appKey, name = "default", now } = o;
+    if (typeof backend !== "object" || backend === null || typeof backend.commit !== "function") {
+      throw new TwofoldError("INVALID_ARGUMENT", "backend must implement get, keys and commit");
+    }
+    if (!isUint8Array(appKey) || byteView(appKey, "appKey").length !== constants().appKeyLength) {
+      throw new TwofoldError("INVALID_ARGUMENT", `appKey must be a Uint8Array of ${constants().appKeyLength} bytes`);
+    }
+    if (typeof name !== "string") throw new TwofoldError("INVALID_ARGUMENT", "name must be a string");
+    // The store's own copy, wiped by close().
+    const key = byteView(appKey, "appKey").slice();
+    const navigatorLocks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+    const locks = o.locks === undefined ? (navigatorLocks ?? localLocks) : (o.locks ?? localLocks);
+    const lockName = `twofold-pq/store:${name}`;
+    const identity = await locks.request(lockName, async () => {
+      const sealed = await io("read", () => backend.get(KEY_IDENTITY));
+      if (sealed !== undefined) return Identity.open(sealed, key, { context: contextOf(KEY_IDENTITY) });
+      const id = Identity.generate();
+      const store = PrekeyStore.generate(id, { now });
+      try {
+        await io("write", () =>
+          backend.commit([
+            [KEY_IDENTITY, id.seal(key, { context: contextOf(KEY_IDENTITY) })],
+            [KEY_PREKEYS, store.seal(key, { context: contextOf(KEY_PREKEYS) })],
+          ]),
+        );
+      } catch (e) {
+        id.dispose();
+        throw e;
+      } finally {
+        store.dispose();
+      }
+      return id;
+    });
+    return new TwofoldStore(backend, key, identity, name, locks, o.broadcast ?? true);
+  }
+
+  /** This party's encoded public identity (what peers verify and directories hold). */
+  get publicKey(): Uint8Array {
+    return this.#identity.publicKey;
+  }
+
+  /** Calls `listener` with each change another context of this store name committed. */
+  onChange(listener: (notice: ChangeNotice) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #notify(notice: ChangeNotice): void {
+    for (const l of this.#listeners) l(notice);
+  }
+
+  /** Runs `fn` under the store's lock (one operation at a time, across contexts). */
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new TwofoldError("DISPOSED", "the store was closed"));
+    return this.#locks.request(this.#lockName, async () => {
+      if (this.#closed) throw new TwofoldError("DISPOSED", "the store was closed");
+      return fn();
+    });
+  }
+
+  async #commit(writes: Write[], changed: string[]): Promise<void> {
+    await io("write", () => this.#backend.commit(writes));
+    this.#channel?.postMessage({ changed } satisfies ChangeNotice);
+  }
+
+  async #openPrekeys(): Promise<PrekeyStore> {
+    const sealed = await io("read", () => this.#backend.get(KEY_PREKEYS));
+    if (sealed === undefined) throw new TwofoldError("STORAGE_FAILED", "the prekey store is missing from the backend");
+    return PrekeyStore.open(sealed, this.#appKey, this.#identity, { context: contextOf(KEY_PREKEYS) });
+  }
+
+  async #openSession(key: string): Promise<Session | undefined> {
+    const sealed = await io("read", () => this.#backend.get(key));
+    return sealed === undefined ? undefined : Session.open(sealed, this.#appKey, { context: contextOf(key) });
+  }
+
+  #sealSession(key: string, s: Session): Write {
+    return [key, s.seal(this.#appKey, { context: contextOf(key) })];
+  }
+
+  /** Runs `fn` on the prekey store and commits the store if `fn` succeeds. */
+  async #withPrekeys<T>(fn: (p: PrekeyStore) => T): Promise<T> {
+    return this.#locked(async () => {
+      const p = await this.#openPrekeys();
+      try {
+        const out = fn(p);
+        await this.#commit([[KEY_PREKEYS, p.seal(this.#appKey, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"]);
+        return out;
+      } finally {
+        p.dispose();
+      }
+    });
+  }
+
+  /**
+   * A new batch of one-time prekeys for your server (`PrekeyStore.upload`): returned once the
+   * store that holds their secrets is committed, so the server never hands out a prekey whose
+   * secret could be lost.
+   */
+  upload(options?: UploadOptions): Promise<Uint8Array> {
+    return this.#withPrekeys((p) => p.upload(options));
+  }
+
+  /** `PrekeyStore.rotateSignedPrekeys`, committed. Upload afterwards. */
+  rotateSignedPrekeys(now?: number): Promise<void> {
+    return this.#withPrekeys((p) => p.rotateSignedPrekeys(now));
+  }
+
+  /** `PrekeyStore.prune`, committed. */
+  prune(now?: number): Promise<void> {
+    return this.#withPrekeys((p) => p.prune(now));
+  }
+
+  /** The prekey store's non-secret state. */
+  prekeyInfo(): Promise<PrekeyStoreInfo> {
+    return this.#locked(async () => {
+      const p = await this.#openPrekeys();
+      try {
+        return p.info();
+      } finally {
+        p.dispose();
+      }
+    });
+  }
+
+  /** The peers (hex fingerprints) this store has a session with. */
+  peers(): Promise<string[]> {
+    return this.#locked(async () => {
+      const keys = await io("read", () => this.#backend.keys(KEY_SESSION));
+      return keys.map((k) => k.slice(KEY_SESSION.length)).filter((p) => PEER.test(p)).sort();
+    });
+  }
+
+  /**
+   * Starts a session with the owner of `bundle` (`Session.initiate`) and returns the first
+   * message once the session is committed. An existing session with the same peer is replaced
+   * (the peer's `receive` of the new handshake replaces it on its side too).
+   */
+  initiate(bundle: Uint8Array, plaintext: Uint8Array, options?: InitiateOptions): Promise<{ peer: string; message: Uint8Array }> {
+    return this.#locked(async () => {
+      const { session, message } = Session.initiate(this.#identity, bundle, plaintext, options);
+      try {
+        const peer = hex(session.peerFingerprint());
+        await this.#commit([this.#sealSession(peerKey(peer), session)], [peer]);
+        return { peer, message };
+      } finally {
+        session.dispose();
+      }
+    });
+  }
+
+  /**
+   * Encrypts to `peer` (`Session.encrypt`) and returns the ciphertext once the advanced
+   * session is committed: a message returned was never, and will never be, encrypted with the
+   * same key as another. If the commit fails nothing is returned and the stored session is
+   * unchanged.
+   */
+  async encrypt(peer: string, plaintext: Uint8Array, options?: MessageOptions): Promise<Uint8Array> {
+    const key = peerKey(peer);
+    return this.#locked(async () => {
+      const s = await this.#openSession(key);
+      if (s === undefined) throw new TwofoldError("NO_SESSION", `no session with ${peer}`);
+      try {
+        const out = s.encrypt(plaintext, options);
+        await this.#commit([this.#sealSession(key, s)], [peer]);
+        return out;
+      } finally {
+        s.dispose();
+      }
+    });
+  }
+
+  /**
+   * Routes an incoming message and decrypts it, committing the change only after
+   * `options.process` (if given) has run:
+   * - a ratchet message goes to the session of `options.from`, or, without it, to the session
+   *   that accepts it (`NO_SESSION` when there is none, or the most specific refusal);
+   * - an initial message is first offered to the session with its initiator (a repetition of
+   *   that session's handshake, which she sends until you reply); if there is none, or it is
+   *   another handshake (`WRONG_SESSION`), it is accepted as a new session against the
+   *   prekey store, replacing any session with that peer, and the prekey store and session are
+   *   committed together.
+   * On any error nothing is committed and the message can be received again.
+   */
+  async receive(message: Uint8Array, options?: ReceiveOptions): Promise<Received> {
+    const o = readOptions(options, ["from", "initiatorIdentity", "associatedData", "process"]);
+    const { from, initiatorIdentity, associatedData, process } = o;
+    if (from !== undefined) peerKey(from);
+    if (process !== undefined && typeof process !== "function") {
+      throw new TwofoldError("INVALID_ARGUMENT", "process must be a function");
+    }
+    return this.#locked(async () => {
+      if (messageKind(message) === "initial") {
+        const fp = describeMessage(message).handshake?.initiatorFingerprint;
+        if (fp === undefined) throw new TwofoldError("INVALID_ENCODING", "an initial message without a handshake");
+        const peer = hex(fp);
+        const existing = await this.#tryExisting(peer, message, associatedData, process);
+        if (existing !== undefined) return existing;
+        return this.#accept(peer, message, { initiatorIdentity, associatedData }, process);
+      }
+      const candidates = from !== undefined ? [from] : await this.#peers();
+      const refusals: TwofoldError[] = [];
+      for (const peer of candidates) {
+        const s = await this.#openSession(peerKey(peer));
+        if (s === undefined) continue;
+        try {
+          let plaintext: Uint8Array;
+          try {
+            plaintext = s.decrypt(message, { associatedData });
+          } catch (e) {
+            // A session that refused the message is unchanged: try the next one. (Only the
+            // refusal: a failure of `process` or of the commit below is the caller's.)
+            if (!(e instanceof TwofoldError) || from !== undefined) throw e;
+            refusals.push(e);
+            continue;
+          }
+          return await this.#deliver(s, { peer, plaintext, isNew: false }, process, []);
+        } finally {
+          s.dispose();
+        }
+      }
+      // A duplicate or a conflict names the session the message belongs to; otherwise the
+      // first refusal (AUTH_FAILED when no session holds the message's keys).
+      const named = refusals.find((e) => e.code === "DUPLICATE_MESSAGE" || e.code === "CONFLICTING_MESSAGE");
+      throw named ?? refusals[0] ?? new TwofoldError("NO_SESSION", from === undefined ? "no session to receive this message" : `no session with ${from}`);
+    });
+  }
+
+  async #peers(): Promise<string[]> {
+    const keys = await io("read", () => this.#backend.keys(KEY_SESSION));
+    return keys.map((k) => k.slice(KEY_SESSION.length)).filter((p) => PEER.test(p));
+  }
+
+  /** An initial message offered to the existing session with its initiator, if any. */
+  async #tryExisting(
+    peer: string,
+    message: Uint8Array,
+    associatedData: Uint8Array | undefined,
+    process: ReceiveOptions["process"],
+  ): Promise<Received | undefined> {
+    const s = await this.#openSession(peerKey(peer));
+    if (s === undefined) return undefined;
+    try {
+      let plaintext: Uint8Array;
+      try {
+        plaintext = s.decrypt(message, { associatedData });
+      } catch (e) {
+        if (e instanceof TwofoldError && e.code === "WRONG_SESSION") return undefined;
+        throw e;
+      }
+      return await this.#deliver(s, { peer, plaintext, isNew: false }, process, []);
+    } finally {
+      s.dispose();
+    }
+  }
+
+  async #accept(
+    peer: string,
+    message: Uint8Array,
+    options: AcceptOptions,
+    process: ReceiveOptions["process"],
+  ): Promise<Received> {
+    const p = await this.#openPrekeys();
+    try {
+      const { session, plaintext } = Session.accept(this.#identity, p, message, options);
+      try {
+        const prekeys: Write = [KEY_PREKEYS, p.seal(this.#appKey, { context: contextOf(KEY_PREKEYS) })];
+        return await this.#deliver(session, { peer, plaintext, isNew: true }, process, [prekeys]);
+      } finally {
+        session.dispose();
+      }
+    } finally {
+      p.dispose();
+    }
+  }
+
+  /** Runs `process`, then commits the session (and `more`), then returns the message. */
+  async #deliver(s: Session, received: Received, process: ReceiveOptions["process"], more: Write[]): Promise<Received> {
+    if (process !== undefined) await process(received);
+    const changed = more.length > 0 ? [received.peer, "prekeys"] : [received.peer];
+    await this.#commit([...more, this.#sealSession(peerKey(received.peer), s)], changed);
+    return received;
+  }
+
+  /** The session's non-secret state (`Session.info`). */
+  async info(peer: string): Promise<SessionInfo> {
+    return this.#read(peer, (s) => s.info());
+  }
+
+  /** The safety number with `peer`. */
+  async safetyNumber(peer: string): Promise<string> {
+    return this.#read(peer, (s) => s.safetyNumber());
+  }
+
+  async #read<T>(peer: string, fn: (s: Session) => T): Promise<T> {
+    const key = peerKey(peer);
+    return this.#locked(async () => {
+      const s = await this.#openSession(key);
+      if (s === undefined) throw new TwofoldError("NO_SESSION", `no session with ${peer}`);
+      try {
+        return fn(s);
+      } finally {
+        s.dispose();
+      }
+    });
+  }
+
+  /** Deletes the session with `peer`; whether there was one. */
+  async forget(peer: string): Promise<boolean> {
+    const key = peerKey(peer);
+    return this.#locked(async () => {
+      const had = (await io("read", () => this.#backend.get(key))) !== undefined;
+      if (had) await this.#commit([[key, undefined]], [peer]);
+      return had;
+    });
+  }
+
+  /**
+   * Waits for running operations, then wipes the application key and the identity; later
+   * calls reject with `DISPOSED`. The backend's data stays.
+   */
+  close(): Promise<void> {
+    return this.#locks.request(this.#lockName, async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#channel?.close();
+      this.#appKey.fill(0);
+      this.#identity.dispose();
+    });
+  }
+}

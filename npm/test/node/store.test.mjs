@@ -1,0 +1,264 @@
+// twofold-pq/store in Node (issue 14): the memory and file backends, routing of every kind of
+// incoming message by receive(), commits that happen before results are returned, refusals that
+// change nothing, operations serialized across two stores on one backend, change notices.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { TwofoldError } from "twofold-pq";
+import { composeBundle } from "twofold-pq/server";
+import { FileBackend, MemoryBackend, TwofoldStore } from "twofold-pq/store";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const isCode = (code) => (e) => e instanceof TwofoldError && e.code === code;
+const key = (n = 7) => new Uint8Array(32).fill(n);
+
+const dirs = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+async function fileBackend() {
+  const d = await mkdtemp(join(tmpdir(), "twofold-store-"));
+  dirs.push(d);
+  return { dir: d, backend: await FileBackend.open(d) };
+}
+
+const backends = {
+  memory: async () => ({ backend: new MemoryBackend() }),
+  file: fileBackend,
+};
+
+/** Alice and Bob, each with a store, Bob's upload on the "server". */
+async function parties(make) {
+  const a = await make();
+  const b = await make();
+  const alice = await TwofoldStore.open(a.backend, { appKey: key(1), name: `alice-${Math.random()}` });
+  const bob = await TwofoldStore.open(b.backend, { appKey: key(2), name: `bob-${Math.random()}` });
+  const upload = await bob.upload({ oneTime: 4 });
+  return { a, b, alice, bob, upload };
+}
+
+for (const [kind, make] of Object.entries(backends)) {
+  test(`${kind}: a conversation through two stores, every message routed by receive()`, async () => {
+    const { alice, bob, upload } = await parties(make);
+    const { peer: bobPeer, message: m1 } = await alice.initiate(composeBundle(upload, 0), enc.encode("hello"));
+    // Before Bob replies, each of Alice's messages repeats the handshake: receive() routes the
+    // second one to the session the first one created (no REPLAYED_HANDSHAKE, no guesswork).
+    const m2 = await alice.encrypt(bobPeer, enc.encode("still there?"));
+    const first = await bob.receive(m1, { initiatorIdentity: alice.publicKey });
+    assert.equal(first.isNew, true);
+    assert.equal(dec.decode(first.plaintext), "hello");
+    const second = await bob.receive(m2);
+    assert.equal(second.isNew, false);
+    assert.equal(second.peer, first.peer);
+    assert.equal(dec.decode(second.plaintext), "still there?");
+    assert.deepEqual(await bob.peers(), [first.peer]);
+    // Replies and a burst both ways; Alice routes without `from`, Bob with it.
+    for (let i = 0; i < 20; i++) {
+      const r = await bob.encrypt(first.peer, enc.encode(`r${i}`));
+      const got = await alice.receive(r);
+      assert.equal(got.peer, bobPeer);
+      assert.equal(dec.decode(got.plaintext), `r${i}`);
+      const s = await alice.encrypt(bobPeer, enc.encode(`s${i}`));
+      assert.equal(dec.decode((await bob.receive(s, { from: first.peer })).plaintext), `s${i}`);
+    }
+    assert.equal(await alice.safetyNumber(bobPeer), await bob.safetyNumber(first.peer));
+    assert.equal((await alice.info(bobPeer)).role, "initiator");
+    // The same message again is a duplicate, and changes nothing.
+    const again = await bob.encrypt(first.peer, enc.encode("once"));
+    await alice.receive(again);
+    await assert.rejects(alice.receive(again), isCode("DUPLICATE_MESSAGE"));
+    await alice.close();
+    await bob.close();
+  });
+
+  test(`${kind}: state survives reopening; a wrong application key opens nothing`, async () => {
+    const { a, alice, bob, upload } = await parties(make);
+    const { peer } = await alice.initiate(composeBundle(upload, 0), enc.encode("x"));
+    const publicKey = alice.publicKey;
+    await alice.close();
+    await assert.rejects(alice.encrypt(peer, enc.encode("y")), isCode("DISPOSED"));
+    const backend = kind === "file" ? await FileBackend.open(a.dir) : a.backend;
+    await assert.rejects(TwofoldStore.open(backend, { appKey: key(9) }), isCode("AUTH_FAILED"));
+    const reopened = await TwofoldStore.open(backend, { appKey: key(1) });
+    assert.deepEqual(reopened.publicKey, publicKey);
+    assert.deepEqual(await reopened.peers(), [peer]);
+    const m = await reopened.encrypt(peer, enc.encode("after reopening"));
+    assert.equal(dec.decode((await bob.receive(m, { initiatorIdentity: publicKey })).plaintext), "after reopening");
+    await reopened.close();
+    await bob.close();
+  });
+}
+
+test("an upload is returned only after the prekeys behind it are stored", async () => {
+  const backend = new MemoryBackend();
+  const bob = await TwofoldStore.open(backend, { appKey: key(2) });
+  const upload = await bob.upload({ oneTime: 2 });
+  assert.equal((await bob.prekeyInfo()).oneTimeHeld, 2);
+  await bob.close();
+  // A store reopened from the backend (a restart) accepts handshakes on the uploaded leaves.
+  const again = await TwofoldStore.open(backend, { appKey: key(2) });
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const { message } = await alice.initiate(composeBundle(upload, 1), enc.encode("hi"));
+  const r = await again.receive(message, { initiatorIdentity: alice.publicKey });
+  assert.equal(dec.decode(r.plaintext), "hi");
+  // The one-time prekey is consumed in the same commit as the session: a replay is refused.
+  await again.forget(r.peer);
+  await assert.rejects(again.receive(message, { initiatorIdentity: alice.publicKey }), isCode("PREKEY_ALREADY_USED"));
+});
+
+/** A memory backend whose commits can be made to fail. */
+class FlakyBackend extends MemoryBackend {
+  failNext = 0;
+  async commit(writes) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("disk full");
+    }
+    return super.commit(writes);
+  }
+}
+
+test("a failed commit returns nothing and leaves the stored state as it was", async () => {
+  const flaky = new FlakyBackend();
+  const alice = await TwofoldStore.open(flaky, { appKey: key(1) });
+  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2) });
+  const upload = await bob.upload({ oneTime: 1 });
+  const { peer, message } = await alice.initiate(composeBundle(upload, 0), enc.encode("0"));
+  const { peer: alicePeer } = await bob.receive(message, { initiatorIdentity: alice.publicKey });
+  await alice.receive(await bob.encrypt(alicePeer, enc.encode("reply")));
+  const before = await flaky.get(`session/${peer}`);
+  flaky.failNext = 1;
+  await assert.rejects(alice.encrypt(peer, enc.encode("lost")), (e) => isCode("STORAGE_FAILED")(e) && e.cause.message === "disk full");
+  assert.deepEqual(await flaky.get(`session/${peer}`), before);
+  // The next message takes the position the failed one would have had; Bob sees no conflict.
+  for (let i = 1; i <= 3; i++) {
+    const m = await alice.encrypt(peer, enc.encode(String(i)));
+    assert.equal(dec.decode((await bob.receive(m)).plaintext), String(i));
+  }
+  // A receive whose commit fails can be received again.
+  const r = await bob.encrypt(alicePeer, enc.encode("retry me"));
+  flaky.failNext = 1;
+  await assert.rejects(alice.receive(r), isCode("STORAGE_FAILED"));
+  assert.equal(dec.decode((await alice.receive(r)).plaintext), "retry me");
+});
+
+test("receive: `process` runs before the commit; if it throws nothing is committed", async () => {
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const backend = new MemoryBackend();
+  const bob = await TwofoldStore.open(backend, { appKey: key(2) });
+  const upload = await bob.upload({ oneTime: 1 });
+  const { message } = await alice.initiate(composeBundle(upload, 0), enc.encode("important"));
+  const seen = [];
+  await assert.rejects(
+    bob.receive(message, {
+      initiatorIdentity: alice.publicKey,
+      process: (m) => {
+        seen.push(dec.decode(m.plaintext));
+        throw new Error("app database down");
+      },
+    }),
+    /app database down/,
+  );
+  assert.deepEqual(await bob.peers(), [], "no session committed");
+  assert.equal((await bob.prekeyInfo()).oneTimeHeld, 1, "no prekey consumed");
+  const r = await bob.receive(message, {
+    initiatorIdentity: alice.publicKey,
+    process: async (m) => {
+      seen.push(dec.decode(m.plaintext));
+    },
+  });
+  assert.equal(r.isNew, true);
+  assert.deepEqual(seen, ["important", "important"]);
+});
+
+test("refusals: unknown peers, bad arguments, messages no session takes", async () => {
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const stranger = "ab".repeat(32);
+  await assert.rejects(alice.encrypt(stranger, enc.encode("x")), isCode("NO_SESSION"));
+  await assert.rejects(alice.info(stranger), isCode("NO_SESSION"));
+  assert.equal(await alice.forget(stranger), false);
+  // Bad arguments reject (never throw) with INVALID_ARGUMENT.
+  const bad = [
+    () => alice.encrypt("not hex", enc.encode("x")),
+    () => alice.encrypt(undefined, enc.encode("x")),
+    () => alice.receive(new Uint8Array(10), { from: "AB".repeat(32) }),
+    () => alice.receive(new Uint8Array(10), { form: stranger }),
+    () => alice.receive(new Uint8Array(10), { process: "yes" }),
+    () => alice.receive(new Uint8Array(10), { get from() { throw new Error("hostile getter"); } }),
+    () => alice.receive("bytes"),
+    () => alice.safetyNumber(42),
+    () => TwofoldStore.open(new MemoryBackend(), { appKey: key(1), nmae: "typo" }),
+    () => TwofoldStore.open({}, { appKey: key(1) }),
+    () => TwofoldStore.open(new MemoryBackend()),
+  ];
+  for (const call of bad) {
+    let p;
+    assert.doesNotThrow(() => { p = call(); }, String(call));
+    await assert.rejects(p, isCode("INVALID_ARGUMENT"), String(call));
+  }
+  await assert.rejects(TwofoldStore.open(new MemoryBackend(), { appKey: new Uint8Array(31) }), isCode("INVALID_ARGUMENT"));
+  await assert.rejects(TwofoldStore.open(new MemoryBackend(), { appKey: 32 }), isCode("INVALID_ARGUMENT"));
+  // A ratchet message of a conversation this store is not part of.
+  const { alice: a2, bob: b2, upload } = await parties(backends.memory);
+  const { message } = await a2.initiate(composeBundle(upload, 0), enc.encode("x"));
+  const { peer: back } = await b2.receive(message, { initiatorIdentity: a2.publicKey });
+  const reply = await b2.encrypt(back, enc.encode("y"));
+  // No session at all; then a session (with the same Bob) that does not hold its keys.
+  await assert.rejects(alice.receive(reply), isCode("NO_SESSION"));
+  await alice.initiate(composeBundle(upload, 1), enc.encode("z"));
+  await assert.rejects(alice.receive(reply), isCode("AUTH_FAILED"));
+  // Its own conversation takes it.
+  assert.equal(dec.decode((await a2.receive(reply)).plaintext), "y");
+});
+
+test("two stores on one backend: operations are serialized, no message position is used twice", async () => {
+  const backend = new MemoryBackend();
+  const name = "shared";
+  const one = await TwofoldStore.open(backend, { appKey: key(1), name });
+  const two = await TwofoldStore.open(backend, { appKey: key(1), name });
+  assert.deepEqual(one.publicKey, two.publicKey);
+  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2) });
+  const upload = await bob.upload({ oneTime: 1 });
+  const { peer, message } = await one.initiate(composeBundle(upload, 0), enc.encode("start"));
+  const { peer: back } = await bob.receive(message, { initiatorIdentity: one.publicKey });
+  await two.receive(await bob.encrypt(back, enc.encode("go")));
+  const notices = [];
+  const stop = two.onChange((n) => notices.push(n));
+  // 40 sends racing from the two stores, as two tabs would.
+  const sends = [];
+  for (let i = 0; i < 20; i++) {
+    sends.push(one.encrypt(peer, enc.encode(`one ${i}`)), two.encrypt(peer, enc.encode(`two ${i}`)));
+  }
+  const messages = await Promise.all(sends);
+  const got = new Set();
+  for (const m of messages) got.add(dec.decode((await bob.receive(m)).plaintext));
+  assert.equal(got.size, 40);
+  // The other store heard of the changes one made (BroadcastChannel in Node too).
+  await new Promise((r) => setTimeout(r, 50));
+  stop();
+  assert.ok(notices.some((n) => n.changed.includes(peer)), JSON.stringify(notices.slice(0, 3)));
+  for (const s of [one, two, bob]) await s.close();
+});
+
+test("receive without `from`: a failed commit is reported as such, whichever session is tried first", async () => {
+  for (const carolFirst of [true, false]) {
+    const flaky = new FlakyBackend();
+    const alice = await TwofoldStore.open(flaky, { appKey: key(1) });
+    const stores = {};
+    for (const who of carolFirst ? ["carol", "bob"] : ["bob", "carol"]) {
+      const s = await TwofoldStore.open(new MemoryBackend(), { appKey: key(3) });
+      const upload = await s.upload({ oneTime: 1 });
+      const { message } = await alice.initiate(composeBundle(upload, 0), enc.encode("hi"));
+      const { peer } = await s.receive(message, { initiatorIdentity: alice.publicKey });
+      stores[who] = { s, peer };
+    }
+    const m = await stores.bob.s.encrypt(stores.bob.peer, enc.encode("from Bob"));
+    flaky.failNext = 1;
+    // The session with Carol refuses the message; the one with Bob takes it, and its commit fails.
+    await assert.rejects(alice.receive(m), isCode("STORAGE_FAILED"), `carol first: ${carolFirst}`);
+    assert.equal(dec.decode((await alice.receive(m)).plaintext), "from Bob");
+  }
+});
