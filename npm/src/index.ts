@@ -22,7 +22,7 @@ export { isInitialized };
  * table in `twofold-core`'s `error.rs`), the two of the wasm layer (`INVALID_ARGUMENT`,
  * `DISPOSED`), this package's `NOT_READY`, and `twofold-pq/store`'s `NO_SESSION` and
  * `STORAGE_FAILED`. A test checks that this list and the wasm module's `errorCodes()` agree.
- * The set is closed and stable.
+ * Codes are stable: a release may add codes, never change or remove one.
  */
 export const ERROR_CODES = [
   "UNSUPPORTED_VERSION",
@@ -479,8 +479,8 @@ const cacheOf = (o: unknown) => inner<wasm.IdentityCache>(o, "IdentityCache");
 /** Options of the {@link IdentityCache} constructor. */
 export interface IdentityCacheOptions {
   /**
-   * The most identities kept; the oldest goes first. Each costs about 45 KB of WebAssembly
-   * memory while cached (the expanded ML-DSA-65 key). Default:
+   * The most identities kept, at most 1,024; the oldest goes first. Each costs about 45 KB of
+   * WebAssembly memory while cached (the expanded ML-DSA-65 key). Default:
    * `constants().defaultIdentityCacheCapacity` (64).
    */
   capacity?: number;
@@ -502,6 +502,8 @@ export class IdentityCache extends Resource<wasm.IdentityCache> {
   constructor(opts?: IdentityCacheOptions) {
     const o = options(opts, ["capacity"]);
     const capacity = count(o.capacity === undefined ? constants().defaultIdentityCacheCapacity : o.capacity);
+    // About 45 MB of WebAssembly memory when full.
+    if (capacity > 1024) throw new TwofoldError("INVALID_ARGUMENT", "capacity is at most 1024");
     super(FACTORY, call(() => new wasm.IdentityCache(capacity)), "IdentityCache");
   }
 

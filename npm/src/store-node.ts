@@ -6,22 +6,29 @@
  * Each key is a file under `<dir>/data/` (named by the hex of the key's UTF-8 bytes). A commit
  * is atomic through a redo journal:
  *
- * 1. every new value is written to its own file in `<dir>/tmp/` and fsynced;
+ * 1. every new value is written to its own file in `<dir>/tmp/` and fsynced, then `<dir>/tmp/`
+ *    is fsynced;
  * 2. the journal (the list of renames and deletions) is written to `<dir>/journal.tmp`,
  *    fsynced and renamed to `<dir>/journal`, and the directory fsynced: this rename is the
  *    commit point;
  * 3. the renames and deletions are applied and `<dir>/data/` fsynced;
  * 4. the journal is deleted and the directory fsynced.
  *
- * Opening the backend completes a commit whose journal exists (step 3 is idempotent) and
- * removes the temporary files of one that never reached its commit point. One process per
- * directory: the lock of `TwofoldStore` is per process.
+ * Opening the backend completes a commit whose journal exists (step 3 is idempotent: a
+ * temporary file the journal names and that is gone was moved into place) and removes the
+ * temporary files of one that never reached its commit point. If step 3 or 4 fails in a
+ * running process, the commit is past its commit point: the backend completes it before any
+ * further read or commit (and fails those until it can), so the state seen is always the old
+ * one or the new one, never a mix. Commits of one backend object run one at a time. One
+ * `FileBackend` per directory and one process per directory: opening a second one on a
+ * directory in use would discard the first one's commit in progress.
  *
  * @packageDocumentation
  */
 
 import * as nodeFs from "node:fs/promises";
-import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { join, resolve } from "node:path";
 import "./node.js";
 import type { Backend, Write } from "./store.js";
 
@@ -61,20 +68,40 @@ type Step = { key: string; tmp: string } | { key: string; tmp: null };
 export class FileBackend implements Backend {
   readonly #dir: string;
   readonly #fs: FileSystem;
-  #next = 0;
+  /** Names the store lock of every `TwofoldStore` on this directory. */
+  readonly id: string;
+  /** A commit passed its commit point but was not completed: complete it before anything else. */
+  #pending = false;
+  /** The commits (and reads), one after the other. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string, fs: FileSystem) {
     this.#dir = dir;
     this.#fs = fs;
+    this.id = `file:${resolve(dir)}`;
   }
 
   /** Opens (creating it if needed) the backend in `dir`, completing or discarding a commit a crash interrupted. */
   static async open(dir: string, fs: FileSystem = nodeFs as unknown as FileSystem): Promise<FileBackend> {
+    if (typeof dir !== "string") throw new TypeError("dir must be a string");
     const b = new FileBackend(dir, fs);
     await fs.mkdir(join(dir, "data"), { recursive: true });
     await fs.mkdir(join(dir, "tmp"), { recursive: true });
     await b.#recover();
     return b;
+  }
+
+  /** Runs `fn` after the operations before it, first completing a commit left half done. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      if (this.#pending) {
+        await this.#recover();
+        this.#pending = false;
+      }
+      return fn();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   async #recover(): Promise<void> {
@@ -86,7 +113,14 @@ export class FileBackend implements Backend {
     }
     if (journal !== undefined) {
       // Past the commit point: finish it. A step whose temporary file is gone was applied.
-      await this.#apply(JSON.parse(dec.decode(journal)) as Step[], true);
+      let steps: Step[];
+      try {
+        steps = JSON.parse(dec.decode(journal)) as Step[];
+      } catch (e) {
+        // The journal is renamed into place only once complete and fsynced.
+        throw new Error(`the journal in ${this.#dir} is corrupt`, { cause: e });
+      }
+      await this.#apply(steps, true);
     }
     // Temporary files of commits that never reached their commit point.
     await this.#fs.rm(join(this.#dir, "journal.tmp"), { force: true });
@@ -132,34 +166,45 @@ export class FileBackend implements Backend {
     await this.#syncDir(this.#dir);
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      return new Uint8Array(await this.#fs.readFile(join(this.#dir, "data", hexOf(key))));
-    } catch (e) {
-      if (isMissing(e)) return undefined;
-      throw e;
-    }
-  }
-
-  async keys(prefix: string): Promise<string[]> {
-    const names = await this.#fs.readdir(join(this.#dir, "data"));
-    return names.map(keyOf).filter((k): k is string => k !== undefined && k.startsWith(prefix));
-  }
-
-  async commit(writes: readonly Write[]): Promise<void> {
-    const steps: Step[] = [];
-    for (const [key, value] of writes) {
-      if (value === undefined) {
-        steps.push({ key, tmp: null });
-        continue;
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.#serial(async () => {
+      try {
+        return new Uint8Array(await this.#fs.readFile(join(this.#dir, "data", hexOf(key))));
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
       }
-      const tmp = `${process.pid}-${Date.now()}-${this.#next++}`;
-      await this.#writeFile(join(this.#dir, "tmp", tmp), value);
-      steps.push({ key, tmp });
-    }
-    await this.#writeFile(join(this.#dir, "journal.tmp"), enc.encode(JSON.stringify(steps)));
-    await this.#fs.rename(join(this.#dir, "journal.tmp"), join(this.#dir, "journal"));
-    await this.#syncDir(this.#dir);
-    await this.#apply(steps, false);
+    });
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    return this.#serial(async () => {
+      const names = await this.#fs.readdir(join(this.#dir, "data"));
+      return names.map(keyOf).filter((k): k is string => k !== undefined && k.startsWith(prefix));
+    });
+  }
+
+  commit(writes: readonly Write[]): Promise<void> {
+    return this.#serial(async () => {
+      const steps: Step[] = [];
+      for (const [key, value] of writes) {
+        if (value === undefined) {
+          steps.push({ key, tmp: null });
+          continue;
+        }
+        const tmp = randomUUID();
+        await this.#writeFile(join(this.#dir, "tmp", tmp), value);
+        steps.push({ key, tmp });
+      }
+      // The temporary files' names are durable before the journal names them.
+      await this.#syncDir(join(this.#dir, "tmp"));
+      await this.#writeFile(join(this.#dir, "journal.tmp"), enc.encode(JSON.stringify(steps)));
+      await this.#fs.rename(join(this.#dir, "journal.tmp"), join(this.#dir, "journal"));
+      // From here on the commit happens: if a step fails, it is completed later.
+      this.#pending = true;
+      await this.#syncDir(this.#dir);
+      await this.#apply(steps, false);
+      this.#pending = false;
+    });
   }
 }

@@ -48,6 +48,12 @@ export type Write = readonly [key: string, value: Uint8Array | undefined];
  * write of a commit is visible or none is) and durable once its promise resolves.
  */
 export interface Backend {
+  /**
+   * Identifies the storage (a database, a directory): stores on backends with the same `id`
+   * share one lock, so give every backend object on the same storage the same `id`. Without
+   * it, `StoreOptions.name` must do so.
+   */
+  readonly id?: string;
   /** The value stored under `key`, or `undefined`. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every key that starts with `prefix`, in any order. */
@@ -59,6 +65,8 @@ export interface Backend {
 /** A backend in memory (tests, or state that may be lost). Commits are atomic by construction. */
 export class MemoryBackend implements Backend {
   readonly #data = new Map<string, Uint8Array>();
+  /** Unique to this object: its data is its own. */
+  readonly id = `memory:${crypto.randomUUID()}`;
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const v = this.#data.get(key);
@@ -83,20 +91,27 @@ export class MemoryBackend implements Backend {
  */
 export class IndexedDbBackend implements Backend {
   readonly #db: IDBDatabase;
+  /** The database's name: every page and worker of the origin that opens it shares one lock. */
+  readonly id: string;
 
-  private constructor(db: IDBDatabase) {
+  private constructor(db: IDBDatabase, name: string) {
     this.#db = db;
+    this.id = `indexeddb:${name}`;
+    // A newer version elsewhere (a later release of the app) must not wait on this connection.
+    db.onversionchange = () => db.close();
   }
 
-  /** Opens (creating it if needed) the database `name`. */
-  static open(name: string, factory: IDBFactory = indexedDB): Promise<IndexedDbBackend> {
-    return new Promise((resolve, reject) => {
-      const req = factory.open(name, 1);
+  /** Opens (creating it if needed) the database `name` (of `factory`, default the global `indexedDB`). */
+  static async open(name: string, factory?: IDBFactory): Promise<IndexedDbBackend> {
+    const f = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (f === undefined) throw new TwofoldError("INVALID_ARGUMENT", "no IndexedDB in this environment");
+    if (typeof name !== "string") throw new TwofoldError("INVALID_ARGUMENT", "name must be a string");
+    return io("open", () => new Promise((resolve, reject) => {
+      const req = f.open(name, 1);
       req.onupgradeneeded = () => req.result.createObjectStore(STORE_NAME);
-      req.onsuccess = () => resolve(new IndexedDbBackend(req.result));
+      req.onsuccess = () => resolve(new IndexedDbBackend(req.result, name));
       req.onerror = () => reject(req.error);
-      req.onblocked = () => reject(new Error(`IndexedDB ${name} is blocked by another connection`));
-    });
+    }));
   }
 
   #request<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
@@ -111,7 +126,8 @@ export class IndexedDbBackend implements Backend {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const v: unknown = await this.#request("readonly", (s) => s.get(key));
-    return v instanceof Uint8Array ? v : undefined;
+    if (v === undefined || v instanceof Uint8Array) return v;
+    throw new Error(`the value under ${JSON.stringify(key)} is not bytes`);
   }
 
   async keys(prefix: string): Promise<string[]> {
@@ -124,9 +140,16 @@ export class IndexedDbBackend implements Backend {
     return new Promise((resolve, reject) => {
       const tx = this.#db.transaction(STORE_NAME, "readwrite", { durability: "strict" });
       const s = tx.objectStore(STORE_NAME);
-      for (const [key, value] of writes) {
-        if (value === undefined) s.delete(key);
-        else s.put(value, key);
+      try {
+        for (const [key, value] of writes) {
+          if (value === undefined) s.delete(key);
+          else s.put(value, key);
+        }
+      } catch (e) {
+        // None of the writes may land without the others.
+        tx.abort();
+        reject(e);
+        return;
       }
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
@@ -150,10 +173,15 @@ export interface LockManagerLike {
 /** Options of {@link TwofoldStore.open}. */
 export interface StoreOptions {
   /**
-   * The application key (`constants().appKeyLength` bytes) under which every blob is sealed.
-   * The store keeps a copy for its lifetime; {@link TwofoldStore.close} wipes it.
+   * The application key: either raw bytes (`constants().appKeyLength`) under which every blob
+   * is sealed (the store keeps a copy for its lifetime; {@link TwofoldStore.close} wipes it),
+   * or a WebCrypto `CryptoKey` for AES-GCM with the usages `encrypt` and `decrypt`, best
+   * non-extractable. With a `CryptoKey`, the store seals under a random sealing key that it
+   * keeps in the backend only wrapped by that key (AES-GCM), unwraps inside WebCrypto for each
+   * operation and wipes when the operation ends: no raw key is handed to, or kept by, your code.
+   * A store is created with one kind of key and opens only with it.
    */
-  appKey: Uint8Array;
+  appKey: Uint8Array | CryptoKey;
   /**
    * Names the store's lock and change channel: contexts that open the same backend must use
    * the same name. Default `"default"`.
@@ -195,7 +223,9 @@ export interface ReceiveOptions {
    * Runs with the message before anything is committed: if it throws (or rejects), nothing is
    * stored and the message can be received again. Use it to persist the plaintext in the same
    * step as far as your storage allows (at-least-once: after a crash between it and the
-   * commit, it runs again for the redelivered message).
+   * commit, it runs again for the redelivered message). It runs under the store's lock: it
+   * must not wait for a call to a store on the same lock (an automatic reply would wait for
+   * `process` to return, which waits for it); make such calls after `receive` resolves.
    */
   process?: (message: Received) => void | Promise<void>;
 }
@@ -207,12 +237,57 @@ export interface ChangeNotice {
 }
 
 const KEY_IDENTITY = "identity";
+/** The sealing key wrapped by the application's CryptoKey (stores created with one). */
+const KEY_SEALING_KEY = "sealing-key";
 const KEY_PREKEYS = "prekeys";
 const KEY_SESSION = "session/";
 const CONTEXT = "twofold-pq/store v1 ";
 
 const enc = new TextEncoder();
 const contextOf = (key: string) => enc.encode(CONTEXT + key);
+const EMPTY = new Uint8Array(0);
+
+/** The sealing key: the raw application key, or a random key wrapped by a CryptoKey. */
+type KeySource = { raw: Uint8Array } | { wrapping: CryptoKey; wrapped: Uint8Array };
+
+const isCryptoKey = (k: unknown): k is CryptoKey =>
+  typeof CryptoKey === "function" && k instanceof CryptoKey;
+
+/** AES-GCM additional data of the wrapped sealing key. */
+const WRAP_AD = enc.encode(`${CONTEXT}sealing key`);
+const IV_LEN = 12;
+
+/** `iv || AES-GCM(wrapping, iv, key, WRAP_AD)`. */
+async function wrap(wrapping: CryptoKey, key: Uint8Array): Promise<Uint8Array> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_LEN));
+  let ct: ArrayBuffer;
+  try {
+    ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: WRAP_AD }, wrapping, key as BufferSource);
+  } catch (e) {
+    throw new TwofoldError("INVALID_ARGUMENT", "the CryptoKey cannot encrypt with AES-GCM", { cause: e });
+  }
+  const out = new Uint8Array(IV_LEN + ct.byteLength);
+  out.set(iv);
+  out.set(new Uint8Array(ct), IV_LEN);
+  return out;
+}
+
+/** A fresh copy of the sealing key (the caller wipes it). */
+async function sealingKey(source: KeySource): Promise<Uint8Array> {
+  if ("raw" in source) return source.raw.slice();
+  try {
+    const w = source.wrapped;
+    const pt = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: w.subarray(0, IV_LEN) as BufferSource, additionalData: WRAP_AD },
+      source.wrapping,
+      w.subarray(IV_LEN) as BufferSource,
+    );
+    return new Uint8Array(pt);
+  } catch (e) {
+    // A wrong CryptoKey, or a wrapped key that was changed.
+    throw new TwofoldError("AUTH_FAILED", "the CryptoKey does not unwrap this store's sealing key", { cause: e });
+  }
+}
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const PEER = /^[0-9a-f]{64}$/;
 
@@ -256,7 +331,10 @@ const localLocks = new LocalLocks();
  */
 export class TwofoldStore {
   readonly #backend: Backend;
-  readonly #appKey: Uint8Array;
+  /** Where the sealing key comes from, for each operation. */
+  readonly #keySource: KeySource;
+  /** The sealing key while an operation runs (the lock makes that one at a time); else empty. */
+  #key: Uint8Array = EMPTY;
   readonly #identity: Identity;
   readonly #lockName: string;
   readonly #locks: LockManagerLike;
@@ -266,14 +344,14 @@ export class TwofoldStore {
 
   private constructor(
     backend: Backend,
-    appKey: Uint8Array,
+    keySource: KeySource,
     identity: Identity,
     name: string,
     locks: LockManagerLike,
     broadcast: boolean,
   ) {
     this.#backend = backend;
-    this.#appKey = appKey;
+    this.#keySource = keySource;
     this.#identity = identity;
     this.#lockName = `twofold-pq/store:${name}`;
     this.#locks = locks;
@@ -294,40 +372,87 @@ export class TwofoldStore {
    */
   static async open(backend: Backend, options: StoreOptions): Promise<TwofoldStore> {
     const o = readOptions(options ?? ({} as StoreOptions), ["appKey", "name", "locks", "broadcast", "now"]);
-    const { appKey, name = "default", now } = o;
-    if (typeof backend !== "object" || backend === null || typeof backend.commit !== "function") {
-      throw new TwofoldError("INVALID_ARGUMENT", "backend must implement get, keys and commit");
+    const { appKey, now } = o;
+    const name = o.name ?? (typeof backend?.id === "string" ? backend.id : "default");
+    const usable =
+      typeof backend === "object" && backend !== null &&
+      ["get", "keys", "commit"].every((m) => typeof (backend as unknown as Record<string, unknown>)[m] === "function");
+    if (!usable) throw new TwofoldError("INVALID_ARGUMENT", "backend must implement get, keys and commit");
+    if (o.locks != null && typeof o.locks.request !== "function") {
+      throw new TwofoldError("INVALID_ARGUMENT", "locks must have a request(name, callback) method");
     }
-    if (!isUint8Array(appKey) || byteView(appKey, "appKey").length !== constants().appKeyLength) {
-      throw new TwofoldError("INVALID_ARGUMENT", `appKey must be a Uint8Array of ${constants().appKeyLength} bytes`);
+    if (o.broadcast !== undefined && typeof o.broadcast !== "boolean") {
+      throw new TwofoldError("INVALID_ARGUMENT", "broadcast must be a boolean");
     }
     if (typeof name !== "string") throw new TwofoldError("INVALID_ARGUMENT", "name must be a string");
-    // The store's own copy, wiped by close().
-    const key = byteView(appKey, "appKey").slice();
+    const wrapped = isCryptoKey(appKey);
+    if (!wrapped && (!isUint8Array(appKey) || byteView(appKey, "appKey").length !== constants().appKeyLength)) {
+      throw new TwofoldError(
+        "INVALID_ARGUMENT",
+        `appKey must be a Uint8Array of ${constants().appKeyLength} bytes or an AES-GCM CryptoKey`,
+      );
+    }
     const navigatorLocks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
     const locks = o.locks === undefined ? (navigatorLocks ?? localLocks) : (o.locks ?? localLocks);
     const lockName = `twofold-pq/store:${name}`;
+    let source: KeySource | undefined;
     const identity = await locks.request(lockName, async () => {
-      const sealed = await io("read", () => backend.get(KEY_IDENTITY));
-      if (sealed !== undefined) return Identity.open(sealed, key, { context: contextOf(KEY_IDENTITY) });
+      const [sealed, wrappedKey] = await io("read", () =>
+        Promise.all([backend.get(KEY_IDENTITY), backend.get(KEY_SEALING_KEY)]),
+      );
+      if (sealed === undefined && (await io("read", () => backend.keys(""))).length > 0) {
+        // Never create over existing state: it would make every sealed blob unreadable.
+        throw new TwofoldError("STORAGE_FAILED", "the backend holds a store without its identity");
+      }
+      if (sealed !== undefined) {
+        // The kind of key must be the one the store was created with.
+        if (wrapped !== (wrappedKey !== undefined)) {
+          throw new TwofoldError(
+            "INVALID_ARGUMENT",
+            wrapped ? "this store was created with a raw application key" : "this store was created with a CryptoKey",
+          );
+        }
+        source = wrapped ? { wrapping: appKey, wrapped: wrappedKey as Uint8Array } : { raw: byteView(appKey, "appKey").slice() };
+        const key = await sealingKey(source);
+        try {
+          return Identity.open(sealed, key, { context: contextOf(KEY_IDENTITY) });
+        } catch (e) {
+          if ("raw" in source) source.raw.fill(0);
+          throw e;
+        } finally {
+          key.fill(0);
+        }
+      }
+      const writes: Write[] = [];
+      let key: Uint8Array;
+      if (wrapped) {
+        key = crypto.getRandomValues(new Uint8Array(constants().appKeyLength));
+        const w = await wrap(appKey, key);
+        writes.push([KEY_SEALING_KEY, w]);
+        source = { wrapping: appKey, wrapped: w };
+      } else {
+        source = { raw: byteView(appKey, "appKey").slice() };
+        key = source.raw.slice();
+      }
       const id = Identity.generate();
       const store = PrekeyStore.generate(id, { now });
       try {
-        await io("write", () =>
-          backend.commit([
-            [KEY_IDENTITY, id.seal(key, { context: contextOf(KEY_IDENTITY) })],
-            [KEY_PREKEYS, store.seal(key, { context: contextOf(KEY_PREKEYS) })],
-          ]),
+        writes.push(
+          [KEY_IDENTITY, id.seal(key, { context: contextOf(KEY_IDENTITY) })],
+          [KEY_PREKEYS, store.seal(key, { context: contextOf(KEY_PREKEYS) })],
         );
+        await io("write", () => backend.commit(writes));
       } catch (e) {
         id.dispose();
+        if ("raw" in source) source.raw.fill(0);
         throw e;
       } finally {
         store.dispose();
+        key.fill(0);
       }
       return id;
     });
-    return new TwofoldStore(backend, key, identity, name, locks, o.broadcast ?? true);
+    return new TwofoldStore(backend, source as KeySource, identity, name, locks, o.broadcast ?? true);
   }
 
   /** This party's encoded public identity (what peers verify and directories hold). */
@@ -335,22 +460,42 @@ export class TwofoldStore {
     return this.#identity.publicKey;
   }
 
-  /** Calls `listener` with each change another context of this store name committed. */
+  /**
+   * Calls `listener` with each change another context of this store committed; returns the
+   * function that removes it.
+   */
   onChange(listener: (notice: ChangeNotice) => void): () => void {
+    if (typeof listener !== "function") throw new TwofoldError("INVALID_ARGUMENT", "listener must be a function");
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   #notify(notice: ChangeNotice): void {
-    for (const l of this.#listeners) l(notice);
+    for (const l of this.#listeners) {
+      try {
+        l(notice);
+      } catch (e) {
+        // One failing listener neither stops the others nor disappears.
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
   }
 
   /** Runs `fn` under the store's lock (one operation at a time, across contexts). */
   #locked<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new TwofoldError("DISPOSED", "the store was closed"));
+
     return this.#locks.request(this.#lockName, async () => {
       if (this.#closed) throw new TwofoldError("DISPOSED", "the store was closed");
-      return fn();
+      this.#key = await sealingKey(this.#keySource);
+      try {
+        return await fn();
+      } finally {
+        this.#key.fill(0);
+        this.#key = EMPTY;
+      }
     });
   }
 
@@ -362,16 +507,16 @@ export class TwofoldStore {
   async #openPrekeys(): Promise<PrekeyStore> {
     const sealed = await io("read", () => this.#backend.get(KEY_PREKEYS));
     if (sealed === undefined) throw new TwofoldError("STORAGE_FAILED", "the prekey store is missing from the backend");
-    return PrekeyStore.open(sealed, this.#appKey, this.#identity, { context: contextOf(KEY_PREKEYS) });
+    return PrekeyStore.open(sealed, this.#key, this.#identity, { context: contextOf(KEY_PREKEYS) });
   }
 
   async #openSession(key: string): Promise<Session | undefined> {
     const sealed = await io("read", () => this.#backend.get(key));
-    return sealed === undefined ? undefined : Session.open(sealed, this.#appKey, { context: contextOf(key) });
+    return sealed === undefined ? undefined : Session.open(sealed, this.#key, { context: contextOf(key) });
   }
 
   #sealSession(key: string, s: Session): Write {
-    return [key, s.seal(this.#appKey, { context: contextOf(key) })];
+    return [key, s.seal(this.#key, { context: contextOf(key) })];
   }
 
   /** Runs `fn` on the prekey store and commits the store if `fn` succeeds. */
@@ -380,7 +525,7 @@ export class TwofoldStore {
       const p = await this.#openPrekeys();
       try {
         const out = fn(p);
-        await this.#commit([[KEY_PREKEYS, p.seal(this.#appKey, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"]);
+        await this.#commit([[KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"]);
         return out;
       } finally {
         p.dispose();
@@ -560,7 +705,7 @@ export class TwofoldStore {
     try {
       const { session, plaintext } = Session.accept(this.#identity, p, message, options);
       try {
-        const prekeys: Write = [KEY_PREKEYS, p.seal(this.#appKey, { context: contextOf(KEY_PREKEYS) })];
+        const prekeys: Write = [KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })];
         return await this.#deliver(session, { peer, plaintext, isNew: true }, process, [prekeys]);
       } finally {
         session.dispose();
@@ -620,7 +765,7 @@ export class TwofoldStore {
       if (this.#closed) return;
       this.#closed = true;
       this.#channel?.close();
-      this.#appKey.fill(0);
+      if ("raw" in this.#keySource) this.#keySource.raw.fill(0);
       this.#identity.dispose();
     });
   }

@@ -122,6 +122,7 @@ test("two pages race on one conversation: no key reuse, no desync, every message
   const name = `alice-${Date.now()}`;
   const [infoA, infoB] = await Promise.all([a, b].map((t) => t.page.evaluate((n) => window.tab.open(n), name)));
   assert.equal(infoA.locks, true, "Web Locks available");
+  assert.equal(infoA.extractable, false, "the application key is a non-extractable CryptoKey");
   assert.deepEqual(infoA.publicKey, infoB.publicKey, "both pages opened the same identity from IndexedDB");
   const alicePublic = new Uint8Array(infoA.publicKey);
 

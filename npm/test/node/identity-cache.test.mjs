@@ -112,7 +112,8 @@ test("wrong and disposed caches, and bad capacities, are refused with documented
   gone.dispose(); // idempotent
   assert.throws(() => gone.size, isCode("DISPOSED"));
   assert.throws(() => Session.initiate(alice, bundle, enc.encode("x"), { identityCache: gone }), isCode("DISPOSED"));
-  for (const capacity of [-1, 0.5, 2 ** 32, NaN, "4", null]) {
+  assert.equal(new IdentityCache({ capacity: 1024 }).size, 0);
+  for (const capacity of [-1, 0.5, 1025, 2 ** 32, NaN, "4", null]) {
     assert.throws(() => new IdentityCache({ capacity }), isCode("INVALID_ARGUMENT"), String(capacity));
   }
   assert.throws(() => new IdentityCache({ capcity: 4 }), isCode("INVALID_ARGUMENT"));

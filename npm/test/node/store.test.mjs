@@ -262,3 +262,99 @@ test("receive without `from`: a failed commit is reported as such, whichever ses
     assert.equal(dec.decode((await alice.receive(m)).plaintext), "from Bob");
   }
 });
+
+test("a non-extractable WebCrypto key: the store keeps only a wrapped sealing key, unwrapped per operation", async () => {
+  const { Identity } = await import("twofold-pq");
+  const cryptoKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  assert.equal(cryptoKey.extractable, false);
+  const backend = new MemoryBackend();
+  const alice = await TwofoldStore.open(backend, { appKey: cryptoKey });
+  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2) });
+  const upload = await bob.upload({ oneTime: 1 });
+  const { peer, message } = await alice.initiate(composeBundle(upload, 0), enc.encode("wrapped"));
+  const { peer: back } = await bob.receive(message, { initiatorIdentity: alice.publicKey });
+  assert.equal(dec.decode((await alice.receive(await bob.encrypt(back, enc.encode("ok")))).plaintext), "ok");
+  const alicePublic = alice.publicKey;
+  await alice.close();
+  // What the backend holds: iv || AES-GCM(sealing key) under the CryptoKey, and blobs sealed
+  // with the sealing key, which appears nowhere in the backend.
+  const wrapped = await backend.get("sealing-key");
+  assert.equal(wrapped.length, 12 + 32 + 16);
+  const sealing = new Uint8Array(
+    await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: wrapped.subarray(0, 12), additionalData: enc.encode("twofold-pq/store v1 sealing key") },
+      cryptoKey,
+      wrapped.subarray(12),
+    ),
+  );
+  const identity = Identity.open(await backend.get("identity"), sealing, { context: enc.encode("twofold-pq/store v1 identity") });
+  assert.deepEqual(identity.publicKey, alicePublic);
+  identity.dispose();
+  const hexOf = (b) => Buffer.from(b).toString("hex");
+  for (const k of await backend.keys("")) {
+    assert.ok(!hexOf(await backend.get(k)).includes(hexOf(sealing)), `the sealing key in ${k}`);
+  }
+  // Reopened with the same CryptoKey; refused with another one, or with raw bytes.
+  const again = await TwofoldStore.open(backend, { appKey: cryptoKey });
+  assert.deepEqual(await again.peers(), [peer]);
+  await bob.receive(await again.encrypt(peer, enc.encode("again")));
+  await again.close();
+  const other = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  await assert.rejects(TwofoldStore.open(backend, { appKey: other }), isCode("AUTH_FAILED"));
+  await assert.rejects(TwofoldStore.open(backend, { appKey: key(1) }), isCode("INVALID_ARGUMENT"));
+  // A key that cannot encrypt with AES-GCM is refused when the store is created.
+  const hmac = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  await assert.rejects(TwofoldStore.open(new MemoryBackend(), { appKey: hmac }), isCode("INVALID_ARGUMENT"));
+});
+
+test("file backend: a commit that fails after its commit point is completed before anything else", async () => {
+  const { dir } = await fileBackend();
+  const real = await import("node:fs/promises");
+  let failRenames = 0;
+  const fsOnce = {
+    ...real,
+    rename: async (from, to) => {
+      if (failRenames > 0 && to.includes("/data/")) {
+        failRenames--;
+        throw new Error("EIO");
+      }
+      return real.rename(from, to);
+    },
+  };
+  const b = await FileBackend.open(dir, fsOnce);
+  await b.commit([["a", enc.encode("old a")], ["b", enc.encode("old b")]]);
+  // The journal is in place when the second rename into data/ fails.
+  failRenames = 1;
+  await assert.rejects(b.commit([["a", enc.encode("new a")], ["b", enc.encode("new b")]]), /EIO/);
+  // The same object completes the commit before it answers: both new, never a mix.
+  assert.equal(dec.decode(await b.get("a")), "new a");
+  assert.equal(dec.decode(await b.get("b")), "new b");
+  // And so does a restart.
+  failRenames = 1;
+  await assert.rejects(b.commit([["a", enc.encode("a3")], ["b", undefined]]), /EIO/);
+  const again = await FileBackend.open(dir);
+  assert.equal(dec.decode(await again.get("a")), "a3");
+  assert.equal(await again.get("b"), undefined);
+  assert.deepEqual(await again.keys(""), ["a"]);
+});
+
+test("a backend that holds state but no identity is refused, never overwritten", async () => {
+  const backend = new MemoryBackend();
+  await backend.commit([["session/" + "cd".repeat(32), new Uint8Array(10)]]);
+  await assert.rejects(TwofoldStore.open(backend, { appKey: key(1) }), isCode("STORAGE_FAILED"));
+  assert.deepEqual(await backend.keys(""), ["session/" + "cd".repeat(32)]);
+});
+
+test("stores on one backend share its lock without being given a name", async () => {
+  const backend = new MemoryBackend();
+  const one = await TwofoldStore.open(backend, { appKey: key(1) });
+  const two = await TwofoldStore.open(backend, { appKey: key(1) });
+  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2) });
+  const { peer, message } = await one.initiate(composeBundle(await bob.upload({ oneTime: 1 }), 0), enc.encode("0"));
+  await two.receive(await bob.encrypt((await bob.receive(message, { initiatorIdentity: one.publicKey })).peer, enc.encode("go")));
+  const sends = [];
+  for (let i = 0; i < 10; i++) sends.push(one.encrypt(peer, enc.encode(`${i}`)), two.encrypt(peer, enc.encode(`${i}'`)));
+  const got = new Set();
+  for (const m of await Promise.all(sends)) got.add(dec.decode((await bob.receive(m)).plaintext));
+  assert.equal(got.size, 20);
+});
