@@ -141,17 +141,25 @@ function plainOptions(arg: object, map: (value: unknown, key: string) => unknown
  * structured clone refuses what it cannot send).
  */
 function compact(arg: unknown, copies: Uint8Array[], channel: Channel): unknown {
-  const copy = (v: unknown): unknown => {
+  const refuse = (error: TwofoldError): never => {
+    const refusal = { error };
+    refusals.add(refusal);
+    throw refusal;
+  };
+  const copy = (v: unknown, key?: string): unknown => {
     const remote = typeof v === "object" && v !== null ? states.get(v) : undefined;
     if (remote !== undefined) {
       // A remote object in the options (an identity cache) travels as its handle.
       try {
         return handleOf(v, remote.kind, channel);
       } catch (e) {
-        const refusal = { error: e as TwofoldError };
-        refusals.add(refusal);
-        throw refusal;
+        return refuse(e as TwofoldError);
       }
+    }
+    // Only a RemoteIdentityCache becomes a handle: a number given instead would pass the
+    // ownership and disposal checks by.
+    if (key === "identityCache" && v !== undefined) {
+      refuse(new TwofoldError("INVALID_ARGUMENT", "identityCache must be a RemoteIdentityCache of this worker"));
     }
     if (!isUint8Array(v)) return v;
     const view = byteView(v, "a byte argument");

@@ -156,6 +156,13 @@ test("the Worker client: caches live in the worker and travel by handle", async 
     isCode("INVALID_ARGUMENT"),
   );
   await assert.rejects(tw.IdentityCache.create({ capacity: -1 }), isCode("INVALID_ARGUMENT"));
+  // A bare handle number is not a cache, even one that names a live cache in the worker.
+  for (const h of [1, 2, 3, 4]) {
+    await assert.rejects(
+      tw.Session.initiate(alice, composeBundle(r.upload, 1), enc.encode("x"), { identityCache: h }),
+      isCode("INVALID_ARGUMENT"),
+    );
+  }
   await cache.clear();
   assert.equal(await cache.size(), 0);
   await cache.dispose();
