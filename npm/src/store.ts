@@ -206,6 +206,12 @@ export interface Received {
   plaintext: Uint8Array;
   /** Whether the message started a new session (an initial message accepted). */
   isNew: boolean;
+  /**
+   * Whether the new session replaced one with the same peer. When that one was a handshake
+   * of yours the peer never answered (you both started at once, and theirs won the
+   * tie-break), what you sent on it was not read: send it again.
+   */
+  replaced?: boolean;
 }
 
 /** Options of {@link TwofoldStore.receive}. */
@@ -237,6 +243,8 @@ export interface ChangeNotice {
 }
 
 const KEY_IDENTITY = "identity";
+/** This party's fingerprint (hex; public), recorded with its first initiate. */
+const KEY_SELF = "fingerprint";
 /** The sealing key wrapped by the application's CryptoKey (stores created with one). */
 const KEY_SEALING_KEY = "sealing-key";
 const KEY_PREKEYS = "prekeys";
@@ -582,7 +590,14 @@ export class TwofoldStore {
       const { session, message } = Session.initiate(this.#identity, bundle, plaintext, options);
       try {
         const peer = hex(session.peerFingerprint());
-        await this.#commit([this.#sealSession(peerKey(peer), session)], [peer]);
+        const writes = [this.#sealSession(peerKey(peer), session)];
+        // Our own fingerprint, as the initial message names us: the tie-break of handshakes
+        // both sides start at once (receive) needs it.
+        if ((await io("read", () => this.#backend.get(KEY_SELF))) === undefined) {
+          const self = describeMessage(message).handshake?.initiatorFingerprint;
+          if (self !== undefined) writes.push([KEY_SELF, enc.encode(hex(self))]);
+        }
+        await this.#commit(writes, [peer]);
         return { peer, message };
       } finally {
         session.dispose();
@@ -635,9 +650,11 @@ export class TwofoldStore {
         const fp = describeMessage(message).handshake?.initiatorFingerprint;
         if (fp === undefined) throw new TwofoldError("INVALID_ENCODING", "an initial message without a handshake");
         const peer = hex(fp);
+        // A Received, or null (a session with the peer, which this handshake replaces), or
+        // undefined (no session with the peer).
         const existing = await this.#tryExisting(peer, message, associatedData, process);
-        if (existing !== undefined) return existing;
-        return this.#accept(peer, message, { initiatorIdentity, associatedData }, process);
+        if (existing) return existing;
+        return this.#accept(peer, message, { initiatorIdentity, associatedData }, process, existing === null);
       }
       const candidates = from !== undefined ? [from] : await this.#peers();
       const refusals: TwofoldError[] = [];
@@ -678,7 +695,7 @@ export class TwofoldStore {
     message: Uint8Array,
     associatedData: Uint8Array | undefined,
     process: ReceiveOptions["process"],
-  ): Promise<Received | undefined> {
+  ): Promise<Received | null | undefined> {
     const s = await this.#openSession(peerKey(peer));
     if (s === undefined) return undefined;
     try {
@@ -686,8 +703,20 @@ export class TwofoldStore {
       try {
         plaintext = s.decrypt(message, { associatedData });
       } catch (e) {
-        if (e instanceof TwofoldError && e.code === "WRONG_SESSION") return undefined;
-        throw e;
+        if (!(e instanceof TwofoldError && e.code === "WRONG_SESSION")) throw e;
+        // Another handshake. If ours is unanswered, both sides started at once: the handshake
+        // of the party with the smaller fingerprint wins on both sides, so both end on one.
+        const info = s.info();
+        if (info.role === "initiator" && !info.peerConfirmed) {
+          const self = await io("read", () => this.#backend.get(KEY_SELF));
+          if (self !== undefined && new TextDecoder().decode(self) < peer) {
+            throw new TwofoldError(
+              "WRONG_SESSION",
+              "both sides started a session at once and ours wins: the peer takes our handshake and sends again",
+            );
+          }
+        }
+        return null;
       }
       return await this.#deliver(s, { peer, plaintext, isNew: false }, process, []);
     } finally {
@@ -700,13 +729,15 @@ export class TwofoldStore {
     message: Uint8Array,
     options: AcceptOptions,
     process: ReceiveOptions["process"],
+    replaced: boolean,
   ): Promise<Received> {
     const p = await this.#openPrekeys();
     try {
       const { session, plaintext } = Session.accept(this.#identity, p, message, options);
       try {
         const prekeys: Write = [KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })];
-        return await this.#deliver(session, { peer, plaintext, isNew: true }, process, [prekeys]);
+        const received: Received = { peer, plaintext, isNew: true, ...(replaced ? { replaced } : {}) };
+        return await this.#deliver(session, received, process, [prekeys]);
       } finally {
         session.dispose();
       }

@@ -358,3 +358,38 @@ test("stores on one backend share its lock without being given a name", async ()
   for (const m of await Promise.all(sends)) got.add(dec.decode((await bob.receive(m)).plaintext));
   assert.equal(got.size, 20);
 });
+
+test("both sides start a session at once: the tie-break puts both on one handshake", async () => {
+  for (const winnerFirst of [true, false]) {
+    const x = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+    const y = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2) });
+    const [ux, uy] = [await x.upload({ oneTime: 1 }), await y.upload({ oneTime: 1 })];
+    const fromX = await x.initiate(composeBundle(uy, 0), enc.encode("x first"));
+    const fromY = await y.initiate(composeBundle(ux, 0), enc.encode("y first"));
+    // fromX.peer is y's fingerprint, fromY.peer is x's: the smaller one's handshake wins.
+    const [winner, loser, winnerMsg, loserMsg, winnerPeer] =
+      fromY.peer < fromX.peer
+        ? [x, y, fromX.message, fromY.message, fromX.peer]
+        : [y, x, fromY.message, fromX.message, fromY.peer];
+    const deliveries = winnerFirst
+      ? [() => loser.receive(winnerMsg, { initiatorIdentity: winner.publicKey }), () => winner.receive(loserMsg, { initiatorIdentity: loser.publicKey })]
+      : [() => winner.receive(loserMsg, { initiatorIdentity: loser.publicKey }), () => loser.receive(winnerMsg, { initiatorIdentity: winner.publicKey })];
+    const results = [];
+    for (const d of deliveries) {
+      try {
+        results.push(await d());
+      } catch (e) {
+        results.push(e);
+      }
+    }
+    const [toLoser, toWinner] = winnerFirst ? results : [results[1], results[0]];
+    assert.ok(isCode("WRONG_SESSION")(toWinner), `winner refuses the losing handshake: ${toWinner}`);
+    assert.equal(toLoser.isNew, true);
+    assert.equal(toLoser.replaced, true, "the loser learns its own handshake was replaced");
+    // One session on both sides: messages flow both ways.
+    const loserPeer = toLoser.peer;
+    assert.equal(dec.decode((await winner.receive(await loser.encrypt(loserPeer, enc.encode("resent")))).plaintext), "resent");
+    assert.equal(dec.decode((await loser.receive(await winner.encrypt(winnerPeer, enc.encode("hi")))).plaintext), "hi");
+    assert.equal(await winner.safetyNumber(winnerPeer), await loser.safetyNumber(loserPeer));
+  }
+});
