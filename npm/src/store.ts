@@ -35,6 +35,7 @@ import type {
   InitiateOptions,
   MessageOptions,
   PrekeyStoreInfo,
+  Sas,
   SessionInfo,
   UploadOptions,
 } from "./index.js";
@@ -170,6 +171,19 @@ export interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * Where the store records the generation of each sealed session and of the prekey store
+ * (`info().generation`, which every change increments), somewhere the backend's contents
+ * cannot roll back with it: a server, a counter in the platform keystore, another device.
+ * Keys are the store's slot names (`"prekeys"`, `"session/<peer>"`).
+ */
+export interface GenerationLog {
+  /** The generation last recorded for `key`, or `undefined` if none. */
+  get(key: string): Promise<number | undefined>;
+  /** Records `generation` for `key` (`undefined`: the slot was emptied). Must be durable. */
+  set(key: string, generation: number | undefined): Promise<void>;
+}
+
 /** Options of {@link TwofoldStore.open}. */
 export interface StoreOptions {
   /**
@@ -195,6 +209,16 @@ export interface StoreOptions {
   locks?: LockManagerLike | null;
   /** Post and receive change notices on a BroadcastChannel (default where it exists). */
   broadcast?: boolean;
+  /**
+   * Rollback protection: every session and the prekey store are opened with the generation
+   * recorded here as `minGeneration`, so a backend restored to an older copy (a backup, a copy
+   * an attacker kept) fails with `ROLLED_BACK` instead of reusing message positions or
+   * consumed one-time prekeys. A generation is recorded after the commit that raises it and
+   * before the commit that lowers it (a new session in a slot, a forgotten one), so a crash
+   * between the two leaves a log that accepts the committed state. Without it, the store
+   * cannot tell an old copy of its backend from the current one.
+   */
+  generations?: GenerationLog;
   /** Options for the prekey store created on first open. */
   now?: number;
 }
@@ -315,6 +339,33 @@ async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A slot and the generation its next commit holds (`undefined`: the slot is emptied). */
+type Mark = readonly [key: string, generation: number | undefined];
+
+/** The generation `log` holds for `key`, checked. */
+async function recorded(log: GenerationLog, key: string): Promise<number | undefined> {
+  const g = await io("read the generation log", () => log.get(key));
+  if (g === undefined || (Number.isSafeInteger(g) && g >= 0)) return g;
+  throw new TwofoldError("STORAGE_FAILED", `the generation log holds no generation for ${JSON.stringify(key)}`);
+}
+
+/**
+ * Runs `commit`, recording each mark in `log`: before the commit where it lowers (or clears)
+ * what is recorded, after it where it raises it. Either way a crash in between leaves a log
+ * that accepts what is committed. A failure to record after the commit is `STORAGE_FAILED`
+ * (the change stands; the log lags, which accepts it).
+ */
+async function withGenerations(log: GenerationLog | undefined, marks: readonly Mark[], commit: () => Promise<void>): Promise<void> {
+  if (log === undefined || marks.length === 0) return commit();
+  const current = await Promise.all(marks.map(([key]) => recorded(log, key)));
+  const lowers = (g: number | undefined, c: number | undefined) => c !== undefined && (g === undefined || g < c);
+  const before = marks.filter(([, g], i) => lowers(g, current[i]));
+  const after = marks.filter(([, g], i) => g !== undefined && (current[i] === undefined || g > (current[i] as number)));
+  await io("write the generation log", () => Promise.all(before.map(([key, g]) => log.set(key, g))));
+  await commit();
+  await io("write the generation log", () => Promise.all(after.map(([key, g]) => log.set(key, g))));
+}
+
 /** A lock within this realm: callbacks of one name run one at a time, in order. */
 class LocalLocks implements LockManagerLike {
   readonly #tails = new Map<string, Promise<unknown>>();
@@ -348,6 +399,7 @@ export class TwofoldStore {
   readonly #locks: LockManagerLike;
   readonly #channel: BroadcastChannel | undefined;
   readonly #listeners = new Set<(notice: ChangeNotice) => void>();
+  readonly #generations: GenerationLog | undefined;
   #closed = false;
 
   private constructor(
@@ -357,8 +409,10 @@ export class TwofoldStore {
     name: string,
     locks: LockManagerLike,
     broadcast: boolean,
+    generations: GenerationLog | undefined,
   ) {
     this.#backend = backend;
+    this.#generations = generations;
     this.#keySource = keySource;
     this.#identity = identity;
     this.#lockName = `twofold-pq/store:${name}`;
@@ -379,7 +433,11 @@ export class TwofoldStore {
    * atomic commit). Contexts that open the same backend share its state safely.
    */
   static async open(backend: Backend, options: StoreOptions): Promise<TwofoldStore> {
-    const o = readOptions(options ?? ({} as StoreOptions), ["appKey", "name", "locks", "broadcast", "now"]);
+    const o = readOptions(options ?? ({} as StoreOptions), ["appKey", "name", "locks", "broadcast", "now", "generations"]);
+    const log = o.generations;
+    if (log != null && (typeof log.get !== "function" || typeof log.set !== "function")) {
+      throw new TwofoldError("INVALID_ARGUMENT", "generations must have get(key) and set(key, generation) methods");
+    }
     const { appKey, now } = o;
     const name = o.name ?? (typeof backend?.id === "string" ? backend.id : "default");
     const usable =
@@ -449,7 +507,9 @@ export class TwofoldStore {
           [KEY_IDENTITY, id.seal(key, { context: contextOf(KEY_IDENTITY) })],
           [KEY_PREKEYS, store.seal(key, { context: contextOf(KEY_PREKEYS) })],
         );
-        await io("write", () => backend.commit(writes));
+        await withGenerations(log ?? undefined, [[KEY_PREKEYS, store.info().generation]], () =>
+          io("write", () => backend.commit(writes)),
+        );
       } catch (e) {
         id.dispose();
         if ("raw" in source) source.raw.fill(0);
@@ -460,7 +520,7 @@ export class TwofoldStore {
       }
       return id;
     });
-    return new TwofoldStore(backend, source as KeySource, identity, name, locks, o.broadcast ?? true);
+    return new TwofoldStore(backend, source as KeySource, identity, name, locks, o.broadcast ?? true, log ?? undefined);
   }
 
   /** This party's encoded public identity (what peers verify and directories hold). */
@@ -507,20 +567,27 @@ export class TwofoldStore {
     });
   }
 
-  async #commit(writes: Write[], changed: string[]): Promise<void> {
-    await io("write", () => this.#backend.commit(writes));
+  /** Commits `writes`, recording the generations of `marks` around it, and tells other contexts. */
+  async #commit(writes: Write[], changed: string[], marks: Mark[]): Promise<void> {
+    await withGenerations(this.#generations, marks, () => io("write", () => this.#backend.commit(writes)));
     this.#channel?.postMessage({ changed } satisfies ChangeNotice);
+  }
+
+  /** `open` options of slot `key`: its context, and the generation recorded for it. */
+  async #openOptions(key: string): Promise<{ context: Uint8Array; minGeneration?: number }> {
+    const min = this.#generations === undefined ? undefined : await recorded(this.#generations, key);
+    return min === undefined ? { context: contextOf(key) } : { context: contextOf(key), minGeneration: min };
   }
 
   async #openPrekeys(): Promise<PrekeyStore> {
     const sealed = await io("read", () => this.#backend.get(KEY_PREKEYS));
     if (sealed === undefined) throw new TwofoldError("STORAGE_FAILED", "the prekey store is missing from the backend");
-    return PrekeyStore.open(sealed, this.#key, this.#identity, { context: contextOf(KEY_PREKEYS) });
+    return PrekeyStore.open(sealed, this.#key, this.#identity, await this.#openOptions(KEY_PREKEYS));
   }
 
   async #openSession(key: string): Promise<Session | undefined> {
     const sealed = await io("read", () => this.#backend.get(key));
-    return sealed === undefined ? undefined : Session.open(sealed, this.#key, { context: contextOf(key) });
+    return sealed === undefined ? undefined : Session.open(sealed, this.#key, await this.#openOptions(key));
   }
 
   #sealSession(key: string, s: Session): Write {
@@ -533,7 +600,9 @@ export class TwofoldStore {
       const p = await this.#openPrekeys();
       try {
         const out = fn(p);
-        await this.#commit([[KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"]);
+        await this.#commit([[KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"], [
+          [KEY_PREKEYS, p.info().generation],
+        ]);
         return out;
       } finally {
         p.dispose();
@@ -597,7 +666,7 @@ export class TwofoldStore {
           const self = describeMessage(message).handshake?.initiatorFingerprint;
           if (self !== undefined) writes.push([KEY_SELF, enc.encode(hex(self))]);
         }
-        await this.#commit(writes, [peer]);
+        await this.#commit(writes, [peer], [[peerKey(peer), session.info().generation]]);
         return { peer, message };
       } finally {
         session.dispose();
@@ -618,7 +687,7 @@ export class TwofoldStore {
       if (s === undefined) throw new TwofoldError("NO_SESSION", `no session with ${peer}`);
       try {
         const out = s.encrypt(plaintext, options);
-        await this.#commit([this.#sealSession(key, s)], [peer]);
+        await this.#commit([this.#sealSession(key, s)], [peer], [[key, s.info().generation]]);
         return out;
       } finally {
         s.dispose();
@@ -672,7 +741,7 @@ export class TwofoldStore {
             refusals.push(e);
             continue;
           }
-          return await this.#deliver(s, { peer, plaintext, isNew: false }, process, []);
+          return await this.#deliver(s, { peer, plaintext, isNew: false }, process, [], []);
         } finally {
           s.dispose();
         }
@@ -718,7 +787,7 @@ export class TwofoldStore {
         }
         return null;
       }
-      return await this.#deliver(s, { peer, plaintext, isNew: false }, process, []);
+      return await this.#deliver(s, { peer, plaintext, isNew: false }, process, [], []);
     } finally {
       s.dispose();
     }
@@ -737,7 +806,7 @@ export class TwofoldStore {
       try {
         const prekeys: Write = [KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })];
         const received: Received = { peer, plaintext, isNew: true, ...(replaced ? { replaced } : {}) };
-        return await this.#deliver(session, received, process, [prekeys]);
+        return await this.#deliver(session, received, process, [prekeys], [[KEY_PREKEYS, p.info().generation]]);
       } finally {
         session.dispose();
       }
@@ -747,10 +816,17 @@ export class TwofoldStore {
   }
 
   /** Runs `process`, then commits the session (and `more`), then returns the message. */
-  async #deliver(s: Session, received: Received, process: ReceiveOptions["process"], more: Write[]): Promise<Received> {
+  async #deliver(
+    s: Session,
+    received: Received,
+    process: ReceiveOptions["process"],
+    more: Write[],
+    marks: Mark[],
+  ): Promise<Received> {
     if (process !== undefined) await process(received);
     const changed = more.length > 0 ? [received.peer, "prekeys"] : [received.peer];
-    await this.#commit([...more, this.#sealSession(peerKey(received.peer), s)], changed);
+    const key = peerKey(received.peer);
+    await this.#commit([...more, this.#sealSession(key, s)], changed, [...marks, [key, s.info().generation]]);
     return received;
   }
 
@@ -762,6 +838,21 @@ export class TwofoldStore {
   /** The safety number with `peer`. */
   async safetyNumber(peer: string): Promise<string> {
     return this.#read(peer, (s) => s.safetyNumber());
+  }
+
+  /** The safety QR payload with `peer` (`Session.safetyQr`). */
+  async safetyQr(peer: string): Promise<Uint8Array> {
+    return this.#read(peer, (s) => s.safetyQr());
+  }
+
+  /** Whether `scanned` is `peer`'s QR payload for this session (`Session.matchesSafetyQr`). */
+  async matchesSafetyQr(peer: string, scanned: Uint8Array): Promise<boolean> {
+    return this.#read(peer, (s) => s.matchesSafetyQr(scanned));
+  }
+
+  /** The short authentication string with `peer` (`Session.sas`). */
+  async sas(peer: string): Promise<Sas> {
+    return this.#read(peer, (s) => s.sas());
   }
 
   async #read<T>(peer: string, fn: (s: Session) => T): Promise<T> {
@@ -782,7 +873,7 @@ export class TwofoldStore {
     const key = peerKey(peer);
     return this.#locked(async () => {
       const had = (await io("read", () => this.#backend.get(key))) !== undefined;
-      if (had) await this.#commit([[key, undefined]], [peer]);
+      if (had) await this.#commit([[key, undefined]], [peer], [[key, undefined]]);
       return had;
     });
   }

@@ -1,11 +1,14 @@
 // The seven attacks, one click each. Each runs real protocol operations through the demo
 // model (messages go through the server queue and show up in the panes and the timeline) and
-// returns an outcome: the steps observed and a plain-language explanation.
+// returns an outcome: the steps observed and a plain-language explanation. Attacks that must
+// not disturb the conversation run on copies of Alice's and Bob's stores (their storage and
+// app key, opened in memory: demo.copyOf); the stolen state is such a copy too. The attacker's
+// own identity and prekeys are plain twofold-pq objects: it is not an app with a store.
 
 import { Identity, PrekeyStore, Session, constants } from "twofold-pq";
 import { composeBundle } from "twofold-pq/server";
 import { explainError, shortFingerprint } from "./demo.js";
-import { fmtBytes, fmtMs, fromUtf8, nowSeconds, timed, utf8 } from "./format.js";
+import { fmtBytes, fmtMs, fromUtf8, nowSeconds, timed, timedAsync, utf8 } from "./format.js";
 import { chunkName, describeMessage, overheadBytes, pqChunkBytes, ratchetOverheadBytes } from "./server.js";
 
 // Tones: "blocked" (the protocol stopped it), "breach" (the attacker got something),
@@ -16,34 +19,34 @@ const step = (tone, text) => ({ tone, text });
 const quoted = (text) => (/[.!?]$/.test(text) ? `"${text}"` : `"${text}".`);
 
 /** The counters that must not move when a message is rejected. */
-function counters(session) {
-  const i = session.info();
+async function counters(party) {
+  const i = await party.store.info(party.peer);
   return JSON.stringify([i.dhEpoch, i.pqEpoch, i.sendingIndex, i.receivingIndex, i.received, i.skippedKeys, i.skippedChains]);
 }
 
-function flushNote(demo, steps) {
-  const n = demo.flushQueue();
+async function flushNote(demo, steps) {
+  const n = await demo.flushQueue();
   if (n > 0) steps.push(step("info", `The server first delivered the ${n} message${n === 1 ? "" : "s"} it was holding.`));
 }
 
 // ---- (a) the server swaps Bob's bundle ----
 
-export function bundleSwap(demo) {
+export async function bundleSwap(demo) {
   const { alice, bob } = demo;
   const steps = [];
+  const [aliceCopy, bobCopy] = [await demo.copyOf(alice), await demo.copyOf(bob)];
 
   // 1. A forged bundle: Bob's, with the signed X25519 prekey replaced by the server's own.
   const real = demo.takeBundle("the server, which forged it", { log: false });
   const forged = real.bytes.slice();
-  const offset = bob.identity.publicKey.length + 4; // header + identity body, then the prekey id
+  const offset = bob.publicKey.length + 4; // header + identity body, then the prekey id
   forged.set(crypto.getRandomValues(new Uint8Array(32)), offset);
   demo.log("Server", `Replaced the signed X25519 prekey in Bob's bundle #${real.id} (bytes ${offset}-${offset + 31}) with a key of its own and handed it to Alice`, {
     bytes: forged.length,
     tone: "attack",
   });
   try {
-    const [r] = timed(() => Session.initiate(alice.identity, forged, utf8("Hi Bob")));
-    r.session.dispose();
+    await aliceCopy.store.initiate(forged, utf8("Hi Bob"));
     steps.push(step("breach", "Unexpected: Alice's app accepted the forged bundle."));
   } catch (e) {
     demo.log("Alice", `Refused the forged bundle: ${explainError(e)}`, { tone: "error" });
@@ -62,7 +65,7 @@ export function bundleSwap(demo) {
     tone: "attack",
   });
   const text = "Hi Bob, it's Alice. My new phone number is 555-0100.";
-  const [toMallory, msInit] = timed(() => Session.initiate(alice.identity, malBundle, utf8(text)));
+  const [toMallory, msInit] = await timedAsync(() => aliceCopy.store.initiate(malBundle, utf8(text)));
   demo.log("Alice", "Verified the attacker's bundle (its signatures are valid: they are the attacker's) and sent it an initial message, believing it is Bob's", {
     bytes: toMallory.message.length,
     ms: msInit,
@@ -74,7 +77,7 @@ export function bundleSwap(demo) {
   const bobBundle = demo.takeBundle("the attacker");
   // To Bob it writes a self-contained initial message: its own identity travels with it.
   const toBob = Session.initiate(mallory, bobBundle.bytes, fromAlice.plaintext, { selfContained: true });
-  const [atBob, msAccept] = timed(() => Session.accept(bob.identity, bob.store, toBob.message));
+  const [atBob, msAccept] = await timedAsync(() => bobCopy.store.receive(toBob.message));
   demo.log("Attacker", `Read Alice's message and relayed it to the real Bob in a session of its own (a self-contained initial message carrying the attacker's identity)`, {
     bytes: toBob.message.length,
     tone: "attack",
@@ -87,11 +90,11 @@ export function bundleSwap(demo) {
     step("breach", `Attacker's own bundle: the handshake succeeded, with the attacker. It read "${stolenText}" and passed it on to Bob, who read ${quoted(fromUtf8(atBob.plaintext))}`),
   );
 
-  const aliceSees = toMallory.session.safetyNumber();
-  const bobSees = atBob.session.safetyNumber();
-  const qrMatches = atBob.session.matchesSafetyQr(toMallory.session.safetyQr());
-  const sasA = toMallory.session.sas();
-  const sasB = atBob.session.sas();
+  const aliceSees = await aliceCopy.store.safetyNumber(toMallory.peer);
+  const bobSees = await bobCopy.store.safetyNumber(atBob.peer);
+  const qrMatches = await bobCopy.store.matchesSafetyQr(atBob.peer, await aliceCopy.store.safetyQr(toMallory.peer));
+  const sasA = await aliceCopy.store.sas(toMallory.peer);
+  const sasB = await bobCopy.store.sas(atBob.peer);
   steps.push(
     step(
       "detected",
@@ -102,7 +105,8 @@ export function bundleSwap(demo) {
     tone: aliceSees === bobSees ? "error" : "ok",
   });
 
-  for (const s of [toMallory.session, fromAlice.session, toBob.session, atBob.session, malStore, mallory]) s.dispose();
+  for (const s of [fromAlice.session, toBob.session, malStore, mallory]) s.dispose();
+  await Promise.all([aliceCopy.store.close(), bobCopy.store.close()]);
 
   return {
     title: "Bundle swap",
@@ -111,18 +115,18 @@ export function bundleSwap(demo) {
     explain: [
       "Every byte of a bundle is covered by the signature of Bob's upload, made with his ML-DSA-65 identity key, so the server cannot alter Bob's prekeys: a changed key fails with BAD_SIGNATURE.",
       "It can hand Alice a complete bundle of its own instead: those signatures are valid, they are just not Bob's. No protocol can tell a key is Bob's without help from the users. That is what the safety number is for: it is the fingerprints of both identities of the session side by side (30 digits each), so Alice's number is computed over (Alice, attacker) and Bob's over (attacker, Bob). Both contain the attacker's fingerprint, but only one of Alice's and Bob's. Comparing them in person or scanning the QR code exposes the attacker.",
-      "This ran as a separate handshake with Alice's and Bob's real identities; your conversation above is untouched.",
+      "This ran on copies of Alice's and Bob's stores (their real identities, opened in memory): your conversation above and their stores in IndexedDB are untouched.",
     ],
   };
 }
 
 // ---- (b) a message is tampered with ----
 
-export function tamperMessage(demo) {
+export async function tamperMessage(demo) {
   const steps = [];
-  flushNote(demo, steps);
+  await flushNote(demo, steps);
   const text = "Please pay Carol 100";
-  const item = demo.send("Alice", text, { deliver: false, attack: "b" });
+  const item = await demo.send("Alice", text, { deliver: false, attack: "b" });
   const fake = demo.server.enqueueTampered(item);
   const would = text.slice(0, -1) + String.fromCharCode(text.charCodeAt(text.length - 1) ^ 1);
   demo.log("Server", `Flipped one bit of byte ${fake.tamperedAt} of message #${item.id} and delivered the result as #${fake.id}`, {
@@ -130,9 +134,9 @@ export function tamperMessage(demo) {
     tone: "attack",
   });
   steps.push(step("info", `Alice sent message #${item.id}: "${text}". The server flipped one bit of byte ${fake.tamperedAt} (the last encrypted character) and delivered that as #${fake.id}.`));
-  const before = counters(demo.bob.session);
-  const r1 = demo.deliver(fake.id, { attack: "b" });
-  const unchanged = before === counters(demo.bob.session);
+  const before = await counters(demo.bob);
+  const r1 = await demo.deliver(fake.id, { attack: "b" });
+  const unchanged = before === (await counters(demo.bob));
   if (r1?.ok) {
     steps.push(step("breach", `Unexpected: Bob's app accepted the tampered message ("${r1.text}").`));
   } else {
@@ -140,7 +144,7 @@ export function tamperMessage(demo) {
       step("blocked", `Bob's app rejected it: ${r1?.code}. ${unchanged ? "His session is unchanged: epochs, counters and skipped keys are identical before and after." : "Unexpected: his session state changed."}`),
     );
   }
-  const r2 = demo.deliver(item.id, { attack: "b" });
+  const r2 = await demo.deliver(item.id, { attack: "b" });
   steps.push(
     r2?.ok
       ? step("blocked", `The genuine message #${item.id} arrived next and decrypted normally: ${quoted(r2.text)}`)
@@ -159,18 +163,18 @@ export function tamperMessage(demo) {
 
 // ---- (c) a message is replayed ----
 
-export function replayMessage(demo) {
+export async function replayMessage(demo) {
   const steps = [];
-  flushNote(demo, steps);
+  await flushNote(demo, steps);
   const text = "Meet me at 8, usual place.";
-  const item = demo.send("Alice", text, { deliver: false, attack: "c" });
-  const r1 = demo.deliver(item.id, { attack: "c" });
+  const item = await demo.send("Alice", text, { deliver: false, attack: "c" });
+  const r1 = await demo.deliver(item.id, { attack: "c" });
   steps.push(step("info", `Alice sent message #${item.id} and Bob read it once: ${quoted(r1?.text ?? "")}`));
   const copy = demo.server.enqueue(item.from, item.to, item.bytes.slice(), { replayOf: item.id, attack: "c" });
   demo.log("Server", `Delivered a copy of message #${item.id} again (replay) as #${copy.id}`, { bytes: copy.bytes.length, tone: "attack" });
-  const before = counters(demo.bob.session);
-  const r2 = demo.deliver(copy.id, { attack: "c" });
-  const unchanged = before === counters(demo.bob.session);
+  const before = await counters(demo.bob);
+  const r2 = await demo.deliver(copy.id, { attack: "c" });
+  const unchanged = before === (await counters(demo.bob));
   steps.push(
     r2?.ok
       ? step("breach", "Unexpected: Bob's app showed the replayed message a second time.")
@@ -188,16 +192,17 @@ export function replayMessage(demo) {
 
 // ---- (d) messages arrive out of order ----
 
-export function reorderMessages(demo) {
+export async function reorderMessages(demo) {
   const steps = [];
-  flushNote(demo, steps);
+  await flushNote(demo, steps);
   const texts = ["1/3 Dinner is at seven", "2/3 at Luigi's", "3/3 Bring the cake!"];
-  const items = texts.map((t) => demo.send("Alice", t, { deliver: false, attack: "d" }));
+  const items = [];
+  for (const t of texts) items.push(await demo.send("Alice", t, { deliver: false, attack: "d" }));
   steps.push(step("info", `Alice sent #${items[0].id}, #${items[1].id}, #${items[2].id}. The server delivers them in the order #${items[2].id}, #${items[0].id}, #${items[1].id}.`));
   const held = [];
   for (const item of [items[2], items[0], items[1]]) {
-    const r = demo.deliver(item.id, { attack: "d" });
-    const skipped = demo.bob.session.info().skippedKeys;
+    const r = await demo.deliver(item.id, { attack: "d" });
+    const skipped = demo.bob.info.skippedKeys;
     held.push(skipped);
     steps.push(
       r?.ok
@@ -261,7 +266,7 @@ function laterFailures(codes, first) {
  * Round trips (Bob sends, Alice sends, both delivered) until both sessions mixed PQ epoch
  * `target`, at most MAX_ROUNDS. The attacker's copy tries every message of Alice's.
  */
-function healingRun(demo, attackerReads, target, steps) {
+async function healingRun(demo, attackerReads, target, steps) {
   const { alice, bob } = demo;
   const run = {
     rounds: 0,
@@ -274,17 +279,17 @@ function healingRun(demo, attackerReads, target, steps) {
     maxOverhead: 0,
     targetChunks: { key: 0, ciphertext: 0 },
   };
-  let mixed = Math.min(alice.session.info().pqEpoch, bob.session.info().pqEpoch);
+  let mixed = Math.min(alice.info.pqEpoch, bob.info.pqEpoch);
   const t0 = performance.now();
   for (let round = 1; round <= MAX_ROUNDS && !run.healed; round++) {
     run.rounds = round;
     const quiet = round > SHOWN_ROUNDS;
-    const b = demo.send("Bob", `Round trip ${round}: all good here.`, { deliver: false, attack: "e", quiet });
+    const b = await demo.send("Bob", `Round trip ${round}: all good here.`, { deliver: false, attack: "e", quiet });
     const bobStep = demo.lastSend;
-    demo.deliver(b.id, { attack: "e", quiet });
-    const a = demo.send("Alice", `Round trip ${round}: still there?`, { deliver: false, attack: "e", quiet });
+    await demo.deliver(b.id, { attack: "e", quiet });
+    const a = await demo.send("Alice", `Round trip ${round}: still there?`, { deliver: false, attack: "e", quiet });
     const aliceStep = demo.lastSend;
-    demo.deliver(a.id, { attack: "e", quiet });
+    await demo.deliver(a.id, { attack: "e", quiet });
     for (const item of [b, a]) {
       run.maxOverhead = Math.max(run.maxOverhead, overheadBytes(item) ?? 0);
       if (item.pqChunk?.epoch === target) run.targetChunks[item.pqChunk.kind]++;
@@ -293,13 +298,13 @@ function healingRun(demo, attackerReads, target, steps) {
         run.quietBytes += item.bytes.length;
       }
     }
-    const r = attackerReads(a);
+    const r = await attackerReads(a);
     if (!run.classical && !r.ok) run.classical = { round, code: r.code };
     else if (run.classical && r.ok) run.readLater.push(a.id);
     else if (run.classical) run.laterCodes.add(r.code);
     if (!quiet) steps.push(roundStep(round, b, bobStep, a, aliceStep, r));
     // An epoch is complete once both sides mixed it: Alice in her new chain, Bob on opening it.
-    const reached = Math.min(alice.session.info().pqEpoch, bob.session.info().pqEpoch);
+    const reached = Math.min(alice.info.pqEpoch, bob.info.pqEpoch);
     for (let e = mixed + 1; e <= reached && e < target; e++) steps.push(earlyEpochStep(round, e));
     mixed = reached;
     if (reached >= target) run.healed = { round };
@@ -315,42 +320,41 @@ function noteQuietRounds(demo, run) {
   for (const party of [demo.alice, demo.bob]) demo.chat(party, { kind: "note", text });
 }
 
-export function stealState(demo) {
+export async function stealState(demo) {
   const steps = [];
-  flushNote(demo, steps);
+  await flushNote(demo, steps);
   const { alice, bob } = demo;
-  const [blob, msSeal] = timed(() => bob.session.seal(demo.keys.appKey));
-  const [stolen, msOpen] = timed(() => Session.open(blob, demo.keys.appKey));
+  const [stolen, ms] = await timedAsync(() => demo.copyOf(bob));
   // Alice's key of the epoch she sends now predates the theft; the next one she generates
   // after it, so nothing of that epoch's secret can be in the stolen state.
-  const target = alice.session.info().pqSendingEpoch + 1;
-  demo.log("Attacker", "Copied Bob's sealed session and the app key off his device, and opened the copy", {
-    bytes: blob.length,
-    ms: msSeal + msOpen,
+  const target = alice.info.pqSendingEpoch + 1;
+  demo.log("Attacker", "Copied Bob's storage (his store: identity, prekeys, sealed session) and the app key off his device, and opened the copy", {
+    bytes: stolen.bytes,
+    ms,
     tone: "attack",
   });
-  steps.push(step("breach", `The attacker copied Bob's sealed session (${fmtBytes(blob.length)}) and the key that seals it, and opened its own copy.`));
+  steps.push(step("breach", `The attacker copied Bob's storage (${fmtBytes(stolen.bytes)}, his sealed session among it) and the key that seals it, and opened its own copy.`));
 
-  const attackerReads = (item) => {
+  const attackerReads = async (item) => {
     try {
-      return { ok: true, text: fromUtf8(stolen.decrypt(item.bytes)) };
+      return { ok: true, text: fromUtf8((await stolen.store.receive(item.bytes, { from: stolen.peer })).plaintext) };
     } catch (e) {
       return { ok: false, code: e.code };
     }
   };
 
   const secret = "The door code is 4711.";
-  const first = demo.send("Alice", secret, { deliver: false, attack: "e" });
-  demo.deliver(first.id, { attack: "e" });
-  const r0 = attackerReads(first);
+  const first = await demo.send("Alice", secret, { deliver: false, attack: "e" });
+  await demo.deliver(first.id, { attack: "e" });
+  const r0 = await attackerReads(first);
   steps.push(
     r0.ok
       ? step("breach", `Before healing: Alice sent #${first.id}; Bob read it, and so did the attacker's copy: ${quoted(r0.text)}`)
       : step("blocked", `Before healing: the attacker's copy could not read #${first.id} (${r0.code}).`),
   );
 
-  const run = healingRun(demo, attackerReads, target, steps);
-  stolen.dispose();
+  const run = await healingRun(demo, attackerReads, target, steps);
+  await stolen.store.close();
   noteQuietRounds(demo, run);
 
   const { classical, healed } = run;
@@ -375,13 +379,13 @@ export function stealState(demo) {
       ),
     );
   } else {
-    const a = alice.session.info().pqEpoch;
-    const b = bob.session.info().pqEpoch;
+    const a = alice.info.pqEpoch;
+    const b = bob.info.pqEpoch;
     steps.push(step("breach", `No post-quantum healing within ${MAX_ROUNDS} round trips: PQ epoch ${target} did not complete (Alice has mixed ${a} epochs, Bob ${b}).`));
   }
   // Chunks each object needs, as the sessions report them (each counts what it collects).
-  const keyChunks = bob.session.info().pqChunksNeeded;
-  const ciphertextChunks = alice.session.info().pqChunksNeeded;
+  const keyChunks = bob.info.pqChunksNeeded;
+  const ciphertextChunks = alice.info.pqChunksNeeded;
   demo.log(
     "Demo",
     `Stolen state: readable before healing; classical healing after round trip ${classical?.round ?? "?"}, post-quantum healing after round trip ${healed?.round ?? "?"} (PQ epoch ${target})`,
@@ -403,10 +407,10 @@ export function stealState(demo) {
 
 const DAY = 86400;
 
-/** Alice's app tries a bundle; returns the error code, or "accepted" (and the session). */
-function aliceTries(demo, bundle, text, options) {
+/** Alice's app (a copy of her store) tries a bundle; returns the error code, or "accepted" (and the message). */
+async function aliceTries(demo, copy, bundle, text, options) {
   try {
-    const r = Session.initiate(demo.alice.identity, bundle, utf8(text), options);
+    const r = await copy.store.initiate(bundle, utf8(text), options);
     return { code: "accepted", ...r };
   } catch (e) {
     demo.log("Alice", `Refused the bundle: ${explainError(e)}`, { tone: "error" });
@@ -414,9 +418,9 @@ function aliceTries(demo, bundle, text, options) {
   }
 }
 
-export function oldBundle(demo) {
-  const { bob } = demo;
+export async function oldBundle(demo) {
   const steps = [];
+  const [aliceCopy, bobCopy] = [await demo.copyOf(demo.alice), await demo.copyOf(demo.bob)];
   const maxDays = constants().defaultMaxPrekeyAge / DAY;
   // The bundle of Alice's first handshake: leaf 0 of Bob's upload, composed once more.
   const old = demo.server.composeAgain("Bob", 0);
@@ -426,17 +430,16 @@ export function oldBundle(demo) {
   });
 
   // 1. Today its signatures still verify; Bob refuses the handshake (the leaf is used).
-  const today = aliceTries(demo, old, "Hi Bob, is this you again?");
+  const today = await aliceTries(demo, aliceCopy, old, "Hi Bob, is this you again?");
   if (today.code === "accepted") {
     let code = "accepted";
     try {
       const initiatorIdentity = demo.initiatorIdentityFor(today.message);
-      Session.accept(bob.identity, bob.store, today.message, { initiatorIdentity }).session.dispose();
+      await bobCopy.store.receive(today.message, { initiatorIdentity });
     } catch (e) {
       code = e.code;
       demo.log("Bob", `Refused the handshake from the replayed bundle: ${explainError(e)}`, { tone: "error" });
     }
-    today.session.dispose();
     steps.push(
       code === "PREKEY_ALREADY_USED"
         ? step("blocked", `Replayed today: Alice's app accepts the bundle (its signatures are Bob's and it is fresh), but Bob's app refuses the handshake with ${code}: that leaf's one-time prekeys were used by Alice's first handshake.`)
@@ -447,8 +450,7 @@ export function oldBundle(demo) {
   }
 
   // 2. The same bundle on a clock 31 days ahead: too old.
-  const later = aliceTries(demo, old, "Hi Bob, a month later", { now: nowSeconds() + (maxDays + 1) * DAY });
-  later.session?.dispose();
+  const later = await aliceTries(demo, aliceCopy, old, "Hi Bob, a month later", { now: nowSeconds() + (maxDays + 1) * DAY });
   steps.push(
     later.code === "STALE_PREKEY"
       ? step("blocked", `With the clock ${maxDays + 1} days ahead, Alice's app refused the same bundle with STALE_PREKEY: Bob signed his prekeys' creation time, and they are older than ${maxDays} days.`)
@@ -462,8 +464,8 @@ export function oldBundle(demo) {
     bytes: altered.length,
     tone: "attack",
   });
-  const proof = aliceTries(demo, altered, "Hi Bob");
-  proof.session?.dispose();
+  const proof = await aliceTries(demo, aliceCopy, altered, "Hi Bob");
+  await Promise.all([aliceCopy.store.close(), bobCopy.store.close()]);
   steps.push(
     proof.code === "BAD_SIGNATURE"
       ? step("blocked", "One bit of the leaf's Merkle proof changed: Alice's app refused the bundle with BAD_SIGNATURE.")
@@ -482,29 +484,31 @@ export function oldBundle(demo) {
 
 // ---- (g) the directory gives Bob the wrong identity, or none ----
 
-/** Bob's app tries an initial message with what the directory answered; returns the code. */
-function bobTries(demo, message, answer, what) {
-  const { bob } = demo;
-  const before = JSON.stringify(bob.store.info());
+/**
+ * Bob's app (a copy of his store) receives an initial message with what the directory
+ * answered; returns the code, and whether his prekey store is unchanged.
+ */
+async function bobTries(demo, copy, message, answer, what) {
+  const before = JSON.stringify(await copy.store.prekeyInfo());
   let code = "accepted";
   try {
     const initiatorIdentity = demo.initiatorIdentityFor(message, { answer });
-    Session.accept(bob.identity, bob.store, message, { initiatorIdentity }).session.dispose();
+    await copy.store.receive(message, { initiatorIdentity });
   } catch (e) {
     code = e.code;
     demo.log("Bob", `Refused the initial message (${what}): ${explainError(e)}`, { bytes: message.length, tone: "error" });
   }
-  return { code, unchanged: before === JSON.stringify(bob.store.info()) };
+  return { code, unchanged: before === JSON.stringify(await copy.store.prekeyInfo()) };
 }
 
-export function wrongIdentity(demo) {
+export async function wrongIdentity(demo) {
   const steps = [];
+  const [aliceCopy, bobCopy] = [await demo.copyOf(demo.alice), await demo.copyOf(demo.bob)];
   // A new handshake of Alice's, compact (the form that needs the directory), from the next leaf.
   const bundle = demo.takeBundle("Alice");
   const text = "Hi Bob, it's Alice on my laptop.";
-  const compact = Session.initiate(demo.alice.identity, bundle.bytes, utf8(text));
-  const whole = Session.initiate(demo.alice.identity, bundle.bytes, utf8(text), { selfContained: true });
-  whole.session.dispose();
+  const whole = await aliceCopy.store.initiate(bundle.bytes, utf8(text), { selfContained: true });
+  const compact = await aliceCopy.store.initiate(bundle.bytes, utf8(text));
   const fp = describeMessage(compact.message).handshake.initiatorFingerprint;
   demo.log("Alice", `Started a second handshake from bundle #${bundle.id}: a compact initial message naming her fingerprint ${shortFingerprint(fp)} (the self-contained form would be ${fmtBytes(whole.message.length)})`, {
     bytes: compact.message.length,
@@ -518,7 +522,7 @@ export function wrongIdentity(demo) {
   const other = mallory.publicKey;
   mallory.dispose();
   demo.log("Server", `Answered Bob's directory lookup of ${shortFingerprint(fp)} with another identity (the attacker's)`, { bytes: other.length, tone: "attack" });
-  const wrong = bobTries(demo, compact.message, () => other, "the directory's answer is another identity");
+  const wrong = await bobTries(demo, bobCopy, compact.message, () => other, "the directory's answer is another identity");
   steps.push(
     wrong.code === "INITIATOR_MISMATCH"
       ? step("blocked", `The directory answered with another identity: Bob's app refused the message with INITIATOR_MISMATCH before any key agreement, and his prekey store is ${wrong.unchanged ? "unchanged" : "changed (unexpected)"}.`)
@@ -527,7 +531,7 @@ export function wrongIdentity(demo) {
 
   // 2. The directory has no entry for the fingerprint.
   demo.log("Server", `Answered Bob's directory lookup of ${shortFingerprint(fp)} with nothing (no entry)`, { tone: "attack" });
-  const none = bobTries(demo, compact.message, () => undefined, "no directory entry");
+  const none = await bobTries(demo, bobCopy, compact.message, () => undefined, "no directory entry");
   steps.push(
     none.code === "IDENTITY_REQUIRED"
       ? step("blocked", `No directory entry: Bob's app refused the message with IDENTITY_REQUIRED (it never accepts a fingerprint nobody tied to an identity), and his prekey store is ${none.unchanged ? "unchanged" : "changed (unexpected)"}.`)
@@ -535,9 +539,9 @@ export function wrongIdentity(demo) {
   );
 
   // 3. The honest answer: the same message is accepted (nothing was used up by the refusals).
-  const honest = bobTries(demo, compact.message, undefined, "the directory's own answer");
-  compact.session.dispose();
-  if (honest.code === "accepted") demo.log("Bob", "Accepted the same initial message with Alice's identity from the directory (a session of its own, closed again)", { bytes: compact.message.length });
+  const honest = await bobTries(demo, bobCopy, compact.message, undefined, "the directory's own answer");
+  await Promise.all([aliceCopy.store.close(), bobCopy.store.close()]);
+  if (honest.code === "accepted") demo.log("Bob", "Accepted the same initial message with Alice's identity from the directory (in the copy of his store: the real conversation goes on)", { bytes: compact.message.length });
   steps.push(
     honest.code === "accepted"
       ? step("info", "With the directory's honest answer, Bob's app accepts the very same message: the refusals used up nothing.")

@@ -1,19 +1,35 @@
 // The demo's model: Alice, Bob and the server, driven through twofold-pq exactly as an app
-// would drive it. Every protocol operation is timed with performance.now() and logged to the
-// timeline. The view (view.js) renders this state; attacks live in attacks.js.
+// would drive it. Alice's and Bob's state lives in a twofold-pq store each (TwofoldStore of
+// `twofold-pq/store`, in IndexedDB): every state-changing call goes through it and is
+// committed before it returns. The model keeps only snapshots of what the page shows (session
+// info, safety codes, prekey info), refreshed after each call. Every protocol operation is
+// timed with performance.now() and logged to the timeline. The view (view.js) renders this
+// state; attacks live in attacks.js.
+//
+// Tabs: every user action runs under one Web Lock for the whole demo (see main.js). It first
+// catches up with what another tab saved (sync), then acts, then saves the page's record and
+// tells the other tabs, which catch up in turn. The stores serialize their own operations
+// across tabs by themselves; the demo's lock keeps its own record (chats, server, timeline)
+// consistent with them.
 
-import { Identity, PrekeyStore, Session, TwofoldError } from "twofold-pq";
-import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, utf8 } from "./format.js";
+import { TwofoldError } from "twofold-pq";
+import { MemoryBackend, TwofoldStore } from "twofold-pq/store";
+import { fmtBytes, fmtMs, fromUtf8, hexPreview, timed, timedAsync, utf8 } from "./format.js";
 import { chunkName, describeMessage, leafName, pqChunkBytes, Server } from "./server.js";
 import {
+  DB,
+  LEGACY_DB,
   RECORD_VERSION,
-  clearRecord,
   decryptJson,
   demoKeys,
   encryptJson,
   forgetDemoSecret,
+  isEmpty,
   loadRecord,
+  openBackend,
   saveRecord,
+  storedBytes,
+  wipeBackend,
 } from "./storage.js";
 
 /** One-time leaves of Bob's upload (each an X25519 and an ML-KEM-768 one-time prekey). */
@@ -36,6 +52,8 @@ export const ERROR_MEANING = {
   TOO_FAR_AHEAD: "the message is too far ahead of the chain",
   IDENTITY_REQUIRED: "the initial message names its sender by fingerprint only, and Bob's app had no identity for it (the directory has no entry): look it up and retry",
   INITIATOR_MISMATCH: "the identity the directory answered with does not have the X25519 key and fingerprint the initial message names",
+  NO_SESSION: "there is no session this message belongs to",
+  STORAGE_FAILED: "the browser's storage (IndexedDB) failed: nothing was committed, so the operation can be retried",
 };
 
 /** "ab12cd34…": the first bytes of a hex fingerprint, for the timeline and the panes. */
@@ -99,35 +117,45 @@ function pqReceiveNotes(peer, before, after, item) {
 }
 
 function newParty(name) {
-  return { name, identity: null, store: null, session: null, chat: [] };
+  // store: the party's TwofoldStore (null until created); the rest are snapshots of it.
+  return { name, backend: null, store: null, publicKey: null, peer: null, info: null, safety: null, prekeys: null, chat: [] };
+}
+
+/** Whether a database the page no longer reads is left from an earlier version. */
+async function legacyDatabase() {
+  const list = (await indexedDB.databases?.()) ?? [];
+  return list.some((d) => d.name === LEGACY_DB);
 }
 
 export class Demo {
   /** A demo with the keys derived from the saved demo secret (see storage.js). */
   static async create(onChange) {
-    return new Demo(onChange, await demoKeys());
+    const [keys, alice, bob, page] = await Promise.all([demoKeys(), openBackend(DB.Alice), openBackend(DB.Bob), openBackend(DB.page)]);
+    return new Demo(onChange, keys, { alice, bob, page });
   }
 
-  /** `keys`: { appKey, transcriptKey }, each used for its purpose only. */
-  constructor(onChange, keys) {
+  /** `keys`: { appKey, transcriptKey }, each used for its purpose only; `backends`: IndexedDB. */
+  constructor(onChange, keys, backends) {
     this.onChange = onChange;
     this.keys = keys;
+    this.backends = backends;
     this.saveState = { pending: 0, error: null, bytes: 0 };
-    this.saveChain = Promise.resolve();
+    /** The sequence number of the page's record this tab shows (-1: none read yet). */
+    this.seq = -1;
+    /** What the last catch-up with another tab brought, for the page. */
+    this.tabSync = null;
     this.reset();
   }
 
   /** Fresh in-memory state (does not touch storage). */
   reset() {
-    for (const p of [this.alice, this.bob]) {
-      p?.session?.dispose();
-      p?.store?.dispose();
-      p?.identity?.dispose();
-    }
+    for (const p of [this.alice, this.bob]) void p?.store?.close();
     this.hold = false;
     this.selfContained = false;
     this.alice = newParty("Alice");
     this.bob = newParty("Bob");
+    this.alice.backend = this.backends.alice;
+    this.bob.backend = this.backends.bob;
     this.server = new Server();
     this.timeline = [];
     this.nextStep = 1;
@@ -146,7 +174,7 @@ export class Demo {
   }
 
   get established() {
-    return Boolean(this.alice.session && this.bob.session);
+    return Boolean(this.alice.info && this.bob.info);
   }
 
   // ---- bookkeeping ----
@@ -179,11 +207,55 @@ export class Demo {
     this.onChange?.();
   }
 
+  // ---- the stores ----
+
+  /** Opens `party`'s store (creating its identity and prekey store on first use). */
+  async openStore(party) {
+    party.store = await TwofoldStore.open(party.backend, { appKey: this.keys.appKey, name: DB[party.name] });
+    party.publicKey = party.store.publicKey;
+    return party.store;
+  }
+
+  /** The snapshots of `party`'s session (its one peer: the other party). */
+  async refreshSession(party) {
+    if (!party.store) return;
+    party.peer = (await party.store.peers())[0] ?? null;
+    party.info = party.peer ? await party.store.info(party.peer) : null;
+    if (!party.peer) party.safety = null;
+    else if (party.safety?.peer !== party.peer) {
+      const s = party.store;
+      const [number, qr, sas] = await Promise.all([s.safetyNumber(party.peer), s.safetyQr(party.peer), s.sas(party.peer)]);
+      party.safety = { peer: party.peer, number, qr, sas };
+    }
+    if (party === this.bob) party.prekeys = await party.store.prekeyInfo();
+  }
+
+  /** Opens the stores another tab (or an earlier load) created, and refreshes the snapshots. */
+  async refresh() {
+    for (const party of [this.alice, this.bob]) {
+      if (!party.store && !(await isEmpty(party.backend))) await this.openStore(party);
+      await this.refreshSession(party);
+    }
+  }
+
+  /**
+   * A copy of `party`'s whole storage in memory, opened as a store of its own with the same
+   * app key: what an attacker gets who copies the device's storage and its key, and what the
+   * attacks run on when they must not touch the real conversation.
+   */
+  async copyOf(party) {
+    const copy = new MemoryBackend();
+    const keys = await party.backend.keys("");
+    await copy.commit(await Promise.all(keys.map(async (k) => [k, await party.backend.get(k)])));
+    const store = await TwofoldStore.open(copy, { appKey: this.keys.appKey, locks: null, broadcast: false });
+    return { store, bytes: await storedBytes(copy), peer: party.peer };
+  }
+
   // ---- the directory ----
 
   /** `party`'s app publishes its public identity; the server files it under its fingerprint. */
   register(party) {
-    const bytes = party.identity.publicKey;
+    const bytes = party.publicKey;
     const [fingerprint, ms] = timed(() => this.server.register(party.name, bytes));
     this.log("Server", `Filed ${party.name}'s public identity in its directory under its fingerprint ${shortFingerprint(fingerprint)} (fingerprintOf, after checking its binding signature)`, {
       bytes: bytes.length,
@@ -192,7 +264,7 @@ export class Demo {
   }
 
   /**
-   * What Bob's app passes to `accept` for an initial message: for the compact form, the
+   * What Bob's app passes to `receive` for an initial message: for the compact form, the
    * identity the directory holds for the fingerprint the message names (undefined if none); for
    * the self-contained form nothing (the message carries it). `answer` lets an attack replace
    * the directory's answer.
@@ -215,34 +287,30 @@ export class Demo {
 
   // ---- step 1: Bob publishes prekeys ----
 
-  publishPrekeys() {
+  async publishPrekeys() {
     const bob = this.bob;
-    if (!bob.identity) {
-      const [identity, ms] = timed(() => Identity.generate());
-      bob.identity = identity;
-      this.log("Bob", "Generated his long-term identity: X25519 and ML-DSA-65 key pairs, bound by a signature (public part shown)", {
-        bytes: identity.publicKey.length,
-        ms,
-      });
+    if (!bob.store) {
+      const [, ms] = await timedAsync(() => this.openStore(bob));
+      this.log(
+        "Bob",
+        "Created his store: a long-term identity (X25519 and ML-DSA-65 key pairs, bound by a signature; public part shown) and a prekey store (a signed X25519 prekey and a last-resort ML-KEM-768 prekey), sealed and committed to IndexedDB",
+        { bytes: bob.publicKey.length, ms },
+      );
       this.register(bob);
     }
-    if (!bob.store) {
-      const [store, ms] = timed(() => PrekeyStore.generate(bob.identity));
-      bob.store = store;
-      this.log("Bob", "Generated his prekey store: a signed X25519 prekey and a last-resort ML-KEM-768 prekey", { ms });
-    }
-    const upload = this.uploadPrekeys();
+    const upload = await this.uploadPrekeys();
+    await this.refreshSession(bob);
     this.say(
       `Bob uploaded ${fmtBytes(upload.bytes.length)} of prekeys (${upload.leafCount} one-time leaves under one signature); the server verified and stored it. Next: Alice fetches a bundle and sends her first message.`,
     );
   }
 
   /** Bob's app makes an upload; the server verifies it and keeps it in place of the last one. */
-  uploadPrekeys() {
-    const [bytes, ms] = timed(() => this.bob.store.upload({ oneTime: UPLOAD_LEAVES }));
+  async uploadPrekeys() {
+    const [bytes, ms] = await timedAsync(() => this.bob.store.upload({ oneTime: UPLOAD_LEAVES }));
     this.log(
       "Bob's app",
-      `Made an upload: his identity, the signed prekeys and ${UPLOAD_LEAVES} one-time leaves (an X25519 and an ML-KEM-768 prekey each), under one ML-DSA-65 signature over their Merkle root`,
+      `Made an upload (returned once his store holding its secrets was committed): his identity, the signed prekeys and ${UPLOAD_LEAVES} one-time leaves (an X25519 and an ML-KEM-768 prekey each), under one ML-DSA-65 signature over their Merkle root`,
       { bytes: bytes.length, ms },
     );
     const [held, msVerify] = timed(() => this.server.storeUpload("Bob", bytes));
@@ -270,43 +338,42 @@ export class Demo {
 
   // ---- step 2: Alice starts the session ----
 
-  ensureIdentity(party) {
-    if (party.identity) return;
-    const [identity, ms] = timed(() => Identity.generate());
-    party.identity = identity;
-    this.log(party.name, "Generated her long-term identity: X25519 and ML-DSA-65 key pairs (public part shown)", {
-      bytes: identity.publicKey.length,
+  async ensureIdentity(party) {
+    if (party.store) return;
+    const [, ms] = await timedAsync(() => this.openStore(party));
+    this.log(party.name, "Created her store: a long-term identity (X25519 and ML-DSA-65 key pairs; public part shown), sealed and committed to IndexedDB", {
+      bytes: party.publicKey.length,
       ms,
     });
     this.register(party);
   }
 
-  startSession(text) {
+  async startSession(text) {
     const alice = this.alice;
-    if (alice.session) return this.send("Alice", text);
+    if (alice.peer) return this.send("Alice", text);
     if (!this.server.uploads.Bob) {
       this.say("The server has no upload of Bob's yet: Bob must publish his prekeys first (step 1).", "error");
       return undefined;
     }
-    this.ensureIdentity(alice);
+    await this.ensureIdentity(alice);
     const bundle = this.takeBundle("Alice");
     let result;
     let ms;
     const selfContained = this.selfContained;
     try {
-      [result, ms] = timed(() => Session.initiate(alice.identity, bundle.bytes, utf8(text), { selfContained }));
+      [result, ms] = await timedAsync(() => alice.store.initiate(bundle.bytes, utf8(text), { selfContained }));
     } catch (e) {
       this.log("Alice", `Rejected the bundle: ${explainError(e)}`, { tone: "error" });
       this.say(`Alice rejected the bundle: ${explainError(e)}`, "error");
       return undefined;
     }
-    alice.session = result.session;
+    await this.refreshSession(alice);
     const form = selfContained
       ? "a self-contained initial message carrying her whole public identity"
       : "a compact initial message naming her by her X25519 identity key and fingerprint";
     this.log(
       "Alice",
-      `Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: ${form}, the handshake and chunk 0 of her PQ epoch 1 key (generated with the session)`,
+      `Verified the bundle's signatures, ran the hybrid handshake (X25519 with 4 DH + one ML-KEM-768 encapsulation) and encrypted her first message: ${form}, the handshake and chunk 0 of her PQ epoch 1 key (generated with the session), returned once the session was committed`,
       { bytes: result.message.length, ms, tone: "pq" },
     );
     const item = this.server.enqueue("Alice", "Bob", result.message);
@@ -315,26 +382,28 @@ export class Demo {
     this.say(
       `Alice sent her first message through the server: ${form} (${fmtBytes(result.message.length)}). Bob accepts it when it is delivered.`,
     );
-    if (!this.hold) this.deliver(item.id);
+    if (!this.hold) await this.deliver(item.id);
     return item;
   }
 
   // ---- messages ----
 
   /**
-   * Encrypts `text` from `name` and queues it at the server; delivers unless held. `quiet`
-   * (long automated runs): no chat entry, and only PQ events and errors in the timeline.
+   * Encrypts `text` from `name` (returned by the store once committed) and queues it at the
+   * server; delivers unless held. `quiet` (long automated runs): no chat entry, and only PQ
+   * events and errors in the timeline.
    */
-  send(name, text, { deliver = !this.hold, attack, quiet = false } = {}) {
+  async send(name, text, { deliver = !this.hold, attack, quiet = false } = {}) {
     const party = this.party(name);
-    if (!party.session) {
+    if (!party.peer) {
       this.say(`${name} has no session yet.`, "error");
       return undefined;
     }
     const peer = this.peerOf(name).name;
-    const before = party.session.info();
-    const [bytes, ms] = timed(() => party.session.encrypt(utf8(text)));
-    const after = party.session.info();
+    const before = party.info;
+    const [bytes, ms] = await timedAsync(() => party.store.encrypt(party.peer, utf8(text)));
+    party.info = await party.store.info(party.peer);
+    const after = party.info;
     const item = this.server.enqueue(name, peer, bytes, attack ? { attack } : {});
     const newChain = after.dhEpoch > before.dhEpoch;
     const pq = pqSendNotes(peer, before, after, item);
@@ -354,45 +423,43 @@ export class Demo {
       });
     }
     this.logPqEpoch(party, before, after);
-    if (deliver) this.deliver(item.id, { quiet });
+    if (deliver) await this.deliver(item.id, { quiet });
     return item;
   }
 
   /**
-   * The server delivers queued message `id` to its recipient, who accepts (initial message,
-   * no session yet) or decrypts it. Returns { ok, text } or { ok: false, error }.
+   * The server delivers queued message `id` to its recipient, whose store receives it (an
+   * initial message of a new peer is accepted, anything else decrypted by its session).
+   * Returns { ok, text } or { ok: false, error }.
    */
-  deliver(id, { attack, quiet = false } = {}) {
+  async deliver(id, { attack, quiet = false } = {}) {
     const item = this.server.take(id);
     if (!item) return undefined;
     const to = this.party(item.to);
     const from = item.from;
     let outcome;
     try {
-      if (!to.session && item.to === "Bob" && item.kind === "initial") {
+      if (!to.store) throw new TwofoldError("NO_SESSION", `${item.to} has no session to decrypt this message`);
+      // Only a new peer's compact initial message needs the directory.
+      const initiatorIdentity = item.kind === "initial" && !to.peer ? this.initiatorIdentityFor(item.bytes) : undefined;
+      const before = to.info;
+      const [r, ms] = await timedAsync(() => to.store.receive(item.bytes, { initiatorIdentity, ...(to.peer ? { from: to.peer } : {}) }));
+      await this.refreshSession(to);
+      const after = to.info;
+      const text = fromUtf8(r.plaintext);
+      if (r.isNew) {
         const selfContained = item.handshake?.selfContained;
-        const initiatorIdentity = this.initiatorIdentityFor(item.bytes);
-        const [r, ms] = timed(() => Session.accept(to.identity, to.store, item.bytes, { initiatorIdentity }));
-        to.session = r.session;
-        const text = fromUtf8(r.plaintext);
         const whose = selfContained ? "the identity the message carries" : "Alice's identity from the directory against the key and fingerprint the message names";
         this.log(
-          "Bob",
-          `Accepted initial message #${item.id}: checked ${whose}, completed the handshake with his prekeys (one-time prekeys now used up), decrypted it, then verified her identity's binding signature`,
+          to.name,
+          `Accepted initial message #${item.id}: checked ${whose}, completed the handshake with his prekeys (one-time prekeys now used up), decrypted it, then verified her identity's binding signature; his store committed the new session and prekey store together`,
           { bytes: item.bytes.length, ms },
         );
         this.chat(to, { kind: "note", text: "Session established with Alice. Compare safety numbers to be sure it is her." });
         const tag = `initial message (${selfContained ? "self-contained" : "compact"})`;
         this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags: [tag, ...pqTags(item)], attack });
         this.say("Bob accepted Alice's first message: the session is established. Chat away, then verify.", "ok");
-        outcome = { ok: true, text };
-      } else if (!to.session) {
-        throw Object.assign(new Error(`${item.to} has no session to decrypt this message`), { code: "NO_SESSION" });
       } else {
-        const before = to.session.info();
-        const [plaintext, ms] = timed(() => to.session.decrypt(item.bytes));
-        const after = to.session.info();
-        const text = fromUtf8(plaintext);
         const pq = pqReceiveNotes(from, before, after, item);
         const notes = [];
         if (after.dhEpoch > before.dhEpoch) notes.push(`new ratchet key from ${from}: DH step`);
@@ -408,11 +475,12 @@ export class Demo {
         }
         this.logPqEpoch(to, before, after);
         const tags = [];
+        if (item.kind === "initial") tags.push("initial message (no reply yet)");
         if (after.skippedKeys < before.skippedKeys) tags.push("arrived late: skipped key");
         tags.push(...pqTags(item));
         if (!quiet) this.chat(to, { kind: "received", text, bytes: item.bytes.length, msgId: item.id, tags, attack });
-        outcome = { ok: true, text };
       }
+      outcome = { ok: true, text };
     } catch (e) {
       const why = explainError(e);
       this.log(to.name, `Rejected message #${item.id}: ${why}`, { bytes: item.bytes.length, tone: "error" });
@@ -420,11 +488,11 @@ export class Demo {
       this.chat(to, {
         kind: "rejected",
         code: e.code ?? "ERROR",
-        text: `Message #${item.id} rejected: ${meaning}. ${to.session ? "Session unchanged." : "No session was created."}`,
+        text: `Message #${item.id} rejected: ${meaning}. ${to.peer ? "Session unchanged." : "No session was created."}`,
         msgId: item.id,
         attack,
       });
-      this.say(`${to.name} rejected message #${item.id}: ${why}. ${to.session ? "The session is unchanged." : "No session was created."}`, "error");
+      this.say(`${to.name} rejected message #${item.id}: ${why}. ${to.peer ? "The session is unchanged." : "No session was created."}`, "error");
       outcome = { ok: false, error: e, code: e.code };
     }
     this.server.recordDelivery(item, outcome.ok ? "delivered" : `rejected: ${outcome.code}`);
@@ -432,9 +500,9 @@ export class Demo {
   }
 
   /** Delivers everything the server holds, oldest first. Returns how many. */
-  flushQueue() {
+  async flushQueue() {
     const ids = this.server.queue.map((m) => m.id);
-    for (const id of ids) this.deliver(id);
+    for (const id of ids) await this.deliver(id);
     return ids.length;
   }
 
@@ -453,7 +521,7 @@ export class Demo {
     this.say(`The server dropped message #${id}. Later messages still decrypt.`, "warn");
   }
 
-  replay(id) {
+  async replay(id) {
     const item = this.server.delivered.find((m) => m.id === id);
     if (!item) return undefined;
     const copy = this.server.enqueue(item.from, item.to, item.bytes.slice(), { replayOf: item.replayOf ?? item.id });
@@ -465,16 +533,15 @@ export class Demo {
 
   // ---- verification ----
 
-  compare() {
-    const a = this.alice.session;
-    const b = this.bob.session;
-    if (!a || !b) return;
-    const [result, ms] = timed(() => {
-      const numbers = a.safetyNumber() === b.safetyNumber();
-      const qrBobScansAlice = b.matchesSafetyQr(a.safetyQr());
-      const qrAliceScansBob = a.matchesSafetyQr(b.safetyQr());
-      const sa = a.sas();
-      const sb = b.sas();
+  async compare() {
+    const { alice: a, bob: b } = this;
+    if (!a.peer || !b.peer) return;
+    const [result, ms] = await timedAsync(async () => {
+      const numbers = (await a.store.safetyNumber(a.peer)) === (await b.store.safetyNumber(b.peer));
+      const qrBobScansAlice = await b.store.matchesSafetyQr(b.peer, await a.store.safetyQr(a.peer));
+      const qrAliceScansBob = await a.store.matchesSafetyQr(a.peer, await b.store.safetyQr(b.peer));
+      const sa = await a.store.sas(a.peer);
+      const sb = await b.store.sas(b.peer);
       const sas =
         sa.emoji.map((e) => e.name).join() === sb.emoji.map((e) => e.name).join() &&
         sa.decimal.join() === sb.decimal.join();
@@ -498,10 +565,10 @@ export class Demo {
    * `name`'s app scanned the other's QR code: `bytes` are what the image decoded to (or
    * `error` says why it did not), `file` names the image and `decodeMs` is the decoding time.
    */
-  scanQr(name, { bytes, error, file, decodeMs }) {
+  async scanQr(name, { bytes, error, file, decodeMs }) {
     const party = this.party(name);
     const other = this.peerOf(name).name;
-    if (!party.session) {
+    if (!party.peer) {
       this.say(`${name} has no session yet: there is no code to compare with.`, "error");
       return;
     }
@@ -511,7 +578,7 @@ export class Demo {
       this.say(`${name}'s app found no QR code in ${file}. Try a sharper or closer picture of ${other}'s code.`, "error");
       return;
     }
-    const [match, ms] = timed(() => party.session.matchesSafetyQr(bytes));
+    const [match, ms] = await timedAsync(() => party.store.matchesSafetyQr(party.peer, bytes));
     this.scan = { scanner: name, of: other, file, found: true, bytes: bytes.length, preview: hexPreview(bytes), match };
     this.log(
       name,
@@ -526,20 +593,11 @@ export class Demo {
     );
   }
 
-  // ---- persistence ----
+  // ---- the page's record, and other tabs ----
 
-  /** Seals everything now and writes it to IndexedDB in the background (in order). */
-  persist() {
-    const { appKey, transcriptKey } = this.keys;
-    const seal = (obj) => (obj ? obj.seal(appKey) : null);
-    const sealed = {
-      aliceIdentity: seal(this.alice.identity),
-      aliceSession: seal(this.alice.session),
-      bobIdentity: seal(this.bob.identity),
-      bobStore: seal(this.bob.store),
-      bobSession: seal(this.bob.session),
-    };
-    const ui = {
+  /** The page's own state (everything but the stores), as saved. */
+  pageState() {
+    return {
       hold: this.hold,
       selfContained: this.selfContained,
       aliceChat: this.alice.chat,
@@ -550,68 +608,11 @@ export class Demo {
       verification: this.verification,
       scan: this.scan,
       attacks: this.attacks,
+      status: this.status,
     };
-    const sealedBytes = Object.values(sealed).reduce((n, b) => n + (b?.length ?? 0), 0);
-    this.saveState.pending++;
-    this.saveChain = this.saveChain
-      .then(async () => {
-        const transcript = await encryptJson(transcriptKey, ui);
-        await saveRecord({ version: RECORD_VERSION, savedAt: Date.now(), sealed, transcript });
-        this.saveState.error = null;
-        this.saveState.bytes = sealedBytes;
-        this.saveState.transcriptBytes = transcript.length;
-      })
-      .catch((e) => {
-        this.saveState.error = String(e?.message ?? e);
-      })
-      .finally(() => {
-        this.saveState.pending--;
-        this.changed();
-      });
-    return this.saveChain;
   }
 
-  /** Restores a saved demo. Returns false if there is none (or it cannot be opened). */
-  async restore() {
-    const record = await loadRecord();
-    if (!record) return false;
-    if (record.version !== RECORD_VERSION) {
-      // Earlier pages used one key for everything (version 1), kept bundles and prekey stores
-      // of wire version 1 (version 2), or sessions holding the peer's whole identity and no
-      // directory (version 3): their records cannot be opened any more.
-      this.say("A demo saved by an earlier version of this page was found. It was sealed with keys or prekeys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
-      await clearRecord();
-      return false;
-    }
-    const { appKey: k, transcriptKey } = this.keys;
-    let ui;
-    try {
-      ui = await decryptJson(transcriptKey, record.transcript);
-    } catch {
-      this.say("A saved demo was found but the keys derived from the demo secret do not open it (was localStorage cleared?). Starting fresh.", "warn");
-      await clearRecord();
-      return false;
-    }
-    const s = record.sealed;
-    let count;
-    let ms;
-    try {
-      [count, ms] = timed(() => {
-        let n = 0;
-        if (s.aliceIdentity) (this.alice.identity = Identity.open(s.aliceIdentity, k)), n++;
-        if (s.aliceSession) (this.alice.session = Session.open(s.aliceSession, k)), n++;
-        if (s.bobIdentity) (this.bob.identity = Identity.open(s.bobIdentity, k)), n++;
-        if (s.bobStore) (this.bob.store = PrekeyStore.open(s.bobStore, k, this.bob.identity)), n++;
-        if (s.bobSession) (this.bob.session = Session.open(s.bobSession, k)), n++;
-        return n;
-      });
-    } catch (e) {
-      this.reset();
-      this.say(`The saved demo could not be opened (${explainError(e)}). Starting fresh.`, "warn");
-      await clearRecord();
-      return false;
-    }
-    // Records saved before the PQ policy was removed also hold a `policyId`: ignored.
+  applyPageState(ui) {
     this.hold = ui.hold;
     this.selfContained = ui.selfContained;
     this.alice.chat = ui.aliceChat;
@@ -620,20 +621,109 @@ export class Demo {
     this.verification = ui.verification;
     this.scan = ui.scan ?? null;
     this.attacks = ui.attacks ?? {};
-    // Entries logged during this page load (before the restore) follow the saved ones.
-    const thisLoad = this.timeline;
     this.timeline = ui.timeline;
     this.nextStep = ui.nextStep;
+  }
+
+  /**
+   * Saves the page's record (after the stores committed what the action changed: a crash
+   * between the two loses a chat line or a timeline entry, never a key or a message's state).
+   * Returns the new sequence number.
+   */
+  async save() {
+    this.saveState.pending++;
+    this.changed();
+    try {
+      const transcript = await encryptJson(this.keys.transcriptKey, this.pageState());
+      const seq = this.seq + 1;
+      await saveRecord(this.backends.page, { version: RECORD_VERSION, seq, savedAt: Date.now(), transcript });
+      this.seq = seq;
+      this.saveState.error = null;
+      this.saveState.bytes = (await storedBytes(this.backends.alice)) + (await storedBytes(this.backends.bob));
+      this.saveState.transcriptBytes = transcript.length;
+    } catch (e) {
+      this.saveState.error = String(e?.message ?? e);
+    } finally {
+      this.saveState.pending--;
+    }
+    return this.seq;
+  }
+
+  /**
+   * Catches up with the saved state if another tab changed it since this tab last read or
+   * wrote it. Returns whether anything changed. Runs under the demo's lock.
+   */
+  async sync() {
+    const record = await loadRecord(this.backends.page);
+    if (!record || record.version !== RECORD_VERSION || record.seq === this.seq) return false;
+    const ui = await decryptJson(this.keys.transcriptKey, record.transcript);
+    this.applyPageState(ui);
+    this.seq = record.seq;
+    await this.refresh();
+    this.tabSync = { at: Date.now(), seq: record.seq, status: ui.status };
+    this.status = ui.status ?? this.status;
+    return true;
+  }
+
+  /** Wipes every store and the page's record. */
+  async wipeStorage() {
+    await Promise.all([this.alice.store?.close(), this.bob.store?.close()]);
+    this.alice.store = null;
+    this.bob.store = null;
+    for (const b of Object.values(this.backends)) await wipeBackend(b);
+  }
+
+  /** Restores a saved demo. Returns false if there is none (or it cannot be opened). */
+  async restore() {
+    if (await legacyDatabase()) {
+      // Earlier pages kept sealed objects of their own (of wire version 1, or under one key
+      // for everything) in a database this page no longer reads: it goes.
+      await new Promise((resolve) => {
+        const req = indexedDB.deleteDatabase(LEGACY_DB);
+        req.onsuccess = req.onerror = req.onblocked = () => resolve();
+      });
+      await this.wipeStorage();
+      this.say("A demo saved by an earlier version of this page was found. It was sealed with keys or prekeys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
+      return false;
+    }
+    const record = await loadRecord(this.backends.page);
+    if (!record) {
+      // Stores without a record (the page closed before its first save): they are kept.
+      await this.refresh();
+      return false;
+    }
+    if (record.version !== RECORD_VERSION) {
+      await this.wipeStorage();
+      this.say("A demo saved by an earlier version of this page was found. It was sealed with keys or prekeys this version no longer uses, so it cannot be opened: starting fresh.", "warn");
+      return false;
+    }
+    // Entries logged during this page load (before the restore) follow the saved ones.
+    const thisLoad = this.timeline;
+    let ms;
+    try {
+      [, ms] = await timedAsync(async () => {
+        const ui = await decryptJson(this.keys.transcriptKey, record.transcript);
+        this.applyPageState(ui);
+        await this.refresh();
+      });
+    } catch (e) {
+      this.reset();
+      await this.wipeStorage();
+      this.say(`A saved demo was found but the keys derived from the demo secret do not open it (${explainError(e)}; was localStorage cleared?). Starting fresh.`, "warn");
+      return false;
+    }
+    this.seq = record.seq;
     for (const t of thisLoad) this.log(t.actor, t.text, t);
-    const bytes = Object.values(s).reduce((n, b) => n + (b?.length ?? 0), 0);
+    const bytes = (await storedBytes(this.backends.alice)) + (await storedBytes(this.backends.bob));
     this.saveState.bytes = bytes;
     this.saveState.transcriptBytes = record.transcript.length;
-    this.log("Demo", `Page loaded: opened ${count} sealed objects (identities, prekey store, sessions) from IndexedDB with the app key`, {
+    const opened = [this.alice, this.bob].filter((p) => p.store).map((p) => p.name);
+    this.log("Demo", `Page loaded: opened the stores of ${opened.join(" and ") || "nobody"} from IndexedDB with the app key, and the page's record`, {
       bytes,
       ms,
     });
     this.say(
-      `Restored from IndexedDB: ${count} sealed objects and the conversation (${this.alice.chat.length + this.bob.chat.length} chat entries). Carry on where you left off.`,
+      `Restored from IndexedDB: the stores of ${opened.join(" and ") || "nobody"} (${fmtBytes(bytes)} sealed) and the conversation (${this.alice.chat.length + this.bob.chat.length} chat entries). Carry on where you left off.`,
       "ok",
     );
     return true;
@@ -641,11 +731,11 @@ export class Demo {
 
   /** Wipes the saved demo, the demo secret (so its keys too) and the in-memory state. */
   async wipe() {
-    await this.saveChain;
-    await clearRecord();
+    await this.wipeStorage();
     forgetDemoSecret();
     this.keys = await demoKeys();
     this.reset();
+    this.seq = -1;
     this.saveState = { pending: 0, error: null, bytes: 0 };
   }
 }

@@ -43,6 +43,13 @@ export function timed(fn) {
   return [value, performance.now() - t0];
 }
 
+/** Awaits `fn()` and returns [result, milliseconds it took in this browser]. */
+export async function timedAsync(fn) {
+  const t0 = performance.now();
+  const value = await fn();
+  return [value, performance.now() - t0];
+}
+
 export const nowSeconds = () => Date.now() / 1000;
 
 /** "12 s ago", "5 min ago", "3 h ago", "2 days ago": a coarse age in seconds. */

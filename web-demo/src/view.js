@@ -44,9 +44,9 @@ function renderStatus(demo) {
 function renderSteps(demo) {
   const { alice, bob, verification } = demo;
   const done = [
-    Boolean(bob.store),
-    Boolean(alice.session),
-    Boolean(bob.session),
+    Boolean(demo.server.uploads.Bob),
+    Boolean(alice.info),
+    Boolean(bob.info),
     bob.chat.some((m) => m.kind === "sent") && alice.chat.some((m) => m.kind === "received"),
     Boolean(verification?.match),
     Object.keys(demo.attacks).length > 0,
@@ -150,11 +150,11 @@ function sincePqEpoch(info) {
 function renderRatchet(demo, party) {
   const dl = $(`${lower(party.name)}-ratchet`);
   const peer = party.name === "Alice" ? "Bob" : "Alice";
-  if (!party.session) {
+  if (!party.info) {
     replace(dl, el("div", { class: "row muted" }, el("dt", {}, "Session"), el("dd", {}, "not started")));
     return;
   }
-  const i = party.session.info();
+  const i = party.info;
   const row = (term, value, hint) =>
     el("div", { class: "row" }, el("dt", {}, term, hint ? el("small", {}, hint) : null), el("dd", {}, value));
   replace(
@@ -183,7 +183,7 @@ const qrCache = new WeakMap();
 
 function renderSafety(demo, party) {
   const box = $(`${lower(party.name)}-safety`);
-  const s = party.session;
+  const s = party.safety;
   if (!s) {
     if (box.dataset.session !== "none") {
       box.dataset.session = "none";
@@ -197,9 +197,7 @@ function renderSafety(demo, party) {
   }
   qrCache.set(box, s);
   box.dataset.session = "open";
-  const number = s.safetyNumber();
-  const payload = s.safetyQr();
-  const sas = s.sas();
+  const { number, qr: payload, sas } = s;
   const figure = el("figure", { class: "qr-figure" });
   figure.innerHTML = qrSvg(payload);
   const svg = figure.firstElementChild;
@@ -242,8 +240,8 @@ function renderSafety(demo, party) {
 function renderParty(demo, name) {
   const party = demo.party(name);
   const id = lower(name);
-  $(`${id}-identity`).textContent = party.identity
-    ? `Identity: ${fmtBytes(party.identity.publicKey.length)} public key (X25519 + ML-DSA-65).`
+  $(`${id}-identity`).textContent = party.publicKey
+    ? `Identity: ${fmtBytes(party.publicKey.length)} public key (X25519 + ML-DSA-65), in ${possessive(name)} store.`
     : "No identity yet.";
   $(`${id}-verified`).hidden = !demo.verification?.match;
   renderChat(party);
@@ -252,7 +250,7 @@ function renderParty(demo, name) {
 }
 
 function renderAliceControls(demo) {
-  const started = Boolean(demo.alice.session);
+  const started = Boolean(demo.alice.peer);
   $("alice-start").hidden = started;
   $("alice-send").hidden = !started;
   $("alice-start").disabled = !demo.server.uploads.Bob;
@@ -266,13 +264,13 @@ function renderAliceControls(demo) {
 
 function renderBobControls(demo) {
   const { bob } = demo;
-  $("bob-setup").hidden = Boolean(bob.store);
+  $("bob-setup").hidden = Boolean(demo.server.uploads.Bob);
   const input = $("bob-input");
-  input.disabled = !bob.session;
-  $("bob-send").disabled = !bob.session;
-  input.placeholder = bob.session ? "Reply to Alice" : "Bob can reply once he has accepted Alice's first message";
-  if (bob.store) {
-    const info = bob.store.info();
+  input.disabled = !bob.peer;
+  $("bob-send").disabled = !bob.peer;
+  input.placeholder = bob.peer ? "Reply to Alice" : "Bob can reply once he has accepted Alice's first message";
+  if (bob.prekeys) {
+    const info = bob.prekeys;
     const age = fmtAge(Math.max(0, nowSeconds() - info.signedPrekeyCreatedAt));
     $("bob-store").textContent = `Prekey store: signed prekey #${info.signedPrekeyId} (created ${age}), ${info.oneTimeHeld} one-time X25519 and ${info.oneTimeKemHeld} one-time ML-KEM prekeys held (uploaded, not yet used: which leaves the server handed out only the server knows), next upload batch #${info.nextBatchId}; the signed prekey takes ${info.replayCacheRemaining} more handshakes without one-time prekeys before it must be rotated.`;
   } else {
@@ -564,10 +562,17 @@ function renderSaveState(demo) {
   const node = $("save-state");
   if (s.error) node.textContent = `Could not save: ${s.error}`;
   else if (s.pending > 0) node.textContent = "Saving…";
-  else if (s.bytes === 0 && !demo.bob.identity) node.textContent = "Nothing to save yet.";
+  else if (s.bytes === 0 && !demo.bob.store) node.textContent = "Nothing to save yet.";
   else {
-    node.textContent = `All changes saved: ${fmtBytes(s.bytes)} of sealed identities, prekeys and sessions, and a ${fmtBytes(s.transcriptBytes ?? 0)} encrypted transcript.`;
+    node.textContent = `All changes saved: ${fmtBytes(s.bytes)} in the two stores (sealed identities, prekeys and sessions), and a ${fmtBytes(s.transcriptBytes ?? 0)} encrypted transcript.`;
   }
+}
+
+function renderTabs(demo) {
+  const t = demo.tabSync;
+  $("tab-sync").textContent = t
+    ? `Caught up with another tab at ${new Date(t.at).toLocaleTimeString("en-GB")} (saved state #${t.seq}): the same stores, chats and server as there.`
+    : "";
 }
 
 export function render(demo) {
@@ -583,6 +588,7 @@ export function render(demo) {
   renderAttacks(demo);
   renderTimeline(demo);
   renderSaveState(demo);
+  renderTabs(demo);
 }
 
 /** Wires the controls to `actions` (each a function of the demo). */
@@ -593,18 +599,21 @@ export function bind(demo, act) {
     const input = $("alice-input");
     const text = input.value.trim();
     if (!text) return;
-    act(() => {
-      const item = demo.alice.session ? demo.send("Alice", text) : demo.startSession(text);
-      if (item) input.value = "";
+    // Cleared at once (the action may wait for another tab); given back if nothing was sent.
+    input.value = "";
+    act(async () => {
+      const item = demo.alice.peer ? await demo.send("Alice", text) : await demo.startSession(text);
+      if (!item && !input.value) input.value = text;
     });
   });
   $("bob-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const input = $("bob-input");
     const text = input.value.trim();
-    if (!text || !demo.bob.session) return;
-    act(() => {
-      if (demo.send("Bob", text)) input.value = "";
+    if (!text || !demo.bob.peer) return;
+    input.value = "";
+    act(async () => {
+      if (!(await demo.send("Bob", text)) && !input.value) input.value = text;
     });
   });
   $("alice-self-contained").addEventListener("change", (ev) =>
@@ -618,10 +627,10 @@ export function bind(demo, act) {
     }),
   );
   $("hold").addEventListener("change", (ev) =>
-    act(() => {
+    act(async () => {
       demo.hold = ev.target.checked;
       if (!demo.hold) {
-        const n = demo.flushQueue();
+        const n = await demo.flushQueue();
         demo.say(n ? `The server delivered the ${n} held message(s) and now delivers at once.` : "The server now delivers at once.");
       } else {
         demo.say("The server now holds messages: deliver, tamper, drop or reorder them by hand.");
@@ -634,13 +643,13 @@ export function bind(demo, act) {
       if (!button) return;
       const id = Number(button.dataset.id);
       const action = button.dataset.action;
-      act(() => {
+      act(async () => {
         if (action === "deliver") {
-          const r = demo.deliver(id);
+          const r = await demo.deliver(id);
           if (r?.ok) demo.say(`The server delivered message #${id}; it decrypted.`, "ok");
         } else if (action === "tamper") demo.tamper(id);
         else if (action === "drop") demo.drop(id);
-        else if (action === "replay") demo.replay(id);
+        else if (action === "replay") await demo.replay(id);
       });
     });
   }

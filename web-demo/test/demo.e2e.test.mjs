@@ -1,7 +1,7 @@
 // Drives the built demo (web-demo/dist) in headless Chromium through the whole story: prekeys,
 // the directory, handshake (compact initial message), chat both ways, verification (scanning a
 // picture of the other's QR code too), the seven attacks, the server's manual controls, reload
-// with restore, a phone-width layout, reset, a state saved by an earlier version of the page,
+// with restore, a second tab racing the first, a phone-width layout, reset, a state saved by an earlier version of the page,
 // and a handshake with the self-contained initial message. Asserts on visible text through
 // role and label locators, fails on any console error, and saves a screenshot of each stage
 // in screenshots/demo/.
@@ -377,16 +377,98 @@ test("the server's manual controls: hold, reorder, tamper, deliver", async () =>
 test("a reload restores both parties and the conversation continues", async () => {
   await saved();
   await page.reload();
-  await waitText(status(), /Restored from IndexedDB: 5 sealed objects and the conversation/, 60_000);
+  await waitText(status(), /Restored from IndexedDB: the stores of Alice and Bob \([\d,]+ B sealed\) and the conversation/, 60_000);
   await waitText(log("Bob"), /Hi Bob! It's Alice\./);
   await waitText(log("Alice"), /Hi Alice, Bob here\./);
   await waitText(page.getByRole("status", { name: "Verification result" }), /Match/);
-  await waitText(page.getByRole("region", { name: "Timeline entries" }), /Page loaded: opened 5 sealed objects/);
+  await waitText(page.getByRole("region", { name: "Timeline entries" }), /Page loaded: opened the stores of Alice and Bob from IndexedDB/);
   await send("Alice", "Still there after the reload?");
   await waitText(log("Bob"), /Still there after the reload\?/);
   await send("Bob", "Yes: restored from IndexedDB.");
   await waitText(log("Alice"), /Yes: restored from IndexedDB\./);
   await shot("08-restored");
+  noErrors();
+});
+
+test("second tab: two tabs of the demo stay consistent, even sending at once", async () => {
+  const second = await browser.context.newPage();
+  second.setDefaultTimeout(20_000);
+  await second.setViewportSize({ width: 1280, height: 900 });
+  const secondErrors = watchErrors(second);
+  const on = (p) => ({
+    log: (who) => p.getByRole("log", { name: `${who}'s conversation` }),
+    tabs: () => p.getByRole("status", { name: "Other tabs" }),
+    send: async (who, text) => {
+      await p.getByLabel(`Message from ${who}`).fill(text);
+      await p.getByRole("button", { name: `Send as ${who}`, exact: true }).click();
+    },
+  });
+  const [one, two] = [on(page), on(second)];
+  try {
+    await second.goto(url);
+    // The second tab opens the same stores and the same conversation.
+    await waitText(second.getByRole("status", { name: "Latest outcome" }), /Restored from IndexedDB: the stores of Alice and Bob/, 60_000);
+    await waitText(two.log("Bob"), /Yes: restored from IndexedDB\./);
+    // Bob replies in the second tab: the first tab catches up without a reload.
+    await two.send("Bob", "Written in the second tab.");
+    await waitText(one.log("Alice"), /Written in the second tab\./);
+    await waitText(one.tabs(), /Caught up with another tab at .* \(saved state #\d+\)/);
+    // And back: Alice in the first tab, read by Bob in both.
+    await one.send("Alice", "Read in both tabs.");
+    await waitText(two.log("Bob"), /Read in both tabs\./);
+    await waitText(two.tabs(), /Caught up with another tab/);
+
+    // Both tabs send as Alice at once, and as Bob: every message decrypts exactly once.
+    const rejected = async (p) => (await on(p).log("Bob").innerText()).match(/rejected/g)?.length ?? 0;
+    const before = await rejected(page);
+    const texts = { one: [], two: [] };
+    const burst = async (tab, name) => {
+      for (let i = 0; i < 6; i++) {
+        const who = i % 3 === 2 ? "Bob" : "Alice";
+        const text = `${name} tab, ${who}, message ${i}`;
+        texts[name].push([who, text]);
+        await tab.send(who, text);
+        // Sent (the composer is free again) before this tab types the next one.
+        await tab.log(who).filter({ hasText: text }).first().waitFor();
+      }
+    };
+    await Promise.all([burst(one, "one"), burst(two, "two")]);
+    const all = [...texts.one, ...texts.two];
+    for (const p of [page, second]) {
+      for (const [who, text] of all) {
+        const reader = who === "Alice" ? "Bob" : "Alice";
+        await on(p).log(reader).filter({ hasText: text }).first().waitFor();
+      }
+    }
+    // Each message appears once in its reader's chat, in both tabs, and nothing was refused.
+    for (const p of [page, second]) {
+      for (const reader of ["Alice", "Bob"]) {
+        const chat = await on(p).log(reader).innerText();
+        for (const [who, text] of all) {
+          if (who === reader) continue;
+          assert.equal(chat.split(text).length - 1, 1, `${text} once in ${reader}'s chat`);
+        }
+      }
+    }
+    assert.equal(await rejected(page), before, "no message was rejected");
+    // Both tabs show the same ratchet state once the last notice arrived (within 10 s).
+    await page.getByRole("button", { name: "Compare safety numbers", exact: true }).click();
+    await waitText(page.getByRole("status", { name: "Verification result" }), /✔ Match/);
+    const ratchets = (p) =>
+      Promise.all(["Alice", "Bob"].map((who) => p.getByRole("region", { name: `${who}'s ratchet`, exact: true }).innerText()))
+        .then((t) => t.join("\n").replace(/\d+ (s|min) ago/g, ""));
+    let same = false;
+    for (let i = 0; i < 50 && !same; i++) {
+      same = (await ratchets(page)) === (await ratchets(second));
+      if (!same) await page.waitForTimeout(200);
+    }
+    assert.equal(await ratchets(second), await ratchets(page), "the ratchet states are the same in both tabs");
+    await waitText(second.getByRole("status", { name: "Verification result" }), /✔ Match/);
+    await second.screenshot({ path: `${shots}/08-second-tab.png`, fullPage: true });
+    assert.deepEqual(secondErrors, [], "no console errors in the second tab");
+  } finally {
+    await second.close();
+  }
   noErrors();
 });
 

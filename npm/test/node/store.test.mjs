@@ -65,6 +65,17 @@ for (const [kind, make] of Object.entries(backends)) {
       assert.equal(dec.decode((await bob.receive(s, { from: first.peer })).plaintext), `s${i}`);
     }
     assert.equal(await alice.safetyNumber(bobPeer), await bob.safetyNumber(first.peer));
+    // Verification through the store: each side's QR payload matches on the other side only.
+    const aliceQr = await alice.safetyQr(bobPeer);
+    assert.equal(await bob.matchesSafetyQr(first.peer, aliceQr), true);
+    assert.equal(await alice.matchesSafetyQr(bobPeer, await bob.safetyQr(first.peer)), true);
+    const altered = aliceQr.slice();
+    altered[altered.length - 1] ^= 1;
+    assert.equal(await bob.matchesSafetyQr(first.peer, altered), false, "an altered code does not match");
+    const [sasA, sasB] = [await alice.sas(bobPeer), await bob.sas(first.peer)];
+    assert.deepEqual(sasA, sasB);
+    assert.equal(sasA.emoji.length > 0 && sasA.decimal.length > 0, true);
+    await assert.rejects(alice.sas("00".repeat(32)), isCode("NO_SESSION"));
     assert.equal((await alice.info(bobPeer)).role, "initiator");
     // The same message again is a duplicate, and changes nothing.
     const again = await bob.encrypt(first.peer, enc.encode("once"));
@@ -107,6 +118,93 @@ test("an upload is returned only after the prekeys behind it are stored", async 
   // The one-time prekey is consumed in the same commit as the session: a replay is refused.
   await again.forget(r.peer);
   await assert.rejects(again.receive(message, { initiatorIdentity: alice.publicKey }), isCode("PREKEY_ALREADY_USED"));
+});
+
+/** A generation log in memory (an app keeps it where the backend cannot roll it back). */
+class Log {
+  map = new Map();
+  sets = 0;
+  async get(k) {
+    return this.map.get(k);
+  }
+  async set(k, g) {
+    this.sets++;
+    if (g === undefined) this.map.delete(k);
+    else this.map.set(k, g);
+  }
+}
+
+/** Every entry of a memory backend, to put back later (a restored backup). */
+async function snapshot(backend) {
+  return Promise.all((await backend.keys("")).map(async (k) => [k, await backend.get(k)]));
+}
+
+test("with a generation log, a backend rolled back to an older copy is ROLLED_BACK, never reused", async () => {
+  const log = new Log();
+  const backend = new MemoryBackend();
+  const bob = await TwofoldStore.open(backend, { appKey: key(2), generations: log });
+  assert.equal(log.map.get("prekeys"), 0, "the new prekey store is recorded");
+  const upload = await bob.upload({ oneTime: 2 });
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const first = await alice.initiate(composeBundle(upload, 0), enc.encode("hi"));
+  // A backup of Bob's backend before the handshake: it still holds one-time prekey 0.
+  const beforeHandshake = await snapshot(backend);
+  const { peer: alicePeer } = await bob.receive(first.message, { initiatorIdentity: alice.publicKey });
+  const slot = `session/${alicePeer}`;
+  assert.equal(log.map.get(slot), (await bob.info(alicePeer)).generation);
+  for (let i = 0; i < 3; i++) await alice.receive(await bob.encrypt(alicePeer, enc.encode(`r${i}`)));
+  const backup = await snapshot(backend);
+  const sent = await bob.encrypt(alicePeer, enc.encode("after the backup"));
+  await alice.receive(sent);
+  const recorded = log.map.get(slot);
+  assert.equal(recorded, (await bob.info(alicePeer)).generation);
+
+  // The backup comes back: the session would reuse the position of "after the backup".
+  await backend.commit(backup);
+  await assert.rejects(bob.encrypt(alicePeer, enc.encode("reused?")), isCode("ROLLED_BACK"));
+  await assert.rejects(bob.info(alicePeer), isCode("ROLLED_BACK"));
+  await assert.rejects(bob.receive(await alice.encrypt(first.peer, enc.encode("x")), { from: alicePeer }), isCode("ROLLED_BACK"));
+  // The older backup would bring back one-time prekey 0: the prekey store is refused too.
+  await backend.commit(beforeHandshake);
+  await assert.rejects(bob.prekeyInfo(), isCode("ROLLED_BACK"));
+  await assert.rejects(bob.upload({ oneTime: 1 }), isCode("ROLLED_BACK"));
+  assert.equal(log.map.get(slot), recorded, "refusals record nothing");
+
+  // The same rollback without a log goes unnoticed: what the option is for.
+  const unguarded = new MemoryBackend();
+  const carol = await TwofoldStore.open(unguarded, { appKey: key(3) });
+  const old = await snapshot(unguarded);
+  await carol.upload({ oneTime: 1 });
+  await unguarded.commit(old);
+  assert.equal((await carol.prekeyInfo()).oneTimeHeld, 0, "the old copy opens");
+  await Promise.all([alice.close(), bob.close(), carol.close()]);
+});
+
+test("with a generation log, a new session in a used slot and a forgotten session stay usable", async () => {
+  const log = new Log();
+  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2), generations: log });
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const upload = await bob.upload({ oneTime: 3 });
+  const one = await alice.initiate(composeBundle(upload, 0), enc.encode("one"));
+  const { peer } = await bob.receive(one.message, { initiatorIdentity: alice.publicKey });
+  for (let i = 0; i < 5; i++) await alice.receive(await bob.encrypt(peer, enc.encode(`m${i}`)));
+  assert.ok(log.map.get(`session/${peer}`) >= 5);
+  // Alice starts over: the new session (generation 0) replaces the old one in the same slot.
+  const two = await alice.initiate(composeBundle(upload, 1), enc.encode("two"));
+  const r = await bob.receive(two.message, { initiatorIdentity: alice.publicKey });
+  assert.equal(dec.decode(r.plaintext), "two");
+  assert.equal(log.map.get(`session/${peer}`), 0, "lowered for the new session");
+  assert.equal(dec.decode((await alice.receive(await bob.encrypt(peer, enc.encode("ok")))).plaintext), "ok");
+  // Forgetting empties the slot in the log too; a third session starts afresh.
+  assert.equal(await bob.forget(peer), true);
+  assert.equal(log.map.has(`session/${peer}`), false);
+  const three = await alice.initiate(composeBundle(upload, 2), enc.encode("three"));
+  assert.equal(dec.decode((await bob.receive(three.message, { initiatorIdentity: alice.publicKey })).plaintext), "three");
+  // A log that answers nonsense is a storage failure, not a silently disabled check.
+  log.map.set("prekeys", "7");
+  await assert.rejects(bob.prekeyInfo(), isCode("STORAGE_FAILED"));
+  await assert.rejects(TwofoldStore.open(new MemoryBackend(), { appKey: key(4), generations: {} }), isCode("INVALID_ARGUMENT"));
+  await Promise.all([alice.close(), bob.close()]);
 });
 
 /** A memory backend whose commits can be made to fail. */
