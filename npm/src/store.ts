@@ -175,13 +175,24 @@ export interface LockManagerLike {
  * Where the store records the generation of each sealed session and of the prekey store
  * (`info().generation`, which every change increments), somewhere the backend's contents
  * cannot roll back with it: a server, a counter in the platform keystore, another device.
- * Keys are the store's slot names (`"prekeys"`, `"session/<peer>"`).
+ * Each entry belongs to one object and only ever grows: keys are
+ * `"<id>/prekeys"` and `"<id>/session/<peer>/<handshake id>"` (hex), where `<id>` is the hex
+ * SHA-256 of the store's public identity, so one log can serve several stores, a new session
+ * with a peer gets an entry of its own, and the entry of a forgotten session stays (a restored
+ * copy of it is still refused).
  */
 export interface GenerationLog {
   /** The generation last recorded for `key`, or `undefined` if none. */
   get(key: string): Promise<number | undefined>;
-  /** Records `generation` for `key` (`undefined`: the slot was emptied). Must be durable. */
-  set(key: string, generation: number | undefined): Promise<void>;
+  /** Records `generation` for `key` (always greater than the one recorded). Must be durable. */
+  set(key: string, generation: number): Promise<void>;
+  /**
+   * Called when recording failed after the change was committed: the change stands and the
+   * operation succeeded; the entry lags (a lagging entry accepts the committed state) until
+   * the next change of the object records a newer generation. Without it such failures pass
+   * silently.
+   */
+  failed?(key: string, error: unknown): void;
 }
 
 /** Options of {@link TwofoldStore.open}. */
@@ -210,13 +221,12 @@ export interface StoreOptions {
   /** Post and receive change notices on a BroadcastChannel (default where it exists). */
   broadcast?: boolean;
   /**
-   * Rollback protection: every session and the prekey store are opened with the generation
-   * recorded here as `minGeneration`, so a backend restored to an older copy (a backup, a copy
-   * an attacker kept) fails with `ROLLED_BACK` instead of reusing message positions or
-   * consumed one-time prekeys. A generation is recorded after the commit that raises it and
-   * before the commit that lowers it (a new session in a slot, a forgotten one), so a crash
-   * between the two leaves a log that accepts the committed state. Without it, the store
-   * cannot tell an old copy of its backend from the current one.
+   * Rollback protection: every session and the prekey store are refused (`ROLLED_BACK`) when
+   * their generation is below the one recorded here, so a backend restored to an older copy
+   * (a backup, a copy an attacker kept) cannot make the store reuse message positions or
+   * consumed one-time prekeys. A generation is recorded after the commit that reached it, so
+   * a crash in between leaves an entry that accepts the committed state. Without a log the
+   * store cannot tell an old copy of its backend from the current one.
    */
   generations?: GenerationLog;
   /** Options for the prekey store created on first open. */
@@ -339,31 +349,38 @@ async function io<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A slot and the generation its next commit holds (`undefined`: the slot is emptied). */
-type Mark = readonly [key: string, generation: number | undefined];
+/** A log entry and the generation just committed for it. */
+type Mark = readonly [entry: string, generation: number];
 
-/** The generation `log` holds for `key`, checked. */
-async function recorded(log: GenerationLog, key: string): Promise<number | undefined> {
-  const g = await io("read the generation log", () => log.get(key));
+/** The generation `log` holds for `entry`, checked. */
+async function recorded(log: GenerationLog, entry: string): Promise<number | undefined> {
+  const g = await io("read the generation log", () => log.get(entry));
   if (g === undefined || (Number.isSafeInteger(g) && g >= 0)) return g;
-  throw new TwofoldError("STORAGE_FAILED", `the generation log holds no generation for ${JSON.stringify(key)}`);
+  throw new TwofoldError("STORAGE_FAILED", `the generation log holds no generation for ${JSON.stringify(entry)}`);
 }
 
 /**
- * Runs `commit`, recording each mark in `log`: before the commit where it lowers (or clears)
- * what is recorded, after it where it raises it. Either way a crash in between leaves a log
- * that accepts what is committed. A failure to record after the commit is `STORAGE_FAILED`
- * (the change stands; the log lags, which accepts it).
+ * Records each mark that raises its entry, after the commit. A failure here does not undo
+ * the committed change (the operation succeeded); it is reported to `log.failed`.
  */
-async function withGenerations(log: GenerationLog | undefined, marks: readonly Mark[], commit: () => Promise<void>): Promise<void> {
-  if (log === undefined || marks.length === 0) return commit();
-  const current = await Promise.all(marks.map(([key]) => recorded(log, key)));
-  const lowers = (g: number | undefined, c: number | undefined) => c !== undefined && (g === undefined || g < c);
-  const before = marks.filter(([, g], i) => lowers(g, current[i]));
-  const after = marks.filter(([, g], i) => g !== undefined && (current[i] === undefined || g > (current[i] as number)));
-  await io("write the generation log", () => Promise.all(before.map(([key, g]) => log.set(key, g))));
-  await commit();
-  await io("write the generation log", () => Promise.all(after.map(([key, g]) => log.set(key, g))));
+async function recordAfter(log: GenerationLog, marks: readonly Mark[]): Promise<void> {
+  for (const [entry, g] of marks) {
+    try {
+      const current = await log.get(entry);
+      if (typeof current !== "number" || g > current) await log.set(entry, g);
+    } catch (e) {
+      try {
+        log.failed?.(entry, e);
+      } catch {
+        // The report is best effort: the change is committed either way.
+      }
+    }
+  }
+}
+
+/** This store's prefix in a generation log: the hex SHA-256 of its public identity. */
+async function logId(identity: Identity): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", identity.publicKey as BufferSource)));
 }
 
 /** A lock within this realm: callbacks of one name run one at a time, in order. */
@@ -399,7 +416,8 @@ export class TwofoldStore {
   readonly #locks: LockManagerLike;
   readonly #channel: BroadcastChannel | undefined;
   readonly #listeners = new Set<(notice: ChangeNotice) => void>();
-  readonly #generations: GenerationLog | undefined;
+  /** The generation log, and this store's prefix in it. */
+  readonly #generations: { log: GenerationLog; id: string } | undefined;
   #closed = false;
 
   private constructor(
@@ -409,7 +427,7 @@ export class TwofoldStore {
     name: string,
     locks: LockManagerLike,
     broadcast: boolean,
-    generations: GenerationLog | undefined,
+    generations: { log: GenerationLog; id: string } | undefined,
   ) {
     this.#backend = backend;
     this.#generations = generations;
@@ -507,9 +525,8 @@ export class TwofoldStore {
           [KEY_IDENTITY, id.seal(key, { context: contextOf(KEY_IDENTITY) })],
           [KEY_PREKEYS, store.seal(key, { context: contextOf(KEY_PREKEYS) })],
         );
-        await withGenerations(log ?? undefined, [[KEY_PREKEYS, store.info().generation]], () =>
-          io("write", () => backend.commit(writes)),
-        );
+        await io("write", () => backend.commit(writes));
+        if (log != null) await recordAfter(log, [[`${await logId(id)}/${KEY_PREKEYS}`, store.info().generation]]);
       } catch (e) {
         id.dispose();
         if ("raw" in source) source.raw.fill(0);
@@ -520,7 +537,8 @@ export class TwofoldStore {
       }
       return id;
     });
-    return new TwofoldStore(backend, source as KeySource, identity, name, locks, o.broadcast ?? true, log ?? undefined);
+    const generations = log == null ? undefined : { log, id: await logId(identity) };
+    return new TwofoldStore(backend, source as KeySource, identity, name, locks, o.broadcast ?? true, generations);
   }
 
   /** This party's encoded public identity (what peers verify and directories hold). */
@@ -567,27 +585,51 @@ export class TwofoldStore {
     });
   }
 
-  /** Commits `writes`, recording the generations of `marks` around it, and tells other contexts. */
+  /**
+   * Commits `writes`, tells other contexts, then records the generations of `marks` (the
+   * objects written) in the generation log.
+   */
   async #commit(writes: Write[], changed: string[], marks: Mark[]): Promise<void> {
-    await withGenerations(this.#generations, marks, () => io("write", () => this.#backend.commit(writes)));
+    await io("write", () => this.#backend.commit(writes));
     this.#channel?.postMessage({ changed } satisfies ChangeNotice);
+    if (this.#generations !== undefined) await recordAfter(this.#generations.log, marks);
   }
 
-  /** `open` options of slot `key`: its context, and the generation recorded for it. */
-  async #openOptions(key: string): Promise<{ context: Uint8Array; minGeneration?: number }> {
-    const min = this.#generations === undefined ? undefined : await recorded(this.#generations, key);
-    return min === undefined ? { context: contextOf(key) } : { context: contextOf(key), minGeneration: min };
+  /** The log entry of the prekey store. */
+  #prekeysEntry(): string {
+    return `${this.#generations?.id}/${KEY_PREKEYS}`;
+  }
+
+  /** The log entry of a session (its slot and handshake). */
+  #sessionEntry(key: string, s: Session): string {
+    return `${this.#generations?.id}/${key}/${hex(s.handshakeId())}`;
   }
 
   async #openPrekeys(): Promise<PrekeyStore> {
     const sealed = await io("read", () => this.#backend.get(KEY_PREKEYS));
     if (sealed === undefined) throw new TwofoldError("STORAGE_FAILED", "the prekey store is missing from the backend");
-    return PrekeyStore.open(sealed, this.#key, this.#identity, await this.#openOptions(KEY_PREKEYS));
+    const min = this.#generations && (await recorded(this.#generations.log, this.#prekeysEntry()));
+    const opts = min === undefined ? { context: contextOf(KEY_PREKEYS) } : { context: contextOf(KEY_PREKEYS), minGeneration: min };
+    return PrekeyStore.open(sealed, this.#key, this.#identity, opts);
   }
 
   async #openSession(key: string): Promise<Session | undefined> {
     const sealed = await io("read", () => this.#backend.get(key));
-    return sealed === undefined ? undefined : Session.open(sealed, this.#key, await this.#openOptions(key));
+    if (sealed === undefined) return undefined;
+    const s = Session.open(sealed, this.#key, { context: contextOf(key) });
+    if (this.#generations === undefined) return s;
+    // The entry is the handshake's, which only the opened blob names; the check is the one
+    // `minGeneration` makes in `open`.
+    try {
+      const min = await recorded(this.#generations.log, this.#sessionEntry(key, s));
+      if (min !== undefined && s.info().generation < min) {
+        throw new TwofoldError("ROLLED_BACK", "the session is older than the generation recorded for it");
+      }
+      return s;
+    } catch (e) {
+      s.dispose();
+      throw e;
+    }
   }
 
   #sealSession(key: string, s: Session): Write {
@@ -601,7 +643,7 @@ export class TwofoldStore {
       try {
         const out = fn(p);
         await this.#commit([[KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"], [
-          [KEY_PREKEYS, p.info().generation],
+          [this.#prekeysEntry(), p.info().generation],
         ]);
         return out;
       } finally {
@@ -666,7 +708,7 @@ export class TwofoldStore {
           const self = describeMessage(message).handshake?.initiatorFingerprint;
           if (self !== undefined) writes.push([KEY_SELF, enc.encode(hex(self))]);
         }
-        await this.#commit(writes, [peer], [[peerKey(peer), session.info().generation]]);
+        await this.#commit(writes, [peer], [[this.#sessionEntry(peerKey(peer), session), session.info().generation]]);
         return { peer, message };
       } finally {
         session.dispose();
@@ -687,7 +729,7 @@ export class TwofoldStore {
       if (s === undefined) throw new TwofoldError("NO_SESSION", `no session with ${peer}`);
       try {
         const out = s.encrypt(plaintext, options);
-        await this.#commit([this.#sealSession(key, s)], [peer], [[key, s.info().generation]]);
+        await this.#commit([this.#sealSession(key, s)], [peer], [[this.#sessionEntry(key, s), s.info().generation]]);
         return out;
       } finally {
         s.dispose();
@@ -728,7 +770,17 @@ export class TwofoldStore {
       const candidates = from !== undefined ? [from] : await this.#peers();
       const refusals: TwofoldError[] = [];
       for (const peer of candidates) {
-        const s = await this.#openSession(peerKey(peer));
+        let s: Session | undefined;
+        try {
+          s = await this.#openSession(peerKey(peer));
+        } catch (e) {
+          // Without `from`, a session that cannot be opened (rolled back, damaged) must not
+          // keep the message from the one it belongs to: it is reported if none takes it.
+          // (A failure of the backend itself is the caller's, as everywhere.)
+          if (!(e instanceof TwofoldError) || e.code === "STORAGE_FAILED" || from !== undefined) throw e;
+          refusals.push(e);
+          continue;
+        }
         if (s === undefined) continue;
         try {
           let plaintext: Uint8Array;
@@ -746,9 +798,12 @@ export class TwofoldStore {
           s.dispose();
         }
       }
-      // A duplicate or a conflict names the session the message belongs to; otherwise the
-      // first refusal (AUTH_FAILED when no session holds the message's keys).
-      const named = refusals.find((e) => e.code === "DUPLICATE_MESSAGE" || e.code === "CONFLICTING_MESSAGE");
+      // A rolled-back session comes first (the backend was tampered with); then a duplicate or
+      // a conflict, which names the session the message belongs to; otherwise the first
+      // refusal (AUTH_FAILED when no session holds the message's keys).
+      const named =
+        refusals.find((e) => e.code === "ROLLED_BACK") ??
+        refusals.find((e) => e.code === "DUPLICATE_MESSAGE" || e.code === "CONFLICTING_MESSAGE");
       throw named ?? refusals[0] ?? new TwofoldError("NO_SESSION", from === undefined ? "no session to receive this message" : `no session with ${from}`);
     });
   }
@@ -806,7 +861,7 @@ export class TwofoldStore {
       try {
         const prekeys: Write = [KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })];
         const received: Received = { peer, plaintext, isNew: true, ...(replaced ? { replaced } : {}) };
-        return await this.#deliver(session, received, process, [prekeys], [[KEY_PREKEYS, p.info().generation]]);
+        return await this.#deliver(session, received, process, [prekeys], [[this.#prekeysEntry(), p.info().generation]]);
       } finally {
         session.dispose();
       }
@@ -826,7 +881,7 @@ export class TwofoldStore {
     if (process !== undefined) await process(received);
     const changed = more.length > 0 ? [received.peer, "prekeys"] : [received.peer];
     const key = peerKey(received.peer);
-    await this.#commit([...more, this.#sealSession(key, s)], changed, [...marks, [key, s.info().generation]]);
+    await this.#commit([...more, this.#sealSession(key, s)], changed, [...marks, [this.#sessionEntry(key, s), s.info().generation]]);
     return received;
   }
 
@@ -873,7 +928,8 @@ export class TwofoldStore {
     const key = peerKey(peer);
     return this.#locked(async () => {
       const had = (await io("read", () => this.#backend.get(key))) !== undefined;
-      if (had) await this.#commit([[key, undefined]], [peer], [[key, undefined]]);
+      // The session's log entry stays: a restored copy of the forgotten session is refused.
+      if (had) await this.#commit([[key, undefined]], [peer], []);
       return had;
     });
   }

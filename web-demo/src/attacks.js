@@ -31,10 +31,25 @@ async function flushNote(demo, steps) {
 
 // ---- (a) the server swaps Bob's bundle ----
 
-export async function bundleSwap(demo) {
+/**
+ * Runs `fn(aliceCopy, bobCopy)` on copies of both parties' storage (demo.copyOf), closing
+ * them (their secrets wiped) however `fn` ends.
+ */
+async function withCopies(demo, fn) {
+  const copies = [];
+  try {
+    for (const party of [demo.alice, demo.bob]) copies.push(await demo.copyOf(party));
+    return await fn(...copies);
+  } finally {
+    await Promise.all(copies.map((c) => c.store.close()));
+  }
+}
+
+export const bundleSwap = (demo) => withCopies(demo, (aliceCopy, bobCopy) => bundleSwapOn(demo, aliceCopy, bobCopy));
+
+async function bundleSwapOn(demo, aliceCopy, bobCopy) {
   const { alice, bob } = demo;
   const steps = [];
-  const [aliceCopy, bobCopy] = [await demo.copyOf(alice), await demo.copyOf(bob)];
 
   // 1. A forged bundle: Bob's, with the signed X25519 prekey replaced by the server's own.
   const real = demo.takeBundle("the server, which forged it", { log: false });
@@ -106,7 +121,6 @@ export async function bundleSwap(demo) {
   });
 
   for (const s of [fromAlice.session, toBob.session, malStore, mallory]) s.dispose();
-  await Promise.all([aliceCopy.store.close(), bobCopy.store.close()]);
 
   return {
     title: "Bundle swap",
@@ -323,8 +337,16 @@ function noteQuietRounds(demo, run) {
 export async function stealState(demo) {
   const steps = [];
   await flushNote(demo, steps);
+  const [stolen, ms] = await timedAsync(() => demo.copyOf(demo.bob));
+  try {
+    return await stealStateWith(demo, stolen, ms, steps);
+  } finally {
+    await stolen.store.close();
+  }
+}
+
+async function stealStateWith(demo, stolen, ms, steps) {
   const { alice, bob } = demo;
-  const [stolen, ms] = await timedAsync(() => demo.copyOf(bob));
   // Alice's key of the epoch she sends now predates the theft; the next one she generates
   // after it, so nothing of that epoch's secret can be in the stolen state.
   const target = alice.info.pqSendingEpoch + 1;
@@ -354,7 +376,6 @@ export async function stealState(demo) {
   );
 
   const run = await healingRun(demo, attackerReads, target, steps);
-  await stolen.store.close();
   noteQuietRounds(demo, run);
 
   const { classical, healed } = run;
@@ -418,9 +439,10 @@ async function aliceTries(demo, copy, bundle, text, options) {
   }
 }
 
-export async function oldBundle(demo) {
+export const oldBundle = (demo) => withCopies(demo, (aliceCopy, bobCopy) => oldBundleOn(demo, aliceCopy, bobCopy));
+
+async function oldBundleOn(demo, aliceCopy, bobCopy) {
   const steps = [];
-  const [aliceCopy, bobCopy] = [await demo.copyOf(demo.alice), await demo.copyOf(demo.bob)];
   const maxDays = constants().defaultMaxPrekeyAge / DAY;
   // The bundle of Alice's first handshake: leaf 0 of Bob's upload, composed once more.
   const old = demo.server.composeAgain("Bob", 0);
@@ -465,7 +487,6 @@ export async function oldBundle(demo) {
     tone: "attack",
   });
   const proof = await aliceTries(demo, aliceCopy, altered, "Hi Bob");
-  await Promise.all([aliceCopy.store.close(), bobCopy.store.close()]);
   steps.push(
     proof.code === "BAD_SIGNATURE"
       ? step("blocked", "One bit of the leaf's Merkle proof changed: Alice's app refused the bundle with BAD_SIGNATURE.")
@@ -501,9 +522,10 @@ async function bobTries(demo, copy, message, answer, what) {
   return { code, unchanged: before === JSON.stringify(await copy.store.prekeyInfo()) };
 }
 
-export async function wrongIdentity(demo) {
+export const wrongIdentity = (demo) => withCopies(demo, (aliceCopy, bobCopy) => wrongIdentityOn(demo, aliceCopy, bobCopy));
+
+async function wrongIdentityOn(demo, aliceCopy, bobCopy) {
   const steps = [];
-  const [aliceCopy, bobCopy] = [await demo.copyOf(demo.alice), await demo.copyOf(demo.bob)];
   // A new handshake of Alice's, compact (the form that needs the directory), from the next leaf.
   const bundle = demo.takeBundle("Alice");
   const text = "Hi Bob, it's Alice on my laptop.";
@@ -540,7 +562,6 @@ export async function wrongIdentity(demo) {
 
   // 3. The honest answer: the same message is accepted (nothing was used up by the refusals).
   const honest = await bobTries(demo, bobCopy, compact.message, undefined, "the directory's own answer");
-  await Promise.all([aliceCopy.store.close(), bobCopy.store.close()]);
   if (honest.code === "accepted") demo.log("Bob", "Accepted the same initial message with Alice's identity from the directory (in the copy of his store: the real conversation goes on)", { bytes: compact.message.length });
   steps.push(
     honest.code === "accepted"

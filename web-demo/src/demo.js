@@ -28,6 +28,7 @@ import {
   loadRecord,
   openBackend,
   saveRecord,
+  secretTag,
   storedBytes,
   wipeBackend,
 } from "./storage.js";
@@ -138,6 +139,8 @@ export class Demo {
   constructor(onChange, keys, backends) {
     this.onChange = onChange;
     this.keys = keys;
+    /** The demo secret these keys come from: another tab's reset replaces it. */
+    this.secret = secretTag();
     this.backends = backends;
     this.saveState = { pending: 0, error: null, bytes: 0 };
     /** The sequence number of the page's record this tab shows (-1: none read yet). */
@@ -216,13 +219,16 @@ export class Demo {
     return party.store;
   }
 
-  /** The snapshots of `party`'s session (its one peer: the other party). */
-  async refreshSession(party) {
+  /**
+   * The snapshots of `party`'s session (its one peer: the other party). The safety codes are
+   * read again with `safety` (a new session, or another tab's changes), else only for a new peer.
+   */
+  async refreshSession(party, { safety = false } = {}) {
     if (!party.store) return;
     party.peer = (await party.store.peers())[0] ?? null;
     party.info = party.peer ? await party.store.info(party.peer) : null;
     if (!party.peer) party.safety = null;
-    else if (party.safety?.peer !== party.peer) {
+    else if (safety || party.safety?.peer !== party.peer) {
       const s = party.store;
       const [number, qr, sas] = await Promise.all([s.safetyNumber(party.peer), s.safetyQr(party.peer), s.sas(party.peer)]);
       party.safety = { peer: party.peer, number, qr, sas };
@@ -234,7 +240,7 @@ export class Demo {
   async refresh() {
     for (const party of [this.alice, this.bob]) {
       if (!party.store && !(await isEmpty(party.backend))) await this.openStore(party);
-      await this.refreshSession(party);
+      await this.refreshSession(party, { safety: true });
     }
   }
 
@@ -367,7 +373,7 @@ export class Demo {
       this.say(`Alice rejected the bundle: ${explainError(e)}`, "error");
       return undefined;
     }
-    await this.refreshSession(alice);
+    await this.refreshSession(alice, { safety: true });
     const form = selfContained
       ? "a self-contained initial message carrying her whole public identity"
       : "a compact initial message naming her by her X25519 identity key and fingerprint";
@@ -444,7 +450,7 @@ export class Demo {
       const initiatorIdentity = item.kind === "initial" && !to.peer ? this.initiatorIdentityFor(item.bytes) : undefined;
       const before = to.info;
       const [r, ms] = await timedAsync(() => to.store.receive(item.bytes, { initiatorIdentity, ...(to.peer ? { from: to.peer } : {}) }));
-      await this.refreshSession(to);
+      await this.refreshSession(to, { safety: r.isNew });
       const after = to.info;
       const text = fromUtf8(r.plaintext);
       if (r.isNew) {
@@ -707,7 +713,11 @@ export class Demo {
         await this.refresh();
       });
     } catch (e) {
+      // Only keys that do not open the saved state (a new demo secret) set it aside; any
+      // other failure (storage) leaves it for the next load.
+      const wrongKeys = e?.name === "OperationError" || e?.code === "AUTH_FAILED";
       this.reset();
+      if (!wrongKeys) throw e;
       await this.wipeStorage();
       this.say(`A saved demo was found but the keys derived from the demo secret do not open it (${explainError(e)}; was localStorage cleared?). Starting fresh.`, "warn");
       return false;
@@ -734,6 +744,7 @@ export class Demo {
     await this.wipeStorage();
     forgetDemoSecret();
     this.keys = await demoKeys();
+    this.secret = secretTag();
     this.reset();
     this.seq = -1;
     this.saveState = { pending: 0, error: null, bytes: 0 };

@@ -5,6 +5,7 @@ import { version } from "twofold-pq";
 import { ready } from "twofold-pq/server";
 import { ATTACKS } from "./attacks.js";
 import { Demo } from "./demo.js";
+import { secretTag } from "./storage.js";
 import { bind, render } from "./view.js";
 
 /** The lock every tab of the demo takes for an action, and the channel they tell each other on. */
@@ -39,14 +40,25 @@ async function main() {
   /** Runs one user action: protocol work through the stores, then save and re-render. */
   const act = (fn) =>
     locked(async () => {
+      // Another tab reset the demo (its notice may still be on its way): this tab's keys and
+      // stores are gone with it, so start again rather than act on them.
+      if (secretTag() !== demo.secret) return location.reload();
       try {
         await demo.sync();
+      } catch (e) {
+        // Not caught up: acting or saving now could overwrite what another tab saved.
+        demo.say(`Could not catch up with the saved demo: ${e.code ? `${e.code}: ` : ""}${e.message}. Nothing was done; try again.`, "error");
+        console.error(e);
+        return render(demo);
+      }
+      try {
         await fn();
       } catch (e) {
         demo.say(`Unexpected error: ${e.code ? `${e.code}: ` : ""}${e.message}`, "error");
         console.error(e);
       }
       demo.tabSync = null;
+      // Saved even after an error: the stores may have committed part of the action.
       if (demo.bob.store || demo.alice.store) {
         const seq = await demo.save();
         channel.postMessage({ seq });
@@ -56,9 +68,10 @@ async function main() {
   channel.onmessage = (ev) => {
     // A reset elsewhere replaced the demo secret and every key: start again from the storage.
     if (ev.data?.reset) return location.reload();
-    void locked(async () => {
+    locked(async () => {
+      if (secretTag() !== demo.secret) return location.reload();
       if (await demo.sync()) render(demo);
-    });
+    }).catch((e) => console.error(e));
   };
 
   bind(demo, act);

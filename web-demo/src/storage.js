@@ -45,6 +45,9 @@ function demoSecret() {
   return secret;
 }
 
+/** What identifies the demo secret now (shared by every tab): a reset in any tab changes it. */
+export const secretTag = () => localStorage.getItem(SECRET_NAME);
+
 export function forgetDemoSecret() {
   localStorage.removeItem(SECRET_NAME);
   localStorage.removeItem(LEGACY_KEY_NAME);

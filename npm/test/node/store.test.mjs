@@ -120,17 +120,44 @@ test("an upload is returned only after the prekeys behind it are stored", async 
   await assert.rejects(again.receive(message, { initiatorIdentity: alice.publicKey }), isCode("PREKEY_ALREADY_USED"));
 });
 
+/** A memory backend whose commits can be made to fail. */
+class FlakyBackend extends MemoryBackend {
+  failNext = 0;
+  async commit(writes) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("disk full");
+    }
+    return super.commit(writes);
+  }
+}
+
 /** A generation log in memory (an app keeps it where the backend cannot roll it back). */
 class Log {
   map = new Map();
   sets = 0;
+  failNext = 0;
+  failures = [];
   async get(k) {
     return this.map.get(k);
   }
   async set(k, g) {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("log unreachable");
+    }
+    assert.ok(!(this.map.get(k) >= g), "an entry only grows");
     this.sets++;
-    if (g === undefined) this.map.delete(k);
-    else this.map.set(k, g);
+    this.map.set(k, g);
+  }
+  failed(k, e) {
+    this.failures.push([k, e.message]);
+  }
+  /** The one entry whose key ends with `suffix`'s pattern. */
+  entry(pattern) {
+    const keys = [...this.map.keys()].filter((k) => pattern.test(k));
+    assert.equal(keys.length, 1, `one entry matches ${pattern}`);
+    return this.map.get(keys[0]);
   }
 }
 
@@ -143,32 +170,35 @@ test("with a generation log, a backend rolled back to an older copy is ROLLED_BA
   const log = new Log();
   const backend = new MemoryBackend();
   const bob = await TwofoldStore.open(backend, { appKey: key(2), generations: log });
-  assert.equal(log.map.get("prekeys"), 0, "the new prekey store is recorded");
+  assert.equal(log.entry(/^[0-9a-f]{64}\/prekeys$/), 0, "the new prekey store is recorded");
   const upload = await bob.upload({ oneTime: 2 });
   const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
   const first = await alice.initiate(composeBundle(upload, 0), enc.encode("hi"));
   // A backup of Bob's backend before the handshake: it still holds one-time prekey 0.
   const beforeHandshake = await snapshot(backend);
   const { peer: alicePeer } = await bob.receive(first.message, { initiatorIdentity: alice.publicKey });
-  const slot = `session/${alicePeer}`;
-  assert.equal(log.map.get(slot), (await bob.info(alicePeer)).generation);
+  const slot = new RegExp(`/session/${alicePeer}/[0-9a-f]{64}$`);
+  assert.equal(log.entry(slot), (await bob.info(alicePeer)).generation);
   for (let i = 0; i < 3; i++) await alice.receive(await bob.encrypt(alicePeer, enc.encode(`r${i}`)));
   const backup = await snapshot(backend);
-  const sent = await bob.encrypt(alicePeer, enc.encode("after the backup"));
-  await alice.receive(sent);
-  const recorded = log.map.get(slot);
+  await alice.receive(await bob.encrypt(alicePeer, enc.encode("after the backup")));
+  const recorded = log.entry(slot);
   assert.equal(recorded, (await bob.info(alicePeer)).generation);
 
   // The backup comes back: the session would reuse the position of "after the backup".
   await backend.commit(backup);
+  const sets = log.sets;
   await assert.rejects(bob.encrypt(alicePeer, enc.encode("reused?")), isCode("ROLLED_BACK"));
   await assert.rejects(bob.info(alicePeer), isCode("ROLLED_BACK"));
   await assert.rejects(bob.receive(await alice.encrypt(first.peer, enc.encode("x")), { from: alicePeer }), isCode("ROLLED_BACK"));
+  // Without `from` too (the only session is the rolled-back one).
+  await assert.rejects(bob.receive(await alice.encrypt(first.peer, enc.encode("y"))), isCode("ROLLED_BACK"));
   // The older backup would bring back one-time prekey 0: the prekey store is refused too.
   await backend.commit(beforeHandshake);
   await assert.rejects(bob.prekeyInfo(), isCode("ROLLED_BACK"));
   await assert.rejects(bob.upload({ oneTime: 1 }), isCode("ROLLED_BACK"));
-  assert.equal(log.map.get(slot), recorded, "refusals record nothing");
+  assert.equal(log.sets, sets, "refusals record nothing");
+  assert.equal(log.entry(slot), recorded);
 
   // The same rollback without a log goes unnoticed: what the option is for.
   const unguarded = new MemoryBackend();
@@ -180,44 +210,103 @@ test("with a generation log, a backend rolled back to an older copy is ROLLED_BA
   await Promise.all([alice.close(), bob.close(), carol.close()]);
 });
 
-test("with a generation log, a new session in a used slot and a forgotten session stay usable", async () => {
+test("with a generation log, a replaced or forgotten session cannot come back, and new ones work", async () => {
   const log = new Log();
-  const bob = await TwofoldStore.open(new MemoryBackend(), { appKey: key(2), generations: log });
+  const backend = new MemoryBackend();
+  const bob = await TwofoldStore.open(backend, { appKey: key(2), generations: log });
   const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
   const upload = await bob.upload({ oneTime: 3 });
   const one = await alice.initiate(composeBundle(upload, 0), enc.encode("one"));
   const { peer } = await bob.receive(one.message, { initiatorIdentity: alice.publicKey });
+  const early = await backend.get(`session/${peer}`);
   for (let i = 0; i < 5; i++) await alice.receive(await bob.encrypt(peer, enc.encode(`m${i}`)));
-  assert.ok(log.map.get(`session/${peer}`) >= 5);
-  // Alice starts over: the new session (generation 0) replaces the old one in the same slot.
+  // Alice starts over: the new session replaces the old one in the same slot, with an entry
+  // of its own; the old one's entry stays.
   const two = await alice.initiate(composeBundle(upload, 1), enc.encode("two"));
   const r = await bob.receive(two.message, { initiatorIdentity: alice.publicKey });
   assert.equal(dec.decode(r.plaintext), "two");
-  assert.equal(log.map.get(`session/${peer}`), 0, "lowered for the new session");
+  const entries = [...log.map.entries()].filter(([k]) => k.includes(`/session/${peer}/`));
+  assert.equal(entries.length, 2, "one entry per handshake");
+  assert.deepEqual(entries.map(([, g]) => g).sort((a, b) => a - b), [0, 5]);
+  const current = await backend.get(`session/${peer}`);
+  // An old copy of the replaced session, put back in the slot, is refused.
+  await backend.commit([[`session/${peer}`, early]]);
+  await assert.rejects(bob.encrypt(peer, enc.encode("old?")), isCode("ROLLED_BACK"));
+  await backend.commit([[`session/${peer}`, current]]);
   assert.equal(dec.decode((await alice.receive(await bob.encrypt(peer, enc.encode("ok")))).plaintext), "ok");
-  // Forgetting empties the slot in the log too; a third session starts afresh.
+  // Forgetting keeps the entry: the forgotten session, restored, is refused too.
+  const forgotten = await backend.get(`session/${peer}`);
+  const before = await bob.encrypt(peer, enc.encode("last"));
+  await alice.receive(before);
   assert.equal(await bob.forget(peer), true);
-  assert.equal(log.map.has(`session/${peer}`), false);
+  await backend.commit([[`session/${peer}`, forgotten]]);
+  await assert.rejects(bob.encrypt(peer, enc.encode("again?")), isCode("ROLLED_BACK"));
+  await bob.forget(peer);
   const three = await alice.initiate(composeBundle(upload, 2), enc.encode("three"));
   assert.equal(dec.decode((await bob.receive(three.message, { initiatorIdentity: alice.publicKey })).plaintext), "three");
   // A log that answers nonsense is a storage failure, not a silently disabled check.
-  log.map.set("prekeys", "7");
+  const prekeys = [...log.map.keys()].find((k) => k.endsWith("/prekeys"));
+  log.map.set(prekeys, "7");
   await assert.rejects(bob.prekeyInfo(), isCode("STORAGE_FAILED"));
   await assert.rejects(TwofoldStore.open(new MemoryBackend(), { appKey: key(4), generations: {} }), isCode("INVALID_ARGUMENT"));
   await Promise.all([alice.close(), bob.close()]);
 });
 
-/** A memory backend whose commits can be made to fail. */
-class FlakyBackend extends MemoryBackend {
-  failNext = 0;
-  async commit(writes) {
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw new Error("disk full");
-    }
-    return super.commit(writes);
+test("with a generation log: a failed commit records nothing; a failed record keeps the committed result", async () => {
+  const log = new Log();
+  const flaky = new FlakyBackend();
+  const bob = await TwofoldStore.open(flaky, { appKey: key(2), generations: log });
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const upload = await bob.upload({ oneTime: 1 });
+  const { message } = await alice.initiate(composeBundle(upload, 0), enc.encode("hi"));
+  const { peer } = await bob.receive(message, { initiatorIdentity: alice.publicKey });
+  const slot = new RegExp(`/session/${peer}/`);
+  const g0 = log.entry(slot);
+  // The commit fails: nothing returned, the log unchanged (it must not run ahead of the backend).
+  flaky.failNext = 1;
+  await assert.rejects(bob.encrypt(peer, enc.encode("lost")), isCode("STORAGE_FAILED"));
+  assert.equal(log.entry(slot), g0);
+  // The log fails after the commit: the ciphertext is returned, the failure reported, and
+  // the entry lags (it accepts the committed session).
+  log.failNext = 1;
+  const m = await bob.encrypt(peer, enc.encode("kept"));
+  assert.equal(dec.decode((await alice.receive(m)).plaintext), "kept");
+  assert.deepEqual(log.failures.map(([k, e]) => [slot.test(k), e]), [[true, "log unreachable"]]);
+  assert.equal(log.entry(slot), g0, "lagging");
+  // The next change records the newest generation again.
+  await alice.receive(await bob.encrypt(peer, enc.encode("next")));
+  assert.equal(log.entry(slot), (await bob.info(peer)).generation);
+  assert.ok(log.entry(slot) > g0 + 1);
+  await Promise.all([alice.close(), bob.close()]);
+});
+
+test("receive without `from`: a rolled-back session does not keep a message from its own session", async () => {
+  const log = new Log();
+  const backend = new MemoryBackend();
+  const bob = await TwofoldStore.open(backend, { appKey: key(2), generations: log });
+  const upload = await bob.upload({ oneTime: 2 });
+  const peers = [];
+  const others = [];
+  for (const n of [1, 3]) {
+    const other = await TwofoldStore.open(new MemoryBackend(), { appKey: key(n) });
+    const { peer, message } = await other.initiate(composeBundle(upload, others.length), enc.encode("hi"));
+    peers.push((await bob.receive(message, { initiatorIdentity: other.publicKey })).peer);
+    others.push({ other, bobPeer: peer });
   }
-}
+  // Roll back the first session only.
+  const old = await backend.get(`session/${peers[0]}`);
+  await others[0].other.receive(await bob.encrypt(peers[0], enc.encode("moves on")));
+  await backend.commit([[`session/${peers[0]}`, old]]);
+  // A message of the second peer is received whichever slot is tried first.
+  const m = await others[1].other.encrypt(others[1].bobPeer, enc.encode("for the healthy one"));
+  const got = await bob.receive(m);
+  assert.equal(got.peer, peers[1]);
+  assert.equal(dec.decode(got.plaintext), "for the healthy one");
+  // A message nobody takes reports the rollback first.
+  const stray = await others[0].other.encrypt(others[0].bobPeer, enc.encode("stray"));
+  await assert.rejects(bob.receive(stray), isCode("ROLLED_BACK"));
+  await Promise.all([bob.close(), ...others.map((o) => o.other.close())]);
+});
 
 test("a failed commit returns nothing and leaves the stored state as it was", async () => {
   const flaky = new FlakyBackend();
