@@ -378,6 +378,9 @@ async function recordAfter(log: GenerationLog, marks: readonly Mark[]): Promise<
   }
 }
 
+/** The log entry of the prekey store of the store with prefix `id`. */
+const prekeysEntry = (id: string) => `${id}/${KEY_PREKEYS}`;
+
 /** This store's prefix in a generation log: the hex SHA-256 of its public identity. */
 async function logId(identity: Identity): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", identity.publicKey as BufferSource)));
@@ -526,7 +529,7 @@ export class TwofoldStore {
           [KEY_PREKEYS, store.seal(key, { context: contextOf(KEY_PREKEYS) })],
         );
         await io("write", () => backend.commit(writes));
-        if (log != null) await recordAfter(log, [[`${await logId(id)}/${KEY_PREKEYS}`, store.info().generation]]);
+        if (log != null) await recordAfter(log, [[prekeysEntry(await logId(id)), store.info().generation]]);
       } catch (e) {
         id.dispose();
         if ("raw" in source) source.raw.fill(0);
@@ -597,12 +600,22 @@ export class TwofoldStore {
 
   /** The log entry of the prekey store. */
   #prekeysEntry(): string {
-    return `${this.#generations?.id}/${KEY_PREKEYS}`;
+    return prekeysEntry(this.#generations?.id ?? "");
   }
 
   /** The log entry of a session (its slot and handshake). */
   #sessionEntry(key: string, s: Session): string {
     return `${this.#generations?.id}/${key}/${hex(s.handshakeId())}`;
+  }
+
+  /** What a commit of the prekey store records (nothing without a log). */
+  #prekeysMark(p: PrekeyStore): Mark[] {
+    return this.#generations === undefined ? [] : [[this.#prekeysEntry(), p.info().generation]];
+  }
+
+  /** What a commit of session `s` in slot `key` records (nothing without a log). */
+  #sessionMark(key: string, s: Session): Mark[] {
+    return this.#generations === undefined ? [] : [[this.#sessionEntry(key, s), s.info().generation]];
   }
 
   async #openPrekeys(): Promise<PrekeyStore> {
@@ -642,9 +655,7 @@ export class TwofoldStore {
       const p = await this.#openPrekeys();
       try {
         const out = fn(p);
-        await this.#commit([[KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"], [
-          [this.#prekeysEntry(), p.info().generation],
-        ]);
+        await this.#commit([[KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })]], ["prekeys"], this.#prekeysMark(p));
         return out;
       } finally {
         p.dispose();
@@ -708,7 +719,7 @@ export class TwofoldStore {
           const self = describeMessage(message).handshake?.initiatorFingerprint;
           if (self !== undefined) writes.push([KEY_SELF, enc.encode(hex(self))]);
         }
-        await this.#commit(writes, [peer], [[this.#sessionEntry(peerKey(peer), session), session.info().generation]]);
+        await this.#commit(writes, [peer], this.#sessionMark(peerKey(peer), session));
         return { peer, message };
       } finally {
         session.dispose();
@@ -729,7 +740,7 @@ export class TwofoldStore {
       if (s === undefined) throw new TwofoldError("NO_SESSION", `no session with ${peer}`);
       try {
         const out = s.encrypt(plaintext, options);
-        await this.#commit([this.#sealSession(key, s)], [peer], [[this.#sessionEntry(key, s), s.info().generation]]);
+        await this.#commit([this.#sealSession(key, s)], [peer], this.#sessionMark(key, s));
         return out;
       } finally {
         s.dispose();
@@ -861,7 +872,7 @@ export class TwofoldStore {
       try {
         const prekeys: Write = [KEY_PREKEYS, p.seal(this.#key, { context: contextOf(KEY_PREKEYS) })];
         const received: Received = { peer, plaintext, isNew: true, ...(replaced ? { replaced } : {}) };
-        return await this.#deliver(session, received, process, [prekeys], [[this.#prekeysEntry(), p.info().generation]]);
+        return await this.#deliver(session, received, process, [prekeys], this.#prekeysMark(p));
       } finally {
         session.dispose();
       }
@@ -881,7 +892,7 @@ export class TwofoldStore {
     if (process !== undefined) await process(received);
     const changed = more.length > 0 ? [received.peer, "prekeys"] : [received.peer];
     const key = peerKey(received.peer);
-    await this.#commit([...more, this.#sealSession(key, s)], changed, [...marks, [this.#sessionEntry(key, s), s.info().generation]]);
+    await this.#commit([...more, this.#sealSession(key, s)], changed, [...marks, ...this.#sessionMark(key, s)]);
     return received;
   }
 

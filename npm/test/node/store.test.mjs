@@ -161,6 +161,17 @@ class Log {
   }
 }
 
+/** Bob's store on `backend` with a generation log, Alice's store, and a session between them. */
+async function guardedSession(backend, oneTime) {
+  const log = new Log();
+  const bob = await TwofoldStore.open(backend, { appKey: key(2), generations: log });
+  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
+  const upload = await bob.upload({ oneTime });
+  const { message } = await alice.initiate(composeBundle(upload, 0), enc.encode("hi"));
+  const { peer } = await bob.receive(message, { initiatorIdentity: alice.publicKey });
+  return { log, bob, alice, upload, peer };
+}
+
 /** Every entry of a memory backend, to put back later (a restored backup). */
 async function snapshot(backend) {
   return Promise.all((await backend.keys("")).map(async (k) => [k, await backend.get(k)]));
@@ -211,13 +222,8 @@ test("with a generation log, a backend rolled back to an older copy is ROLLED_BA
 });
 
 test("with a generation log, a replaced or forgotten session cannot come back, and new ones work", async () => {
-  const log = new Log();
   const backend = new MemoryBackend();
-  const bob = await TwofoldStore.open(backend, { appKey: key(2), generations: log });
-  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
-  const upload = await bob.upload({ oneTime: 3 });
-  const one = await alice.initiate(composeBundle(upload, 0), enc.encode("one"));
-  const { peer } = await bob.receive(one.message, { initiatorIdentity: alice.publicKey });
+  const { log, bob, alice, upload, peer } = await guardedSession(backend, 3);
   const early = await backend.get(`session/${peer}`);
   for (let i = 0; i < 5; i++) await alice.receive(await bob.encrypt(peer, enc.encode(`m${i}`)));
   // Alice starts over: the new session replaces the old one in the same slot, with an entry
@@ -253,13 +259,8 @@ test("with a generation log, a replaced or forgotten session cannot come back, a
 });
 
 test("with a generation log: a failed commit records nothing; a failed record keeps the committed result", async () => {
-  const log = new Log();
   const flaky = new FlakyBackend();
-  const bob = await TwofoldStore.open(flaky, { appKey: key(2), generations: log });
-  const alice = await TwofoldStore.open(new MemoryBackend(), { appKey: key(1) });
-  const upload = await bob.upload({ oneTime: 1 });
-  const { message } = await alice.initiate(composeBundle(upload, 0), enc.encode("hi"));
-  const { peer } = await bob.receive(message, { initiatorIdentity: alice.publicKey });
+  const { log, bob, alice, peer } = await guardedSession(flaky, 1);
   const slot = new RegExp(`/session/${peer}/`);
   const g0 = log.entry(slot);
   // The commit fails: nothing returned, the log unchanged (it must not run ahead of the backend).
