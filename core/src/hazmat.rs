@@ -228,3 +228,14 @@ pub fn ml_dsa_sign_internal(
     let sig = key.sign_internal(&[&[0, ctx_len], ctx, message], &ml_dsa::B32::from(*rnd));
     Some(sig.encode().to_vec())
 }
+
+/// The X-Wing combiner of sealed boxes, `SHA3-256(ss_M || ss_X || ct_X || pk_X || label)`.
+#[must_use]
+pub fn xwing_combine(
+    ss_m: &[u8; 32],
+    ss_x: &[u8; 32],
+    ct_x: &[u8; X25519_LEN],
+    pk_x: &[u8; X25519_LEN],
+) -> [u8; 32] {
+    crate::sealed_box::xwing_bytes(ss_m, ss_x, ct_x, pk_x)
+}

@@ -22,7 +22,11 @@ pub(crate) const WIRE_VERSION: u8 = 2;
 /// The first byte of an encoding of `object`.
 pub(crate) const fn version_of(object_type: u8) -> u8 {
     match object_type {
-        object::MESSAGE | object::BUNDLE | object::UPLOAD | object::INITIAL_MESSAGE => WIRE_VERSION,
+        object::MESSAGE
+        | object::BUNDLE
+        | object::UPLOAD
+        | object::INITIAL_MESSAGE
+        | object::SEALED_BOX => WIRE_VERSION,
         _ => VERSION,
     }
 }
@@ -44,6 +48,8 @@ pub(crate) mod object {
     /// A prekey upload: identity, signed prekey record and one batch of one-time prekeys under
     /// one signature, from which a server composes bundles.
     pub(crate) const UPLOAD: u8 = 0x05;
+    /// A sealed box: one-shot hybrid encryption to a party's signed prekeys, no session.
+    pub(crate) const SEALED_BOX: u8 = 0x06;
     /// The plaintext of a sealed session state.
     pub(crate) const SESSION_STATE: u8 = 0x11;
     /// The plaintext of a sealed identity key pair.
@@ -112,6 +118,17 @@ pub(crate) const PQ_EPOCH_SECRET: &[u8] = b"Twofold v2 epoch secret";
 pub(crate) const KDF_STATE_KEY: &[u8] = b"Twofold v1 sealed state";
 /// Hash prefix of a safety-number fingerprint.
 pub(crate) const SAFETY_NUMBER_PREFIX: &[u8] = b"Twofold v1 safety number";
+
+/// The label of the X-Wing combiner (draft-connolly-cfrg-xwing-kem), `\.//^\`: the last
+/// input of the SHA3-256 hash that combines a sealed box's ML-KEM and X25519 secrets.
+pub(crate) const XWING_LABEL: &[u8] = b"\\.//^\\";
+/// Hash prefix of a sealed box's salts (followed by the recipient's fingerprint and the box's
+/// bytes before its payload).
+pub(crate) const SEALED_BOX_SALT: &[u8] = b"Twofold v2 sealed box";
+/// HKDF `info` of the key that encrypts a sealed box's payload.
+pub(crate) const KDF_SEALED_BOX_KEY: &[u8] = b"Twofold v2 sealed box key";
+/// HKDF `info` of the key that encrypts the sender block of a sender-authenticated box.
+pub(crate) const KDF_SEALED_BOX_SENDER: &[u8] = b"Twofold v2 sealed box sender";
 
 /// ML-DSA context: the identity signing key binds the identity X25519 key.
 pub(crate) const SIG_CTX_IDENTITY: &[u8] = b"Twofold v1 identity binding";

@@ -19,6 +19,7 @@ mod labels;
 mod message;
 mod prekeys;
 mod ratchet;
+mod sealed_box;
 mod session;
 mod state;
 mod wire;
@@ -34,7 +35,8 @@ mod upload;
 pub use bundle::{BUNDLE_MAX_LEN, BUNDLE_MIN_LEN, PrekeyBundle, VerifiedBundle};
 pub use error::{
     AcceptError, DecodeError, DecryptError, EncryptError, ErrorCode, HasErrorCode, InitiateError,
-    PrekeyError, PrekeyKind, RngError, SignatureKind, StateError, UploadError, VerifyError,
+    OpenBoxError, PrekeyError, PrekeyKind, RngError, SealBoxError, SignatureKind, StateError,
+    UploadError, VerifyError,
 };
 pub use fingerprint::{SAFETY_QR_LEN, SAS_EMOJI, SafetyNumber, Sas};
 pub use identity::{IDENTITY_LEN, IdentityKeyPair, PublicIdentity};
@@ -50,6 +52,10 @@ pub use message::{
     PqChunkDescription, PqChunkKind, describe_message, message_kind,
 };
 pub use prekeys::{PrekeyStore, PrekeyStoreInfo};
+pub use sealed_box::{
+    BoxDescription, MAX_SEALED_BOX_LEN, OpenedBox, SEALED_BOX_AUTHENTICATED_OVERHEAD,
+    SEALED_BOX_OVERHEAD, SEALED_BOX_PREFIX_LEN, SEALED_BOX_SENDER_LEN, describe_box, seal_box,
+};
 pub use session::{Role, Session, SessionConfig, SessionInfo};
 pub use state::{APP_KEY_LEN, MAX_SEAL_CONTEXT_LEN, MAX_SEALED_LEN, SEALED_OVERHEAD};
 pub use upload::{

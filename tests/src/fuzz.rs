@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("initial_message", initial_message),
     ("ratchet_message", ratchet_message),
     ("sealed_state", sealed_state),
+    ("sealed_box", sealed_box),
     ("conversation", conversation),
 ];
 
@@ -58,6 +59,8 @@ pub struct Fixture {
     pub bob_session: Session,
     /// Two messages from Alice to Bob after the handshake (for seed corpora).
     pub messages: Vec<Vec<u8>>,
+    /// Sealed boxes to Bob: anonymous, then from Alice (associated data empty).
+    pub boxes: Vec<Vec<u8>>,
 }
 
 /// The process's fixture (made on first use, about 20 ms).
@@ -88,6 +91,14 @@ pub fn fixture() -> &'static Fixture {
         let messages = (0..2)
             .map(|i| sender.encrypt(&mut rng, 1, &[i; 20], b"").unwrap())
             .collect();
+        // Its own RNG, so that the objects above stay what the committed corpora were made from.
+        let mut box_rng = crate::rng("fuzz fixture boxes");
+        let boxes = [None, Some(&alice_id)]
+            .into_iter()
+            .map(|s| {
+                twofold_core::seal_box(&mut box_rng, &verified, s, b"boxed", b"", 0, None).unwrap()
+            })
+            .collect();
         Fixture {
             bob,
             store,
@@ -98,6 +109,7 @@ pub fn fixture() -> &'static Fixture {
             alice,
             bob_session,
             messages,
+            boxes,
         }
     })
 }
@@ -286,6 +298,37 @@ pub fn conversation(data: &[u8]) {
     c.settle();
 }
 
+/// A sealed box as its recipient receives it: the first byte says whether Alice's identity is
+/// supplied as the sender, the rest is the box. Describing, reading the sender and opening
+/// agree with each other, and the store is never changed.
+pub fn sealed_box(data: &[u8]) {
+    let f = fixture();
+    let Some((&mode, bytes)) = data.split_first() else {
+        return;
+    };
+    let alice = PublicIdentity::from_bytes(&f.alice_identity).unwrap();
+    let sender = (mode & 1 == 1).then_some(&alice);
+    let before = f.store.state_bytes();
+    let described = twofold_core::describe_box(bytes);
+    let read_sender = f.store.box_sender(&f.bob, bytes);
+    if read_sender.is_ok() {
+        assert!(described.is_ok(), "a box whose sender reads decodes");
+    }
+    if let Ok(opened) = f.store.open_box(&f.bob, bytes, b"", sender) {
+        let d = described.expect("a box that opens decodes");
+        assert_eq!(d.box_id, opened.box_id);
+        assert_eq!(d.authenticated, sender.is_some());
+        assert_eq!(opened.sender, sender.map(|s| s.fingerprint()));
+        assert_eq!(read_sender.expect("its sender reads"), opened.sender);
+        assert_eq!(d.payload_len, opened.plaintext.len() + 16);
+    }
+    assert_eq!(
+        f.store.state_bytes(),
+        before,
+        "opening never changes the store"
+    );
+}
+
 /// Seed inputs for each target, made from honest objects (`gen-vectors --fuzz-seeds` writes
 /// them to `fuzz/seeds/`; the fuzzer starts from them and its minimised corpus is committed).
 pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
@@ -329,6 +372,16 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         "sealed_state",
         "plain-store".into(),
         [&[2u8, 1][..], &f.store.state_bytes()].concat(),
+    ));
+    out.push((
+        "sealed_box",
+        "anonymous".into(),
+        [&[0u8][..], &f.boxes[0]].concat(),
+    ));
+    out.push((
+        "sealed_box",
+        "from-alice".into(),
+        [&[1u8][..], &f.boxes[1]].concat(),
     ));
     out.push(("conversation", "zeros".into(), vec![0; 64]));
     out.push(("conversation", "counting".into(), (0..=255).collect()));

@@ -19,6 +19,7 @@
 
 pub mod fuzz;
 pub mod scenario;
+pub mod sealed_box;
 pub mod simulate;
 pub mod vectors;
 

@@ -1694,6 +1694,282 @@ pub fn state_sealed() -> Value {
     })
 }
 
+/// `box/sealed_box.json`: an anonymous and a sender-authenticated box to Bob's signed prekeys,
+/// with every random draw and every intermediate value (computed from the spec by
+/// [`crate::sealed_box::seal`], which must agree with the library), Bob's identity and store
+/// as sealed blobs, and the rejections (docs/PROTOCOL.md section 13).
+pub fn sealed_boxes() -> Value {
+    use crate::sealed_box::{Recipient, Sender, seal};
+    let mut rng = rng("box/sealed_box");
+    let bob = IdentityKeyPair::generate(&mut rng).unwrap();
+    let mut store = PrekeyStore::generate(&mut rng, &bob, NOW).unwrap();
+    let upload = store.upload(&mut rng, &bob, 1, 1).unwrap();
+    let bundle = twofold_core::compose_bundle(&upload, None).unwrap();
+    let verified = VerifiedBundle::from_bytes(&bundle).unwrap();
+    let alice = IdentityKeyPair::generate(&mut rng).unwrap();
+    let secrets = store.secrets_for_vectors();
+    let secret = |kind: &str| secrets.iter().find(|s| s.0 == kind).unwrap();
+    let (spk, kem) = (secret("signed_prekey"), secret("last_resort_kem"));
+    let recipient = Recipient {
+        fingerprint: bob.public().fingerprint(),
+        spk_id: spk.1,
+        spk: twofold_core::hazmat::x25519_public(&spk.2.as_slice().try_into().unwrap()),
+        kem_id: kem.1,
+        kem_ek: twofold_core::hazmat::kem_public(&kem.2.as_slice().try_into().unwrap())
+            .try_into()
+            .unwrap(),
+    };
+    let (alice_x, _) = alice.secret_seeds();
+    let alice_sender = Sender {
+        dh_secret: alice_x,
+        named_key: *alice.public().dh_key().as_bytes(),
+        named_fingerprint: alice.public().fingerprint(),
+    };
+    let mut boxes = Vec::new();
+    let mut sealed = Vec::new();
+    for (mode, authenticated, plaintext, ad) in [
+        (
+            "anonymous",
+            false,
+            &b"An anonymous note for Bob."[..],
+            &b""[..],
+        ),
+        (
+            "sender_authenticated",
+            true,
+            &b"Bob, this is Alice, without a session."[..],
+            &b"twofold vectors"[..],
+        ),
+    ] {
+        let sender = authenticated.then_some(&alice);
+        let mut recording = RecordingRng::new(&mut rng);
+        let bytes = twofold_core::seal_box(
+            &mut recording,
+            &verified,
+            sender,
+            plaintext,
+            ad,
+            NOW,
+            Some(twofold_core::consts::DEFAULT_MAX_PREKEY_AGE_SECS),
+        )
+        .unwrap();
+        let draws = recording.draws;
+        let (spec_bytes, values) = seal(
+            &recipient,
+            &draws[0].as_slice().try_into().unwrap(),
+            &draws[1].as_slice().try_into().unwrap(),
+            authenticated.then_some(&alice_sender),
+            plaintext,
+            ad,
+        );
+        assert_eq!(
+            bytes, spec_bytes,
+            "library and spec agree on the {mode} box"
+        );
+        let opened = store
+            .open_box(&bob, &bytes, ad, sender.map(|s| s.public()))
+            .unwrap();
+        assert_eq!(opened.plaintext.as_slice(), plaintext);
+        boxes.push(json!({
+            "mode": mode,
+            "plaintext": hx(plaintext),
+            "associated_data": hx(ad),
+            "now": NOW,
+            "draws": { "ephemeral_secret": hx(&draws[0]), "kem_randomness": hx(&draws[1]) },
+            "values": values,
+            "box": hx(&bytes),
+            "length": bytes.len(),
+        }));
+        sealed.push(bytes);
+    }
+    let (anon, auth) = (&sealed[0], &sealed[1]);
+    let carol = IdentityKeyPair::generate(&mut rng).unwrap();
+    let with = |b: &[u8], at: usize, v: u8| {
+        let mut b = b.to_vec();
+        b[at] = v;
+        b
+    };
+    let alice_id = alice.public().to_bytes();
+    let carol_id = carol.public().to_bytes();
+    let prefix = twofold_core::SEALED_BOX_PREFIX_LEN;
+    let mut low_order = anon.clone();
+    low_order[12..44].copy_from_slice(&[0; 32]);
+    // (name, box, associated data, sender identity supplied, expected code)
+    type Case<'a> = (&'a str, Vec<u8>, &'a [u8], Option<&'a [u8]>, ErrorCode);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "fewer than 3 bytes",
+            anon[..2].to_vec(),
+            b"",
+            None,
+            ErrorCode::Truncated,
+        ),
+        (
+            "the type byte of a bundle",
+            with(anon, 1, 0x02),
+            b"",
+            None,
+            ErrorCode::WrongObjectType,
+        ),
+        (
+            "version 1",
+            with(anon, 0, 0x01),
+            b"",
+            None,
+            ErrorCode::UnsupportedVersion,
+        ),
+        (
+            "suite 2",
+            with(anon, 2, 0x02),
+            b"",
+            None,
+            ErrorCode::UnsupportedSuite,
+        ),
+        (
+            "flag bit 0x02",
+            with(anon, 3, 0x03),
+            b"",
+            None,
+            ErrorCode::InvalidEncoding,
+        ),
+        (
+            "cut inside CT",
+            anon[..prefix - 1].to_vec(),
+            b"",
+            None,
+            ErrorCode::Truncated,
+        ),
+        (
+            "payload shorter than its tag",
+            anon[..prefix + 15].to_vec(),
+            b"",
+            None,
+            ErrorCode::Truncated,
+        ),
+        (
+            "sender block cut",
+            auth[..prefix + 79].to_vec(),
+            b"",
+            Some(&alice_id),
+            ErrorCode::Truncated,
+        ),
+        (
+            "unknown signed prekey id",
+            with(anon, 7, anon[7] ^ 0x40),
+            b"",
+            None,
+            ErrorCode::UnknownPrekey,
+        ),
+        (
+            "unknown ML-KEM prekey id",
+            with(anon, 11, anon[11] ^ 0x40),
+            b"",
+            None,
+            ErrorCode::UnknownPrekey,
+        ),
+        (
+            "low-order EK (all zeros)",
+            low_order,
+            b"",
+            None,
+            ErrorCode::NonContributory,
+        ),
+        (
+            "EK altered",
+            with(anon, 12, anon[12] ^ 1),
+            b"",
+            None,
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "CT altered",
+            with(anon, 44, anon[44] ^ 1),
+            b"",
+            None,
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "payload tag altered",
+            with(anon, anon.len() - 1, anon[anon.len() - 1] ^ 1),
+            b"",
+            None,
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "opened with other associated data",
+            anon.clone(),
+            b"other",
+            None,
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "sender block altered",
+            with(auth, prefix, auth[prefix] ^ 1),
+            b"twofold vectors",
+            Some(&alice_id),
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "authenticated box, no sender supplied",
+            auth.clone(),
+            b"twofold vectors",
+            None,
+            ErrorCode::IdentityRequired,
+        ),
+        (
+            "authenticated box, another sender supplied",
+            auth.clone(),
+            b"twofold vectors",
+            Some(&carol_id),
+            ErrorCode::InitiatorMismatch,
+        ),
+        (
+            "anonymous box, a sender supplied",
+            anon.clone(),
+            b"",
+            Some(&alice_id),
+            ErrorCode::InitiatorMismatch,
+        ),
+        (
+            "authenticated box with the flag cleared",
+            with(auth, 3, 0),
+            b"twofold vectors",
+            None,
+            ErrorCode::AuthFailed,
+        ),
+    ];
+    let rejections: Vec<Value> = cases
+        .into_iter()
+        .map(|(name, bytes, ad, sender, expected)| {
+            let identity = sender.map(|s| twofold_core::PublicIdentity::from_bytes(s).unwrap());
+            let got = code_of(store.open_box(&bob, &bytes, ad, identity.as_ref()));
+            assert_eq!(got, expected.as_str(), "box rejection {name}");
+            json!({ "name": name, "box": hx(&bytes), "associated_data": hx(ad), "sender": sender.map(hx), "code": got })
+        })
+        .collect();
+    let identity_blob = bob
+        .seal(&mut rng, &APP_KEY, b"box vectors identity")
+        .unwrap();
+    let store_blob = store
+        .seal(&mut rng, &APP_KEY, b"box vectors store")
+        .unwrap();
+    json!({
+        "description": "Sealed boxes (docs/PROTOCOL.md section 13) to Bob's signed X25519 prekey and last-resort ML-KEM prekey, as `bundle` publishes them. For each box: the inputs, the two random draws (the ephemeral X25519 secret, then the ML-KEM randomness m), every intermediate value of 13.1 and the box. `rejections`: opening `box` with `associated_data` and the `sender` identity (null: none) must fail with `code`. Bob's identity and store are also given as sealed blobs (app_key, contexts `box vectors identity` and `box vectors store`) for implementations that open boxes through their API.",
+        "app_key": hx(&APP_KEY),
+        "bob": {
+            "identity": identity_json(&bob),
+            "signed_prekeys": store_secrets_json(&store),
+            "created_at": NOW,
+            "identity_blob": hx(&identity_blob),
+            "prekey_store_blob": hx(&store_blob),
+        },
+        "bundle": hx(&bundle),
+        "alice": { "identity": identity_json(&alice) },
+        "boxes": boxes,
+        "rejections": rejections,
+    })
+}
+
 /// Every regenerated file: (path relative to `vectors/`, JSON).
 pub fn regenerated() -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = Variant::ALL
@@ -1707,6 +1983,7 @@ pub fn regenerated() -> Vec<(String, Value)> {
     out.push(("handshake/rejections.json".into(), rejections()));
     out.push(("upload/batches.json".into(), upload_batches()));
     out.push(("state/sealed.json".into(), state_sealed()));
+    out.push(("box/sealed_box.json".into(), sealed_boxes()));
     out.extend(ratchet_conversations());
     out.push(("ratchet/rejections.json".into(), ratchet_rejections()));
     out.push(("ratchet/fault.json".into(), ratchet_fault()));

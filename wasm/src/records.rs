@@ -117,6 +117,18 @@ macro_rules! js_enum {
     };
 }
 
+/// A plain object with the properties `names[i]: values[i]`. One copy for every record: the
+/// per-field code of a record is only the conversion of its value.
+#[inline(never)]
+fn object(names: &[&str], values: &[JsValue]) -> JsValue {
+    let o = Object::new();
+    for (name, value) in names.iter().zip(values) {
+        // Setting a property of a fresh plain object cannot fail.
+        let _ = Reflect::set(&o, &JsValue::from_str(name), value);
+    }
+    o.into()
+}
+
 /// Declares a record: a builder from named field values to a plain JS object, and the
 /// TypeScript `interface` with each field's documentation and type.
 macro_rules! js_record {
@@ -130,10 +142,7 @@ macro_rules! js_record {
         #[allow(non_camel_case_types)]
         impl<$($field: ToJs),+> ToJs for $name<$($field),+> {
             fn to_js(self) -> JsValue {
-                let o = Object::new();
-                // Setting a property of a fresh plain object cannot fail.
-                $(let _ = Reflect::set(&o, &JsValue::from_str(stringify!($field)), &self.$field.to_js());)+
-                o.into()
+                object(&[$(stringify!($field)),+], &[$(self.$field.to_js()),+])
             }
         }
 

@@ -69,11 +69,13 @@ error_codes! {
     NonContributory = "NON_CONTRIBUTORY", "a Diffie-Hellman output was all zeros";
     /// The bundle's signed prekeys are older than the initiator's maximum prekey age.
     StalePrekey = "STALE_PREKEY", "the bundle's signed prekeys are older than the maximum age";
-    /// A compact initial message, and the caller supplied no identity for its initiator.
+    /// A compact initial message (or a sender-authenticated sealed box), and the caller
+    /// supplied no identity for its initiator (sender).
     IdentityRequired = "IDENTITY_REQUIRED", "the initiator's identity is needed: look it up by the message's fingerprint";
     /// The initiator identity supplied does not have the initial message's X25519 key and
-    /// fingerprint (or differs from the one a self-contained message carries).
-    InitiatorMismatch = "INITIATOR_MISMATCH", "the initiator identity supplied does not match the initial message";
+    /// fingerprint (or differs from the one a self-contained message carries); or the sender
+    /// identity supplied to open a sealed box is not the box's sender.
+    InitiatorMismatch = "INITIATOR_MISMATCH", "the identity supplied does not match the one the message names";
     /// An initial message names a prekey id this store does not have.
     UnknownPrekey = "UNKNOWN_PREKEY", "the message names a prekey this store does not have";
     /// An initial message names a one-time prekey that was already consumed.
@@ -192,8 +194,8 @@ mod operations;
 
 pub(crate) use operations::NonContributory;
 pub use operations::{
-    AcceptError, DecodeError, DecryptError, EncryptError, InitiateError, PrekeyError, RngError,
-    StateError, UploadError, VerifyError,
+    AcceptError, DecodeError, DecryptError, EncryptError, InitiateError, OpenBoxError, PrekeyError,
+    RngError, SealBoxError, StateError, UploadError, VerifyError,
 };
 
 #[cfg(test)]

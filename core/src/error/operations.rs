@@ -422,3 +422,100 @@ impl From<RngError> for PrekeyError {
         PrekeyError::RngFailed
     }
 }
+
+/// Sealing a box failed. Nothing was drawn from the RNG unless the error says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealBoxError {
+    /// The plaintext exceeds [`crate::consts::MAX_PLAINTEXT_LEN`], or the associated data
+    /// [`crate::consts::MAX_ASSOCIATED_DATA_LEN`].
+    #[error("plaintext or associated data too large")]
+    TooLarge,
+    /// The recipient's signed prekeys are older than the maximum age: fetch a fresh bundle.
+    #[error("signed prekeys created at {created_at}, older than the maximum age at {now}")]
+    StalePrekey {
+        /// The bundle's `created_at` (the recipient's clock, Unix seconds).
+        created_at: u64,
+        /// The sender's clock.
+        now: u64,
+    },
+    /// A DH output with the recipient's signed prekey was all zeros.
+    #[error("the recipient's signed prekey gives an all-zero Diffie-Hellman output")]
+    NonContributory,
+    /// The random number generator failed.
+    #[error("random number generator failed")]
+    RngFailed,
+}
+
+codes!(SealBoxError {
+    TooLarge,
+    StalePrekey { created_at, now },
+    NonContributory,
+    RngFailed
+});
+
+impl From<RngError> for SealBoxError {
+    fn from(_: RngError) -> Self {
+        SealBoxError::RngFailed
+    }
+}
+
+impl From<NonContributory> for SealBoxError {
+    fn from(_: NonContributory) -> Self {
+        SealBoxError::NonContributory
+    }
+}
+
+/// Opening a sealed box failed. The prekey store is unchanged (opening never changes it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenBoxError {
+    /// The box is malformed.
+    #[error("malformed sealed box: {0}")]
+    Decode(#[from] DecodeError),
+    /// The associated data exceeds [`crate::consts::MAX_ASSOCIATED_DATA_LEN`].
+    #[error("associated data too large")]
+    TooLarge,
+    /// The identity passed is not the one that owns the prekey store.
+    #[error("identity does not own this prekey store")]
+    IdentityMismatch,
+    /// The box names a signed prekey this store no longer (or never) held.
+    #[error("unknown {kind} id {id}")]
+    UnknownPrekey {
+        /// Which kind of prekey.
+        kind: PrekeyKind,
+        /// The id named by the box.
+        id: u32,
+    },
+    /// A DH output was all zeros.
+    #[error("an all-zero Diffie-Hellman output was rejected")]
+    NonContributory,
+    /// The box (or its sender block) does not authenticate: forged, altered, for another
+    /// recipient, or opened with other associated data.
+    #[error("authentication failed")]
+    AuthFailed,
+    /// The box is sender-authenticated and no identity was supplied for its sender: read the
+    /// sender's fingerprint with `box_sender`, look the identity up and call again.
+    #[error("sender-authenticated box: the sender's identity must be supplied")]
+    IdentityRequired,
+    /// The sender identity supplied is not the box's sender, or the box is anonymous.
+    #[error("the sender identity supplied does not match the box")]
+    InitiatorMismatch,
+}
+
+codes!(OpenBoxError {
+    Decode(e),
+    TooLarge,
+    IdentityMismatch,
+    UnknownPrekey { kind, id },
+    NonContributory,
+    AuthFailed,
+    IdentityRequired,
+    InitiatorMismatch,
+});
+
+impl From<NonContributory> for OpenBoxError {
+    fn from(_: NonContributory) -> Self {
+        OpenBoxError::NonContributory
+    }
+}

@@ -63,7 +63,9 @@ impl KemPublicKey {
     }
 
     /// `ML-KEM.Encaps_internal(ek, m)` (FIPS 203, algorithm 17). `m` must be 32 bytes fresh
-    /// from a cryptographic RNG: callers draw it with [`random_bytes`].
+    /// from a cryptographic RNG: callers draw it with [`random_bytes`]. Never inlined: the
+    /// handshake, the PQ ratchet and sealed boxes share one copy.
+    #[inline(never)]
     pub(crate) fn encapsulate_with(&self, m: &[u8; 32]) -> (KemCiphertext, KemSharedSecret) {
         let m = Zeroizing::new(ml_kem::B32::from(*m));
         let (ct, mut ss) = self.key.encapsulate_deterministic(&m);
@@ -166,6 +168,8 @@ impl KemSecretKey {
         &self.public
     }
 
+    /// Never inlined: its callers (handshake, PQ ratchet, sealed boxes) share one copy.
+    #[inline(never)]
     pub(crate) fn decapsulate(&self, ct: &KemCiphertext) -> KemSharedSecret {
         let ct = ml_kem::Ciphertext::<MlKem768>::from(*ct.0);
         let mut ss = self.key.decapsulate(&ct);

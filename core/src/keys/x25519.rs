@@ -51,7 +51,8 @@ impl fmt::Debug for X25519PublicKey {
     }
 }
 
-/// Computes X25519 and applies the contributory check.
+/// Computes X25519 and applies the contributory check. Never inlined: one copy for every DH.
+#[inline(never)]
 fn agree(
     secret: &x25519_dalek::StaticSecret,
     peer: &X25519PublicKey,
@@ -83,8 +84,19 @@ impl X25519SecretKey {
         Zeroizing::new(self.0.to_bytes())
     }
 
+    /// `X25519(k, 9)`. Without the `precomputed-tables` feature (the wasm package), with the
+    /// Montgomery ladder every DH uses (RFC 7748 section 6.1) rather than `x25519-dalek`'s
+    /// Edwards base-point multiplication: that would be a second scalar multiplication in the
+    /// module (1.8 KiB gzip) for no speed (in wasm, 95.6 µs against 92.8 µs,
+    /// `scripts/bench-primitives`). With the tables, the Edwards path is several times faster.
     pub(crate) fn public_key(&self) -> X25519PublicKey {
-        X25519PublicKey(x25519_dalek::PublicKey::from(self.0.as_ref()).to_bytes())
+        #[cfg(feature = "precomputed-tables")]
+        let public = x25519_dalek::PublicKey::from(self.0.as_ref());
+        #[cfg(not(feature = "precomputed-tables"))]
+        let public = self.0.diffie_hellman(&x25519_dalek::PublicKey::from(
+            x25519_dalek::X25519_BASEPOINT_BYTES,
+        ));
+        X25519PublicKey(public.to_bytes())
     }
 
     /// X25519 with the contributory check: the all-zero output is [`NonContributory`].

@@ -19,7 +19,7 @@ use rand_core::TryCryptoRng;
 
 use crate::bundle::{OneTimeKeys, WithId};
 use crate::consts::{MAX_BATCH_LEAVES, SIGNED_PREKEY_GRACE_SECS};
-use crate::error::{AcceptError, PrekeyError, PrekeyKind};
+use crate::error::{AcceptError, OpenBoxError, PrekeyError, PrekeyKind};
 use crate::identity::IdentityKeyPair;
 use crate::keys::{KemCiphertext, KemPublicKey, KemSecretKey, KemSharedSecret, X25519SecretKey};
 use crate::labels;
@@ -337,6 +337,28 @@ impl PrekeyStore {
             one_time_prekey,
             kem_prekey,
         })
+    }
+
+    /// The signed X25519 prekey `spk_id` and the last-resort ML-KEM prekey `kem_id` a sealed
+    /// box names, each looked up in `current`, then `previous`.
+    pub(crate) fn signed_prekeys_for_box(
+        &self,
+        spk_id: u32,
+        kem_id: u32,
+    ) -> Result<(&X25519SecretKey, &KemSecretKey), OpenBoxError> {
+        let spk = self
+            .signed(|s| s.spk_id == spk_id)
+            .ok_or(OpenBoxError::UnknownPrekey {
+                kind: PrekeyKind::SignedPrekey,
+                id: spk_id,
+            })?;
+        let kem = self
+            .signed(|s| s.kem_id == kem_id)
+            .ok_or(OpenBoxError::UnknownPrekey {
+                kind: PrekeyKind::LastResortKemPrekey,
+                id: kem_id,
+            })?;
+        Ok((&spk.spk, &kem.kem))
     }
 
     pub(crate) fn seen(&self, tag: &ReplayTag) -> bool {

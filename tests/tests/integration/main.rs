@@ -4,6 +4,7 @@
 //! - `pq_ratchet`: post-compromise security (classical, quantum, with network control),
 //!   chunk authentication and faults, rollback, bytes per message;
 //! - `limits`: the maxima of associated data and sealed blobs;
+//! - `sealed_box`: one-shot boxes, both modes, against the spec and the X-Wing vectors;
 //! - `upload`: uploads, server-composed bundles, every byte signed, freshness, eviction;
 //! - `vectors`: the committed vectors regenerated, recomputed and loaded;
 //! - `wycheproof`: every vendored Wycheproof case through the protocol's wrappers.
@@ -23,6 +24,7 @@ mod handshake;
 mod limits;
 mod pq_ratchet;
 mod ratchet;
+mod sealed_box;
 mod simulate;
 mod upload;
 mod vectors;

@@ -807,3 +807,92 @@ fn state_v1_identity_opens_only_without_context() {
         "AUTH_FAILED"
     );
 }
+
+/// `box/sealed_box.json`: each box recomputes from its draws and the public keys of the file
+/// by the spec alone (`twofold_tests::sealed_box`), every intermediate value included; each
+/// opens through the API from the sealed store, and each rejection gives its code.
+#[test]
+fn sealed_box_vectors_recompute_and_reject() {
+    use twofold_tests::sealed_box::{Recipient, Sender, seal};
+    let v = load("box/sealed_box.json");
+    let bob = &v["bob"];
+    let key = |kind: &str| {
+        bob["signed_prekeys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == kind)
+            .unwrap()
+    };
+    let bob_public = PublicIdentity::from_bytes(&h(&bob["identity"]["public"])).unwrap();
+    let recipient = Recipient {
+        fingerprint: bob_public.fingerprint(),
+        spk_id: key("signed_prekey")["id"].as_u64().unwrap() as u32,
+        spk: h32(&key("signed_prekey")["public"]),
+        kem_id: key("last_resort_kem")["id"].as_u64().unwrap() as u32,
+        kem_ek: h(&key("last_resort_kem")["public"]).try_into().unwrap(),
+    };
+    let alice = PublicIdentity::from_bytes(&h(&v["alice"]["identity"]["public"])).unwrap();
+    let sender = Sender {
+        dh_secret: h32(&v["alice"]["identity"]["x25519_secret"]),
+        named_key: *alice.dh_key().as_bytes(),
+        named_fingerprint: alice.fingerprint(),
+    };
+    let app_key = h32(&v["app_key"]);
+    let identity =
+        IdentityKeyPair::open(&h(&bob["identity_blob"]), &app_key, b"box vectors identity")
+            .unwrap();
+    let store = PrekeyStore::open(
+        &h(&bob["prekey_store_blob"]),
+        &app_key,
+        b"box vectors store",
+        None,
+    )
+    .unwrap();
+    let boxes = v["boxes"].as_array().unwrap();
+    assert_eq!(boxes.len(), 2);
+    for b in boxes {
+        let authenticated = b["mode"] == "sender_authenticated";
+        let (bytes, values) = seal(
+            &recipient,
+            &h32(&b["draws"]["ephemeral_secret"]),
+            &h32(&b["draws"]["kem_randomness"]),
+            authenticated.then_some(&sender),
+            &h(&b["plaintext"]),
+            &h(&b["associated_data"]),
+        );
+        assert_eq!(bytes, h(&b["box"]), "{}", b["mode"]);
+        assert_eq!(values, b["values"], "{}", b["mode"]);
+        let opened = store
+            .open_box(
+                &identity,
+                &bytes,
+                &h(&b["associated_data"]),
+                authenticated.then_some(&alice),
+            )
+            .unwrap();
+        assert_eq!(opened.plaintext.as_slice(), h(&b["plaintext"]).as_slice());
+    }
+    let rejections = v["rejections"].as_array().unwrap();
+    assert!(rejections.len() >= 20);
+    for case in rejections {
+        let sender = case["sender"]
+            .as_str()
+            .map(|s| PublicIdentity::from_bytes(&unhex(s)).unwrap());
+        let got = store
+            .open_box(
+                &identity,
+                &h(&case["box"]),
+                &h(&case["associated_data"]),
+                sender.as_ref(),
+            )
+            .map(|_| ())
+            .map_err(|e| e.code());
+        assert_eq!(
+            got.err().map(|c| c.as_str()),
+            case["code"].as_str(),
+            "{}",
+            case["name"]
+        );
+    }
+}
