@@ -29,7 +29,7 @@ test: setup
 
 check:
 	cargo fmt --all --check
-	cargo clippy -q -p twofold-core -p twofold-wasm -p twofold-wasm-server -p twofold-bench -p twofold-wasm-prims --all-targets -- -D warnings
+	cargo clippy -q -p twofold-core -p twofold-wasm -p twofold-wasm-server -p twofold-wasm-client -p twofold-bench -p twofold-wasm-prims --all-targets -- -D warnings
 	cargo clippy -q -p twofold-wasm-server -- -D warnings
 	scripts/cargo-traced clippy -q -p twofold-core -p twofold-tests -p twofold-test-hooks --all-targets -- -D warnings
 	cargo test -q -p twofold-core

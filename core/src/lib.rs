@@ -53,7 +53,7 @@ pub use message::{
 };
 pub use prekeys::{PrekeyStore, PrekeyStoreInfo};
 pub use sealed_box::{
-    BoxDescription, MAX_SEALED_BOX_LEN, OpenedBox, SEALED_BOX_AUTHENTICATED_OVERHEAD,
+    BoxConfig, BoxDescription, MAX_SEALED_BOX_LEN, OpenedBox, SEALED_BOX_AUTHENTICATED_OVERHEAD,
     SEALED_BOX_OVERHEAD, SEALED_BOX_PREFIX_LEN, SEALED_BOX_SENDER_LEN, describe_box, seal_box,
 };
 pub use session::{Role, Session, SessionConfig, SessionInfo};

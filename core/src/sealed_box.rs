@@ -65,16 +65,16 @@ pub struct BoxDescription {
     pub signed_prekey_id: u32,
     /// Id of the recipient's last-resort ML-KEM prekey used.
     pub kem_prekey_id: u32,
-    /// `SHA-256` of the box's bytes before the payload: what a recipient keeps to refuse a
-    /// box it has already processed (section 13.4).
+    /// `SHA-256` of the whole box: what a recipient keeps, once the box opened, to refuse it
+    /// when it comes again (section 13.4). Not authenticated until the box opens.
     pub box_id: [u8; 32],
     /// The payload's length (plaintext + 16).
     pub payload_len: usize,
 }
 
 /// An opened box: the plaintext, and the fingerprint of its sender when it was
-/// sender-authenticated (the identity supplied to [`PrekeyStore::open_box`]).
-#[derive(Debug)]
+/// sender-authenticated (the identity supplied to [`PrekeyStore::open_box`]). Its `Debug`
+/// does not show the plaintext.
 pub struct OpenedBox {
     /// The plaintext (wiped on drop).
     pub plaintext: Zeroizing<Vec<u8>>,
@@ -82,6 +82,58 @@ pub struct OpenedBox {
     pub sender: Option<[u8; 32]>,
     /// [`BoxDescription::box_id`].
     pub box_id: [u8; 32],
+}
+
+impl core::fmt::Debug for OpenedBox {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OpenedBox")
+            .field(
+                "plaintext",
+                &format_args!("[{} bytes, redacted]", self.plaintext.len()),
+            )
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How [`seal_box`] checks the bundle it seals to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BoxConfig {
+    /// As `SessionConfig::max_prekey_age`: a bundle whose signed prekeys are older is refused
+    /// (`STALE_PREKEY`), since its owner may have rotated them away (a box to them would not
+    /// open) or stopped trusting them. Default 30 days; `None` disables the check.
+    pub max_prekey_age: Option<u64>,
+    /// The fingerprint of the identity the box is meant for (from the application's directory
+    /// or a verified safety number). With it, a bundle of any other identity is refused
+    /// (`INITIATOR_MISMATCH`) before anything is drawn or computed. Default `None`: the box
+    /// goes to whoever the bundle names, as the first message of a session does.
+    pub recipient: Option<[u8; 32]>,
+}
+
+impl Default for BoxConfig {
+    fn default() -> Self {
+        Self {
+            max_prekey_age: Some(crate::consts::DEFAULT_MAX_PREKEY_AGE_SECS),
+            recipient: None,
+        }
+    }
+}
+
+impl BoxConfig {
+    /// This configuration with `max_prekey_age` set (`None`: no age check).
+    #[must_use]
+    pub const fn with_max_prekey_age(mut self, max_prekey_age: Option<u64>) -> Self {
+        self.max_prekey_age = max_prekey_age;
+        self
+    }
+
+    /// This configuration with the expected recipient's fingerprint set.
+    #[must_use]
+    pub const fn with_recipient(mut self, recipient: Option<[u8; 32]>) -> Self {
+        self.recipient = recipient;
+        self
+    }
 }
 
 /// A decoded box. `sender_block` is present exactly when the box is sender-authenticated.
@@ -114,6 +166,15 @@ fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     if payload.len() < AEAD_TAG_LEN {
         return Err(DecodeError::Truncated);
     }
+    // An anonymous box is 80 bytes shorter at most: its plaintext too is at most
+    // MAX_PLAINTEXT_LEN.
+    let max = MAX_PLAINTEXT_LEN.saturating_add(AEAD_TAG_LEN);
+    if payload.len() > max {
+        return Err(DecodeError::TooLarge {
+            len: payload.len(),
+            max,
+        });
+    }
     let head_len = bytes.len().saturating_sub(payload.len());
     let head = bytes.get(..head_len).ok_or(DecodeError::Truncated)?;
     let prefix = bytes
@@ -141,7 +202,7 @@ pub fn describe_box(bytes: &[u8]) -> Result<BoxDescription, DecodeError> {
         authenticated: d.sender_block.is_some(),
         signed_prekey_id: d.spk_id,
         kem_prekey_id: d.kem_id,
-        box_id: kdf::sha256(&[d.head]),
+        box_id: kdf::sha256(&[bytes]),
         payload_len: d.payload.len(),
     })
 }
@@ -223,13 +284,17 @@ fn payload_key(
 /// the payload key, so only the holder of that identity (or of the recipient's signed
 /// prekey) can have made it — classically authenticated and deniable, section 13.5.
 ///
-/// `now` (Unix seconds) and `max_prekey_age` are as for `Session::initiate`: a bundle whose
-/// signed prekeys are older is refused, since its owner may have rotated them away.
+/// `now` (Unix seconds) and [`BoxConfig`] say which bundles are refused: too old, or of
+/// another identity than the expected recipient. A verified bundle proves only that its keys
+/// belong to the identity it names; whether that identity is the intended recipient is the
+/// application's to know (its directory, a checked safety number): pass it as
+/// [`BoxConfig::recipient`].
 ///
 /// Random draws, in order: the ephemeral X25519 secret (32), the ML-KEM randomness `m` (32).
 ///
 /// # Errors
-/// [`SealBoxError`]; the RNG is not used when the inputs are refused.
+/// [`SealBoxError`]. `TOO_LARGE`, `STALE_PREKEY` and `INITIATOR_MISMATCH` come before any
+/// draw; `RNG_FAILED` and `NON_CONTRIBUTORY` after one or both.
 pub fn seal_box<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
     bundle: &VerifiedBundle,
@@ -237,13 +302,20 @@ pub fn seal_box<R: TryCryptoRng + ?Sized>(
     plaintext: &[u8],
     associated_data: &[u8],
     now: u64,
-    max_prekey_age: Option<u64>,
+    config: &BoxConfig,
 ) -> Result<Vec<u8>, SealBoxError> {
     if plaintext.len() > MAX_PLAINTEXT_LEN || associated_data.len() > MAX_ASSOCIATED_DATA_LEN {
         return Err(SealBoxError::TooLarge);
     }
+    let recipient = bundle.identity.fingerprint();
+    if config
+        .recipient
+        .is_some_and(|expected| expected != recipient)
+    {
+        return Err(SealBoxError::InitiatorMismatch);
+    }
     let created_at = bundle.created_at;
-    if let Some(max) = max_prekey_age
+    if let Some(max) = config.max_prekey_age
         && now.saturating_sub(created_at) > max
     {
         return Err(SealBoxError::StalePrekey { created_at, now });
@@ -261,7 +333,6 @@ pub fn seal_box<R: TryCryptoRng + ?Sized>(
     };
     let (ct, ss_m) = encapsulate(&kem.key, &m);
     let k = xwing(&ss_m, &ss_x, &ek, &spk.key);
-    let recipient = bundle.identity.fingerprint();
 
     let overhead = if sender.is_some() {
         SEALED_BOX_AUTHENTICATED_OVERHEAD
@@ -328,10 +399,10 @@ impl PrekeyStore {
         let d = decode(bytes)?;
         self.owned_by(identity)
             .map_err(|_| OpenBoxError::IdentityMismatch)?;
-        let (spk, kem) = self.signed_prekeys_for_box(d.spk_id, d.kem_id)?;
+        let (spk, spk_public, kem) = self.signed_prekeys_for_box(d.spk_id, d.kem_id)?;
         let ss_x = spk.diffie_hellman(&d.ephemeral)?;
         let ss_m = kem.decapsulate(&d.ciphertext);
-        let k = xwing(&ss_m, &ss_x, &d.ephemeral, &spk.public_key());
+        let k = xwing(&ss_m, &ss_x, &d.ephemeral, &spk_public);
         let sender = match d.sender_block {
             None => None,
             Some(block) => {
@@ -408,7 +479,7 @@ impl PrekeyStore {
         Ok(OpenedBox {
             plaintext: Zeroizing::new(plaintext),
             sender: unwrapped.sender.map(|(_, fingerprint)| fingerprint),
-            box_id: kdf::sha256(&[d.head]),
+            box_id: kdf::sha256(&[sealed]),
         })
     }
 }

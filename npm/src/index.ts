@@ -79,12 +79,14 @@ export class TwofoldError extends Error {
 // The data shapes are declared once, in Rust (wasm/src/records.rs), and generated into the
 // wasm module's .d.ts; this package re-exports them.
 export type {
+  BoxInfo,
   BundleInfo,
   Constants,
   HandshakeInfo,
   KemPrekeyKind,
   MessageDescription,
   MessageKind,
+  OpenedBox,
   PqChunkInfo,
   PqChunkKind,
   PrekeyStoreInfo,
@@ -95,10 +97,12 @@ export type {
   UploadInfo,
 } from "../pkg/twofold_wasm.js";
 import type {
+  BoxInfo,
   BundleInfo,
   Constants,
   MessageDescription,
   MessageKind,
+  OpenedBox,
   PrekeyStoreInfo,
   Sas,
   SessionInfo,
@@ -608,6 +612,35 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
     return call((): PrekeyStoreInfo => storeOf(this).info());
   }
 
+  /**
+   * Opens a sealed box addressed to this store's owner (see {@link sealBox}). For a
+   * sender-authenticated box, pass the sender's public identity as `sender` (read its
+   * fingerprint with {@link boxSender} and look it up in your directory); for an anonymous box
+   * pass none. The store is not changed, so the same box opens again: if a box must not be
+   * acted on twice, keep the `boxId` of each box that opened (SHA-256 of the whole box; record
+   * it only after the box opened) and refuse one you have seen. Codes: `IDENTITY_REQUIRED` (no sender
+   * for an authenticated box), `INITIATOR_MISMATCH` (another sender, or a sender for an
+   * anonymous box), `UNKNOWN_PREKEY` (the signed prekeys it names were rotated away),
+   * `AUTH_FAILED` (altered, not for this store, or other associated data).
+   */
+  openBox(sealed: Uint8Array, opts?: OpenBoxOptions): OpenedBox {
+    const o = options(opts, ["associatedData", "sender"]);
+    const ad = adOf(o.associatedData);
+    const sender = o.sender === undefined ? undefined : bounded(o.sender, "sender", "identityLength");
+    const b = bounded(sealed, "sealed", "maxSealedBoxLength");
+    return call((): OpenedBox => storeOf(this).openBox(identityOf(this.#identity), b, ad, sender));
+  }
+
+  /**
+   * The fingerprint of the sender a sender-authenticated box names, or `null` for an anonymous
+   * box: what to look up in your directory before {@link openBox}. Only `openBox`
+   * authenticates it.
+   */
+  boxSender(sealed: Uint8Array): Uint8Array | null {
+    const b = bounded(sealed, "sealed", "maxSealedBoxLength");
+    return call(() => storeOf(this).boxSender(identityOf(this.#identity), b) ?? null);
+  }
+
   /** Opens a store sealed by {@link PrekeyStore.seal}; `identity` must be its owner. */
   static open(
     blob: Uint8Array,
@@ -625,6 +658,14 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
       return new PrekeyStore(FACTORY, wasm.PrekeyStore.open(b, key, context, min), identity);
     });
   }
+}
+
+/** Options of {@link PrekeyStore.openBox}. */
+export interface OpenBoxOptions {
+  /** The associated data the box was sealed with. Default: empty. */
+  associatedData?: Uint8Array;
+  /** The sender's encoded public identity, for a sender-authenticated box. */
+  sender?: Uint8Array;
 }
 
 /** Options of {@link Session.initiate} and {@link Session.accept}. */
@@ -874,6 +915,63 @@ export function safetyNumberOf(a: Uint8Array, b: Uint8Array): string {
 export function inspectBundle(bundle: Uint8Array): BundleInfo {
   const b = bounded(bundle, "bundle", "maxBundleLength");
   return call((): BundleInfo => wasm.inspectBundle(b));
+}
+
+/** Options of {@link sealBox}. */
+export interface SealBoxOptions {
+  /**
+   * Seal a sender-authenticated box from this identity: the box carries its X25519 key and
+   * fingerprint encrypted (the server does not see them), and only its holder can make a box
+   * that opens with it. Authentication is classical (X25519) and deniable; confidentiality
+   * is post-quantum either way. Default: an anonymous box.
+   */
+  from?: Identity;
+  /** Bytes authenticated with the box; the recipient must pass the same. Default: empty. */
+  associatedData?: Uint8Array;
+  /** The current time in seconds, for the bundle's age. Default: the system clock. */
+  now?: number;
+  /** As {@link InitiateOptions.maxPrekeyAge}. Default: 30 days; `null` disables the check. */
+  maxPrekeyAge?: number | null;
+  /**
+   * The fingerprint (32 bytes) of the identity you mean to reach, from your directory or a
+   * verified safety number (`fingerprintOf` of `twofold-pq/server`, `Session.peerFingerprint`):
+   * a bundle of any other identity is refused with `INITIATOR_MISMATCH`. A verified bundle
+   * proves only that its keys belong to the identity it names. Default: none.
+   */
+  recipient?: Uint8Array;
+  /** As {@link InitiateOptions.identityCache}. */
+  identityCache?: IdentityCache;
+}
+
+/**
+ * Encrypts one message to the owner of `bundle` without a session (a "sealed box"): to the
+ * signed X25519 prekey and last-resort ML-KEM-768 prekey the bundle's upload signs, with the
+ * X-Wing combiner (docs/PROTOCOL.md section 13). Every signature of the bundle is verified
+ * first. The recipient opens it with {@link PrekeyStore.openBox}. A box adds
+ * `constants().sealedBoxOverhead` bytes (1,148), or `sealedBoxAuthenticatedOverhead` (1,228)
+ * with {@link SealBoxOptions.from}. No forward secrecy: whoever later steals the recipient's
+ * prekey store can open boxes sealed to its current signed prekeys.
+ */
+export function sealBox(bundle: Uint8Array, plaintext: Uint8Array, opts?: SealBoxOptions): Uint8Array {
+  const o = options(opts, ["from", "associatedData", "now", "maxPrekeyAge", "recipient", "identityCache"]);
+  const now = secondsNow(o.now);
+  const age = o.maxPrekeyAge === null ? Infinity : secondsNow(o.maxPrekeyAge ?? constants().defaultMaxPrekeyAge);
+  const ad = adOf(o.associatedData);
+  const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
+  const b = bounded(bundle, "bundle", "maxBundleLength");
+  const recipient = o.recipient === undefined ? undefined : bytes(o.recipient, "recipient");
+  return call(() => {
+    const cache = identityCacheOf(o.identityCache);
+    return o.from === undefined
+      ? wasm.sealBox(b, pt, ad, now, age, recipient, cache)
+      : identityOf(o.from).sealBox(b, pt, ad, now, age, recipient, cache);
+  });
+}
+
+/** The public fields of a sealed box: whether it is authenticated, the ids, its `boxId`. */
+export function describeBox(sealed: Uint8Array): BoxInfo {
+  const b = bounded(sealed, "sealed", "maxSealedBoxLength");
+  return call((): BoxInfo => wasm.describeBox(b));
 }
 
 /** The version of the underlying Rust crate. */

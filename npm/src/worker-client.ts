@@ -37,6 +37,7 @@
 import { TwofoldError, byteView, isUint8Array, toTwofoldError } from "./index.js";
 import type {
   AcceptOptions,
+  BoxInfo,
   BundleInfo,
   Constants,
   IdentityCacheOptions,
@@ -44,10 +45,13 @@ import type {
   MessageDescription,
   MessageKind,
   MessageOptions,
+  OpenBoxOptions,
   OpenOptions,
+  OpenedBox,
   PrekeyStoreInfo,
   PrekeyStoreOptions,
   Sas,
+  SealBoxOptions,
   SealOptions,
   SessionInfo,
   UploadOptions,
@@ -160,6 +164,9 @@ function compact(arg: unknown, copies: Uint8Array[], channel: Channel): unknown 
     // ownership and disposal checks by.
     if (key === "identityCache" && v !== undefined) {
       refuse(new TwofoldError("INVALID_ARGUMENT", "identityCache must be a RemoteIdentityCache of this worker"));
+    }
+    if (key === "from" && v !== undefined) {
+      refuse(new TwofoldError("INVALID_ARGUMENT", "from must be a RemoteIdentity of this worker"));
     }
     if (!isUint8Array(v)) return v;
     const view = byteView(v, "a byte argument");
@@ -463,6 +470,16 @@ export class RemotePrekeyStore extends RemoteObject {
   seal(appKey: Uint8Array, options?: SealOptions): Promise<Uint8Array> {
     return invoke(this, "PrekeyStore", "prekeyStore.seal", appKey, options);
   }
+
+  /** Opens a sealed box addressed to the owner of this store (`PrekeyStore.openBox`). */
+  openBox(sealed: Uint8Array, options?: OpenBoxOptions): Promise<OpenedBox> {
+    return invoke(this, "PrekeyStore", "prekeyStore.openBox", sealed, options);
+  }
+
+  /** The fingerprint a sender-authenticated box names, or `null` (`PrekeyStore.boxSender`). */
+  boxSender(sealed: Uint8Array): Promise<Uint8Array | null> {
+    return invoke(this, "PrekeyStore", "prekeyStore.boxSender", sealed);
+  }
 }
 
 /** An `IdentityCache` living in the worker (from {@link TwofoldWorker.IdentityCache}). */
@@ -575,6 +592,12 @@ export type RemoteInitiateOptions = Omit<InitiateOptions, "identityCache"> & { i
 
 /** {@link AcceptOptions} for the worker: the identity cache is a {@link RemoteIdentityCache}. */
 export type RemoteAcceptOptions = Omit<AcceptOptions, "identityCache"> & { identityCache?: RemoteIdentityCache };
+
+/** {@link SealBoxOptions} with the sender and the identity cache living in the worker. */
+export type RemoteSealBoxOptions = Omit<SealBoxOptions, "from" | "identityCache"> & {
+  from?: RemoteIdentity;
+  identityCache?: RemoteIdentityCache;
+};
 
 /** The factory of `IdentityCache` (its constructor), creating caches in the worker. */
 export interface RemoteIdentityCacheFactory {
@@ -736,6 +759,17 @@ export class TwofoldWorker {
   /** Verifies a bundle's signatures and returns its public facts. */
   inspectBundle(bundle: Uint8Array): Promise<BundleInfo> {
     return request(this, "inspectBundle", bundle);
+  }
+
+  /** Seals a box to the owner of `bundle` without a session (`sealBox`), in the worker. */
+  sealBox(bundle: Uint8Array, plaintext: Uint8Array, options?: RemoteSealBoxOptions): Promise<Uint8Array> {
+    // compact() sends the sender and the cache in the options as their handles.
+    return request(this, "sealBox", bundle, plaintext, options as unknown as Ops["sealBox"]["args"][2]);
+  }
+
+  /** The public fields of a sealed box. */
+  describeBox(sealed: Uint8Array): Promise<BoxInfo> {
+    return request(this, "describeBox", sealed);
   }
 
   /** Whether the worker is gone ({@link terminate} was called, or it failed). */

@@ -22,8 +22,10 @@ import type {
   OpenOptions,
   PrekeyStore,
   PrekeyStoreOptions,
+  SealBoxOptions,
   Session,
   constants,
+  describeBox,
   describeMessage,
   inspectBundle,
   isInitialized,
@@ -37,6 +39,12 @@ export type Handle = number;
 
 /** Options as they travel: an identity cache by its handle. */
 export type Wired<O extends { identityCache?: IdentityCache }> = Omit<O, "identityCache"> & {
+  identityCache?: Handle;
+};
+
+/** `sealBox`'s options as they travel: the sender identity and the cache by their handles. */
+export type WiredSealBox = Omit<SealBoxOptions, "from" | "identityCache"> & {
+  from?: Handle;
   identityCache?: Handle;
 };
 
@@ -62,6 +70,8 @@ export interface Ops {
   describeMessage: Fn<typeof describeMessage>;
   safetyNumberOf: Fn<typeof safetyNumberOf>;
   inspectBundle: Fn<typeof inspectBundle>;
+  describeBox: Fn<typeof describeBox>;
+  sealBox: { args: [bundle: Uint8Array, plaintext: Uint8Array, options?: WiredSealBox]; result: Uint8Array };
 
   "identity.generate": { args: []; result: Handle };
   "identity.open": { args: Parameters<typeof Identity.open>; result: Handle };
@@ -78,6 +88,8 @@ export interface Ops {
   "prekeyStore.prune": Method<PrekeyStore, "prune">;
   "prekeyStore.info": Method<PrekeyStore, "info">;
   "prekeyStore.seal": Method<PrekeyStore, "seal">;
+  "prekeyStore.openBox": Method<PrekeyStore, "openBox">;
+  "prekeyStore.boxSender": Method<PrekeyStore, "boxSender">;
 
   "identityCache.create": { args: [options?: IdentityCacheOptions]; result: Handle };
   "identityCache.size": Getter<IdentityCache, "size">;

@@ -17,14 +17,17 @@ import {
   TwofoldError,
   constants,
   describeMessage,
+  describeBox,
   inspectBundle,
   isInitialized,
   messageKind,
   ready,
   safetyNumberOf,
+  sealBox,
   version,
 } from "./index.js";
-import type { Handle, Op, Ops, Response, WireError, Wired } from "./worker-protocol.js";
+import type { SealBoxOptions } from "./index.js";
+import type { Handle, Op, Ops, Response, WireError, Wired, WiredSealBox } from "./worker-protocol.js";
 
 /** The worker's object table. Handles are never reused. */
 type Held = Identity | PrekeyStore | Session | IdentityCache;
@@ -66,6 +69,14 @@ function unwired<O extends { identityCache?: IdentityCache }>(o: Wired<O> | unde
   return { ...o, identityCache: h === undefined ? undefined : cache(h as Handle) } as unknown as O;
 }
 
+/** `sealBox`'s options with the sender identity and the cache their handles name. */
+function unwiredBox(o: WiredSealBox | undefined): SealBoxOptions | undefined {
+  const options = unwired(o as unknown as Wired<SealBoxOptions> | undefined);
+  if (typeof options !== "object" || options === null || !Object.hasOwn(options, "from")) return options;
+  const h: unknown = options.from;
+  return { ...options, from: h === undefined ? undefined : identity(h as Handle) };
+}
+
 /**
  * One handler per operation of {@link Ops}: a missing or an extra operation, or a wrong
  * argument or result type, fails to compile.
@@ -83,6 +94,8 @@ const handlers: Handlers = {
   describeMessage: (message) => describeMessage(message),
   safetyNumberOf: (a, b) => safetyNumberOf(a, b),
   inspectBundle: (bundle) => inspectBundle(bundle),
+  describeBox: (sealed) => describeBox(sealed),
+  sealBox: (bundle, plaintext, options) => sealBox(bundle, plaintext, unwiredBox(options)),
 
   "identity.generate": () => keep(Identity.generate()),
   "identity.open": (...args) => keep(Identity.open(...args)),
@@ -97,6 +110,8 @@ const handlers: Handlers = {
   "prekeyStore.prune": (h, ...args) => store(h).prune(...args),
   "prekeyStore.info": (h, ...args) => store(h).info(...args),
   "prekeyStore.seal": (h, ...args) => store(h).seal(...args),
+  "prekeyStore.openBox": (h, ...args) => store(h).openBox(...args),
+  "prekeyStore.boxSender": (h, ...args) => store(h).boxSender(...args),
 
   "identityCache.create": (options) => keep(new IdentityCache(options)),
   "identityCache.size": (h) => cache(h).size,

@@ -96,7 +96,16 @@ pub fn fixture() -> &'static Fixture {
         let boxes = [None, Some(&alice_id)]
             .into_iter()
             .map(|s| {
-                twofold_core::seal_box(&mut box_rng, &verified, s, b"boxed", b"", 0, None).unwrap()
+                twofold_core::seal_box(
+                    &mut box_rng,
+                    &verified,
+                    s,
+                    b"boxed",
+                    b"",
+                    0,
+                    &twofold_core::BoxConfig::default().with_max_prekey_age(None),
+                )
+                .unwrap()
             })
             .collect();
         Fixture {

@@ -477,3 +477,40 @@ impl rand_core::TryRng for RecordingRng<'_> {
 }
 
 impl TryCryptoRng for RecordingRng<'_> {}
+
+/// An RNG that hands out recorded draws, one per request and in order (a vector's
+/// `draws`), so that the library's own code path reproduces a vector; a request of another
+/// length, or beyond the last draw, panics (a test failure: the order of draws changed).
+pub struct ReplayRng {
+    draws: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl ReplayRng {
+    pub fn new(draws: Vec<Vec<u8>>) -> Self {
+        Self {
+            draws: draws.into(),
+        }
+    }
+
+    /// Whether every recorded draw was used.
+    pub fn is_spent(&self) -> bool {
+        self.draws.is_empty()
+    }
+}
+
+impl rand_core::TryRng for ReplayRng {
+    type Error = core::convert::Infallible;
+
+    next_from_fill!();
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        let draw = self
+            .draws
+            .pop_front()
+            .expect("a draw the vector did not record");
+        dst.copy_from_slice(&draw);
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for ReplayRng {}

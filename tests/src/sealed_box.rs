@@ -97,8 +97,8 @@ pub fn seal(
     }
     let salt = sha256(&[b"Twofold v2 sealed box", &r.fingerprint, &out]);
     let key = hkdf32(&salt, &ikm, b"Twofold v2 sealed box key");
-    let box_id = sha256(&[&out]);
     out.extend_from_slice(&hazmat::aead_seal(&key, &[0; 12], ad, plaintext));
+    let box_id = sha256(&[&out]);
     values["payload_salt"] = json!(hx(&salt));
     values["payload_ikm"] = json!(hx(&ikm));
     values["payload_key"] = json!(hx(&key));

@@ -1750,7 +1750,7 @@ pub fn sealed_boxes() -> Value {
             plaintext,
             ad,
             NOW,
-            Some(twofold_core::consts::DEFAULT_MAX_PREKEY_AGE_SECS),
+            &twofold_core::BoxConfig::default(),
         )
         .unwrap();
         let draws = recording.draws;
@@ -1783,17 +1783,41 @@ pub fn sealed_boxes() -> Value {
         sealed.push(bytes);
     }
     let (anon, auth) = (&sealed[0], &sealed[1]);
-    let carol = IdentityKeyPair::generate(&mut rng).unwrap();
     let with = |b: &[u8], at: usize, v: u8| {
         let mut b = b.to_vec();
         b[at] = v;
         b
     };
-    let alice_id = alice.public().to_bytes();
-    let carol_id = carol.public().to_bytes();
     let prefix = twofold_core::SEALED_BOX_PREFIX_LEN;
     let mut low_order = anon.clone();
     low_order[12..44].copy_from_slice(&[0; 32]);
+    // Boxes the library never writes, made from the spec (crate::sealed_box::seal): a sender
+    // block naming Alice in a box whose DH_S Mallory computed, and one naming Alice's X25519
+    // key with Carol's fingerprint.
+    let mallory = IdentityKeyPair::generate(&mut rng).unwrap();
+    let carol = IdentityKeyPair::generate(&mut rng).unwrap();
+    let (mallory_x, _) = mallory.secret_seeds();
+    let forged = Sender {
+        dh_secret: mallory_x,
+        named_key: *alice.public().dh_key().as_bytes(),
+        named_fingerprint: alice.public().fingerprint(),
+    };
+    let (forged, _) = seal(
+        &recipient,
+        &[0x11; 32],
+        &[0x22; 32],
+        Some(&forged),
+        b"pay Mallory",
+        b"",
+    );
+    let mixed = Sender {
+        dh_secret: alice_x,
+        named_key: *alice.public().dh_key().as_bytes(),
+        named_fingerprint: carol.public().fingerprint(),
+    };
+    let (mixed, _) = seal(&recipient, &[0x33; 32], &[0x44; 32], Some(&mixed), b"", b"");
+    let alice_id = alice.public().to_bytes();
+    let carol_id = carol.public().to_bytes();
     // (name, box, associated data, sender identity supplied, expected code)
     type Case<'a> = (&'a str, Vec<u8>, &'a [u8], Option<&'a [u8]>, ErrorCode);
     let cases: Vec<Case<'_>> = vec![
@@ -1882,6 +1906,34 @@ pub fn sealed_boxes() -> Value {
             ErrorCode::AuthFailed,
         ),
         (
+            "EK's bit 255 flipped (the same X25519 value, other bytes)",
+            with(anon, 43, anon[43] ^ 0x80),
+            b"",
+            None,
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "sender block names Alice, DH_S computed by Mallory",
+            forged,
+            b"",
+            Some(&alice_id),
+            ErrorCode::AuthFailed,
+        ),
+        (
+            "sender block names Alice's X25519 key with Carol's fingerprint",
+            mixed.clone(),
+            b"",
+            Some(&alice_id),
+            ErrorCode::InitiatorMismatch,
+        ),
+        (
+            "the same, opened with Carol's identity",
+            mixed,
+            b"",
+            Some(&carol_id),
+            ErrorCode::InitiatorMismatch,
+        ),
+        (
             "CT altered",
             with(anon, 44, anon[44] ^ 1),
             b"",
@@ -1953,8 +2005,11 @@ pub fn sealed_boxes() -> Value {
     let store_blob = store
         .seal(&mut rng, &APP_KEY, b"box vectors store")
         .unwrap();
+    let alice_blob = alice
+        .seal(&mut rng, &APP_KEY, b"box vectors alice")
+        .unwrap();
     json!({
-        "description": "Sealed boxes (docs/PROTOCOL.md section 13) to Bob's signed X25519 prekey and last-resort ML-KEM prekey, as `bundle` publishes them. For each box: the inputs, the two random draws (the ephemeral X25519 secret, then the ML-KEM randomness m), every intermediate value of 13.1 and the box. `rejections`: opening `box` with `associated_data` and the `sender` identity (null: none) must fail with `code`. Bob's identity and store are also given as sealed blobs (app_key, contexts `box vectors identity` and `box vectors store`) for implementations that open boxes through their API.",
+        "description": "Sealed boxes (docs/PROTOCOL.md section 13) to Bob's signed X25519 prekey and last-resort ML-KEM prekey, as `bundle` publishes them. For each box: the inputs, the two random draws (the ephemeral X25519 secret, then the ML-KEM randomness m), every intermediate value of 13.1 and the box (box_id = SHA-256 of the whole box). `rejections`: opening `box` with `associated_data` and the `sender` identity (null: none) must fail with `code`; some are boxes the reference implementation never writes (a sender block naming Alice with DH_S computed by Mallory; Alice's X25519 key named with Carol's fingerprint), made from the spec. Bob's identity and store, and Alice's identity, are also given as sealed blobs (app_key, contexts `box vectors identity`, `box vectors store`, `box vectors alice`) for implementations that seal and open boxes through their API.",
         "app_key": hx(&APP_KEY),
         "bob": {
             "identity": identity_json(&bob),
@@ -1964,7 +2019,7 @@ pub fn sealed_boxes() -> Value {
             "prekey_store_blob": hx(&store_blob),
         },
         "bundle": hx(&bundle),
-        "alice": { "identity": identity_json(&alice) },
+        "alice": { "identity": identity_json(&alice), "identity_blob": hx(&alice_blob) },
         "boxes": boxes,
         "rejections": rejections,
     })

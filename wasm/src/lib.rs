@@ -26,6 +26,8 @@
 extern crate alloc;
 
 #[cfg(feature = "client")]
+mod boxes;
+#[cfg(feature = "client")]
 mod objects;
 mod records;
 #[cfg(feature = "server")]
@@ -45,6 +47,8 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "client")]
 use zeroize::Zeroizing;
 
+#[cfg(feature = "client")]
+pub use boxes::{describe_box, seal_box};
 #[cfg(feature = "client")]
 pub use objects::{Identity, IdentityCache, PrekeyStore, Session};
 #[cfg(feature = "client")]

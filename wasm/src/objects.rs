@@ -35,12 +35,12 @@ macro_rules! handle_class {
             }
 
             #[allow(dead_code)]
-            fn get(&self) -> Result<&$inner, JsValue> {
+            pub(crate) fn get(&self) -> Result<&$inner, JsValue> {
                 self.inner.as_ref().ok_or_else(|| error(DISPOSED, $disposed))
             }
 
             #[allow(dead_code)]
-            fn get_mut(&mut self) -> Result<&mut $inner, JsValue> {
+            pub(crate) fn get_mut(&mut self) -> Result<&mut $inner, JsValue> {
                 self.inner.as_mut().ok_or_else(|| error(DISPOSED, $disposed))
             }
         }
@@ -240,11 +240,20 @@ impl PrekeyStore {
     }
 }
 
+/// A maximum prekey age in seconds from JavaScript; `Infinity` for none.
+pub(crate) fn max_age(seconds_or_infinity: f64) -> Result<Option<u64>, JsValue> {
+    if seconds_or_infinity == f64::INFINITY {
+        Ok(None)
+    } else {
+        seconds(seconds_or_infinity).map(Some)
+    }
+}
+
 /// Identities whose binding verified, with their expanded ML-DSA keys (public data only).
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct IdentityCache {
-    inner: core_::IdentityCache,
+    pub(crate) inner: core_::IdentityCache,
 }
 
 #[wasm_bindgen]
@@ -289,11 +298,7 @@ impl Session {
     ) -> Result<JsValue, JsValue> {
         scrubbed::<_, SCRUB_KEYS>(|| {
             let plaintext = Zeroizing::new(plaintext);
-            let max_prekey_age = if max_prekey_age == f64::INFINITY {
-                None
-            } else {
-                Some(seconds(max_prekey_age)?)
-            };
+            let max_prekey_age = max_age(max_prekey_age)?;
             let config = SessionConfig::default()
                 .with_max_prekey_age(max_prekey_age)
                 .with_self_contained(self_contained);

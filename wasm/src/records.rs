@@ -436,6 +436,12 @@ js_record! {
         defaultMaxPrekeyAge: "number",
         /// Identities an `IdentityCache` keeps when no capacity is given.
         defaultIdentityCacheCapacity: "number",
+        /// Bytes an anonymous sealed box adds to its plaintext.
+        sealedBoxOverhead: "number",
+        /// Bytes a sender-authenticated sealed box adds to its plaintext.
+        sealedBoxAuthenticatedOverhead: "number",
+        /// Length of the largest sealed box.
+        maxSealedBoxLength: "number",
     }
 }
 
@@ -446,6 +452,35 @@ js_record! {
         session: "Session",
         /// The initial message.
         message: "Uint8Array",
+    }
+}
+
+js_record! {
+    /// The public fields of a sealed box: what a server can read from it.
+    BoxInfo {
+        /// Whether the box carries an (encrypted) sender.
+        authenticated: "boolean",
+        /// Id of the recipient's signed X25519 prekey it is sealed to.
+        signedPrekeyId: "number",
+        /// Id of the recipient's last-resort ML-KEM prekey it is sealed to.
+        kemPrekeyId: "number",
+        /// SHA-256 of the whole box: once a box opened, keep its id to refuse it if it comes
+        /// again (not authenticated before it opens).
+        boxId: "Uint8Array",
+        /// The payload's length (plaintext + 16).
+        payloadLength: "number",
+    }
+}
+
+js_record! {
+    /// An opened sealed box.
+    OpenedBox {
+        /// The plaintext.
+        plaintext: "Uint8Array",
+        /// The sender's fingerprint (a sender-authenticated box), else `null`.
+        sender: "Uint8Array | null",
+        /// As `BoxInfo.boxId`.
+        boxId: "Uint8Array",
     }
 }
 
@@ -588,6 +623,18 @@ pub(crate) fn bundle_info(b: &core_::VerifiedBundle) -> JsValue {
     .to_js()
 }
 
+#[cfg(feature = "client")]
+pub(crate) fn box_info(d: core_::BoxDescription) -> JsValue {
+    BoxInfo {
+        authenticated: d.authenticated,
+        signedPrekeyId: d.signed_prekey_id,
+        kemPrekeyId: d.kem_prekey_id,
+        boxId: &d.box_id[..],
+        payloadLength: d.payload_len,
+    }
+    .to_js()
+}
+
 #[cfg(feature = "server")]
 pub(crate) fn upload_info(u: core_::UploadInfo) -> JsValue {
     UploadInfo {
@@ -626,6 +673,9 @@ pub(crate) fn constants() -> JsValue {
         maxUploadLength: core_::UPLOAD_MAX_LEN,
         defaultMaxPrekeyAge: consts::DEFAULT_MAX_PREKEY_AGE_SECS,
         defaultIdentityCacheCapacity: consts::DEFAULT_IDENTITY_CACHE_CAPACITY,
+        sealedBoxOverhead: core_::SEALED_BOX_OVERHEAD,
+        sealedBoxAuthenticatedOverhead: core_::SEALED_BOX_AUTHENTICATED_OVERHEAD,
+        maxSealedBoxLength: core_::MAX_SEALED_BOX_LEN,
     }
     .to_js()
 }

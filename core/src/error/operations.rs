@@ -423,7 +423,8 @@ impl From<RngError> for PrekeyError {
     }
 }
 
-/// Sealing a box failed. Nothing was drawn from the RNG unless the error says so.
+/// Sealing a box failed. Nothing was changed (`TOO_LARGE`, `STALE_PREKEY` and
+/// `INITIATOR_MISMATCH` come before any draw from the RNG).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SealBoxError {
@@ -439,6 +440,9 @@ pub enum SealBoxError {
         /// The sender's clock.
         now: u64,
     },
+    /// The bundle is of another identity than the recipient expected (`BoxConfig::recipient`).
+    #[error("the bundle is not of the expected recipient")]
+    InitiatorMismatch,
     /// A DH output with the recipient's signed prekey was all zeros.
     #[error("the recipient's signed prekey gives an all-zero Diffie-Hellman output")]
     NonContributory,
@@ -450,6 +454,7 @@ pub enum SealBoxError {
 codes!(SealBoxError {
     TooLarge,
     StalePrekey { created_at, now },
+    InitiatorMismatch,
     NonContributory,
     RngFailed
 });

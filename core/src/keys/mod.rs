@@ -80,6 +80,27 @@ mod tests {
         assert_eq!(a.as_bytes(), b.as_bytes());
     }
 
+    /// `public_key` without the precomputed tables (the Montgomery ladder on u = 9) and
+    /// `x25519-dalek`'s Edwards base-point multiplication (used with them) agree.
+    #[test]
+    fn public_key_by_ladder_equals_edwards_base_point_multiplication() {
+        for seed in [
+            [0u8; 32],
+            [0xff; 32],
+            [0x5a; 32],
+            core::array::from_fn(|i| u8::try_from(i).unwrap_or(0)),
+        ] {
+            let secret = x25519_dalek::StaticSecret::from(seed);
+            let edwards = x25519_dalek::PublicKey::from(&secret);
+            let base = x25519_dalek::PublicKey::from(x25519_dalek::X25519_BASEPOINT_BYTES);
+            assert_eq!(secret.diffie_hellman(&base).to_bytes(), edwards.to_bytes());
+            assert_eq!(
+                X25519SecretKey::from_bytes(&seed).public_key().as_bytes(),
+                edwards.as_bytes()
+            );
+        }
+    }
+
     #[test]
     fn kem_round_trip_and_seed_reload() {
         let mut rng = ChaCha20Rng::from_seed([2; 32]);

@@ -21,7 +21,9 @@ use crate::bundle::{OneTimeKeys, WithId};
 use crate::consts::{MAX_BATCH_LEAVES, SIGNED_PREKEY_GRACE_SECS};
 use crate::error::{AcceptError, OpenBoxError, PrekeyError, PrekeyKind};
 use crate::identity::IdentityKeyPair;
-use crate::keys::{KemCiphertext, KemPublicKey, KemSecretKey, KemSharedSecret, X25519SecretKey};
+use crate::keys::{
+    KemCiphertext, KemPublicKey, KemSecretKey, KemSharedSecret, X25519PublicKey, X25519SecretKey,
+};
 use crate::labels;
 use crate::message::initial::KemPrekeyUsed;
 use crate::ratchet::Authenticated;
@@ -339,13 +341,14 @@ impl PrekeyStore {
         })
     }
 
-    /// The signed X25519 prekey `spk_id` and the last-resort ML-KEM prekey `kem_id` a sealed
-    /// box names, each looked up in `current`, then `previous`.
+    /// The signed X25519 prekey `spk_id` (secret and public) and the last-resort ML-KEM prekey
+    /// `kem_id` a sealed box names, each looked up in `current`, then `previous`, independently
+    /// (as `accept` looks them up).
     pub(crate) fn signed_prekeys_for_box(
         &self,
         spk_id: u32,
         kem_id: u32,
-    ) -> Result<(&X25519SecretKey, &KemSecretKey), OpenBoxError> {
+    ) -> Result<(&X25519SecretKey, X25519PublicKey, &KemSecretKey), OpenBoxError> {
         let spk = self
             .signed(|s| s.spk_id == spk_id)
             .ok_or(OpenBoxError::UnknownPrekey {
@@ -358,7 +361,7 @@ impl PrekeyStore {
                 kind: PrekeyKind::LastResortKemPrekey,
                 id: kem_id,
             })?;
-        Ok((&spk.spk, &kem.kem))
+        Ok((&spk.spk, spk.spk_public, &kem.kem))
     }
 
     pub(crate) fn seen(&self, tag: &ReplayTag) -> bool {

@@ -9,13 +9,15 @@ use zeroize::Zeroizing;
 
 use crate::bundle::WithId;
 use crate::error::{DecodeError, RngError};
-use crate::keys::{KemSecretKey, X25519SecretKey};
+use crate::keys::{KemSecretKey, X25519PublicKey, X25519SecretKey};
 use crate::upload::SignedRecord;
 use crate::wire::{Reader, Writer};
 
 pub(crate) struct SignedPrekeys {
     pub(crate) spk_id: u32,
     pub(crate) spk: X25519SecretKey,
+    /// `X25519_pub(spk)`, computed once (not stored: a sealed store holds the secret only).
+    pub(crate) spk_public: X25519PublicKey,
     pub(crate) kem_id: u32,
     pub(crate) kem: KemSecretKey,
     /// The owner's clock (Unix seconds) at generation: published, signed, in every upload.
@@ -30,9 +32,11 @@ impl SignedPrekeys {
         kem_id: u32,
         now: u64,
     ) -> Result<Self, RngError> {
+        let spk = X25519SecretKey::generate(rng)?;
         Ok(Self {
             spk_id,
-            spk: X25519SecretKey::generate(rng)?,
+            spk_public: spk.public_key(),
+            spk,
             kem_id,
             kem: KemSecretKey::generate(rng)?,
             created_at: now,
@@ -44,7 +48,7 @@ impl SignedPrekeys {
         SignedRecord {
             spk: WithId {
                 id: self.spk_id,
-                key: self.spk.public_key(),
+                key: self.spk_public,
             },
             kem: WithId {
                 id: self.kem_id,
@@ -64,9 +68,12 @@ impl SignedPrekeys {
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let spk_id = r.u32()?;
+        let spk = X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?));
         Ok(Self {
-            spk_id: r.u32()?,
-            spk: X25519SecretKey::from_bytes(&Zeroizing::new(r.array()?)),
+            spk_id,
+            spk_public: spk.public_key(),
+            spk,
             kem_id: r.u32()?,
             kem: KemSecretKey::from_seed(&Zeroizing::new(r.array()?)),
             created_at: r.u64()?,

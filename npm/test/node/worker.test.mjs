@@ -10,6 +10,7 @@ import {
   Session,
   TwofoldError,
   describeMessage,
+  describeBox,
   inspectBundle,
   safetyNumberOf,
   constants,
@@ -264,6 +265,22 @@ test("every operation round-trips through the worker", async () => {
   const wholeB = await RS.accept(bob, store, whole.message);
   assert.equal(dec.decode(wholeB.plaintext), "hi");
   await Promise.all([whole.session.dispose(), wholeB.session.dispose()]);
+
+  // Sealed boxes: sealed in the worker (anonymous, and from Alice's identity there), opened by
+  // Bob's store in the worker; the sender travels as a handle and never as key material.
+  const boxBundle = composeBundle(upload, null);
+  const anonymous = await tw.sealBox(boxBundle, enc.encode("anon"), { associatedData: enc.encode("b") });
+  assert.deepEqual(await tw.describeBox(anonymous), describeBox(anonymous));
+  assert.equal(await store.boxSender(anonymous), null);
+  assert.equal(dec.decode((await store.openBox(anonymous, { associatedData: enc.encode("b") })).plaintext), "anon");
+  const fromAlice = await tw.sealBox(boxBundle, enc.encode("boxed"), { from: alice });
+  assert.equal((await tw.describeBox(fromAlice)).authenticated, true);
+  assert.deepEqual(await store.boxSender(fromAlice), fingerprintOf(alicePub));
+  const openedBox = await store.openBox(fromAlice, { sender: alicePub });
+  assert.equal(dec.decode(openedBox.plaintext), "boxed");
+  assert.deepEqual(openedBox.sender, fingerprintOf(alicePub));
+  await rejectsWith(store.openBox(fromAlice), isCode("IDENTITY_REQUIRED"));
+  await rejectsWith(tw.sealBox(boxBundle, enc.encode("x"), { from: 1 }), isCode("INVALID_ARGUMENT"));
 
   const ad = enc.encode("channel");
   const r = await b.encrypt(enc.encode("hello Alice"), { associatedData: ad });

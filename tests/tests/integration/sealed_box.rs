@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use shake::{ExtendableOutput as _, Update as _, XofReader as _};
 use twofold_core::{
-    ErrorCode, HasErrorCode, IdentityKeyPair, PrekeyStore, PublicIdentity,
+    BoxConfig, ErrorCode, HasErrorCode, IdentityKeyPair, PrekeyStore, PublicIdentity,
     SEALED_BOX_AUTHENTICATED_OVERHEAD, SEALED_BOX_OVERHEAD, SEALED_BOX_PREFIX_LEN, VerifiedBundle,
     consts, describe_box, hazmat, seal_box,
 };
@@ -74,7 +74,7 @@ fn anonymous_and_authenticated_boxes_open_and_match_the_spec() {
             b"hello Bob",
             b"ad",
             NOW,
-            Some(consts::DEFAULT_MAX_PREKEY_AGE_SECS),
+            &BoxConfig::default(),
         )
         .unwrap();
         let draws = recording.draws;
@@ -167,7 +167,7 @@ fn xwing_combiner_matches_the_published_vectors() {
 #[test]
 fn every_rejection_has_its_code_and_leaves_the_store_unchanged() {
     let mut p = parties("box rejections");
-    let max = Some(consts::DEFAULT_MAX_PREKEY_AGE_SECS);
+    let max = &BoxConfig::default();
     // 100 bytes: longer than a sender block, so that setting the flag is an AEAD failure.
     let anon = seal_box(&mut p.rng, &p.bundle, None, &[7; 100], b"", NOW, max).unwrap();
     let auth = seal_box(&mut p.rng, &p.bundle, Some(&p.alice), b"hi", b"", NOW, max).unwrap();
@@ -361,7 +361,7 @@ fn every_rejection_has_its_code_and_leaves_the_store_unchanged() {
 fn sealing_checks_sizes_and_freshness_before_drawing() {
     let mut p = parties("box seal errors");
     let big = vec![0u8; consts::MAX_PLAINTEXT_LEN + 1];
-    let max = Some(consts::DEFAULT_MAX_PREKEY_AGE_SECS);
+    let max = &BoxConfig::default();
     let mut recording = RecordingRng::new(&mut p.rng);
     assert_eq!(
         code(seal_box(
@@ -401,7 +401,23 @@ fn sealing_checks_sizes_and_freshness_before_drawing() {
         )),
         ErrorCode::StalePrekey
     );
+    // A bundle of another identity than the expected recipient.
+    let expected = BoxConfig::default().with_recipient(Some(p.alice.public().fingerprint()));
+    assert_eq!(
+        code(seal_box(
+            &mut recording,
+            &p.bundle,
+            None,
+            b"",
+            b"",
+            NOW,
+            &expected
+        )),
+        ErrorCode::InitiatorMismatch
+    );
     assert!(recording.draws.is_empty(), "refused before any draw");
+    let right = BoxConfig::default().with_recipient(Some(p.bob.public().fingerprint()));
+    assert!(seal_box(&mut p.rng, &p.bundle, None, b"", b"", NOW, &right).is_ok());
     // Without the age check the same bundle is usable; the largest plaintext fits.
     let sealed = seal_box(
         &mut p.rng,
@@ -410,7 +426,7 @@ fn sealing_checks_sizes_and_freshness_before_drawing() {
         &big[1..],
         b"",
         later,
-        None,
+        &BoxConfig::default().with_max_prekey_age(None),
     )
     .unwrap();
     assert_eq!(sealed.len(), twofold_core::MAX_SEALED_BOX_LEN);
@@ -476,7 +492,7 @@ fn a_box_naming_another_sender_does_not_open() {
 #[test]
 fn boxes_follow_signed_prekey_rotation() {
     let mut p = parties("box rotation");
-    let max = Some(consts::DEFAULT_MAX_PREKEY_AGE_SECS);
+    let max = &BoxConfig::default();
     let old = seal_box(&mut p.rng, &p.bundle, None, b"old", b"", NOW, max).unwrap();
     p.store
         .rotate_signed_prekeys(&mut p.rng, &p.bob, NOW + 10)
@@ -512,7 +528,7 @@ proptest! {
     ) {
         let mut p = parties("box proptest");
         let sender = authenticated.then_some(&p.alice);
-        let sealed = seal_box(&mut p.rng, &p.bundle, sender, &plaintext, &ad, NOW, None).unwrap();
+        let sealed = seal_box(&mut p.rng, &p.bundle, sender, &plaintext, &ad, NOW, &BoxConfig::default()).unwrap();
         let s = sender.map(|s| s.public());
         let opened = p.store.open_box(&p.bob, &sealed, &ad, s).unwrap();
         prop_assert_eq!(opened.plaintext.as_slice(), &plaintext[..]);
