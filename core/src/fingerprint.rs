@@ -18,8 +18,11 @@ use crate::labels;
 
 /// Decimal digits shown per identity.
 pub(crate) const SAFETY_DIGITS_PER_IDENTITY: usize = 30;
+/// Length of an identity's fingerprint (SHA-256, section 8.1).
+pub const FINGERPRINT_LEN: usize = 32;
+
 /// Length of the QR payload: version byte and both 32-byte fingerprints.
-pub const SAFETY_QR_LEN: usize = 1 + 32 + 32;
+pub const SAFETY_QR_LEN: usize = 1 + FINGERPRINT_LEN + FINGERPRINT_LEN;
 
 /// The safety number of a pair of identities. The same on both sides: fingerprints are
 /// ordered by value, not by who is local.

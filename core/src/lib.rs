@@ -38,7 +38,7 @@ pub use error::{
     OpenBoxError, PrekeyError, PrekeyKind, RngError, SealBoxError, SignatureKind, StateError,
     UploadError, VerifyError,
 };
-pub use fingerprint::{SAFETY_QR_LEN, SAS_EMOJI, SafetyNumber, Sas};
+pub use fingerprint::{FINGERPRINT_LEN, SAFETY_QR_LEN, SAS_EMOJI, SafetyNumber, Sas};
 pub use identity::{IDENTITY_LEN, IdentityKeyPair, PublicIdentity};
 pub use identity_cache::IdentityCache;
 pub use kdf::AEAD_TAG_LEN;

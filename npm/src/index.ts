@@ -624,11 +624,14 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
    * `AUTH_FAILED` (altered, not for this store, or other associated data).
    */
   openBox(sealed: Uint8Array, opts?: OpenBoxOptions): OpenedBox {
-    const o = options(opts, ["associatedData", "sender"]);
+    const o = options(opts, ["associatedData", "sender", "identityCache"]);
     const ad = adOf(o.associatedData);
     const sender = o.sender === undefined ? undefined : bounded(o.sender, "sender", "identityLength");
     const b = bounded(sealed, "sealed", "maxSealedBoxLength");
-    return call((): OpenedBox => storeOf(this).openBox(identityOf(this.#identity), b, ad, sender));
+    return call((): OpenedBox => {
+      const cache = identityCacheOf(o.identityCache);
+      return storeOf(this).openBox(identityOf(this.#identity), b, ad, sender, cache);
+    });
   }
 
   /**
@@ -664,8 +667,14 @@ export class PrekeyStore extends Disposable<wasm.PrekeyStore> {
 export interface OpenBoxOptions {
   /** The associated data the box was sealed with. Default: empty. */
   associatedData?: Uint8Array;
-  /** The sender's encoded public identity, for a sender-authenticated box. */
+  /**
+   * The sender's encoded public identity, for a sender-authenticated box. Its binding
+   * signature is verified only after the box authenticated (`BAD_SIGNATURE`), so a forged box
+   * costs no signature verification.
+   */
   sender?: Uint8Array;
+  /** Verified identities: a sender in it costs no ML-DSA verification. Default: none. */
+  identityCache?: IdentityCache;
 }
 
 /** Options of {@link Session.initiate} and {@link Session.accept}. */
@@ -933,7 +942,8 @@ export interface SealBoxOptions {
   /** As {@link InitiateOptions.maxPrekeyAge}. Default: 30 days; `null` disables the check. */
   maxPrekeyAge?: number | null;
   /**
-   * The fingerprint (32 bytes) of the identity you mean to reach, from your directory or a
+   * The fingerprint (`constants().fingerprintLength`, 32 bytes) of the identity you mean to
+   * reach, from your directory or a
    * verified safety number (`fingerprintOf` of `twofold-pq/server`, `Session.peerFingerprint`):
    * a bundle of any other identity is refused with `INITIATOR_MISMATCH`. A verified bundle
    * proves only that its keys belong to the identity it names. Default: none.
@@ -959,7 +969,7 @@ export function sealBox(bundle: Uint8Array, plaintext: Uint8Array, opts?: SealBo
   const ad = adOf(o.associatedData);
   const pt = bounded(plaintext, "plaintext", "maxPlaintextLength");
   const b = bounded(bundle, "bundle", "maxBundleLength");
-  const recipient = o.recipient === undefined ? undefined : bytes(o.recipient, "recipient");
+  const recipient = o.recipient === undefined ? undefined : bounded(o.recipient, "recipient", "fingerprintLength");
   return call(() => {
     const cache = identityCacheOf(o.identityCache);
     return o.from === undefined

@@ -472,8 +472,9 @@ export class RemotePrekeyStore extends RemoteObject {
   }
 
   /** Opens a sealed box addressed to the owner of this store (`PrekeyStore.openBox`). */
-  openBox(sealed: Uint8Array, options?: OpenBoxOptions): Promise<OpenedBox> {
-    return invoke(this, "PrekeyStore", "prekeyStore.openBox", sealed, options);
+  openBox(sealed: Uint8Array, options?: RemoteOpenBoxOptions): Promise<OpenedBox> {
+    // compact() sends the cache in the options as its handle.
+    return invoke(this, "PrekeyStore", "prekeyStore.openBox", sealed, options as Wired<OpenBoxOptions> | undefined);
   }
 
   /** The fingerprint a sender-authenticated box names, or `null` (`PrekeyStore.boxSender`). */
@@ -592,6 +593,9 @@ export type RemoteInitiateOptions = Omit<InitiateOptions, "identityCache"> & { i
 
 /** {@link AcceptOptions} for the worker: the identity cache is a {@link RemoteIdentityCache}. */
 export type RemoteAcceptOptions = Omit<AcceptOptions, "identityCache"> & { identityCache?: RemoteIdentityCache };
+
+/** {@link OpenBoxOptions} with the identity cache living in the worker. */
+export type RemoteOpenBoxOptions = Omit<OpenBoxOptions, "identityCache"> & { identityCache?: RemoteIdentityCache };
 
 /** {@link SealBoxOptions} with the sender and the identity cache living in the worker. */
 export type RemoteSealBoxOptions = Omit<SealBoxOptions, "from" | "identityCache"> & {

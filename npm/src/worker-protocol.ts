@@ -19,7 +19,9 @@ import type {
   IdentityCache,
   IdentityCacheOptions,
   InitiateOptions,
+  OpenBoxOptions,
   OpenOptions,
+  OpenedBox,
   PrekeyStore,
   PrekeyStoreOptions,
   SealBoxOptions,
@@ -88,7 +90,10 @@ export interface Ops {
   "prekeyStore.prune": Method<PrekeyStore, "prune">;
   "prekeyStore.info": Method<PrekeyStore, "info">;
   "prekeyStore.seal": Method<PrekeyStore, "seal">;
-  "prekeyStore.openBox": Method<PrekeyStore, "openBox">;
+  "prekeyStore.openBox": {
+    args: [handle: Handle, sealed: Uint8Array, options?: Wired<OpenBoxOptions>];
+    result: OpenedBox;
+  };
   "prekeyStore.boxSender": Method<PrekeyStore, "boxSender">;
 
   "identityCache.create": { args: [options?: IdentityCacheOptions]; result: Handle };

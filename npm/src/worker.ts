@@ -110,7 +110,7 @@ const handlers: Handlers = {
   "prekeyStore.prune": (h, ...args) => store(h).prune(...args),
   "prekeyStore.info": (h, ...args) => store(h).info(...args),
   "prekeyStore.seal": (h, ...args) => store(h).seal(...args),
-  "prekeyStore.openBox": (h, ...args) => store(h).openBox(...args),
+  "prekeyStore.openBox": (h, sealed, options) => store(h).openBox(sealed, unwired(options)),
   "prekeyStore.boxSender": (h, ...args) => store(h).boxSender(...args),
 
   "identityCache.create": (options) => keep(new IdentityCache(options)),

@@ -1818,6 +1818,10 @@ pub fn sealed_boxes() -> Value {
     let (mixed, _) = seal(&recipient, &[0x33; 32], &[0x44; 32], Some(&mixed), b"", b"");
     let alice_id = alice.public().to_bytes();
     let carol_id = carol.public().to_bytes();
+    // Alice's identity with a byte of its binding signature (the last field) changed: the
+    // same X25519 key and fingerprint, a binding that does not verify.
+    let mut alice_bad_binding = alice_id.clone();
+    *alice_bad_binding.last_mut().unwrap() ^= 1;
     // (name, box, associated data, sender identity supplied, expected code)
     type Case<'a> = (&'a str, Vec<u8>, &'a [u8], Option<&'a [u8]>, ErrorCode);
     let cases: Vec<Case<'_>> = vec![
@@ -1934,6 +1938,20 @@ pub fn sealed_boxes() -> Value {
             ErrorCode::InitiatorMismatch,
         ),
         (
+            "authenticated box, the supplied sender's binding signature altered (checked after the box opened)",
+            auth.clone(),
+            b"twofold vectors",
+            Some(&alice_bad_binding),
+            ErrorCode::BadSignature,
+        ),
+        (
+            "authenticated box, the supplied sender is not an identity encoding",
+            auth.clone(),
+            b"twofold vectors",
+            Some(&alice_id[..100]),
+            ErrorCode::InitiatorMismatch,
+        ),
+        (
             "CT altered",
             with(anon, 44, anon[44] ^ 1),
             b"",
@@ -1993,8 +2011,8 @@ pub fn sealed_boxes() -> Value {
     let rejections: Vec<Value> = cases
         .into_iter()
         .map(|(name, bytes, ad, sender, expected)| {
-            let identity = sender.map(|s| twofold_core::PublicIdentity::from_bytes(s).unwrap());
-            let got = code_of(store.open_box(&bob, &bytes, ad, identity.as_ref()));
+            let mut cache = twofold_core::IdentityCache::new(0);
+            let got = code_of(store.open_box_cached(&bob, &bytes, ad, sender, &mut cache));
             assert_eq!(got, expected.as_str(), "box rejection {name}");
             json!({ "name": name, "box": hx(&bytes), "associated_data": hx(ad), "sender": sender.map(hx), "code": got })
         })
@@ -2009,7 +2027,7 @@ pub fn sealed_boxes() -> Value {
         .seal(&mut rng, &APP_KEY, b"box vectors alice")
         .unwrap();
     json!({
-        "description": "Sealed boxes (docs/PROTOCOL.md section 13) to Bob's signed X25519 prekey and last-resort ML-KEM prekey, as `bundle` publishes them. For each box: the inputs, the two random draws (the ephemeral X25519 secret, then the ML-KEM randomness m), every intermediate value of 13.1 and the box (box_id = SHA-256 of the whole box). `rejections`: opening `box` with `associated_data` and the `sender` identity (null: none) must fail with `code`; some are boxes the reference implementation never writes (a sender block naming Alice with DH_S computed by Mallory; Alice's X25519 key named with Carol's fingerprint), made from the spec. Bob's identity and store, and Alice's identity, are also given as sealed blobs (app_key, contexts `box vectors identity`, `box vectors store`, `box vectors alice`) for implementations that seal and open boxes through their API.",
+        "description": "Sealed boxes (docs/PROTOCOL.md section 13) to Bob's signed X25519 prekey and last-resort ML-KEM prekey, as `bundle` publishes them. For each box: the inputs, the two random draws (the ephemeral X25519 secret, then the ML-KEM randomness m), every intermediate value of 13.1 and the box (box_id = SHA-256 of the whole box). `rejections`: opening `box` with `associated_data` and the `sender` identity encoding (null: none; decoded strictly, its binding verified only after the box opened) must fail with `code`; some are boxes the reference implementation never writes (a sender block naming Alice with DH_S computed by Mallory; Alice's X25519 key named with Carol's fingerprint), made from the spec. Bob's identity and store, and Alice's identity, are also given as sealed blobs (app_key, contexts `box vectors identity`, `box vectors store`, `box vectors alice`) for implementations that seal and open boxes through their API.",
         "app_key": hx(&APP_KEY),
         "bob": {
             "identity": identity_json(&bob),

@@ -7,6 +7,10 @@
 
 #![cfg_attr(all(target_arch = "wasm32", feature = "panic-trap"), no_std)]
 
+// What the module exports is every `#[wasm_bindgen]` item compiled into twofold-wasm with its
+// `client` feature, class methods included; this list only makes the dependency linked (an
+// item left out of it would still be exported).
+
 pub use twofold_wasm::{
     Identity, IdentityCache, PrekeyStore, Session, constants, describe_box, describe_message,
     error_codes, inspect_bundle, message_kind, safety_number_of, seal_box, version,

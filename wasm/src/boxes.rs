@@ -30,7 +30,14 @@ pub fn seal_box(
         max_prekey_age,
         recipient,
     };
-    seal_box_with(None, bundle, plaintext, associated_data, args, cache)
+    seal_box_with(
+        None,
+        bundle,
+        Zeroizing::new(plaintext),
+        associated_data,
+        args,
+        cache,
+    )
 }
 
 /// The numbers and the expected recipient of a seal, as JavaScript passes them.
@@ -51,13 +58,12 @@ pub fn describe_box(sealed: &[u8]) -> Result<JsValue, JsValue> {
 fn seal_box_with(
     sender: Option<&core_::IdentityKeyPair>,
     bundle: &[u8],
-    plaintext: Vec<u8>,
+    plaintext: Zeroizing<Vec<u8>>,
     associated_data: &[u8],
     args: SealArgs,
     cache: &mut IdentityCache,
 ) -> Result<Uint8Array, JsValue> {
     scrubbed::<_, SCRUB_KEYS>(|| {
-        let plaintext = Zeroizing::new(plaintext);
         let recipient = args
             .recipient
             .map(|r| {
@@ -102,6 +108,8 @@ impl Identity {
         recipient: Option<Vec<u8>>,
         cache: &mut IdentityCache,
     ) -> Result<Uint8Array, JsValue> {
+        // Taken into a wiped buffer before anything can fail (a disposed identity).
+        let plaintext = Zeroizing::new(plaintext);
         let sender = self.get()?;
         let args = SealArgs {
             now,
@@ -123,7 +131,8 @@ impl Identity {
 impl PrekeyStore {
     /// Opens a sealed box addressed to `identity` (the store's owner). `sender`: the encoded
     /// identity of the sender of a sender-authenticated box (see `boxSender`); absent for an
-    /// anonymous box. The store is not changed.
+    /// anonymous box. Its binding is verified only once the box authenticated, unless `cache`
+    /// holds it. The store is not changed.
     #[wasm_bindgen(js_name = openBox, unchecked_return_type = "OpenedBox")]
     pub fn open_box(
         &self,
@@ -131,12 +140,9 @@ impl PrekeyStore {
         sealed: &[u8],
         associated_data: &[u8],
         sender: Option<Vec<u8>>,
+        cache: &mut IdentityCache,
     ) -> Result<JsValue, JsValue> {
         scrubbed::<_, SCRUB_KEYS>(|| {
-            let sender = sender
-                .map(|s| core_::PublicIdentity::from_bytes(&s))
-                .transpose()
-                .map_err(core_error)?;
             let core_::OpenedBox {
                 plaintext,
                 sender,
@@ -144,7 +150,13 @@ impl PrekeyStore {
                 ..
             } = self
                 .get()?
-                .open_box(identity.get()?, sealed, associated_data, sender.as_ref())
+                .open_box_cached(
+                    identity.get()?,
+                    sealed,
+                    associated_data,
+                    sender.as_deref(),
+                    &mut cache.inner,
+                )
                 .map_err(core_error)?;
             Ok(OpenedBox {
                 plaintext: JsValue::from(secret_out(plaintext.to_vec())),

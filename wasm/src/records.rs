@@ -412,6 +412,8 @@ js_record! {
         maxAssociatedDataLength: "number",
         /// Length of an encoded public identity.
         identityLength: "number",
+        /// Length of an identity's fingerprint (`peerFingerprint`, `fingerprintOf`).
+        fingerprintLength: "number",
         /// Length of a safety-number QR payload.
         safetyQrLength: "number",
         /// Bytes of a ratchet message header without PQ data.
@@ -661,6 +663,7 @@ pub(crate) fn constants() -> JsValue {
         maxSealedLength: core_::MAX_SEALED_LEN,
         maxAssociatedDataLength: consts::MAX_ASSOCIATED_DATA_LEN,
         identityLength: core_::IDENTITY_LEN,
+        fingerprintLength: core_::FINGERPRINT_LEN,
         safetyQrLength: core_::SAFETY_QR_LEN,
         headerLength: core_::HEADER_LEN,
         headerChunkLength: core_::HEADER_CHUNK_LEN,

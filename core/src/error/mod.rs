@@ -74,8 +74,9 @@ error_codes! {
     IdentityRequired = "IDENTITY_REQUIRED", "the initiator's identity is needed: look it up by the message's fingerprint";
     /// The initiator identity supplied does not have the initial message's X25519 key and
     /// fingerprint (or differs from the one a self-contained message carries); or the sender
-    /// identity supplied to open a sealed box is not the box's sender.
-    InitiatorMismatch = "INITIATOR_MISMATCH", "the identity supplied does not match the one the message names";
+    /// identity supplied to open a sealed box is not the box's sender; or the bundle a box is
+    /// sealed to is not of the recipient the sender named.
+    InitiatorMismatch = "INITIATOR_MISMATCH", "an identity does not match the one expected or named";
     /// An initial message names a prekey id this store does not have.
     UnknownPrekey = "UNKNOWN_PREKEY", "the message names a prekey this store does not have";
     /// An initial message names a one-time prekey that was already consumed.

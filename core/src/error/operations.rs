@@ -503,9 +503,14 @@ pub enum OpenBoxError {
     /// sender's fingerprint with `box_sender`, look the identity up and call again.
     #[error("sender-authenticated box: the sender's identity must be supplied")]
     IdentityRequired,
-    /// The sender identity supplied is not the box's sender, or the box is anonymous.
+    /// The sender identity supplied is not the box's sender, or the box is anonymous (or,
+    /// for `open_box_cached`, the encoding supplied is not an identity).
     #[error("the sender identity supplied does not match the box")]
     InitiatorMismatch,
+    /// The supplied sender identity's binding signature does not verify (checked after the box
+    /// authenticated, `open_box_cached`).
+    #[error("sender identity binding signature does not verify")]
+    BadSignature,
 }
 
 codes!(OpenBoxError {
@@ -517,6 +522,7 @@ codes!(OpenBoxError {
     AuthFailed,
     IdentityRequired,
     InitiatorMismatch,
+    BadSignature,
 });
 
 impl From<NonContributory> for OpenBoxError {

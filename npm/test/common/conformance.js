@@ -207,12 +207,45 @@ export async function conformance(api, load) {
     }
   }
 
+  // --- 1f. sealed boxes: both modes open from the sealed store, each rejection its code ---
+  const bx = await load("box/sealed_box.json");
+  const bk = hex(bx.app_key);
+  const boxOwner = api.Identity.open(hex(bx.bob.identity_blob), bk, { context: text("box vectors identity") });
+  const boxStore = api.PrekeyStore.open(hex(bx.bob.prekey_store_blob), bk, boxOwner, {
+    context: text("box vectors store"),
+  });
+  const boxSenderId = hex(bx.alice.identity.public);
+  for (const b of bx.boxes) {
+    const authenticated = b.mode === "sender_authenticated";
+    const sealed = hex(b.box);
+    const info = api.describeBox(sealed);
+    eq([info.authenticated, info.boxId], [authenticated, hex(b.values.box_id)], `box ${b.mode}: described`);
+    eq(boxStore.boxSender(sealed), authenticated ? api.fingerprintOf(boxSenderId) : null, `box ${b.mode}: sender`);
+    const opened = boxStore.openBox(sealed, {
+      associatedData: hex(b.associated_data),
+      sender: authenticated ? boxSenderId : undefined,
+    });
+    eq(opened.plaintext, hex(b.plaintext), `box ${b.mode}: plaintext`);
+    check();
+  }
+  const boxInfo = boxStore.info();
+  for (const c of bx.rejections) {
+    const opts = { associatedData: hex(c.associated_data), sender: c.sender === null ? undefined : hex(c.sender) };
+    eq(code(api, () => boxStore.openBox(hex(c.box), opts)), c.code, `box rejection: ${c.name}`);
+    check();
+  }
+  eq(boxStore.info(), boxInfo, "box rejections leave the store unchanged");
+  boxStore.dispose();
+  boxOwner.dispose();
+
   // --- 2. garbage at every entry point ---
   const alice = api.Identity.generate();
   const bobId = api.Identity.generate();
   const store = api.PrekeyStore.generate(bobId);
   const upload = store.upload({ oneTime: 3 });
   const bundle = api.composeBundle(upload, 0);
+  const boxBundle = api.composeBundle(upload, null);
+  const sealedBox = api.sealBox(boxBundle, text("boxed"), { from: alice });
   const { session: sa, message: initial } = api.Session.initiate(alice, bundle, text("hi"));
   const initiatorIdentity = alice.publicKey;
   const { session: sb } = api.Session.accept(bobId, store, initial, { initiatorIdentity });
@@ -277,6 +310,16 @@ export async function conformance(api, load) {
     "fingerprintOf": (x) => api.fingerprintOf(x),
     "composeBundle(upload)": (x) => api.composeBundle(x, null),
     "composeBundle(index)": (x) => api.composeBundle(upload, x),
+    "sealBox(bundle)": (x) => api.sealBox(x, text("p")),
+    "sealBox(plaintext)": (x) => api.sealBox(boxBundle, x),
+    "sealBox(options)": (x) => api.sealBox(boxBundle, text("p"), x),
+    "sealBox(from)": (x) => api.sealBox(boxBundle, text("p"), { from: x }),
+    "sealBox(recipient)": (x) => api.sealBox(boxBundle, text("p"), { recipient: x }),
+    "store.openBox": (x) => store.openBox(x),
+    "store.openBox(sender)": (x) => store.openBox(sealedBox, { sender: x }),
+    "store.openBox(ad)": (x) => store.openBox(sealedBox, { associatedData: x }),
+    "store.boxSender": (x) => store.boxSender(x),
+    "describeBox": (x) => api.describeBox(x),
   };
   const seen = new Set();
   for (const [name, fn] of Object.entries(entry)) {

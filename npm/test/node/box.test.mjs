@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
-import { Identity, PrekeyStore, TwofoldError, constants, describeBox, sealBox } from "twofold-pq";
+import { Identity, IdentityCache, PrekeyStore, TwofoldError, constants, describeBox, sealBox } from "twofold-pq";
 import { composeBundle, fingerprintOf } from "twofold-pq/server";
 const enc = new TextEncoder();
 const DAY = 86400;
@@ -64,6 +64,14 @@ test("a sender-authenticated box names its sender, hidden from the server, and o
   throwsCode(() => b.store.openBox(sealed), "IDENTITY_REQUIRED");
   throwsCode(() => b.store.openBox(sealed, { sender: carol.publicKey }), "INITIATOR_MISMATCH");
   throwsCode(() => b.store.openBox(sealBox(b.bundle, plaintext), { sender: alice.publicKey }), "INITIATOR_MISMATCH");
+  // The sender's binding is checked after the box authenticated: an identity with Alice's
+  // keys and a broken binding opens nothing (BAD_SIGNATURE); a cached sender costs no check.
+  const broken = alice.publicKey.slice();
+  broken[broken.length - 1] ^= 1;
+  throwsCode(() => b.store.openBox(sealed, { sender: broken }), "BAD_SIGNATURE");
+  const cache = new IdentityCache();
+  assert.deepEqual(b.store.openBox(sealed, { sender: alice.publicKey, identityCache: cache }).plaintext, plaintext);
+  assert.equal(cache.size, 1);
   // The expected recipient: a bundle of anyone else is refused before sealing.
   const bobFp = fingerprintOf(b.identity.publicKey);
   assert.ok(sealBox(b.bundle, plaintext, { recipient: bobFp }).length > 0);

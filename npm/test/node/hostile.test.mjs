@@ -208,6 +208,11 @@ function entryPoints(f) {
     { name: "describeMessage", call: (m) => api.describeMessage(m), valid: () => [f.message], bytes: [0] },
     { name: "safetyNumberOf", call: (x, y) => api.safetyNumberOf(x, y), valid: () => [f.alice.publicKey, f.bob.publicKey], bytes: [0, 1] },
     { name: "inspectBundle", call: (b) => api.inspectBundle(b), valid: () => [f.bundle], bytes: [0] },
+    { name: "sealBox", call: (b, pt, o) => api.sealBox(b, pt, o), valid: () => [f.boxBundle, enc.encode("x"), undefined], bytes: [0, 1], opts: 2 },
+    { name: "sealBox from", call: (b, pt, o) => api.sealBox(b, pt, o), valid: () => [f.boxBundle, enc.encode("x"), { from: f.alice, recipient: f.bobFingerprint }], bytes: [0, 1], opts: 2 },
+    { name: "store.openBox", call: (b, o) => f.store.openBox(b, o), valid: () => [f.box, { sender: f.alice.publicKey }], bytes: [0], opts: 1 },
+    { name: "store.boxSender", call: (b) => f.store.boxSender(b), valid: () => [f.box], bytes: [0] },
+    { name: "describeBox", call: (b) => api.describeBox(b), valid: () => [f.box], bytes: [0] },
     { name: "constants", call: () => constants() },
     { name: "version", call: () => api.version() },
     { name: "server.inspectUpload", call: (u) => server.inspectUpload(u), valid: () => [f.upload], bytes: [0] },
@@ -225,6 +230,9 @@ function fixture() {
   f.key = new Uint8Array(K.appKeyLength).fill(7);
   f.composer = new BundleComposer(f.upload);
   f.cache = new IdentityCache({ capacity: 4 });
+  f.boxBundle = composeBundle(f.upload, null);
+  f.bobFingerprint = server.fingerprintOf(f.bob.publicKey);
+  f.box = api.sealBox(f.boxBundle, enc.encode("boxed"), { from: f.alice });
   return f;
 }
 
@@ -302,6 +310,15 @@ test("every byte argument: its documented maximum is checked before the copy int
     ["server.inspectUpload", () => server.inspectUpload(over("maxUploadLength"))],
     ["server.composeBundle", () => composeBundle(over("maxUploadLength"), 0)],
     ["server.fingerprintOf", () => server.fingerprintOf(over("identityLength"))],
+    ["sealBox bundle", () => api.sealBox(over("maxBundleLength"), enc.encode("x"))],
+    ["sealBox plaintext", () => api.sealBox(f.boxBundle, over("maxPlaintextLength"))],
+    ["sealBox associatedData", () => api.sealBox(f.boxBundle, enc.encode("x"), { associatedData: over("maxAssociatedDataLength") })],
+    ["sealBox recipient", () => api.sealBox(f.boxBundle, enc.encode("x"), { recipient: over("fingerprintLength") })],
+    ["store.openBox sealed", () => f.store.openBox(over("maxSealedBoxLength"))],
+    ["store.openBox sender", () => f.store.openBox(f.box, { sender: over("identityLength") })],
+    ["store.openBox associatedData", () => f.store.openBox(f.box, { associatedData: over("maxAssociatedDataLength") })],
+    ["store.boxSender", () => f.store.boxSender(over("maxSealedBoxLength"))],
+    ["describeBox", () => api.describeBox(over("maxSealedBoxLength"))],
   ];
   for (const [what, fn] of cases) {
     // The package's own refusal, which names the argument, not the core's after a copy.

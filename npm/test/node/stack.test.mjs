@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { Identity, PrekeyStore, Session } from "twofold-pq";
+import { Identity, PrekeyStore, Session, sealBox } from "twofold-pq";
 import { composeBundle } from "twofold-pq/server";
 import { initSync } from "../../pkg/twofold_wasm.js";
 
@@ -126,6 +126,13 @@ test("no call that touches secrets leaves anything in the dead stack below its o
   check("Session.open", () => Session.open(sessionBlob, key)).dispose();
   check("PrekeyStore.open", () => PrekeyStore.open(storeBlob, key, bob)).dispose();
   check("Identity.open", () => Identity.open(idBlob, key)).dispose();
+  // Sealed boxes: both modes, opened, and the sender read.
+  const boxBundle = composeBundle(store.upload({ oneTime: 0 }), null);
+  const anon = check("sealBox", () => sealBox(boxBundle, enc.encode("box")));
+  const auth = check("sealBox from", () => sealBox(boxBundle, enc.encode("box"), { from: alice }));
+  check("store.openBox", () => store.openBox(anon));
+  check("store.boxSender", () => store.boxSender(auth));
+  check("store.openBox sender", () => store.openBox(auth, { sender: alice.publicKey }));
   for (const [name, o] of [["session.dispose", a], ["session.dispose", b], ["store.dispose", store], ["identity.dispose", alice], ["identity.dispose", bob]]) {
     check(name, () => o.dispose());
   }

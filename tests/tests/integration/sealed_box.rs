@@ -488,6 +488,62 @@ fn a_box_naming_another_sender_does_not_open() {
     );
 }
 
+/// With the sender as an encoding, its binding is verified only after the box opened, and a
+/// cached sender is not verified again.
+#[test]
+fn an_encoded_sender_is_verified_after_the_box_authenticated() {
+    let mut p = parties("box encoded sender");
+    let sealed = seal_box(
+        &mut p.rng,
+        &p.bundle,
+        Some(&p.alice),
+        b"hi",
+        b"",
+        NOW,
+        &BoxConfig::default(),
+    )
+    .unwrap();
+    let alice = p.alice.public().to_bytes();
+    let mut cache = twofold_core::IdentityCache::new(2);
+    let opened = p
+        .store
+        .open_box_cached(&p.bob, &sealed, b"", Some(&alice), &mut cache)
+        .unwrap();
+    assert_eq!(opened.plaintext.as_slice(), b"hi");
+    assert!(
+        cache.contains(&p.alice.public().fingerprint()),
+        "verified, then cached"
+    );
+    let mut bad = alice.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    let mut empty = twofold_core::IdentityCache::new(2);
+    assert_eq!(
+        code(
+            p.store
+                .open_box_cached(&p.bob, &sealed, b"", Some(&bad), &mut empty)
+        ),
+        ErrorCode::BadSignature
+    );
+    // A forged box naming Alice fails before any signature is checked: the bad binding is
+    // never reached.
+    let mut forged = sealed.clone();
+    *forged.last_mut().unwrap() ^= 1;
+    assert_eq!(
+        code(
+            p.store
+                .open_box_cached(&p.bob, &forged, b"", Some(&bad), &mut empty)
+        ),
+        ErrorCode::AuthFailed
+    );
+    assert_eq!(
+        code(
+            p.store
+                .open_box_cached(&p.bob, &sealed, b"", Some(&alice[..10]), &mut empty)
+        ),
+        ErrorCode::InitiatorMismatch
+    );
+}
+
 /// A box to the previous signed pair opens during the grace period and not after `prune`.
 #[test]
 fn boxes_follow_signed_prekey_rotation() {
