@@ -17,10 +17,10 @@
 
 import init, * as wasm from "../pkg-server/twofold_wasm_server.js";
 import { TwofoldError, bounded, callWhen, ready as readyClient } from "./index.js";
-import type { UploadInfo } from "./index.js";
+import type { BoxInfo, UploadInfo } from "./index.js";
 import { isServerInitialized, markServerInitialized } from "./server-init.js";
 
-export type { UploadInfo };
+export type { BoxInfo, UploadInfo };
 
 let readyPromise: Promise<void> | undefined;
 
@@ -103,6 +103,17 @@ export function composeBundle(upload: Uint8Array, index: number | null): Uint8Ar
   const u = checkUpload(upload);
   const i = leaf(index);
   return call(() => wasm.composeBundle(u, i));
+}
+
+/**
+ * The public fields of a sealed box, as `describeBox` of `twofold-pq` gives them: whether it
+ * is sender-authenticated, the recipient's prekey ids it names, its `boxId` (SHA-256 of the
+ * whole box) and payload length. What a relay can route and drop exact duplicates by; it
+ * verifies nothing (only the recipient can).
+ */
+export function describeBox(sealed: Uint8Array): BoxInfo {
+  const b = bounded(sealed, "sealed", "maxSealedBoxLength");
+  return call((): BoxInfo => wasm.describeBox(b));
 }
 
 /**

@@ -6,6 +6,8 @@
 
 #![cfg_attr(all(target_arch = "wasm32", feature = "panic-trap"), no_std)]
 
+// As in wasm-client: this list only links the dependency; every `#[wasm_bindgen]` item of
+// twofold-wasm's `server` feature is exported (`describeBox` too).
 pub use twofold_wasm::{
     BundleComposer, compose_bundle, fingerprint_of, inspect_upload, verify_upload,
 };

@@ -54,6 +54,9 @@ pub use objects::{Identity, IdentityCache, PrekeyStore, Session};
 #[cfg(feature = "client")]
 use records::ToJs;
 #[cfg(feature = "server")]
+#[cfg(all(feature = "server", not(feature = "client")))]
+pub use server::describe_box as describe_box_server;
+#[cfg(feature = "server")]
 pub use server::{BundleComposer, compose_bundle, fingerprint_of, inspect_upload, verify_upload};
 
 // A build with `--cfg twofold_trace` records every key: a wasm module must never have it.

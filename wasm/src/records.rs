@@ -625,7 +625,7 @@ pub(crate) fn bundle_info(b: &core_::VerifiedBundle) -> JsValue {
     .to_js()
 }
 
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "server"))]
 pub(crate) fn box_info(d: core_::BoxDescription) -> JsValue {
     BoxInfo {
         authenticated: d.authenticated,

@@ -41,6 +41,17 @@ pub fn compose_bundle(upload: &[u8], index: Option<u16>) -> Result<Uint8Array, J
     Ok(Uint8Array::from(bytes.as_slice()))
 }
 
+/// The public fields of a sealed box (what a relay routes and deduplicates by); verifies
+/// nothing. The client module has its own (`boxes::describe_box`): a build with both features
+/// (the workspace's clippy runs) keeps that one, so no export is defined twice.
+#[cfg(not(feature = "client"))]
+#[wasm_bindgen(js_name = describeBox, unchecked_return_type = "BoxInfo")]
+pub fn describe_box(sealed: &[u8]) -> Result<JsValue, JsValue> {
+    Ok(records::box_info(
+        core_::describe_box(sealed).map_err(core_error)?,
+    ))
+}
+
 /// Composes bundles from one upload, parsing and hashing it once.
 #[wasm_bindgen]
 #[derive(Debug)]

@@ -53,7 +53,7 @@ test("twofold-pq/server: ready() resolves in Node; its errors are the package's 
   assert.equal(await first, undefined);
   // An error of the server's wasm module is the package's TwofoldError with its code.
   assert.throws(() => inspectUpload(Uint8Array.of(2, 2, 1)), (e) => e instanceof TwofoldError && e.code === "WRONG_OBJECT_TYPE");
-  assert.deepEqual(Object.keys(server).sort(), ["BundleComposer", "composeBundle", "fingerprintOf", "inspectUpload", "ready", "verifyUpload"]);
+  assert.deepEqual(Object.keys(server).sort(), ["BundleComposer", "composeBundle", "describeBox", "fingerprintOf", "inspectUpload", "ready", "verifyUpload"]);
 });
 
 test("handshake and messages in both directions", () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { Identity, IdentityCache, PrekeyStore, TwofoldError, constants, describeBox, sealBox } from "twofold-pq";
-import { composeBundle, fingerprintOf } from "twofold-pq/server";
+import { composeBundle, describeBox as describeOnServer, fingerprintOf } from "twofold-pq/server";
 const enc = new TextEncoder();
 const DAY = 86400;
 
@@ -30,6 +30,8 @@ test("an anonymous box opens, with the documented overhead, and opening changes 
   assert.equal(sealed.length, plaintext.length + constants().sealedBoxOverhead);
   assert.equal(constants().sealedBoxOverhead, 1148);
   const info = describeBox(sealed);
+  // A relay's view, from the server module (no client module needed): the same facts.
+  assert.deepEqual(describeOnServer(sealed), info);
   assert.equal(info.authenticated, false);
   assert.equal(info.signedPrekeyId, b.store.info().signedPrekeyId);
   assert.equal(info.payloadLength, plaintext.length + 16);

@@ -213,6 +213,7 @@ function entryPoints(f) {
     { name: "store.openBox", call: (b, o) => f.store.openBox(b, o), valid: () => [f.box, { sender: f.alice.publicKey }], bytes: [0], opts: 1 },
     { name: "store.boxSender", call: (b) => f.store.boxSender(b), valid: () => [f.box], bytes: [0] },
     { name: "describeBox", call: (b) => api.describeBox(b), valid: () => [f.box], bytes: [0] },
+    { name: "server.describeBox", call: (b) => server.describeBox(b), valid: () => [f.box], bytes: [0] },
     { name: "constants", call: () => constants() },
     { name: "version", call: () => api.version() },
     { name: "server.inspectUpload", call: (u) => server.inspectUpload(u), valid: () => [f.upload], bytes: [0] },
@@ -319,6 +320,7 @@ test("every byte argument: its documented maximum is checked before the copy int
     ["store.openBox associatedData", () => f.store.openBox(f.box, { associatedData: over("maxAssociatedDataLength") })],
     ["store.boxSender", () => f.store.boxSender(over("maxSealedBoxLength"))],
     ["describeBox", () => api.describeBox(over("maxSealedBoxLength"))],
+    ["server.describeBox", () => server.describeBox(over("maxSealedBoxLength"))],
   ];
   for (const [what, fn] of cases) {
     // The package's own refusal, which names the argument, not the core's after a copy.
