@@ -34,6 +34,8 @@ import type {
   AcceptOptions,
   InitiateOptions,
   MessageOptions,
+  OpenBoxOptions,
+  OpenedBox,
   PrekeyStoreInfo,
   Sas,
   SessionInfo,
@@ -684,10 +686,28 @@ export class TwofoldStore {
 
   /** The prekey store's non-secret state. */
   prekeyInfo(): Promise<PrekeyStoreInfo> {
+    return this.#readPrekeys((p) => p.info());
+  }
+
+  /**
+   * Opens a sealed box addressed to this store's identity (`PrekeyStore.openBox`). Opening
+   * changes nothing, so nothing is committed: refuse a box you have acted on by its `boxId`.
+   */
+  openBox(sealed: Uint8Array, options?: OpenBoxOptions): Promise<OpenedBox> {
+    return this.#readPrekeys((p) => p.openBox(sealed, options));
+  }
+
+  /** The fingerprint a sender-authenticated box names, or `null` (`PrekeyStore.boxSender`). */
+  boxSender(sealed: Uint8Array): Promise<Uint8Array | null> {
+    return this.#readPrekeys((p) => p.boxSender(sealed));
+  }
+
+  /** Runs `fn` on the prekey store without committing anything. */
+  async #readPrekeys<T>(fn: (p: PrekeyStore) => T): Promise<T> {
     return this.#locked(async () => {
       const p = await this.#openPrekeys();
       try {
-        return p.info();
+        return fn(p);
       } finally {
         p.dispose();
       }

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { TwofoldError } from "twofold-pq";
+import { TwofoldError, sealBox } from "twofold-pq";
 import { composeBundle } from "twofold-pq/server";
 import { FileBackend, MemoryBackend, TwofoldStore } from "twofold-pq/store";
 
@@ -102,6 +102,17 @@ for (const [kind, make] of Object.entries(backends)) {
     await bob.close();
   });
 }
+
+test("sealed boxes open against the stored prekeys, and opening commits nothing", async () => {
+  const { alice, bob, upload, b } = await parties(backends.memory);
+  const bundle = composeBundle(upload, null);
+  const sealed = sealBox(bundle, enc.encode("boxed"));
+  const before = await snapshot(b.backend);
+  assert.deepEqual((await bob.openBox(sealed)).plaintext, enc.encode("boxed"));
+  assert.equal(await bob.boxSender(sealed), null);
+  assert.deepEqual(await snapshot(b.backend), before, "nothing written");
+  await assert.rejects(alice.openBox(sealed), isCode("AUTH_FAILED"));
+});
 
 test("an upload is returned only after the prekeys behind it are stored", async () => {
   const backend = new MemoryBackend();
