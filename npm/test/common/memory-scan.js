@@ -270,6 +270,18 @@ export async function memoryScan(api, memory) {
   // One held message decrypted (its skipped key used up), one still skipped.
   receive(a, held[0]);
 
+  // Sealed boxes, both modes: the plaintext is gone right after sealBox and right after
+  // openBox. (The bundle's signed pair is Bob's previous one since the rotation: it still
+  // opens.)
+  const boxBundle = composeBundle(upload, null);
+  for (const from of [undefined, alice]) {
+    const p = random(48);
+    const sealed = api.sealBox(boxBundle, p.slice(), from === undefined ? undefined : { from });
+    gone(`a box's plaintext, after sealBox${from === undefined ? "" : " from Alice"}`, p);
+    store.openBox(sealed, from === undefined ? undefined : { sender: alice.publicKey });
+    gone(`a box's plaintext, after openBox${from === undefined ? "" : " from Alice"}`, p);
+  }
+
   const seal = (o, what) => {
     const blob = o.seal(appKey);
     gone(`the application key, after sealing ${what}`, appKey);
