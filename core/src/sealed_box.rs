@@ -27,8 +27,8 @@ use crate::identity::{IdentityKeyPair, PublicIdentity};
 use crate::identity_cache::IdentityCache;
 use crate::kdf::{self, AEAD_KEY_LEN, AEAD_NONCE_LEN, AEAD_TAG_LEN};
 use crate::keys::{
-    DhOutput, KEM_CIPHERTEXT_LEN, KemCiphertext, KemPublicKey, KemSharedSecret, X25519_LEN,
-    X25519PublicKey, X25519SecretKey, random_bytes, role_secret,
+    DhOutput, KEM_CIPHERTEXT_LEN, KemCiphertext, KemSharedSecret, X25519_LEN, X25519PublicKey,
+    X25519SecretKey, random_bytes, role_secret,
 };
 use crate::labels::{self, object};
 use crate::prekeys::PrekeyStore;
@@ -333,7 +333,7 @@ pub fn seal_box<R: TryCryptoRng + ?Sized>(
         Some(s) => Some(s.dh_secret().diffie_hellman(&spk.key)?),
         None => None,
     };
-    let (ct, ss_m) = encapsulate(&kem.key, &m);
+    let (ct, ss_m) = kem.key.encapsulate_with(&m);
     let k = xwing(&ss_m, &ss_x, &ek, &spk.key);
 
     let overhead = if sender.is_some() {
@@ -378,15 +378,12 @@ pub fn seal_box<R: TryCryptoRng + ?Sized>(
     Ok(out)
 }
 
-/// `ML-KEM.Encaps_internal(ek, m)`.
-fn encapsulate(ek: &KemPublicKey, m: &[u8; 32]) -> (KemCiphertext, KemSharedSecret) {
-    ek.encapsulate_with(m)
-}
-
-/// What opening has established before the payload: the combined secret and, for a
-/// sender-authenticated box, the sender's X25519 key and fingerprint.
+/// What opening has established before the payload: the combined secret, the recipient's
+/// fingerprint (the salts' input) and, for a sender-authenticated box, the sender's X25519 key
+/// and fingerprint.
 struct Unwrapped {
     k: XWingSecret,
+    recipient: [u8; 32],
     sender: Option<(X25519PublicKey, [u8; 32])>,
 }
 
@@ -405,10 +402,11 @@ impl PrekeyStore {
         let ss_x = spk.diffie_hellman(&d.ephemeral)?;
         let ss_m = kem.decapsulate(&d.ciphertext);
         let k = xwing(&ss_m, &ss_x, &d.ephemeral, &spk_public);
+        let recipient = identity.public().fingerprint();
         let sender = match d.sender_block {
             None => None,
             Some(block) => {
-                let key = sender_key(&k, &identity.public().fingerprint(), d.prefix);
+                let key = sender_key(&k, &recipient, d.prefix);
                 let plain = Zeroizing::new(
                     kdf::open_with(&key, &NONCE, &[], block).ok_or(OpenBoxError::AuthFailed)?,
                 );
@@ -421,7 +419,15 @@ impl PrekeyStore {
                 Some((X25519PublicKey::from_bytes(dh), fingerprint))
             }
         };
-        Ok((d, Unwrapped { k, sender }, spk))
+        Ok((
+            d,
+            Unwrapped {
+                k,
+                recipient,
+                sender,
+            },
+            spk,
+        ))
     }
 
     /// The fingerprint of a sender-authenticated box's sender (`None` for an anonymous box),
@@ -519,12 +525,7 @@ impl PrekeyStore {
                 Some(spk.diffie_hellman(dh)?)
             }
         };
-        let key = payload_key(
-            &unwrapped.k,
-            dh_s.as_ref(),
-            &identity.public().fingerprint(),
-            d.head,
-        );
+        let key = payload_key(&unwrapped.k, dh_s.as_ref(), &unwrapped.recipient, d.head);
         let plaintext = kdf::open_with(&key, &NONCE, associated_data, d.payload)
             .ok_or(OpenBoxError::AuthFailed)?;
         Ok(OpenedBox {

@@ -25,26 +25,17 @@ pub fn seal_box(
     recipient: Option<Vec<u8>>,
     cache: &mut IdentityCache,
 ) -> Result<Uint8Array, JsValue> {
-    let args = SealArgs {
-        now,
-        max_prekey_age,
-        recipient,
-    };
+    let plaintext = Zeroizing::new(plaintext);
     seal_box_with(
         None,
         bundle,
-        Zeroizing::new(plaintext),
+        plaintext,
         associated_data,
-        args,
+        now,
+        max_prekey_age,
+        recipient,
         cache,
     )
-}
-
-/// The numbers and the expected recipient of a seal, as JavaScript passes them.
-struct SealArgs {
-    now: f64,
-    max_prekey_age: f64,
-    recipient: Option<Vec<u8>>,
 }
 
 /// The public fields of a sealed box (strictly decoded).
@@ -55,26 +46,29 @@ pub fn describe_box(sealed: &[u8]) -> Result<JsValue, JsValue> {
     ))
 }
 
+/// Both exports' body: the arguments as JavaScript passes them.
+#[allow(clippy::too_many_arguments)]
 fn seal_box_with(
     sender: Option<&core_::IdentityKeyPair>,
     bundle: &[u8],
     plaintext: Zeroizing<Vec<u8>>,
     associated_data: &[u8],
-    args: SealArgs,
+    now: f64,
+    max_prekey_age: f64,
+    recipient: Option<Vec<u8>>,
     cache: &mut IdentityCache,
 ) -> Result<Uint8Array, JsValue> {
     scrubbed::<_, SCRUB_KEYS>(|| {
-        let recipient = args
-            .recipient
+        let recipient = recipient
             .map(|r| {
                 <[u8; 32]>::try_from(r.as_slice())
                     .map_err(|_| error(INVALID_ARGUMENT, "recipient must be a 32-byte fingerprint"))
             })
             .transpose()?;
         let config = core_::BoxConfig::default()
-            .with_max_prekey_age(max_age(args.max_prekey_age)?)
+            .with_max_prekey_age(max_age(max_prekey_age)?)
             .with_recipient(recipient);
-        let now = seconds(args.now)?;
+        let now = seconds(now)?;
         let bundle =
             core_::VerifiedBundle::from_bytes_with(bundle, &mut cache.inner).map_err(core_error)?;
         let sealed = core_::seal_box(
@@ -111,17 +105,14 @@ impl Identity {
         // Taken into a wiped buffer before anything can fail (a disposed identity).
         let plaintext = Zeroizing::new(plaintext);
         let sender = self.get()?;
-        let args = SealArgs {
-            now,
-            max_prekey_age,
-            recipient,
-        };
         seal_box_with(
             Some(sender),
             bundle,
             plaintext,
             associated_data,
-            args,
+            now,
+            max_prekey_age,
+            recipient,
             cache,
         )
     }
@@ -144,7 +135,7 @@ impl PrekeyStore {
     ) -> Result<JsValue, JsValue> {
         scrubbed::<_, SCRUB_KEYS>(|| {
             let core_::OpenedBox {
-                plaintext,
+                mut plaintext,
                 sender,
                 box_id,
                 ..
@@ -159,7 +150,8 @@ impl PrekeyStore {
                 )
                 .map_err(core_error)?;
             Ok(OpenedBox {
-                plaintext: JsValue::from(secret_out(plaintext.to_vec())),
+                // Moved out, not copied: the one wasm copy is wiped by secret_out.
+                plaintext: JsValue::from(secret_out(core::mem::take(&mut *plaintext))),
                 sender: sender.as_ref().map(|f| &f[..]),
                 boxId: &box_id[..],
             }
